@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Configures and builds one build tree. Usage: scripts/build.sh [DIR] [cmake args...]
+# DIR defaults to build/; the CLI lands in DIR/bin/drl.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir=${1:-build}
+shift || true
+cd "$root"
+jobs=${DRL_JOBS:-$(nproc)}
+cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+cmake --build "$dir" -j "$jobs"

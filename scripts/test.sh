@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The whole test suite, from a clean clone: installs what is missing, builds, runs every
+# test, then the ASan+UBSan build of the tests and the TSan build of the concurrency tests.
+# Exits non-zero on any failure. Set DRL_SKIP_SANITIZERS=1 for a quick local run.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+"$root/scripts/install-deps.sh"
+jobs=${DRL_JOBS:-$(nproc)}
+start=$(date +%s)
+step() { printf '\n== %s (%ss)\n' "$*" "$(($(date +%s) - start))"; }
+
+step "build (RelWithDebInfo)"
+scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+step "test suite"
+ctest --test-dir build --output-on-failure -j "$jobs" --timeout 600
+
+if [ "${DRL_SKIP_SANITIZERS:-0}" != 1 ]; then
+  step "ASan+UBSan build of the tests"
+  scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
+    -DDRL_SANITIZE="address;undefined" -DDRL_BUILD_BENCH=OFF
+  step "test suite under ASan+UBSan"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 900
+  step "TSan build of the tests"
+  scripts/build.sh build-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
+    -DDRL_SANITIZE=thread -DDRL_BUILD_BENCH=OFF
+  step "concurrency tests under TSan"
+  TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan -L concurrency --output-on-failure \
+    -j "$jobs" --timeout 900
+fi
+step "all tests passed"

@@ -1,0 +1,35 @@
+// drl: the one binary. `drl node` runs a daemon; the other subcommands are clients.
+#include <cstdio>
+#include <utility>
+#include <vector>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "drl: a distributed rate limiter. Run nodes with `drl node` or `drl cluster`; ask them "
+      "with `drl check`; watch them with `drl status`; load them with `drl bench`."};
+  app.set_version_flag("--version", std::string("drl ") + DRL_VERSION);
+  app.require_subcommand(1);
+  std::vector<std::pair<CLI::App*, drl::cli::Handler>> handlers;
+  auto add = [&](auto reg) {
+    auto before = app.get_subcommands({}).size();
+    auto handler = reg(app);
+    auto subs = app.get_subcommands({});
+    if (subs.size() > before) handlers.emplace_back(subs.back(), std::move(handler));
+  };
+  add(drl::cli::register_node);
+  add(drl::cli::register_cluster);
+  add(drl::cli::register_check);
+  add(drl::cli::register_status);
+  add(drl::cli::register_bench);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  for (auto& [sub, handler] : handlers) {
+    if (sub->parsed()) return handler();
+  }
+  return 2;
+}

@@ -1,0 +1,16 @@
+// `drl node`: not built yet; registered so that --help lists it.
+#include <cstdio>
+
+#include "cli/commands.h"
+
+namespace drl::cli {
+
+Handler register_node(CLI::App& app) {
+  app.add_subcommand("node", "(not available yet in this version)");
+  return [] {
+    std::fprintf(stderr, "drl node: not available yet in this version\n");
+    return 2;
+  };
+}
+
+}  // namespace drl::cli

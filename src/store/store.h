@@ -1,0 +1,78 @@
+// The key -> state table. Sharded; each shard has its own lock, so threads deciding
+// different keys rarely meet, and one key's decisions are serialised (exactly once each).
+// State expires as soon as it cannot change a decision; a memory budget evicts (expired
+// first) and counts every eviction. Thread-safe: every method may be called from any
+// thread. Keys are opaque bytes and are copied in; nothing returned borrows the store.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "limits/limit.h"
+#include "limits/state.h"
+
+namespace drl::store {
+
+struct StoreOptions {
+  size_t shards = 64;              // rounded up to a power of two
+  size_t max_memory_bytes = 0;     // 0 = unbounded
+};
+
+struct StoreStats {
+  uint64_t keys = 0;
+  uint64_t memory_bytes = 0;       // what the store accounts for: tables + keys + logs
+  uint64_t expired = 0;            // keys dropped because they no longer mattered
+  uint64_t evicted = 0;            // live keys dropped to honour the memory budget
+  uint64_t evicted_expired = 0;    // expired keys reclaimed by the budget before any live key
+};
+
+// A key's replicable record: everything a replica needs to decide as the owner would.
+struct KeyRecord {
+  std::string key;
+  limits::Algorithm algorithm = limits::Algorithm::kTokenBucket;
+  limits::State state;
+  limits::SlidingLog log;          // sliding log only
+  TimePoint expires_at = 0;
+  uint64_t version = 0;            // per-key, raised on every change by the owner
+};
+
+class Store {
+ public:
+  explicit Store(StoreOptions options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Decides one request for `key` under `limit` at `now` and stores the new state.
+  limits::Decision apply(std::string_view key, const limits::Limit& limit,
+                         const limits::Request& request, TimePoint now);
+
+  // Drops keys whose state expired at or before `now`, at most `budget` of them per call
+  // (so a caller can spread the work). Returns how many were dropped.
+  size_t expire(TimePoint now, size_t budget = SIZE_MAX);
+
+  StoreStats stats() const;
+
+  // Replication and hand-off. A change sequence increases with every stored change;
+  // changed_since(seq) visits the keys changed after `seq` (each at most once, in its
+  // current state) and returns the sequence to pass next time.
+  uint64_t change_sequence() const;
+  uint64_t changed_since(uint64_t seq, const std::function<void(const KeyRecord&)>& visit) const;
+  // Visits every key whose key_hash lies in [lo, hi] (inclusive; lo > hi wraps around).
+  void for_each_in_hash_range(uint64_t lo, uint64_t hi,
+                              const std::function<void(const KeyRecord&)>& visit) const;
+  // Installs a replica's record: kept only if its version is newer than what is held.
+  // Returns true when installed.
+  bool install(const KeyRecord& record);
+  // Removes one key (reset by an operator, or hand-off done). Returns true if it existed.
+  bool erase(std::string_view key);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace drl::store
