@@ -1,16 +1,216 @@
-// `drl cluster`: not built yet; registered so that --help lists it.
+// `drl cluster`: a local cluster of `drl node` processes on loopback, in the foreground.
+// It writes DIR/nodes.json (id, pid, address, argv, log of every node) so that scripts can
+// kill and restart nodes; Ctrl-C (or SIGTERM) stops them all.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
+#include "cli/nodes_file.h"
 
 namespace drl::cli {
+namespace {
+
+struct ClusterOptions {
+  int nodes = 3;
+  int base_port = 7700;
+  std::string dir = "drl-cluster";
+  std::string policies;
+  std::string cluster_key_file;
+  int replicas = 0;
+  std::vector<std::string> extra;
+};
+
+struct LocalNode {
+  std::string id;
+  std::string address;
+  std::vector<std::string> argv;
+  std::string log;
+  pid_t pid = -1;
+};
+
+volatile sig_atomic_t g_stop = 0;
+void on_stop(int) { g_stop = 1; }
+
+std::string self_binary() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("drl") : p.string();
+}
+
+pid_t spawn(const LocalNode& node) {
+  pid_t pid = fork();
+  if (pid != 0) return pid;
+  // Child: own process group so a terminal's Ctrl-C reaches only the parent, which then
+  // stops the nodes in order; output goes to the node's log file.
+  setpgid(0, 0);
+  int fd = open(node.log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (fd >= 0) {
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+  }
+  std::vector<char*> args;
+  for (const auto& a : node.argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  execv(args[0], args.data());
+  std::fprintf(stderr, "drl cluster: cannot run %s: %s\n", args[0], std::strerror(errno));
+  _exit(127);
+}
+
+bool write_nodes_json(const std::string& path, const std::vector<LocalNode>& nodes) {
+  std::string out = "{\"nodes\":[";
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const auto& n = nodes[i];
+    if (i) out += ",";
+    out += "{\"id\":" + json_quote(n.id) + ",\"pid\":" + std::to_string(n.pid) +
+           ",\"address\":" + json_quote(n.address) + ",\"log\":" + json_quote(n.log) +
+           ",\"argv\":[";
+    for (size_t j = 0; j < n.argv.size(); ++j) {
+      if (j) out += ",";
+      out += json_quote(n.argv[j]);
+    }
+    out += "]}";
+  }
+  out += "]}\n";
+  // Write then rename, so a script never reads half a file.
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp);
+    if (!(f << out)) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+int run_cluster(const ClusterOptions& o) {
+  std::error_code ec;
+  std::filesystem::create_directories(o.dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "drl cluster: cannot create --dir %s: %s\n", o.dir.c_str(),
+                 ec.message().c_str());
+    return 2;
+  }
+  const std::string dir = std::filesystem::absolute(o.dir).string();
+  const std::string bin = self_binary();
+  const std::string seed = "127.0.0.1:" + std::to_string(o.base_port);
+  std::vector<LocalNode> nodes(o.nodes);
+  for (int i = 0; i < o.nodes; ++i) {
+    auto& n = nodes[i];
+    n.id = "n" + std::to_string(i + 1);
+    n.address = "127.0.0.1:" + std::to_string(o.base_port + i);
+    n.log = dir + "/" + n.id + ".log";
+    n.argv = {bin, "node", "--listen", n.address, "--id", n.id};
+    if (i > 0) n.argv.insert(n.argv.end(), {"--join", seed});
+    if (!o.policies.empty()) {
+      n.argv.insert(n.argv.end(), {"--policies", std::filesystem::absolute(o.policies).string()});
+    }
+    if (!o.cluster_key_file.empty()) {
+      n.argv.insert(n.argv.end(),
+                    {"--cluster-key-file", std::filesystem::absolute(o.cluster_key_file).string()});
+    }
+    if (o.replicas > 0) n.argv.insert(n.argv.end(), {"--replicas", std::to_string(o.replicas)});
+    n.argv.insert(n.argv.end(), o.extra.begin(), o.extra.end());
+  }
+
+  struct sigaction sa {};
+  sa.sa_handler = on_stop;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  for (auto& n : nodes) {
+    n.pid = spawn(n);
+    if (n.pid < 0) {
+      std::fprintf(stderr, "drl cluster: fork failed: %s\n", std::strerror(errno));
+      g_stop = 1;
+      break;
+    }
+  }
+  const std::string nodes_json = dir + "/nodes.json";
+  if (!write_nodes_json(nodes_json, nodes)) {
+    std::fprintf(stderr, "drl cluster: cannot write %s\n", nodes_json.c_str());
+  }
+  std::printf("drl cluster: %d nodes on 127.0.0.1:%d-%d; logs and nodes.json in %s\n", o.nodes,
+              o.base_port, o.base_port + o.nodes - 1, dir.c_str());
+  std::printf("  try:  %s check --server %s user:42 --limit 3 --window 1m\n", bin.c_str(),
+              nodes[0].address.c_str());
+  std::printf("        %s status --server %s\n", bin.c_str(), nodes[0].address.c_str());
+  std::printf("Ctrl-C stops the cluster.\n");
+  std::fflush(stdout);
+
+  // Reap children until asked to stop. A node that exits (killed by a chaos script, say) is
+  // reported; the script that killed it restarts it from the argv in nodes.json.
+  int alive = o.nodes;
+  while (!g_stop && alive > 0) {
+    int status = 0;
+    pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      break;  // ECHILD: every child is gone (restarted nodes are not our children)
+    }
+    for (auto& n : nodes) {
+      if (n.pid != pid) continue;
+      if (WIFSIGNALED(status)) {
+        std::printf("drl cluster: node %s (pid %d) killed by signal %d\n", n.id.c_str(), pid,
+                    WTERMSIG(status));
+      } else {
+        std::printf("drl cluster: node %s (pid %d) exited with %d; see %s\n", n.id.c_str(), pid,
+                    WEXITSTATUS(status), n.log.c_str());
+      }
+      std::fflush(stdout);
+      n.pid = -1;
+      --alive;
+    }
+  }
+  // Stop the nodes: ours by pid, and any restarted by a script, as nodes.json names them.
+  std::vector<pid_t> to_stop;
+  for (auto& n : nodes) {
+    if (n.pid > 0) to_stop.push_back(n.pid);
+  }
+  for (pid_t pid : read_pids(nodes_json)) to_stop.push_back(pid);
+  for (pid_t pid : to_stop) kill(pid, SIGTERM);
+  for (auto& n : nodes) {
+    if (n.pid > 0) waitpid(n.pid, nullptr, 0);
+  }
+  std::printf("drl cluster: stopped\n");
+  return 0;
+}
+
+}  // namespace
 
 Handler register_cluster(CLI::App& app) {
-  app.add_subcommand("cluster", "(not available yet in this version)");
-  return [] {
-    std::fprintf(stderr, "drl cluster: not available yet in this version\n");
-    return 2;
-  };
+  auto opts = std::make_shared<ClusterOptions>();
+  auto* cmd = app.add_subcommand(
+      "cluster",
+      "Start a local cluster of N nodes on loopback, joined to each other, in the foreground.\n"
+      "Node i (from 1) is n<i> on 127.0.0.1:<base-port + i - 1>; DIR/nodes.json lists each\n"
+      "node's id, pid, address, argv and log so scripts can kill and restart nodes.\n"
+      "Ctrl-C stops them all.\n"
+      "Example: drl cluster --nodes 3 --base-port 7700 --dir /tmp/drl");
+  cmd->add_option("--nodes,-n", opts->nodes, "Number of nodes")->check(CLI::Range(1, 64));
+  cmd->add_option("--base-port,-p", opts->base_port, "Port of the first node; the others follow")
+      ->check(CLI::Range(1, 65535 - 64));
+  cmd->add_option("--dir,-d", opts->dir, "Directory for nodes.json and the node logs")
+      ->capture_default_str();
+  cmd->add_option("--policies", opts->policies, "Policy file given to every node")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--cluster-key-file", opts->cluster_key_file,
+                  "Cluster key file given to every node")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--replicas", opts->replicas, "Replicas per key (owner included)")
+      ->check(CLI::Range(1, 16));
+  cmd->add_option("--node-arg", opts->extra, "Extra argument passed to every node (repeatable)");
+  return [opts] { return run_cluster(*opts); };
 }
 
 }  // namespace drl::cli
