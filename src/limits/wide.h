@@ -1,0 +1,9 @@
+// Internal to the limits layer: 128-bit integers for exact rate arithmetic (products of
+// times, counts and windows overflow 64 bits). __extension__ keeps -Wpedantic quiet.
+#pragma once
+
+namespace drl::limits::detail {
+
+__extension__ typedef __int128 Wide;
+
+}  // namespace drl::limits::detail
