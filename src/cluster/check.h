@@ -1,0 +1,36 @@
+// What a client asks the cluster and what it gets back, as plain values. The node's session
+// builds a ClientCheck from a decoded frame and turns a CheckResult back into a response.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "limits/limit.h"
+
+namespace drl::cluster {
+
+// What a node does with a check when it can reach no node of the key's preference list
+// (or its view is below ClusterOptions::min_view_size).
+enum class DegradeMode : uint8_t {
+  kLocal = 0,   // decide on this node alone, with limit (and burst) divided by the cluster size
+  kOpen = 1,    // allow
+  kClosed = 2,  // deny
+};
+
+struct ClientCheck {
+  uint64_t client_token = 0;  // chosen by the caller, echoed in the CheckResult
+  std::string key;
+  limits::Limit limit;
+  limits::Request request;
+  DegradeMode degrade = DegradeMode::kLocal;
+};
+
+struct CheckResult {
+  uint64_t client_token = 0;
+  limits::Decision decision;
+  std::string decided_by;  // id of the node whose store decided ("" if not decided)
+  bool degraded = false;   // decided by the degrade mode, not by the key's owner or replica
+  uint32_t hops = 0;       // peer hops the check travelled before it was decided
+  std::string error;       // non-empty: not decided, and why (e.g. an invalid limit)
+};
+
+}  // namespace drl::cluster

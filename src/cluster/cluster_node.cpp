@@ -1,0 +1,88 @@
+// ClusterNode: construction, the inputs (views, checks, peer messages, ticks) and dispatch.
+// Routing, replication and hand-off live in routing.cpp, replication.cpp and handoff.cpp.
+#include "cluster/cluster_node.h"
+
+#include <algorithm>
+
+namespace drl::cluster {
+
+ClusterNode::ClusterNode(ring::Member self, store::Store& store, ClusterOptions options)
+    : self_(std::move(self)),
+      store_(store),
+      options_(options),
+      degraded_store_(store::StoreOptions{.shards = 4, .max_memory_bytes = 0}) {
+  if (options_.replicas == 0) options_.replicas = 1;
+  if (options_.max_batch == 0) options_.max_batch = 1;
+  if (options_.max_records_per_message == 0) options_.max_records_per_message = 1;
+}
+
+void ClusterNode::set_view(std::vector<ring::Member> alive, TimePoint now) {
+  ring::Ring next(std::move(alive), options_.vnodes);
+  if (has_view_ && next.epoch() == target_.epoch()) return;
+  peak_size_ = std::max(peak_size_, next.size());
+  if (!has_view_) {
+    // The cluster as it was before this node (re)joined: its ranges are fetched from there.
+    std::vector<ring::Member> others;
+    for (const auto& m : next.members()) {
+      if (m.id != self_.id) others.push_back(m);
+    }
+    stable_ = ring::Ring(std::move(others), options_.vnodes);
+    has_view_ = true;
+  } else if (!handoff_pending()) {
+    stable_ = std::move(target_);
+  }
+  // else: keep the last ring whose hand-off completed; the moves are recomputed from it.
+  target_ = std::move(next);
+  handoffs_.clear();
+  start_handoff(now);
+}
+
+void ClusterNode::submit(ClientCheck check, TimePoint now) {
+  Origin origin;
+  origin.client_token = check.client_token;
+  ForwardedCheck fc;
+  fc.hops = 0;
+  fc.key = std::move(check.key);
+  fc.limit = check.limit;
+  fc.request = check.request;
+  fc.degrade = check.degrade;
+  route(std::move(origin), std::move(fc), now);
+  flush_batches(now, false);
+  flush_answers();
+}
+
+void ClusterNode::receive(const std::string& from, PeerMessage message, TimePoint now) {
+  if (auto* checks = std::get_if<CheckBatch>(&message)) {
+    on_checks(from, std::move(*checks), now);
+  } else if (auto* answers = std::get_if<AnswerBatch>(&message)) {
+    on_answers(std::move(*answers));
+  } else if (auto* replicas = std::get_if<ReplicaBatch>(&message)) {
+    on_replicas(*replicas);
+  } else if (auto* request = std::get_if<HandoffRequest>(&message)) {
+    on_handoff_request(from, *request);
+  } else if (auto* chunk = std::get_if<HandoffChunk>(&message)) {
+    on_handoff_chunk(*chunk);
+  }
+  flush_batches(now, false);
+  flush_answers();
+}
+
+void ClusterNode::tick(TimePoint now) {
+  expire_forwards(now);
+  expire_handoffs(now);
+  replicate(now);
+  flush_batches(now, false);
+  flush_answers();
+  if (options_.expire_budget > 0) {
+    store_.expire(now, options_.expire_budget);
+    degraded_store_.expire(now, options_.expire_budget);
+  }
+}
+
+void ClusterNode::flush_answers() {
+  for (auto& [to, batch] : out_answers_) {
+    if (!batch.answers.empty()) outgoing_.push_back({to, std::exchange(batch, {})});
+  }
+}
+
+}  // namespace drl::cluster

@@ -1,0 +1,157 @@
+// One node's share of the cluster protocol: routing (decide here or forward to the owner),
+// replication to the preference list, fail-over to replicas, hand-off of ranges on joins and
+// returns, and the degrade modes. A logic core: no I/O, no clock, no threads. The shell (or a
+// simulator) feeds it values -- membership views, client checks, peer messages, tick(now) --
+// and drains what it produced: results for clients and messages for peers.
+//
+// Ownership: the ClusterNode borrows the Store, which must outlive it; it owns everything
+// else. Thread-compatible: one thread at a time (the shell serialises calls).
+#pragma once
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cluster/check.h"
+#include "cluster/peer_messages.h"
+#include "common/time.h"
+#include "ring/ring.h"
+#include "store/store.h"
+
+namespace drl::cluster {
+
+struct ClusterOptions {
+  size_t replicas = 3;  // R: owner + R-1 successors
+  uint32_t vnodes = ring::kDefaultVnodes;
+  Nanos replication_interval = 10 * kMillisecond;  // delta
+  Nanos failover_timeout = 50 * kMillisecond;      // tau, per attempt
+  Nanos handoff_timeout = 500 * kMillisecond;      // then take over from replica state
+  Nanos flush_delay = 50 * kMicrosecond;           // a forward batch waits at most this
+  size_t max_batch = 64;                           // checks per CheckBatch
+  size_t max_records_per_message = 512;            // records per ReplicaBatch / HandoffChunk
+  // A view with fewer alive members than this means "we are the minority side of a
+  // partition": every check is decided by its degrade mode. 0 disables the guard.
+  size_t min_view_size = 0;
+  size_t expire_budget = 1024;  // store keys expired per tick
+};
+
+struct ClusterStats {
+  uint64_t decided_as_owner = 0;
+  uint64_t decided_off_owner = 0;  // as replica (fail-over), previous owner, or after 2 hops
+  uint64_t forwarded = 0;          // checks sent to another node (all attempts)
+  uint64_t failovers = 0;          // attempts that timed out and moved down the list
+  uint64_t degraded = 0;
+  uint64_t replica_records_sent = 0;
+  uint64_t replica_records_installed = 0;
+  uint64_t handoff_records_installed = 0;
+  uint64_t rejected = 0;  // invalid checks (from clients or peers)
+};
+
+class ClusterNode {
+ public:
+  ClusterNode(ring::Member self, store::Store& store, ClusterOptions options = {});
+
+  // The alive members as membership sees them (self included when alive). The first view
+  // that holds this node treats the others as the cluster it (re)joins: it takes over its
+  // ranges only after fetching them from their previous owners.
+  void set_view(std::vector<ring::Member> alive, TimePoint now);
+  void submit(ClientCheck check, TimePoint now);
+  void receive(const std::string& from, PeerMessage message, TimePoint now);
+  // Flushes due batches, fails over timed-out forwards, replicates every
+  // replication_interval, expires store keys. Call at least every flush_delay.
+  void tick(TimePoint now);
+
+  std::vector<CheckResult> take_results() { return std::exchange(results_, {}); }
+  std::vector<Outgoing> take_outgoing() { return std::exchange(outgoing_, {}); }
+
+  const ring::Member& self() const { return self_; }
+  // The ring of the latest view, and the ring checks follow until hand-off completes.
+  const ring::Ring& ring() const { return target_; }
+  const ring::Ring& routing_ring() const { return handoff_pending() ? stable_ : target_; }
+  bool handoff_pending() const { return !handoffs_.empty(); }
+  size_t in_flight() const { return pending_.size(); }
+  const ClusterStats& stats() const { return stats_; }
+
+ private:
+  enum class Route { kDecide, kForward, kDegrade };
+  struct Origin {
+    bool relay = false;  // false: a client of this node
+    uint64_t client_token = 0;
+    std::string from;         // relay: the node to answer
+    uint64_t request_id = 0;  // relay: the id that node used
+  };
+  struct Pending {
+    Origin origin;
+    ForwardedCheck check;                 // request_id is this node's id for it
+    std::vector<std::string> candidates;  // who to try, in order
+    size_t next = 0;                      // index of the next candidate to try
+    bool fallback_local = false;          // when all fail: decide here (true) or degrade
+    TimePoint deadline = 0;
+  };
+  struct OutBatch {
+    CheckBatch batch;
+    TimePoint first_at = 0;
+  };
+  struct Handoff {
+    std::string from;
+    std::vector<ring::HashRange> ranges;
+    TimePoint deadline = 0;
+  };
+
+  // routing.cpp
+  void route(Origin origin, ForwardedCheck check, TimePoint now);
+  void try_next(uint64_t id, TimePoint now);
+  void decide_here(const Origin& origin, const ForwardedCheck& check, TimePoint now);
+  void degrade(const Origin& origin, const ForwardedCheck& check, TimePoint now);
+  void deliver(const Origin& origin, CheckAnswer answer);
+  void enqueue_forward(const std::string& to, ForwardedCheck check, TimePoint now);
+  void flush_batches(TimePoint now, bool all);
+  void on_checks(const std::string& from, CheckBatch batch, TimePoint now);
+  void on_answers(AnswerBatch batch);
+  void expire_forwards(TimePoint now);
+  // replication.cpp
+  void replicate(TimePoint now);
+  void on_replicas(const ReplicaBatch& batch);
+  // handoff.cpp
+  void start_handoff(TimePoint now);
+  void on_handoff_request(const std::string& from, const HandoffRequest& request);
+  void on_handoff_chunk(const HandoffChunk& chunk);
+  void expire_handoffs(TimePoint now);
+  void finish_handoff_if_done();
+
+  bool is_self(ring::MemberIndex m, const ring::Ring& r) const {
+    return r.member(m).id == self_.id;
+  }
+  void flush_answers();
+
+  ring::Member self_;
+  store::Store& store_;
+  ClusterOptions options_;
+  store::Store degraded_store_;  // local-mode state, never replicated
+
+  bool has_view_ = false;
+  ring::Ring target_;  // from the latest view
+  ring::Ring stable_;  // the ring before the changes whose hand-off is still pending
+  size_t peak_size_ = 1;
+
+  uint64_t next_id_ = 1;
+  std::map<uint64_t, Pending> pending_;
+  std::set<std::pair<TimePoint, uint64_t>> deadlines_;
+  std::map<std::string, OutBatch> out_checks_;
+  std::map<std::string, AnswerBatch> out_answers_;
+
+  uint64_t replicated_seq_ = 0;
+  TimePoint next_replication_ = 0;
+  std::set<std::string> off_owner_keys_;  // decided here though not the owner; ship them too
+
+  std::map<uint64_t, Handoff> handoffs_;
+
+  std::vector<CheckResult> results_;
+  std::vector<Outgoing> outgoing_;
+  ClusterStats stats_;
+  std::vector<ring::MemberIndex> scratch_;
+};
+
+}  // namespace drl::cluster

@@ -1,0 +1,67 @@
+// Hand-off: a node that joins or returns takes over a range only once it holds the range's
+// current state, fetched from the range's previous owner. Until then checks for the range go
+// to that previous owner (routing.cpp). A previous owner that is no longer alive cannot be
+// asked: the replica state this node already holds is the best there is (fail-over).
+#include "cluster/cluster_node.h"
+
+namespace drl::cluster {
+
+void ClusterNode::start_handoff(TimePoint now) {
+  std::map<std::string, std::vector<ring::HashRange>> by_source;
+  for (const ring::RangeMove& move : ring::owner_changes(stable_, target_)) {
+    if (move.to != self_.id || move.from.empty() || move.from == self_.id) continue;
+    if (!target_.contains(move.from)) continue;
+    by_source[move.from].push_back(move.range);
+  }
+  for (auto& [from, ranges] : by_source) {
+    const uint64_t id = next_id_++;
+    outgoing_.push_back({from, HandoffRequest{id, ranges}});
+    handoffs_[id] = Handoff{from, std::move(ranges), now + options_.handoff_timeout};
+  }
+  finish_handoff_if_done();
+}
+
+void ClusterNode::on_handoff_request(const std::string& from, const HandoffRequest& request) {
+  HandoffChunk chunk;
+  chunk.request_id = request.request_id;
+  for (const ring::HashRange& range : request.ranges) {
+    store_.for_each_in_hash_range(range.lo, range.hi, [&](const store::KeyRecord& record) {
+      chunk.records.push_back(record);
+      if (chunk.records.size() >= options_.max_records_per_message) {
+        HandoffChunk full;
+        full.request_id = request.request_id;
+        std::swap(full, chunk);
+        outgoing_.push_back({from, std::move(full)});
+      }
+    });
+  }
+  chunk.last = true;
+  outgoing_.push_back({from, std::move(chunk)});
+}
+
+void ClusterNode::on_handoff_chunk(const HandoffChunk& chunk) {
+  // Records of a superseded request are still current state: install them anyway.
+  for (const store::KeyRecord& record : chunk.records) {
+    if (store_.install(record)) ++stats_.handoff_records_installed;
+  }
+  if (chunk.last && handoffs_.erase(chunk.request_id) > 0) finish_handoff_if_done();
+}
+
+void ClusterNode::expire_handoffs(TimePoint now) {
+  bool expired = false;
+  for (auto it = handoffs_.begin(); it != handoffs_.end();) {
+    if (it->second.deadline <= now) {
+      it = handoffs_.erase(it);
+      expired = true;
+    } else {
+      ++it;
+    }
+  }
+  if (expired) finish_handoff_if_done();
+}
+
+void ClusterNode::finish_handoff_if_done() {
+  if (handoffs_.empty()) stable_ = target_;
+}
+
+}  // namespace drl::cluster

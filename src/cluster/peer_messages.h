@@ -1,0 +1,71 @@
+// The messages cluster nodes exchange, as values. Each maps field for field onto a message
+// of proto/drl/peer.proto (package drl.v1), so the wire codec is mechanical. Ids are the
+// members' ids (ring::Member::id).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "cluster/check.h"
+#include "ring/hash_range.h"
+#include "store/store.h"
+
+namespace drl::cluster {
+
+// A check sent to another node for decision. request_id is the sender's; the answer echoes
+// it. hops counts forwards so far (1 on the first). must_decide: the receiver decides
+// without forwarding again (fail-over to a replica, hand-off, or views that disagree twice).
+struct ForwardedCheck {
+  uint64_t request_id = 0;
+  uint32_t hops = 1;
+  bool must_decide = false;
+  std::string key;
+  limits::Limit limit;
+  limits::Request request;
+  DegradeMode degrade = DegradeMode::kLocal;
+};
+
+struct CheckAnswer {
+  uint64_t request_id = 0;
+  limits::Decision decision;
+  std::string decided_by;
+  bool degraded = false;
+  uint32_t hops = 0;
+  std::string error;
+};
+
+// Checks bound for one destination, flushed on size or after ClusterOptions::flush_delay.
+struct CheckBatch {
+  std::vector<ForwardedCheck> checks;
+};
+struct AnswerBatch {
+  std::vector<CheckAnswer> answers;
+};
+// The current state of keys the sender decided, for the other members of their preference
+// lists. Installing is idempotent and ordered by KeyRecord::version.
+struct ReplicaBatch {
+  std::vector<store::KeyRecord> records;
+};
+// A node that takes over ranges asks their previous owner for the keys in them.
+struct HandoffRequest {
+  uint64_t request_id = 0;
+  std::vector<ring::HashRange> ranges;
+};
+// One chunk of the answer; `last` marks the final chunk of request_id.
+struct HandoffChunk {
+  uint64_t request_id = 0;
+  std::vector<store::KeyRecord> records;
+  bool last = false;
+};
+
+using PeerMessage =
+    std::variant<CheckBatch, AnswerBatch, ReplicaBatch, HandoffRequest, HandoffChunk>;
+
+// A message for the shell to deliver to member `to` over the peer link.
+struct Outgoing {
+  std::string to;
+  PeerMessage message;
+};
+
+}  // namespace drl::cluster

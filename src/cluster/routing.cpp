@@ -1,0 +1,200 @@
+// Routing: the owner decides; others forward to it, batched per destination; a forward that
+// gets no answer within failover_timeout moves down the preference list; a node that
+// reaches nobody degrades.
+#include <algorithm>
+
+#include "cluster/cluster_node.h"
+#include "common/key_hash.h"
+
+namespace drl::cluster {
+namespace {
+
+// A check has travelled this many hops: the receiver decides, whatever its view says.
+constexpr uint32_t kMaxHops = 2;
+
+}  // namespace
+
+void ClusterNode::route(Origin origin, ForwardedCheck check, TimePoint now) {
+  if (std::string error = limits::validate(check.limit); !error.empty()) {
+    ++stats_.rejected;
+    CheckAnswer answer;
+    answer.hops = check.hops;
+    answer.error = std::move(error);
+    deliver(origin, std::move(answer));
+    return;
+  }
+  if (check.must_decide || check.hops >= kMaxHops) {
+    decide_here(origin, check, now);
+    return;
+  }
+  if (!has_view_ || target_.empty() ||
+      (options_.min_view_size > 0 && target_.size() < options_.min_view_size)) {
+    degrade(origin, check, now);
+    return;
+  }
+  const uint64_t hash = key_hash(check.key);
+  Pending pending;
+  if (is_self(target_.owner(hash), target_)) {
+    // Ours, unless its hand-off is pending: then it goes where it went before.
+    if (!handoff_pending() || stable_.empty()) return decide_here(origin, check, now);
+    const std::string& previous = stable_.member(stable_.owner(hash)).id;
+    if (previous == self_.id || !target_.contains(previous)) {
+      return decide_here(origin, check, now);
+    }
+    pending.candidates.push_back(previous);
+    pending.fallback_local = true;
+    check.must_decide = true;
+  } else {
+    target_.preference_list(hash, options_.replicas, scratch_);
+    for (ring::MemberIndex m : scratch_) pending.candidates.push_back(target_.member(m).id);
+  }
+  const uint64_t id = next_id_++;
+  pending.origin = std::move(origin);
+  pending.check = std::move(check);
+  pending_.emplace(id, std::move(pending));
+  try_next(id, now);
+}
+
+void ClusterNode::try_next(uint64_t id, TimePoint now) {
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return;
+  Pending& p = it->second;
+  if (p.next < p.candidates.size()) {
+    const std::string& to = p.candidates[p.next++];
+    const bool failover = p.next > 1;
+    if (to == self_.id) {
+      // This node holds a replica of the key: fail over to itself.
+      ForwardedCheck check = std::move(p.check);
+      Origin origin = std::move(p.origin);
+      pending_.erase(it);
+      return decide_here(origin, check, now);
+    }
+    ForwardedCheck out = p.check;
+    out.request_id = id;
+    out.hops = p.check.hops + 1;
+    out.must_decide = p.check.must_decide || failover;
+    p.deadline = now + options_.failover_timeout;
+    deadlines_.emplace(p.deadline, id);
+    ++stats_.forwarded;
+    enqueue_forward(to, std::move(out), now);
+    return;
+  }
+  ForwardedCheck check = std::move(p.check);
+  Origin origin = std::move(p.origin);
+  const bool local = p.fallback_local;
+  pending_.erase(it);
+  if (local) return decide_here(origin, check, now);
+  degrade(origin, check, now);
+}
+
+void ClusterNode::decide_here(const Origin& origin, const ForwardedCheck& check, TimePoint now) {
+  CheckAnswer answer;
+  answer.decided_by = self_.id;
+  answer.hops = check.hops;
+  answer.decision = store_.apply(check.key, check.limit, check.request, now);
+  const uint64_t hash = key_hash(check.key);
+  if (!target_.empty() && is_self(target_.owner(hash), target_)) {
+    ++stats_.decided_as_owner;
+  } else {
+    ++stats_.decided_off_owner;
+    off_owner_keys_.insert(check.key);
+  }
+  deliver(origin, std::move(answer));
+}
+
+void ClusterNode::degrade(const Origin& origin, const ForwardedCheck& check, TimePoint now) {
+  ++stats_.degraded;
+  CheckAnswer answer;
+  answer.decided_by = self_.id;
+  answer.hops = check.hops;
+  answer.degraded = true;
+  switch (check.degrade) {
+    case DegradeMode::kLocal: {
+      limits::Limit share = check.limit;
+      const uint64_t n = std::max<uint64_t>(1, peak_size_);
+      share.limit = std::max<uint64_t>(1, share.limit / n);
+      if (share.burst > 0) share.burst = std::max<uint64_t>(1, share.burst / n);
+      answer.decision = degraded_store_.apply(check.key, share, check.request, now);
+      break;
+    }
+    case DegradeMode::kOpen:
+      answer.decision.allowed = true;
+      answer.decision.limit = check.limit.limit;
+      answer.decision.remaining = check.limit.limit;
+      break;
+    case DegradeMode::kClosed:
+      answer.decision.allowed = false;
+      answer.decision.limit = check.limit.limit;
+      answer.decision.retry_after = options_.failover_timeout;
+      break;
+  }
+  deliver(origin, std::move(answer));
+}
+
+void ClusterNode::deliver(const Origin& origin, CheckAnswer answer) {
+  if (origin.relay) {
+    answer.request_id = origin.request_id;
+    out_answers_[origin.from].answers.push_back(std::move(answer));
+    return;
+  }
+  CheckResult result;
+  result.client_token = origin.client_token;
+  result.decision = answer.decision;
+  result.decided_by = std::move(answer.decided_by);
+  result.degraded = answer.degraded;
+  result.hops = answer.hops;
+  result.error = std::move(answer.error);
+  results_.push_back(std::move(result));
+}
+
+void ClusterNode::enqueue_forward(const std::string& to, ForwardedCheck check, TimePoint now) {
+  OutBatch& out = out_checks_[to];
+  if (out.batch.checks.empty()) out.first_at = now;
+  out.batch.checks.push_back(std::move(check));
+  if (out.batch.checks.size() >= options_.max_batch) {
+    outgoing_.push_back({to, std::exchange(out.batch, {})});
+  }
+}
+
+void ClusterNode::flush_batches(TimePoint now, bool all) {
+  for (auto& [to, out] : out_checks_) {
+    if (out.batch.checks.empty()) continue;
+    if (all || out.first_at + options_.flush_delay <= now) {
+      outgoing_.push_back({to, std::exchange(out.batch, {})});
+    }
+  }
+}
+
+void ClusterNode::on_checks(const std::string& from, CheckBatch batch, TimePoint now) {
+  for (ForwardedCheck& check : batch.checks) {
+    Origin origin;
+    origin.relay = true;
+    origin.from = from;
+    origin.request_id = check.request_id;
+    route(std::move(origin), std::move(check), now);
+  }
+}
+
+void ClusterNode::on_answers(AnswerBatch batch) {
+  for (CheckAnswer& answer : batch.answers) {
+    auto it = pending_.find(answer.request_id);
+    if (it == pending_.end()) continue;  // late: a fail-over already answered it
+    deadlines_.erase({it->second.deadline, answer.request_id});
+    Origin origin = std::move(it->second.origin);
+    pending_.erase(it);
+    deliver(origin, std::move(answer));
+  }
+}
+
+void ClusterNode::expire_forwards(TimePoint now) {
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+    const auto [deadline, id] = *deadlines_.begin();
+    deadlines_.erase(deadlines_.begin());
+    auto it = pending_.find(id);
+    if (it == pending_.end() || it->second.deadline != deadline) continue;
+    ++stats_.failovers;
+    try_next(id, now);
+  }
+}
+
+}  // namespace drl::cluster
