@@ -1,0 +1,197 @@
+// ClusterNode driven by hand, one message at a time: batching, the hop limit, fail-over
+// timing, hand-off gating and bad input.
+#include "cluster/cluster_node.h"
+
+#include <gtest/gtest.h>
+
+#include "common/key_hash.h"
+
+namespace drl::cluster {
+namespace {
+
+constexpr TimePoint kT0 = 1'000'000 * kSecond;
+
+ring::Member member(const std::string& id) { return {id, id + ":7946"}; }
+
+limits::Limit fixed(uint64_t n) {
+  limits::Limit l;
+  l.algorithm = limits::Algorithm::kFixedWindow;
+  l.limit = n;
+  l.window = kSecond;
+  return l;
+}
+
+// A key that `owner` owns on the ring of `members`.
+std::string key_owned_by(const std::vector<ring::Member>& members, const std::string& owner) {
+  ring::Ring r(members);
+  for (int i = 0;; ++i) {
+    std::string k = "key:" + std::to_string(i);
+    if (r.member(r.owner(key_hash(k))).id == owner) return k;
+  }
+}
+
+ClientCheck check(uint64_t token, std::string key, limits::Limit limit = fixed(10)) {
+  ClientCheck c;
+  c.client_token = token;
+  c.key = std::move(key);
+  c.limit = limit;
+  return c;
+}
+
+struct TwoNodes : ::testing::Test {
+  std::vector<ring::Member> members{member("a"), member("b")};
+  store::Store store_a, store_b;
+  ClusterNode a{member("a"), store_a};
+  ClusterNode b{member("b"), store_b};
+  void SetUp() override {
+    a.set_view(members, kT0);
+    b.set_view(members, kT0);
+    // Complete the founders' hand-off (empty stores on both sides).
+    for (int round = 0; round < 2; ++round) {
+      for (auto& out : a.take_outgoing()) b.receive("a", std::move(out.message), kT0);
+      for (auto& out : b.take_outgoing()) a.receive("b", std::move(out.message), kT0);
+    }
+    ASSERT_FALSE(a.handoff_pending());
+    ASSERT_FALSE(b.handoff_pending());
+  }
+};
+
+TEST_F(TwoNodes, OwnerDecidesAtOnce) {
+  a.submit(check(1, key_owned_by(members, "a")), kT0);
+  auto results = a.take_results();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_TRUE(results[0].decision.allowed);
+  EXPECT_EQ(results[0].decided_by, "a");
+  EXPECT_EQ(results[0].hops, 0u);
+  EXPECT_TRUE(a.take_outgoing().empty());
+}
+
+TEST_F(TwoNodes, ForwardsAreBatchedUntilTheFlushDelay) {
+  const std::string key = key_owned_by(members, "b");
+  for (uint64_t t = 1; t <= 3; ++t) a.submit(check(t, key), kT0);
+  EXPECT_TRUE(a.take_outgoing().empty());
+  a.tick(kT0 + ClusterOptions{}.flush_delay);
+  auto out = a.take_outgoing();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].to, "b");
+  auto* batch = std::get_if<CheckBatch>(&out[0].message);
+  ASSERT_NE(batch, nullptr);
+  ASSERT_EQ(batch->checks.size(), 3u);
+  EXPECT_EQ(batch->checks[0].hops, 1u);
+  b.receive("a", std::move(out[0].message), kT0);
+  auto answers = b.take_outgoing();
+  ASSERT_EQ(answers.size(), 1u);
+  a.receive("b", std::move(answers[0].message), kT0);
+  auto results = a.take_results();
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& r : results) {
+    EXPECT_EQ(r.decided_by, "b");
+    EXPECT_EQ(r.hops, 1u);
+    EXPECT_TRUE(r.decision.allowed);
+  }
+}
+
+TEST_F(TwoNodes, AFullBatchLeavesAtOnce) {
+  const std::string key = key_owned_by(members, "b");
+  for (uint64_t t = 1; t <= ClusterOptions{}.max_batch; ++t) a.submit(check(t, key), kT0);
+  EXPECT_EQ(a.take_outgoing().size(), 1u);
+}
+
+TEST_F(TwoNodes, ForwardedOnceMoreAtMostWhenViewsDisagree) {
+  // b believes a owns the key (hops 1 so far): it forwards once more, with hops 2.
+  ForwardedCheck fc;
+  fc.request_id = 7;
+  fc.hops = 1;
+  fc.key = key_owned_by(members, "a");
+  fc.limit = fixed(10);
+  b.receive("c", CheckBatch{{fc}}, kT0);
+  b.tick(kT0 + kMillisecond);
+  auto out = b.take_outgoing();
+  ASSERT_EQ(out.size(), 1u);
+  auto* batch = std::get_if<CheckBatch>(&out[0].message);
+  ASSERT_NE(batch, nullptr);
+  EXPECT_EQ(batch->checks[0].hops, 2u);
+  // With hops 2, b decides even though it believes a owns the key.
+  fc.hops = 2;
+  b.receive("c", CheckBatch{{fc}}, kT0);
+  out = b.take_outgoing();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].to, "c");
+  auto* answers = std::get_if<AnswerBatch>(&out[0].message);
+  ASSERT_NE(answers, nullptr);
+  EXPECT_EQ(answers->answers[0].request_id, 7u);
+  EXPECT_EQ(answers->answers[0].decided_by, "b");
+}
+
+TEST_F(TwoNodes, SilentOwnerFailsOverToTheReplicaAfterTau) {
+  const std::string key = key_owned_by(members, "b");
+  a.submit(check(1, key), kT0);
+  a.tick(kT0 + kMillisecond);
+  ASSERT_EQ(a.take_outgoing().size(), 1u);  // lost
+  const Nanos tau = ClusterOptions{}.failover_timeout;
+  a.tick(kT0 + tau);
+  auto results = a.take_results();
+  ASSERT_EQ(results.size(), 1u);  // a is the second of the list: it decides from its replica
+  EXPECT_EQ(results[0].decided_by, "a");
+  EXPECT_FALSE(results[0].degraded);
+  EXPECT_EQ(a.stats().failovers, 1u);
+}
+
+TEST_F(TwoNodes, InvalidLimitIsAnErrorValue) {
+  limits::Limit bad = fixed(10);
+  bad.window = 0;
+  a.submit(check(9, "k", bad), kT0);
+  auto results = a.take_results();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_FALSE(results[0].error.empty());
+  EXPECT_FALSE(results[0].decision.allowed);
+}
+
+TEST_F(TwoNodes, LateAndUnknownAnswersAreIgnored) {
+  CheckAnswer stray;
+  stray.request_id = 12345;
+  a.receive("b", AnswerBatch{{stray}}, kT0);
+  EXPECT_TRUE(a.take_results().empty());
+}
+
+TEST(ClusterNodeTest, JoinerRoutesToThePreviousOwnerUntilHandoffCompletes) {
+  store::Store store_a, store_c;
+  ClusterNode a{member("a"), store_a};
+  std::vector<ring::Member> before{member("a")};
+  a.set_view(before, kT0);
+  const std::vector<ring::Member> after{member("a"), member("c")};
+  const std::string key = key_owned_by(after, "c");
+  a.submit(check(1, key), kT0);  // a alone: it owns everything
+  ASSERT_EQ(a.take_results().size(), 1u);
+  a.set_view(after, kT0);
+
+  ClusterNode c{member("c"), store_c};
+  c.set_view(after, kT0);
+  ASSERT_TRUE(c.handoff_pending());
+  auto requests = c.take_outgoing();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].to, "a");
+  // Meanwhile a check at c goes to a, which must decide it.
+  c.submit(check(2, key), kT0);
+  c.tick(kT0 + kMillisecond);
+  auto fwd = c.take_outgoing();
+  ASSERT_EQ(fwd.size(), 1u);
+  a.receive("c", std::move(fwd[0].message), kT0 + kMillisecond);
+  for (auto& out : a.take_outgoing()) c.receive("a", std::move(out.message), kT0 + kMillisecond);
+  auto results = c.take_results();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].decided_by, "a");
+  EXPECT_EQ(results[0].decision.remaining, 8u);
+  // Hand-off: a ships the key; c then decides, continuing the count.
+  a.receive("c", std::move(requests[0].message), kT0 + kMillisecond);
+  for (auto& out : a.take_outgoing()) c.receive("a", std::move(out.message), kT0 + kMillisecond);
+  EXPECT_FALSE(c.handoff_pending());
+  c.submit(check(3, key), kT0 + 2 * kMillisecond);
+  results = c.take_results();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].decided_by, "c");
+  EXPECT_EQ(results[0].decision.remaining, 7u);
+}
+
+}  // namespace
+}  // namespace drl::cluster

@@ -1,0 +1,247 @@
+// Deterministic simulations of routing, replication, fail-over, hand-off and degrade modes.
+// Each test prints its seed on failure; DRL_SEED replays one.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "cluster/support/sim_cluster.h"
+#include "common/key_hash.h"
+
+namespace drl::cluster::sim {
+namespace {
+
+uint64_t seed_or(uint64_t fallback) {
+  const char* env = std::getenv("DRL_SEED");
+  return env ? std::strtoull(env, nullptr, 10) : fallback;
+}
+
+limits::Limit fixed_window(uint64_t limit, Nanos window) {
+  limits::Limit l;
+  l.algorithm = limits::Algorithm::kFixedWindow;
+  l.limit = limit;
+  l.window = window;
+  return l;
+}
+
+std::vector<std::string> keys(size_t n, const std::string& prefix = "user:") {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < n; ++i) out.push_back(prefix + std::to_string(i));
+  return out;
+}
+
+// Largest (admitted - limit) over all (key, window) pairs; negative when under.
+int64_t worst_excess(const SimCluster& sim, uint64_t limit) {
+  int64_t worst = -static_cast<int64_t>(limit);
+  for (const auto& [key_window, n] : sim.admissions()) {
+    worst = std::max(worst, static_cast<int64_t>(n) - static_cast<int64_t>(limit));
+  }
+  return worst;
+}
+
+void expect_no_violations(const SimCluster& sim) {
+  for (const auto& v : sim.violations()) ADD_FAILURE() << v;
+}
+
+TEST(ClusterSimTest, SteadyStateIsExactWithClientsOnEveryNode) {
+  SimOptions options;
+  options.seed = seed_or(101);
+  SimCluster sim(options);
+  SCOPED_TRACE(sim.describe_seed());
+  const limits::Limit limit = fixed_window(40, kSecond);
+  Load load{keys(30), limit, 1};
+  sim.run(100 * kMillisecond);  // hand-off among the founders
+  sim.run(3 * kSecond, &load);
+  sim.run(200 * kMillisecond);
+  expect_no_violations(sim);
+  EXPECT_EQ(sim.unanswered(), 0u);
+  size_t full_windows = 0;
+  for (const auto& [key_window, n] : sim.admissions()) {
+    EXPECT_LE(n, limit.limit) << key_window.first << " window ending " << key_window.second;
+    full_windows += n == limit.limit;
+  }
+  // Each key sees ~3300 checks/s against 40/s: every window that is entirely inside the run
+  // fills exactly to the limit.
+  EXPECT_GE(full_windows, 30u * 2);
+  uint64_t forwarded = 0;
+  for (size_t i = 0; i < sim.size(); ++i) forwarded += sim.node(i).stats().forwarded;
+  EXPECT_GT(forwarded, 0u);
+}
+
+TEST(ClusterSimTest, OwnerCrashUnderLoadStaysWithinTheBound) {
+  const ClusterOptions defaults;
+  const Nanos delta = defaults.replication_interval;
+  const Nanos tau = defaults.failover_timeout;
+  int64_t worst_seen = 0;
+  for (uint64_t run = 0; run < 8; ++run) {
+    SimOptions options;
+    options.seed = seed_or(200 + run);
+    options.view_lag = 800 * kMillisecond;  // SWIM takes its time; fail-over does not wait
+    SimCluster sim(options);
+    SCOPED_TRACE(sim.describe_seed());
+    const limits::Limit limit = fixed_window(1000, kSecond);
+    // One hot key asked by clients on every node: 5 checks per 500 us = 10 k/s, so the
+    // limit binds for the first 100 ms of each window.
+    Load load{{"hot"}, limit, 1};
+    load.every_steps = 10;
+    const double rate = 10'000;  // checks per second on the key
+    sim.run(100 * kMillisecond);
+    // Crash while the owner is still admitting: window start + 20..80 ms.
+    const TimePoint window_start = (sim.now() / kSecond + 1) * kSecond;
+    sim.run(window_start - sim.now() + 20 * kMillisecond +
+                static_cast<Nanos>(sim.random().below(60)) * kMillisecond,
+            &load);
+    const size_t owner = sim.owner_of("hot");
+    sim.crash(owner);
+    sim.run(2 * kSecond, &load);
+    expect_no_violations(sim);
+    const int64_t excess = worst_excess(sim, limit.limit);
+    const double bound = rate * static_cast<double>(delta + tau) / kSecond;
+    std::printf(
+        "crash run %llu: owner %s, worst extra admissions %lld, bound rate x (delta+tau) "
+        "= %.0f\n",
+        static_cast<unsigned long long>(run), sim.id(owner).c_str(), static_cast<long long>(excess),
+        bound);
+    EXPECT_LE(excess, static_cast<int64_t>(bound));
+    worst_seen = std::max(worst_seen, excess);
+    // Every client of a surviving node got an answer (after a fail-over at most).
+    EXPECT_EQ(sim.unanswered(), 0u);
+  }
+  std::printf("worst extra admissions over 8 crashes: %lld\n", static_cast<long long>(worst_seen));
+}
+
+TEST(ClusterSimTest, RestartedOwnerDoesNotResetItsKeys) {
+  SimOptions options;
+  options.seed = seed_or(301);
+  options.view_lag = 300 * kMillisecond;
+  SimCluster sim(options);
+  SCOPED_TRACE(sim.describe_seed());
+  // One long window: the budget is spent early, so any fresh budget would show.
+  const limits::Limit limit = fixed_window(500, 60 * kSecond);
+  Load load{keys(20, "api:"), limit, 1};
+  load.every_steps = 4;
+  sim.run(100 * kMillisecond);
+  sim.run(kSecond, &load);
+  const size_t owner = sim.owner_of("api:3");
+  sim.crash(owner);
+  sim.run(kSecond, &load);
+  sim.restart(owner);
+  sim.run(2 * kSecond, &load);
+  expect_no_violations(sim);
+  EXPECT_LE(worst_excess(sim, limit.limit), 0);
+  EXPECT_GT(sim.node(owner).stats().handoff_records_installed, 0u);
+  EXPECT_GT(sim.node(owner).stats().decided_as_owner, 0u);
+}
+
+TEST(ClusterSimTest, JoiningALoadedClusterGivesNoSecondBudget) {
+  SimOptions options;
+  options.seed = seed_or(401);
+  options.view_lag = 200 * kMillisecond;
+  SimCluster sim(options);
+  SCOPED_TRACE(sim.describe_seed());
+  const limits::Limit limit = fixed_window(300, 60 * kSecond);
+  Load load{keys(40, "ip:"), limit, 1};
+  load.every_steps = 4;
+  sim.run(100 * kMillisecond);
+  sim.run(kSecond, &load);
+  const size_t newcomer = sim.join();
+  sim.run(2 * kSecond, &load);
+  expect_no_violations(sim);
+  EXPECT_LE(worst_excess(sim, limit.limit), 0);
+  EXPECT_GT(sim.node(newcomer).stats().decided_as_owner, 0u);
+  EXPECT_FALSE(sim.node(newcomer).handoff_pending());
+}
+
+// A minority side that knows it is one (min_view_size) degrades; the majority stays exact.
+class PartitionTest : public ::testing::TestWithParam<DegradeMode> {};
+
+TEST_P(PartitionTest, MinorityDegradesMajorityStaysExact) {
+  SimOptions options;
+  options.seed = seed_or(500 + static_cast<uint64_t>(GetParam()));
+  options.view_lag = 300 * kMillisecond;
+  options.cluster.min_view_size = 3;
+  SimCluster sim(options);
+  SCOPED_TRACE(sim.describe_seed());
+  const limits::Limit limit = fixed_window(50, kSecond);
+  Load load{keys(20, "k:"), limit, 1};
+  load.degrade = GetParam();
+  load.every_steps = 2;
+  sim.run(100 * kMillisecond);
+  sim.run(500 * kMillisecond, &load);
+  sim.partition({{0, 1}, {2, 3, 4}});
+  const TimePoint cut = sim.now();
+  sim.clear_observed();
+  sim.run(2 * kSecond, &load);
+  EXPECT_EQ(sim.unanswered(), 0u);
+  size_t minority_degraded = 0, minority = 0;
+  std::map<std::pair<std::string, TimePoint>, uint64_t> local_admits;
+  for (const Observed& o : sim.observed()) {
+    if (o.node >= 2) {
+      // The majority reaches every owner it routes to once its view drops the minority.
+      if (o.asked_at > sim.now() - kSecond) {
+        EXPECT_FALSE(o.result.degraded);
+      }
+      continue;
+    }
+    if (o.asked_at < sim.now() - kSecond) continue;  // after the minority's view has settled
+    ++minority;
+    minority_degraded += o.result.degraded;
+    switch (GetParam()) {
+      case DegradeMode::kOpen:
+        EXPECT_TRUE(o.result.decision.allowed);
+        break;
+      case DegradeMode::kClosed:
+        EXPECT_FALSE(o.result.decision.allowed);
+        break;
+      case DegradeMode::kLocal:
+        if (o.result.decision.allowed) ++local_admits[{o.key, o.result.decision.reset_at}];
+        break;
+    }
+  }
+  EXPECT_GT(minority, 0u);
+  EXPECT_EQ(minority_degraded, minority);
+  // Local mode: each minority node enforces limit / 5 on its own.
+  for (const auto& [kw, n] : local_admits) EXPECT_LE(n, 2 * limit.limit / 5) << kw.first;
+  // Until the views change, the minority's owners keep deciding for their side while the
+  // majority fails over to replicas: exactness returns with the first window after that.
+  for (const auto& [kw, n] : sim.admissions()) {
+    if (kw.second - limit.window >= cut + options.view_lag) {
+      EXPECT_LE(n, limit.limit) << kw.first;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, PartitionTest,
+                         ::testing::Values(DegradeMode::kLocal, DegradeMode::kOpen,
+                                           DegradeMode::kClosed));
+
+TEST(ClusterSimTest, UnreachablePreferenceListDegradesBeforeSwimNotices) {
+  SimOptions options;
+  options.seed = seed_or(601);
+  options.view_lag = 10 * kSecond;  // membership never notices within the test
+  SimCluster sim(options);
+  SCOPED_TRACE(sim.describe_seed());
+  sim.run(100 * kMillisecond);
+  sim.partition({{0}, {1, 2, 3, 4}});
+  // A key node 0 neither owns nor replicates: all three attempts time out, then it degrades.
+  std::string key;
+  for (size_t i = 0; key.empty(); ++i) {
+    const std::string k = "far:" + std::to_string(i);
+    auto list = sim.node(0).ring().preference_list(key_hash(k), 3);
+    bool mine = false;
+    for (auto m : list) mine |= sim.node(0).ring().member(m).id == sim.id(0);
+    if (!mine) key = k;
+  }
+  sim.ask(0, key, fixed_window(10, kSecond), DegradeMode::kClosed);
+  sim.run(400 * kMillisecond);
+  ASSERT_EQ(sim.observed().size(), 1u);
+  const Observed& o = sim.observed()[0];
+  EXPECT_TRUE(o.result.degraded);
+  EXPECT_FALSE(o.result.decision.allowed);
+  EXPECT_EQ(o.result.decided_by, sim.id(0));
+  const ClusterOptions defaults;
+  EXPECT_GE(o.answered_at - o.asked_at, 3 * defaults.failover_timeout);
+}
+
+}  // namespace
+}  // namespace drl::cluster::sim

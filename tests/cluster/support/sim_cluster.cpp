@@ -1,0 +1,244 @@
+#include "cluster/support/sim_cluster.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "common/key_hash.h"
+
+namespace drl::cluster::sim {
+namespace {
+
+constexpr TimePoint kStart = 1'000'000 * kSecond;  // a round wall-clock time
+
+std::string node_id(size_t i) { return "n" + std::to_string(i); }
+
+}  // namespace
+
+SimCluster::SimCluster(SimOptions options)
+    : options_(options), random_(options.seed), now_(kStart) {
+  for (size_t i = 0; i < options_.nodes; ++i) {
+    slots_.push_back(Slot{{node_id(i), "10.0.0." + std::to_string(i) + ":7946"}, {}, {}, 0});
+  }
+  for (size_t i = 0; i < slots_.size(); ++i) start_node(i);
+  // A fresh cluster: everyone knows everyone from the start.
+  for (size_t i = 0; i < slots_.size(); ++i) slots_[i].node->set_view(view_for(i), now_);
+}
+
+SimCluster::~SimCluster() = default;
+
+std::string SimCluster::describe_seed() const {
+  return "seed " + std::to_string(options_.seed) +
+         " (replay with DRL_SEED=" + std::to_string(options_.seed) + ")";
+}
+
+void SimCluster::start_node(size_t i) {
+  Slot& s = slots_[i];
+  s.store = std::make_unique<store::Store>(store::StoreOptions{.shards = 4, .max_memory_bytes = 0});
+  s.node = std::make_unique<ClusterNode>(s.member, *s.store, options_.cluster);
+  ++s.incarnation;
+}
+
+size_t SimCluster::owner_of(const std::string& key) const {
+  std::vector<ring::Member> alive;
+  for (const Slot& s : slots_) {
+    if (s.node) alive.push_back(s.member);
+  }
+  ring::Ring ring(alive, options_.cluster.vnodes);
+  const std::string& id = ring.member(ring.owner(key_hash(key))).id;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i].member.id == id) return i;
+  }
+  return 0;
+}
+
+bool SimCluster::reachable(size_t a, size_t b) const {
+  if (groups_.empty()) return true;
+  for (const auto& g : groups_) {
+    if (g.contains(a)) return g.contains(b);
+  }
+  return false;  // a node in no group is cut off from everyone
+}
+
+std::vector<ring::Member> SimCluster::view_for(size_t i) const {
+  std::vector<ring::Member> view;
+  for (size_t j = 0; j < slots_.size(); ++j) {
+    if (slots_[j].node && reachable(i, j)) view.push_back(slots_[j].member);
+  }
+  return view;
+}
+
+void SimCluster::schedule_views() {
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (!slots_[i].node) continue;
+    views_[{now_ + options_.view_lag, seq_++}] = {i, view_for(i)};
+  }
+}
+
+void SimCluster::crash(size_t i) {
+  slots_[i].node.reset();
+  slots_[i].store.reset();
+  for (auto it = asks_.begin(); it != asks_.end();) {
+    it = it->second.node == i ? asks_.erase(it) : std::next(it);  // its clients lose the answer
+  }
+  schedule_views();
+}
+
+void SimCluster::restart(size_t i) {
+  start_node(i);
+  slots_[i].node->set_view(view_for(i), now_);  // it learns the members when it joins
+  schedule_views();
+}
+
+size_t SimCluster::join() {
+  const size_t i = slots_.size();
+  slots_.push_back(Slot{{node_id(i), "10.0.0." + std::to_string(i) + ":7946"}, {}, {}, 0});
+  restart(i);
+  return i;
+}
+
+void SimCluster::partition(std::vector<std::set<size_t>> groups) {
+  groups_ = std::move(groups);
+  schedule_views();
+}
+
+void SimCluster::heal() {
+  groups_.clear();
+  schedule_views();
+}
+
+void SimCluster::ask(size_t node, std::string key, const limits::Limit& limit,
+                     DegradeMode degrade) {
+  if (!slots_[node].node) return;
+  const uint64_t token = next_token_++;
+  asks_[token] = PendingAsk{node, key, now_};
+  ClientCheck check;
+  check.client_token = token;
+  check.key = std::move(key);
+  check.limit = limit;
+  check.degrade = degrade;
+  slots_[node].node->submit(std::move(check), now_);
+  drain(node);
+}
+
+void SimCluster::drain(size_t i) {
+  ClusterNode& n = *slots_[i].node;
+  for (CheckResult& r : n.take_results()) {
+    auto it = asks_.find(r.client_token);
+    if (it == asks_.end()) continue;
+    observed_.push_back({i, it->second.key, it->second.asked_at, now_, std::move(r)});
+    asks_.erase(it);
+  }
+  for (Outgoing& out : n.take_outgoing()) {
+    size_t to = slots_.size();
+    for (size_t j = 0; j < slots_.size(); ++j) {
+      if (slots_[j].member.id == out.to) to = j;
+    }
+    if (to == slots_.size() || to == i) {
+      violations_.push_back("t=" + std::to_string(now_) + " " + id(i) + " sent to " + out.to);
+      continue;
+    }
+    if (!reachable(i, to) || random_.unit() < options_.loss) {
+      ++dropped_;
+      continue;
+    }
+    const Nanos delay = options_.min_delay + static_cast<Nanos>(random_.below(static_cast<uint64_t>(
+                                                 options_.max_delay - options_.min_delay + 1)));
+    TimePoint& clock = link_clock_[{i, to}];
+    clock = std::max(clock, now_ + delay);
+    in_flight_[{clock, seq_++}] = Message{i, to, slots_[to].incarnation, std::move(out.message)};
+  }
+}
+
+void SimCluster::run(Nanos duration, const Load* load) {
+  const TimePoint end = now_ + duration;
+  while (now_ < end) step(load);
+}
+
+void SimCluster::step(const Load* load) {
+  now_ += options_.step;
+  while (!views_.empty() && views_.begin()->first.first <= now_) {
+    auto [i, view] = std::move(views_.begin()->second);
+    views_.erase(views_.begin());
+    if (slots_[i].node) {
+      slots_[i].node->set_view(std::move(view), now_);
+      drain(i);
+    }
+  }
+  while (!in_flight_.empty() && in_flight_.begin()->first.first <= now_) {
+    Message m = std::move(in_flight_.begin()->second);
+    in_flight_.erase(in_flight_.begin());
+    Slot& to = slots_[m.to];
+    if (!to.node || to.incarnation != m.to_incarnation || !reachable(m.from, m.to)) {
+      ++dropped_;
+      continue;
+    }
+    to.node->receive(slots_[m.from].member.id, std::move(m.message), now_);
+    drain(m.to);
+  }
+  ++steps_;
+  if (load && !load->keys.empty() && steps_ % std::max<size_t>(1, load->every_steps) == 0) {
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      for (size_t k = 0; k < load->per_step && slots_[i].node; ++k) {
+        ask(i, load->keys[random_.below(load->keys.size())], load->limit, load->degrade);
+      }
+    }
+  }
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (!slots_[i].node) continue;
+    slots_[i].node->tick(now_);
+    drain(i);
+  }
+  check_invariants();
+}
+
+std::map<std::pair<std::string, TimePoint>, uint64_t> SimCluster::admissions() const {
+  std::map<std::pair<std::string, TimePoint>, uint64_t> out;
+  for (const Observed& o : observed_) {
+    if (o.result.decision.allowed && !o.result.degraded && o.result.error.empty()) {
+      ++out[{o.key, o.result.decision.reset_at}];
+    }
+  }
+  return out;
+}
+
+void SimCluster::check_invariants() {
+  // A stable view: every alive node has the same ring, covering all alive nodes, with no
+  // hand-off pending and no partition. Checks asked once it has settled (in-flight work from
+  // before is done) must be decided by the key's owner, in at most one hop.
+  uint64_t epoch = 0;
+  bool stable = groups_.empty() && views_.empty();
+  std::vector<ring::Member> alive;
+  for (const Slot& s : slots_) {
+    if (!s.node) continue;
+    alive.push_back(s.member);
+    if (s.node->handoff_pending()) stable = false;
+    if (epoch == 0) epoch = s.node->ring().epoch();
+    if (s.node->ring().epoch() != epoch) stable = false;
+  }
+  const ring::Ring truth(alive, options_.cluster.vnodes);
+  if (truth.epoch() != epoch) stable = false;
+  if (!stable || epoch != stable_epoch_) {
+    stable_since_ = now_;
+    stable_epoch_ = stable ? epoch : 0;
+  }
+  const TimePoint settled = stable_since_ + options_.cluster.failover_timeout +
+                            options_.cluster.replication_interval + 2 * options_.max_delay;
+  for (; checked_ < observed_.size(); ++checked_) {
+    const Observed& o = observed_[checked_];
+    std::ostringstream problem;
+    if (o.result.hops > 2) problem << "travelled " << o.result.hops << " hops";
+    if (stable && o.asked_at >= settled && o.result.error.empty() && options_.loss == 0) {
+      const std::string& owner = truth.member(truth.owner(key_hash(o.key))).id;
+      if (o.result.decided_by != owner)
+        problem << "decided by " << o.result.decided_by << ", owner " << owner;
+      if (o.result.degraded) problem << "degraded in a stable view";
+      if (o.result.hops > 1) problem << o.result.hops << " hops in a stable view";
+    }
+    if (!problem.str().empty()) {
+      violations_.push_back("t=" + std::to_string(o.answered_at - kStart) + "ns key " + o.key +
+                            " asked at " + id(o.node) + ": " + problem.str());
+    }
+  }
+}
+
+}  // namespace drl::cluster::sim

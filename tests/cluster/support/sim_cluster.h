@@ -1,0 +1,136 @@
+// A deterministic cluster in one process: N ClusterNodes, each with its own Store, over a
+// simulated network (delay, loss, partitions, FIFO per link), with simulated time, crashes,
+// restarts with empty stores and joins. Membership is an oracle: on every topology change
+// each node gets the set of alive members it can reach, after `view_lag` (SWIM's detection
+// delay). Ordered containers and one seeded Random: a seed replays a run exactly.
+// Invariants are checked after every step; violations are collected as readable strings.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cluster/cluster_node.h"
+#include "common/random.h"
+#include "store/store.h"
+
+namespace drl::cluster::sim {
+
+struct SimOptions {
+  uint64_t seed = 1;
+  size_t nodes = 5;
+  ClusterOptions cluster;
+  Nanos min_delay = 100 * kMicrosecond;
+  Nanos max_delay = 300 * kMicrosecond;
+  double loss = 0;  // per message, for messages between reachable nodes
+  Nanos step = 50 * kMicrosecond;
+  Nanos view_lag = 0;  // how long membership takes to tell nodes about a change
+};
+
+// A client load: every step, `per_step` checks at each alive node, on keys drawn uniformly.
+struct Load {
+  std::vector<std::string> keys;
+  limits::Limit limit;
+  size_t per_step = 1;
+  size_t every_steps = 1;  // ask only on every n-th step
+  DegradeMode degrade = DegradeMode::kLocal;
+};
+
+struct Observed {
+  size_t node = 0;  // where the client asked
+  std::string key;
+  TimePoint asked_at = 0;
+  TimePoint answered_at = 0;
+  CheckResult result;
+};
+
+class SimCluster {
+ public:
+  explicit SimCluster(SimOptions options);
+  ~SimCluster();
+
+  TimePoint now() const { return now_; }
+  size_t size() const { return slots_.size(); }
+  const std::string& id(size_t i) const { return slots_[i].member.id; }
+  bool alive(size_t i) const { return slots_[i].node != nullptr; }
+  ClusterNode& node(size_t i) { return *slots_[i].node; }
+  Random& random() { return random_; }
+  // Index of the node that owns `key` on the ring of all alive members.
+  size_t owner_of(const std::string& key) const;
+
+  void crash(size_t i);
+  void restart(size_t i);  // with an empty store
+  size_t join();           // a new member; returns its index
+  // Nodes in different groups cannot exchange messages; views follow after view_lag.
+  void partition(std::vector<std::set<size_t>> groups);
+  void heal();
+  void set_view_lag(Nanos lag) { options_.view_lag = lag; }
+
+  // One check from a client at `node`; its answer shows up in observed().
+  void ask(size_t node, std::string key, const limits::Limit& limit, DegradeMode degrade);
+  // Advances simulated time by `duration`, one step at a time, applying `load` if given.
+  void run(Nanos duration, const Load* load = nullptr);
+
+  const std::vector<Observed>& observed() const { return observed_; }
+  void clear_observed() { observed_.clear(); }
+  // Admissions (allowed, not degraded) per (key, window end) over everything observed.
+  std::map<std::pair<std::string, TimePoint>, uint64_t> admissions() const;
+  // Invariant violations seen so far ("t=... key ... decided by n2, owner n1").
+  const std::vector<std::string>& violations() const { return violations_; }
+  uint64_t dropped_messages() const { return dropped_; }
+  // Checks asked at alive nodes and not answered yet.
+  size_t unanswered() const { return asks_.size(); }
+  std::string describe_seed() const;
+
+ private:
+  struct Slot {
+    ring::Member member;
+    std::unique_ptr<store::Store> store;
+    std::unique_ptr<ClusterNode> node;
+    uint64_t incarnation = 0;  // raised on restart: stale in-flight messages are dropped
+  };
+  struct Message {
+    size_t from;
+    size_t to;
+    uint64_t to_incarnation;
+    PeerMessage message;
+  };
+  struct PendingAsk {
+    size_t node;
+    std::string key;
+    TimePoint asked_at;
+  };
+
+  void step(const Load* load);
+  void start_node(size_t i);
+  bool reachable(size_t a, size_t b) const;
+  std::vector<ring::Member> view_for(size_t i) const;
+  void schedule_views();
+  void drain(size_t i);
+  void check_invariants();
+
+  SimOptions options_;
+  Random random_;
+  TimePoint now_;
+  std::vector<Slot> slots_;
+  std::vector<std::set<size_t>> groups_;  // empty: no partition
+  std::map<std::pair<TimePoint, uint64_t>, Message> in_flight_;
+  std::map<std::pair<size_t, size_t>, TimePoint> link_clock_;  // FIFO per link
+  std::map<std::pair<TimePoint, uint64_t>, std::pair<size_t, std::vector<ring::Member>>> views_;
+  uint64_t seq_ = 0;
+  uint64_t steps_ = 0;
+  uint64_t next_token_ = 1;
+  std::map<uint64_t, PendingAsk> asks_;
+  std::vector<Observed> observed_;
+  std::vector<std::string> violations_;
+  uint64_t dropped_ = 0;
+  TimePoint stable_since_ = 0;
+  size_t checked_ = 0;  // observed_ entries already checked
+  uint64_t stable_epoch_ = 0;
+};
+
+}  // namespace drl::cluster::sim
