@@ -17,16 +17,16 @@
 namespace drl::store {
 
 struct StoreOptions {
-  size_t shards = 64;              // rounded up to a power of two
-  size_t max_memory_bytes = 0;     // 0 = unbounded
+  size_t shards = 64;           // rounded up to a power of two
+  size_t max_memory_bytes = 0;  // 0 = unbounded
 };
 
 struct StoreStats {
   uint64_t keys = 0;
-  uint64_t memory_bytes = 0;       // what the store accounts for: tables + keys + logs
-  uint64_t expired = 0;            // keys dropped because they no longer mattered
-  uint64_t evicted = 0;            // live keys dropped to honour the memory budget
-  uint64_t evicted_expired = 0;    // expired keys reclaimed by the budget before any live key
+  uint64_t memory_bytes = 0;     // what the store accounts for: tables + keys + logs
+  uint64_t expired = 0;          // keys dropped because they no longer mattered
+  uint64_t evicted = 0;          // live keys dropped to honour the memory budget
+  uint64_t evicted_expired = 0;  // expired keys reclaimed by the budget before any live key
 };
 
 // A key's replicable record: everything a replica needs to decide as the owner would.
@@ -34,9 +34,9 @@ struct KeyRecord {
   std::string key;
   limits::Algorithm algorithm = limits::Algorithm::kTokenBucket;
   limits::State state;
-  limits::SlidingLog log;          // sliding log only
+  limits::SlidingLog log;  // sliding log only
   TimePoint expires_at = 0;
-  uint64_t version = 0;            // per-key, raised on every change by the owner
+  uint64_t version = 0;  // per-key, raised on every change by the owner
 };
 
 class Store {
@@ -47,6 +47,9 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   // Decides one request for `key` under `limit` at `now` and stores the new state.
+  // Precondition: limits::validate(limit) == "" (callers validate a limit once, when they
+  // parse it); a limit that cannot be decided at all is denied with retry_after = kNever.
+  // A key whose stored state has expired, or was kept for another algorithm, starts fresh.
   limits::Decision apply(std::string_view key, const limits::Limit& limit,
                          const limits::Request& request, TimePoint now);
 
@@ -56,16 +59,22 @@ class Store {
 
   StoreStats stats() const;
 
-  // Replication and hand-off. A change sequence increases with every stored change;
-  // changed_since(seq) visits the keys changed after `seq` (each at most once, in its
-  // current state) and returns the sequence to pass next time.
+  // Replication and hand-off. A change sequence increases with every stored change
+  // (apply that changed a state, install); changed_since(seq) visits the keys changed after
+  // `seq` (each at most once, in its current state) and returns the sequence to pass next
+  // time. It is built for one consumer passing back what it was given: that costs only the
+  // changed keys. Any other `seq` (0 included, once a harvest has happened) visits every
+  // key, a superset. Records carry expires_at rounded up to whole seconds.
+  // `visit` runs with no shard lock held and may call the store, except changed_since.
   uint64_t change_sequence() const;
   uint64_t changed_since(uint64_t seq, const std::function<void(const KeyRecord&)>& visit) const;
   // Visits every key whose key_hash lies in [lo, hi] (inclusive; lo > hi wraps around).
   void for_each_in_hash_range(uint64_t lo, uint64_t hi,
                               const std::function<void(const KeyRecord&)>& visit) const;
-  // Installs a replica's record: kept only if its version is newer than what is held.
-  // Returns true when installed.
+  // Installs a replica's record: kept only if its version is newer than what is held
+  // (versions compare modulo 2^32, serial-number arithmetic), or if it is older but expires
+  // later, which is the owner having dropped and restarted the key (versions restart at 1).
+  // The same record twice is a no-op. Returns true when installed.
   bool install(const KeyRecord& record);
   // Removes one key (reset by an operator, or hand-off done). Returns true if it existed.
   bool erase(std::string_view key);

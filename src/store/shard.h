@@ -1,0 +1,108 @@
+// One shard of the store: an open-addressing table (linear probing over a separate array
+// of 1-byte control tags, then 40-byte Entries), a side table for sliding-log timestamps,
+// and a dirty bitmap for replication. The Store picks the shard from the key hash's top
+// bits and holds `mu` around every call below; nothing here is thread-safe on its own.
+#pragma once
+#include <absl/base/thread_annotations.h>
+#include <absl/container/node_hash_map.h>
+#include <absl/synchronization/mutex.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "limits/limit.h"
+#include "limits/state.h"
+#include "store/entry.h"
+#include "store/memory_budget.h"
+#include "store/store.h"
+
+namespace drl::store {
+
+struct ShardCounters {
+  uint64_t expired = 0;
+  uint64_t evicted = 0;
+  uint64_t evicted_expired = 0;
+};
+
+class alignas(64) Shard {
+ public:
+  Shard() = default;
+  ~Shard();
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  // The budget is shared by every shard of a store and outlives them.
+  void attach(MemoryBudget* budget) { budget_ = budget; }
+
+  absl::Mutex mu;
+
+  limits::Decision apply(uint64_t hash, std::string_view key, const limits::Limit& limit,
+                         const limits::Request& request, TimePoint now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Drops up to `max_drop` expired keys, looking at no more than `max_scan` slots.
+  size_t expire(TimePoint now, size_t max_drop, size_t max_scan) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  bool install(uint64_t hash, const KeyRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  bool erase(uint64_t hash, std::string_view key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+
+  // Appends the records of changed keys (or of every key when `only_dirty` is false) and
+  // marks them clean.
+  void harvest(bool only_dirty, std::vector<KeyRecord>& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Appends the records of keys whose hash lies in [lo, hi] (lo > hi wraps around).
+  void collect_range(uint64_t lo, uint64_t hi, std::vector<KeyRecord>& out) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+
+  size_t keys() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return live_; }
+  ShardCounters counters() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return counters_; }
+  // Stored changes so far; readable without the lock (written only under it).
+  uint64_t changes() const { return changes_.load(std::memory_order_relaxed); }
+
+ private:
+  static constexpr size_t kNotFound = SIZE_MAX;
+
+  size_t find(uint64_t hash, std::string_view key) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Adds `key` (known absent), making room first; returns its slot.
+  size_t insert(uint64_t hash, std::string_view key, TimePoint now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  void make_room(TimePoint now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  void rehash(size_t new_capacity) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  void remove(size_t slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  void maybe_shrink() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  void mark_changed(size_t slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  size_t drop_expired(TimePoint now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  bool evict_one_live(size_t protect) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  void enforce_budget(TimePoint now, size_t protect) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  KeyRecord record_of(size_t slot) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  limits::SlidingLog* log_for(std::string_view key, bool create) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  void erase_log(std::string_view key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  void set_log_bytes(std::string_view key, const limits::SlidingLog* log, int64_t& held)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  void account(int64_t delta) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  size_t home(uint64_t hash) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    return static_cast<size_t>((static_cast<uint64_t>(static_cast<uint32_t>(hash)) * capacity_) >>
+                               32);
+  }
+
+  MemoryBudget* budget_ = nullptr;
+  size_t capacity_ ABSL_GUARDED_BY(mu) = 0;
+  size_t live_ ABSL_GUARDED_BY(mu) = 0;
+  size_t tombstones_ ABSL_GUARDED_BY(mu) = 0;
+  std::unique_ptr<uint8_t[]> ctrl_ ABSL_GUARDED_BY(mu);
+  std::unique_ptr<Entry[]> entries_ ABSL_GUARDED_BY(mu);
+  // Bit i set: slot i may hold a dirty entry (the entry's own bit is the truth).
+  std::unique_ptr<uint64_t[]> dirty_ ABSL_GUARDED_BY(mu);
+  // Sliding-log timestamps, by key; only sliding-log keys have one.
+  absl::node_hash_map<std::string, limits::SlidingLog> logs_ ABSL_GUARDED_BY(mu);
+  int64_t bytes_ ABSL_GUARDED_BY(mu) = 0;
+  int64_t side_bytes_ ABSL_GUARDED_BY(mu) = 0;  // heap keys + logs: what evicting frees
+  size_t sweep_cursor_ ABSL_GUARDED_BY(mu) = 0;
+  size_t evict_cursor_ ABSL_GUARDED_BY(mu) = 0;
+  TimePoint last_now_ ABSL_GUARDED_BY(mu) = 0;  // latest time seen, for install's room-making
+  ShardCounters counters_ ABSL_GUARDED_BY(mu);
+  std::atomic<uint64_t> changes_{0};
+};
+
+}  // namespace drl::store

@@ -1,0 +1,169 @@
+#include "store/store.h"
+
+#include <absl/synchronization/mutex.h>
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <vector>
+
+#include "common/key_hash.h"
+#include "store/memory_budget.h"
+#include "store/shard.h"
+
+namespace drl::store {
+namespace {
+
+constexpr size_t kMaxShards = size_t{1} << 16;
+
+// The cheap part of limits::validate, so a bad limit that slipped past the caller's
+// validation is denied instead of dividing by zero.
+bool decidable(const limits::Limit& limit) {
+  return static_cast<uint8_t>(limit.algorithm) <=
+             static_cast<uint8_t>(limits::Algorithm::kSlidingWindow) &&
+         limit.limit != 0 && limit.limit <= limits::kMaxCount &&
+         (limit.window > 0 || limit.calendar != limits::Calendar::kNone);
+}
+
+// Does [a, b] meet [lo, hi] (lo > hi: the range wraps around)?
+bool meets(uint64_t a, uint64_t b, uint64_t lo, uint64_t hi) {
+  return lo <= hi ? !(b < lo || a > hi) : (b >= lo || a <= hi);
+}
+
+}  // namespace
+
+struct Store::Impl {
+  explicit Impl(const StoreOptions& options) : budget(options.max_memory_bytes) {
+    const size_t wanted = std::clamp<size_t>(options.shards, 1, kMaxShards);
+    shard_count = std::bit_ceil(wanted);
+    shard_bits = std::countr_zero(shard_count);
+    shards = std::make_unique<Shard[]>(shard_count);
+    for (size_t i = 0; i < shard_count; ++i) shards[i].attach(&budget);
+    budget.add(static_cast<int64_t>(sizeof(Impl) + shard_count * sizeof(Shard)));
+  }
+
+  size_t shard_index(uint64_t hash) const {
+    return shard_bits == 0 ? 0 : static_cast<size_t>(hash >> (64 - shard_bits));
+  }
+  Shard& shard_for(uint64_t hash) { return shards[shard_index(hash)]; }
+  // The hashes shard i holds: [first, last].
+  uint64_t first_hash(size_t i) const {
+    return shard_bits == 0 ? 0 : uint64_t{i} << (64 - shard_bits);
+  }
+  uint64_t last_hash(size_t i) const {
+    return i + 1 == shard_count ? UINT64_MAX : first_hash(i + 1) - 1;
+  }
+
+  MemoryBudget budget;  // declared first: the shards point at it until they are gone
+  size_t shard_count = 1;
+  int shard_bits = 0;
+  std::unique_ptr<Shard[]> shards;
+  std::atomic<size_t> expire_cursor{0};
+  absl::Mutex harvest_mu;
+  uint64_t last_harvest ABSL_GUARDED_BY(harvest_mu) = 0;
+};
+
+Store::Store(StoreOptions options) : impl_(std::make_unique<Impl>(options)) {}
+Store::~Store() = default;
+
+limits::Decision Store::apply(std::string_view key, const limits::Limit& limit,
+                              const limits::Request& request, TimePoint now) {
+  if (!decidable(limit)) {
+    limits::Decision denied;
+    denied.limit = limit.limit;
+    denied.retry_after = limits::kNever;
+    return denied;
+  }
+  const uint64_t hash = key_hash(key);
+  Shard& shard = impl_->shard_for(hash);
+  absl::MutexLock lock(&shard.mu);
+  return shard.apply(hash, key, limit, request, now);
+}
+
+size_t Store::expire(TimePoint now, size_t budget) {
+  if (budget == 0) return 0;
+  // Bounded work per call: a caller with a budget scans a window of slots, and the next
+  // call resumes where this one stopped.
+  const size_t max_scan = budget == SIZE_MAX ? SIZE_MAX : std::max<size_t>(4096, budget * 64);
+  const size_t start = impl_->expire_cursor.fetch_add(1, std::memory_order_relaxed);
+  size_t dropped = 0;
+  for (size_t k = 0; k < impl_->shard_count && dropped < budget; ++k) {
+    Shard& shard = impl_->shards[(start + k) & (impl_->shard_count - 1)];
+    absl::MutexLock lock(&shard.mu);
+    dropped += shard.expire(now, budget - dropped, max_scan);
+  }
+  return dropped;
+}
+
+StoreStats Store::stats() const {
+  StoreStats s;
+  for (size_t i = 0; i < impl_->shard_count; ++i) {
+    Shard& shard = impl_->shards[i];
+    absl::MutexLock lock(&shard.mu);
+    s.keys += shard.keys();
+    const ShardCounters c = shard.counters();
+    s.expired += c.expired;
+    s.evicted += c.evicted;
+    s.evicted_expired += c.evicted_expired;
+  }
+  s.memory_bytes = static_cast<uint64_t>(impl_->budget.used());
+  return s;
+}
+
+uint64_t Store::change_sequence() const {
+  uint64_t sum = 0;
+  for (size_t i = 0; i < impl_->shard_count; ++i) sum += impl_->shards[i].changes();
+  return sum;
+}
+
+uint64_t Store::changed_since(uint64_t seq,
+                              const std::function<void(const KeyRecord&)>& visit) const {
+  absl::MutexLock harvest(&impl_->harvest_mu);
+  const uint64_t next = change_sequence();
+  // The dirty bits say "changed since the last harvest"; any other starting point gets
+  // every key (a superset, still each key once).
+  const bool exact = seq == impl_->last_harvest;
+  std::vector<KeyRecord> batch;
+  for (size_t i = 0; i < impl_->shard_count; ++i) {
+    Shard& shard = impl_->shards[i];
+    {
+      absl::MutexLock lock(&shard.mu);
+      shard.harvest(exact, batch);
+    }
+    for (const KeyRecord& r : batch) visit(r);
+    batch.clear();
+  }
+  impl_->last_harvest = next;
+  return next;
+}
+
+void Store::for_each_in_hash_range(uint64_t lo, uint64_t hi,
+                                   const std::function<void(const KeyRecord&)>& visit) const {
+  std::vector<KeyRecord> batch;
+  for (size_t i = 0; i < impl_->shard_count; ++i) {
+    if (!meets(impl_->first_hash(i), impl_->last_hash(i), lo, hi)) continue;
+    Shard& shard = impl_->shards[i];
+    {
+      absl::MutexLock lock(&shard.mu);
+      shard.collect_range(lo, hi, batch);
+    }
+    for (const KeyRecord& r : batch) visit(r);
+    batch.clear();
+  }
+}
+
+bool Store::install(const KeyRecord& record) {
+  const uint64_t hash = key_hash(record.key);
+  Shard& shard = impl_->shard_for(hash);
+  absl::MutexLock lock(&shard.mu);
+  return shard.install(hash, record);
+}
+
+bool Store::erase(std::string_view key) {
+  const uint64_t hash = key_hash(key);
+  Shard& shard = impl_->shard_for(hash);
+  absl::MutexLock lock(&shard.mu);
+  return shard.erase(hash, key);
+}
+
+}  // namespace drl::store
