@@ -5,5 +5,6 @@
 namespace drl::limits::detail {
 
 __extension__ typedef __int128 Wide;
+__extension__ typedef unsigned __int128 UWide;
 
 }  // namespace drl::limits::detail

@@ -1,0 +1,60 @@
+// Named policies loaded from a YAML file (format: docs/design.md, example:
+// docs/policies.example.yaml). Loading never throws and never crashes on bad input: it
+// returns the policies or an error naming file:line and the problem. A PolicySet is an
+// immutable value after loading; const access is thread-safe.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "limits/limit.h"
+
+namespace drl::limits {
+
+// What a node does for a key when it can reach no replica of it (design brief).
+enum class DegradeMode : uint8_t {
+  kLocal = 0,  // enforce limit / cluster size locally (default)
+  kOpen,       // allow everything
+  kClosed,     // deny everything
+};
+
+std::string_view degrade_mode_name(DegradeMode m);
+bool parse_degrade_mode(std::string_view name, DegradeMode& out);
+
+struct Policy {
+  std::string name;
+  std::string description;  // what the key is ("authenticated user id"); may be empty
+  Limit limit;              // validate(limit) == "" for every loaded policy
+  bool shadow = false;      // dry run: always allow, report would-be denials
+  DegradeMode degrade = DegradeMode::kLocal;
+};
+
+class PolicySet {
+ public:
+  // Null when no policy has that name. The pointer lives as long as this set.
+  const Policy* find(std::string_view name) const;
+  // Policies in name order.
+  const std::vector<Policy>& all() const { return policies_; }
+  size_t size() const { return policies_.size(); }
+
+  // Adds a policy; false (and no change) if the name is taken.
+  bool add(Policy policy);
+
+ private:
+  std::vector<Policy> policies_;  // sorted by name
+};
+
+struct PolicyLoad {
+  std::optional<PolicySet> policies;  // set on success
+  std::string error;                  // on failure: "<source>:<line>: <problem>"
+  bool ok() const { return policies.has_value(); }
+};
+
+// Parses policies from YAML text; `source` names it in errors (a file name).
+PolicyLoad parse_policies(std::string_view yaml, std::string_view source = "<policies>");
+// Reads and parses a policy file.
+PolicyLoad load_policy_file(const std::string& path);
+
+}  // namespace drl::limits
