@@ -113,14 +113,14 @@ void Swim::receive(const Message& m, TimePoint now) {
 std::optional<Message> Swim::answer_sync(const Message& request, TimePoint now) {
   const auto* pp = std::get_if<PushPull>(&request.body);
   if (left_ || pp == nullptr || pp->reply) return std::nullopt;
-  merge(*pp, request.sender_id, now);
+  merge(*pp, now);
   Message reply{self_id_, self().info.address, local_state(false, true), {}};
   return reply;
 }
 
 void Swim::handle(const PushPull& pp, const Message& m, TimePoint now) {
   if (!pp.reply) return;  // requests arrive through answer_sync()
-  merge(pp, m.sender_id, now);
+  merge(pp, now);
   joined_ = true;
 }
 
@@ -177,21 +177,29 @@ void Swim::adjust_health(int delta) {
   health_ = std::clamp(health_ + delta, 0, config_.max_health - 1);
 }
 
-void Swim::send(const std::string& to, Body body, TimePoint now, std::string_view buddy_id) {
+void Swim::send(const std::string& to, Body body, TimePoint now, std::string_view buddy_id,
+                bool with_self) {
   const size_t budget = config_.max_packet_bytes > config_.packet_overhead_bytes
                             ? config_.max_packet_bytes - config_.packet_overhead_bytes
                             : 0;
   std::vector<Update> updates;
   size_t used = 0;
+  if (with_self) {
+    updates.push_back(update_of(self()));
+    used = estimated_size(updates.back());
+  }
   if (auto it = members_.find(buddy_id);
       !buddy_id.empty() && it != members_.end() && it->second.state != MemberState::kAlive) {
     // Lifeguard's buddy system: the suspected (or presumed dead) member hears it first.
     updates.push_back(update_of(it->second, self_id_));
-    used = estimated_size(updates.back());
+    used += estimated_size(updates.back());
   }
   auto gossip = broadcasts_.take(used < budget ? budget - used : 0, transmit_limit());
   for (auto& u : gossip) {
-    if (updates.empty() || u.id != updates.front().id) updates.push_back(std::move(u));
+    if (std::none_of(updates.begin(), updates.end(),
+                     [&](const Update& x) { return x.id == u.id; })) {
+      updates.push_back(std::move(u));
+    }
   }
   Message m{self_id_, self().info.address, std::move(body), std::move(updates)};
   outbox_.push_back({to, std::move(m), Transport::kUdp});

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -110,14 +111,17 @@ class Swim {
   void refute(Incarnation seen, TimePoint now);
   void suspect(const std::string& id, TimePoint now);
   void expire_suspicions(TimePoint now);
-  void merge(const PushPull& pp, const std::string& sender_id, TimePoint now);
+  void merge(const PushPull& pp, TimePoint now);
   void set_state(Member& m, MemberState state, Incarnation inc, TimePoint now);
   void emit(EventKind kind, const Member& m, TimePoint now);
   void reap(TimePoint now);
   Update update_of(const Member& m, std::string from = {}) const;
 
   // Sending.
-  void send(const std::string& to, Body body, TimePoint now, std::string_view buddy_id = {});
+  // buddy_id: a member whose suspicion/death goes first (Lifeguard buddy system);
+  // with_self: our own alive state goes first (answering a ping that carried stale news of us).
+  void send(const std::string& to, Body body, TimePoint now, std::string_view buddy_id = {},
+            bool with_self = false);
   void start_push_pull(const std::string& to, bool join, TimePoint now);
   PushPull local_state(bool join, bool reply) const;
   int transmit_limit() const;
@@ -132,6 +136,7 @@ class Swim {
   std::map<std::string, Suspicion, std::less<>> suspicions_;
   BroadcastQueue broadcasts_;
   std::vector<std::string> probe_order_;
+  std::set<std::string, std::less<>> probe_soon_;  // suspects we have not probed ourselves yet
   size_t probe_index_ = 0;
   std::optional<Probe> probe_;
   std::map<uint64_t, Relay> relays_;

@@ -6,6 +6,13 @@
 namespace drl::membership {
 
 std::optional<std::string> Swim::next_probe_target() {
+  // A member we heard suspected is probed next, out of turn: if it is alive its ack carries
+  // the refutation straight to us; if not, our failure is an independent confirmation.
+  while (!probe_soon_.empty()) {
+    std::string id = std::move(probe_soon_.extract(probe_soon_.begin()).value());
+    auto it = members_.find(id);
+    if (it != members_.end() && it->second.state == MemberState::kSuspect) return id;
+  }
   for (int round = 0; round < 2; ++round) {
     while (probe_index_ < probe_order_.size()) {
       const std::string& id = probe_order_[probe_index_++];
@@ -102,7 +109,11 @@ void Swim::expire_relays(TimePoint now) {
 
 void Swim::handle(const Ping& ping, const Message& m, TimePoint now) {
   if (!ping.target_id.empty() && ping.target_id != self_id_) return;
-  send(m.sender_address, Ack{ping.seq}, now);
+  // If the prober holds us suspect or dead (the buddy update), answer with our alive state.
+  const bool stale_news = std::any_of(m.updates.begin(), m.updates.end(), [&](const Update& u) {
+    return u.id == self_id_ && u.state != MemberState::kAlive;
+  });
+  send(m.sender_address, Ack{ping.seq}, now, {}, stale_news);
 }
 
 void Swim::handle(const PingReq& req, const Message& m, TimePoint now) {

@@ -78,6 +78,7 @@ void Swim::apply_suspect(const Update& u, TimePoint now) {
   int expected = static_cast<int>(config_.suspicion_mult) - 2;
   if (static_cast<int>(live_count_) - 2 < expected) expected = 0;
   suspicions_.insert_or_assign(u.id, Suspicion(u.incarnation, from, expected, min, max, now));
+  if (from != self_id_) probe_soon_.insert(u.id);
   emit(EventKind::kSuspect, m, now);
   Update gossip = u;
   gossip.from = from;
@@ -132,12 +133,14 @@ void Swim::expire_suspicions(TimePoint now) {
   }
 }
 
-void Swim::merge(const PushPull& pp, const std::string& sender_id, TimePoint now) {
+void Swim::merge(const PushPull& pp, TimePoint now) {
   for (Update u : pp.members) {
     // A remote "dead" may be stale (the sender was cut off): only suspect, and let the member
     // refute it; our own timers decide death.
     if (u.state == MemberState::kDead && u.id != self_id_) u.state = MemberState::kSuspect;
-    if (u.from.empty()) u.from = sender_id;
+    // Confirmations must be independent: a merged suspicion counts as our own, as in
+    // memberlist, not as the sender's.
+    u.from = self_id_;
     apply(u, now);
   }
 }
