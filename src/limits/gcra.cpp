@@ -1,15 +1,26 @@
 #include "limits/gcra.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "limits/wide.h"
 
 namespace drl::limits::detail {
 namespace {
 
+// Floor division for b > 0. The operands are offsets from `now` in practice and fit in 64
+// bits; the 64-bit path avoids the slow 128-bit division (docs/optimization.md).
 Wide floor_div(Wide a, Wide b) {
+  constexpr Wide kLow = INT64_MIN;
+  constexpr Wide kHigh = INT64_MAX;
+  if (a >= kLow && a <= kHigh && b <= kHigh) {
+    const int64_t a64 = static_cast<int64_t>(a);
+    const int64_t b64 = static_cast<int64_t>(b);
+    const int64_t q = a64 / b64;
+    return (a64 % b64 != 0 && a64 < 0) ? q - 1 : q;
+  }
   Wide q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  if ((a % b != 0) && (a < 0)) --q;
   return q;
 }
 
@@ -22,10 +33,12 @@ Wide load_tat(const Limit& limit, const State& state) {
   return static_cast<Wide>(state.t) * limit.limit + fraction;
 }
 
-void store_tat(const Limit& limit, State& state, Wide tat) {
-  const Wide whole = floor_div(tat, limit.limit);
-  state.t = static_cast<TimePoint>(whole);
-  state.a = static_cast<uint32_t>(tat - whole * limit.limit);
+// Stores `tat` (>= now in TAT units), dividing only its offset from now.
+void store_tat(const Limit& limit, State& state, TimePoint now, Wide tat) {
+  const Wide offset = tat - static_cast<Wide>(now) * limit.limit;
+  const Wide whole = floor_div(offset, limit.limit);
+  state.t = now + static_cast<TimePoint>(whole);
+  state.a = static_cast<uint32_t>(offset - whole * limit.limit);
   state.b = 0;
 }
 
@@ -45,8 +58,8 @@ Decision gcra_decide(const Limit& limit, uint64_t capacity, bool shaping, State&
   // Fills remaining/reset_at from the bucket as it stands after the decision.
   auto describe = [&](Wide after) {
     const Wide room = full_span - (after - now_units);
-    d.remaining = room <= 0 ? 0 : static_cast<uint64_t>(room / interval);
-    d.reset_at = static_cast<TimePoint>(ceil_div(after, rate));
+    d.remaining = room <= 0 ? 0 : static_cast<uint64_t>(floor_div(room, interval));
+    d.reset_at = now + static_cast<TimePoint>(ceil_div(after - now_units, rate));
   };
 
   if (req.refund) {
@@ -55,7 +68,7 @@ Decision gcra_decide(const Limit& limit, uint64_t capacity, bool shaping, State&
     if (stored > now_units && req.cost > 0) {
       const Wide give = static_cast<Wide>(std::min<uint64_t>(req.cost, capacity)) * interval;
       after = std::max(stored - give, now_units);
-      store_tat(limit, state, after);
+      store_tat(limit, state, now, after);
     }
     describe(after);
     return d;
@@ -68,7 +81,7 @@ Decision gcra_decide(const Limit& limit, uint64_t capacity, bool shaping, State&
     if (after - now_units <= full_span) {
       d.allowed = true;
       if (req.cost > 0) {
-        store_tat(limit, state, after);
+        store_tat(limit, state, now, after);
         if (shaping) d.delay = static_cast<Nanos>(ceil_div(after - interval - now_units, rate));
       }
       describe(req.cost > 0 ? after : tat);
@@ -79,7 +92,7 @@ Decision gcra_decide(const Limit& limit, uint64_t capacity, bool shaping, State&
   Wide after = tat;
   if (req.drain_on_deny && tat < now_units + full_span) {
     after = now_units + full_span;
-    store_tat(limit, state, after);
+    store_tat(limit, state, now, after);
   }
   describe(after);
   if (d.retry_after != kNever) {
@@ -91,7 +104,8 @@ Decision gcra_decide(const Limit& limit, uint64_t capacity, bool shaping, State&
 }
 
 TimePoint gcra_expires_at(const Limit& limit, const State& state) {
-  return static_cast<TimePoint>(ceil_div(load_tat(limit, state), limit.limit));
+  // The fraction is below one ns: the TAT rounded up.
+  return state.t + (std::min<uint64_t>(state.a, limit.limit - 1) > 0 ? 1 : 0);
 }
 
 }  // namespace drl::limits::detail
