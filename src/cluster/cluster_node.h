@@ -84,10 +84,13 @@ class ClusterNode {
   };
   struct Pending {
     Origin origin;
-    ForwardedCheck check;                 // request_id is this node's id for it
-    std::vector<std::string> candidates;  // who to try, in order
-    size_t next = 0;                      // index of the next candidate to try
-    bool fallback_local = false;          // when all fail: decide here (true) or degrade
+    ForwardedCheck check;  // request_id is this node's id for it
+    uint64_t hash = 0;
+    // Hand-off: the previous owner, the only one to try; when it fails this node decides.
+    std::string previous_owner;
+    // Tried so far. The next is the first of the key's preference list on the *current*
+    // ring not tried yet, so a view change during a fail-over lands on the new owner.
+    std::vector<std::string> tried;
     TimePoint deadline = 0;
   };
   struct OutBatch {

@@ -34,6 +34,7 @@ void ClusterNode::route(Origin origin, ForwardedCheck check, TimePoint now) {
   }
   const uint64_t hash = key_hash(check.key);
   Pending pending;
+  pending.hash = hash;
   if (is_self(target_.owner(hash), target_)) {
     // Ours, unless its hand-off is pending: then it goes where it went before.
     if (!handoff_pending() || stable_.empty()) return decide_here(origin, check, now);
@@ -41,12 +42,8 @@ void ClusterNode::route(Origin origin, ForwardedCheck check, TimePoint now) {
     if (previous == self_.id || !target_.contains(previous)) {
       return decide_here(origin, check, now);
     }
-    pending.candidates.push_back(previous);
-    pending.fallback_local = true;
+    pending.previous_owner = previous;
     check.must_decide = true;
-  } else {
-    target_.preference_list(hash, options_.replicas, scratch_);
-    for (ring::MemberIndex m : scratch_) pending.candidates.push_back(target_.member(m).id);
   }
   const uint64_t id = next_id_++;
   pending.origin = std::move(origin);
@@ -59,31 +56,38 @@ void ClusterNode::try_next(uint64_t id, TimePoint now) {
   auto it = pending_.find(id);
   if (it == pending_.end()) return;
   Pending& p = it->second;
-  if (p.next < p.candidates.size()) {
-    const std::string& to = p.candidates[p.next++];
-    const bool failover = p.next > 1;
-    if (to == self_.id) {
-      // This node holds a replica of the key: fail over to itself.
-      ForwardedCheck check = std::move(p.check);
-      Origin origin = std::move(p.origin);
-      pending_.erase(it);
-      return decide_here(origin, check, now);
+  const std::string* next = nullptr;
+  if (!p.previous_owner.empty()) {
+    if (p.tried.empty()) next = &p.previous_owner;
+  } else {
+    target_.preference_list(p.hash, options_.replicas, scratch_);
+    for (ring::MemberIndex m : scratch_) {
+      const std::string& candidate = target_.member(m).id;
+      if (std::find(p.tried.begin(), p.tried.end(), candidate) == p.tried.end()) {
+        next = &candidate;
+        break;
+      }
     }
+  }
+  if (next != nullptr && *next != self_.id) {
     ForwardedCheck out = p.check;
     out.request_id = id;
     out.hops = p.check.hops + 1;
-    out.must_decide = p.check.must_decide || failover;
+    out.must_decide = p.check.must_decide || !p.tried.empty();
+    p.tried.push_back(*next);
     p.deadline = now + options_.failover_timeout;
     deadlines_.emplace(p.deadline, id);
     ++stats_.forwarded;
-    enqueue_forward(to, std::move(out), now);
+    enqueue_forward(p.tried.back(), std::move(out), now);
     return;
   }
+  // This node is next on the list (it holds a replica, or became the owner), or nobody is
+  // left: a hand-off forward falls back to this node, any other check degrades.
   ForwardedCheck check = std::move(p.check);
   Origin origin = std::move(p.origin);
-  const bool local = p.fallback_local;
+  const bool here = next != nullptr || !p.previous_owner.empty();
   pending_.erase(it);
-  if (local) return decide_here(origin, check, now);
+  if (here) return decide_here(origin, check, now);
   degrade(origin, check, now);
 }
 

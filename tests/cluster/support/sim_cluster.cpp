@@ -36,15 +36,19 @@ void SimCluster::start_node(size_t i) {
   s.store = std::make_unique<store::Store>(store::StoreOptions{.shards = 4, .max_memory_bytes = 0});
   s.node = std::make_unique<ClusterNode>(s.member, *s.store, options_.cluster);
   ++s.incarnation;
+  rebuild_truth();
 }
 
-size_t SimCluster::owner_of(const std::string& key) const {
+void SimCluster::rebuild_truth() {
   std::vector<ring::Member> alive;
   for (const Slot& s : slots_) {
     if (s.node) alive.push_back(s.member);
   }
-  ring::Ring ring(alive, options_.cluster.vnodes);
-  const std::string& id = ring.member(ring.owner(key_hash(key))).id;
+  truth_ = ring::Ring(std::move(alive), options_.cluster.vnodes);
+}
+
+size_t SimCluster::owner_of(const std::string& key) const {
+  const std::string& id = truth_.member(truth_.owner(key_hash(key))).id;
   for (size_t i = 0; i < slots_.size(); ++i) {
     if (slots_[i].member.id == id) return i;
   }
@@ -77,6 +81,7 @@ void SimCluster::schedule_views() {
 void SimCluster::crash(size_t i) {
   slots_[i].node.reset();
   slots_[i].store.reset();
+  rebuild_truth();
   for (auto it = asks_.begin(); it != asks_.end();) {
     it = it->second.node == i ? asks_.erase(it) : std::next(it);  // its clients lose the answer
   }
@@ -207,15 +212,13 @@ void SimCluster::check_invariants() {
   // before is done) must be decided by the key's owner, in at most one hop.
   uint64_t epoch = 0;
   bool stable = groups_.empty() && views_.empty();
-  std::vector<ring::Member> alive;
   for (const Slot& s : slots_) {
     if (!s.node) continue;
-    alive.push_back(s.member);
     if (s.node->handoff_pending()) stable = false;
     if (epoch == 0) epoch = s.node->ring().epoch();
     if (s.node->ring().epoch() != epoch) stable = false;
   }
-  const ring::Ring truth(alive, options_.cluster.vnodes);
+  const ring::Ring& truth = truth_;
   if (truth.epoch() != epoch) stable = false;
   if (!stable || epoch != stable_epoch_) {
     stable_since_ = now_;

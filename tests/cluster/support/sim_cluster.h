@@ -112,6 +112,7 @@ class SimCluster {
   void schedule_views();
   void drain(size_t i);
   void check_invariants();
+  void rebuild_truth();
 
   SimOptions options_;
   Random random_;
@@ -129,6 +130,7 @@ class SimCluster {
   std::vector<std::string> violations_;
   uint64_t dropped_ = 0;
   TimePoint stable_since_ = 0;
+  ring::Ring truth_;  // the ring of all alive members, rebuilt when they change
   size_t checked_ = 0;  // observed_ entries already checked
   uint64_t stable_epoch_ = 0;
 };
