@@ -47,7 +47,7 @@ bool in_range(uint64_t h, uint64_t lo, uint64_t hi) {
 }  // namespace
 
 Shard::~Shard() {
-  absl::MutexLock lock(&mu);
+  SpinLockHolder lock(mu);
   for (size_t i = 0; i < capacity_; ++i) {
     if (is_full(ctrl_[i])) free_key(entries_[i]);
   }

@@ -5,7 +5,6 @@
 #pragma once
 #include <absl/base/thread_annotations.h>
 #include <absl/container/node_hash_map.h>
-#include <absl/synchronization/mutex.h>
 
 #include <atomic>
 #include <cstdint>
@@ -18,6 +17,7 @@
 #include "limits/state.h"
 #include "store/entry.h"
 #include "store/memory_budget.h"
+#include "store/spin_lock.h"
 #include "store/store.h"
 
 namespace drl::store {
@@ -38,7 +38,7 @@ class alignas(64) Shard {
   // The budget is shared by every shard of a store and outlives them.
   void attach(MemoryBudget* budget) { budget_ = budget; }
 
-  absl::Mutex mu;
+  SpinLock mu;
 
   limits::Decision apply(uint64_t hash, std::string_view key, const limits::Limit& limit,
                          const limits::Request& request, TimePoint now)

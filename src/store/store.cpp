@@ -1,7 +1,5 @@
 #include "store/store.h"
 
-#include <absl/synchronization/mutex.h>
-
 #include <algorithm>
 #include <atomic>
 #include <bit>
@@ -10,6 +8,7 @@
 #include "common/key_hash.h"
 #include "store/memory_budget.h"
 #include "store/shard.h"
+#include "store/spin_lock.h"
 
 namespace drl::store {
 namespace {
@@ -59,7 +58,7 @@ struct Store::Impl {
   int shard_bits = 0;
   std::unique_ptr<Shard[]> shards;
   std::atomic<size_t> expire_cursor{0};
-  absl::Mutex harvest_mu;
+  SpinLock harvest_mu;
   uint64_t last_harvest ABSL_GUARDED_BY(harvest_mu) = 0;
 };
 
@@ -76,7 +75,7 @@ limits::Decision Store::apply(std::string_view key, const limits::Limit& limit,
   }
   const uint64_t hash = key_hash(key);
   Shard& shard = impl_->shard_for(hash);
-  absl::MutexLock lock(&shard.mu);
+  SpinLockHolder lock(shard.mu);
   return shard.apply(hash, key, limit, request, now);
 }
 
@@ -89,7 +88,7 @@ size_t Store::expire(TimePoint now, size_t budget) {
   size_t dropped = 0;
   for (size_t k = 0; k < impl_->shard_count && dropped < budget; ++k) {
     Shard& shard = impl_->shards[(start + k) & (impl_->shard_count - 1)];
-    absl::MutexLock lock(&shard.mu);
+    SpinLockHolder lock(shard.mu);
     dropped += shard.expire(now, budget - dropped, max_scan);
   }
   return dropped;
@@ -99,7 +98,7 @@ StoreStats Store::stats() const {
   StoreStats s;
   for (size_t i = 0; i < impl_->shard_count; ++i) {
     Shard& shard = impl_->shards[i];
-    absl::MutexLock lock(&shard.mu);
+    SpinLockHolder lock(shard.mu);
     s.keys += shard.keys();
     const ShardCounters c = shard.counters();
     s.expired += c.expired;
@@ -118,7 +117,7 @@ uint64_t Store::change_sequence() const {
 
 uint64_t Store::changed_since(uint64_t seq,
                               const std::function<void(const KeyRecord&)>& visit) const {
-  absl::MutexLock harvest(&impl_->harvest_mu);
+  SpinLockHolder harvest(impl_->harvest_mu);
   const uint64_t next = change_sequence();
   // The dirty bits say "changed since the last harvest"; any other starting point gets
   // every key (a superset, still each key once).
@@ -127,7 +126,7 @@ uint64_t Store::changed_since(uint64_t seq,
   for (size_t i = 0; i < impl_->shard_count; ++i) {
     Shard& shard = impl_->shards[i];
     {
-      absl::MutexLock lock(&shard.mu);
+      SpinLockHolder lock(shard.mu);
       shard.harvest(exact, batch);
     }
     for (const KeyRecord& r : batch) visit(r);
@@ -144,7 +143,7 @@ void Store::for_each_in_hash_range(uint64_t lo, uint64_t hi,
     if (!meets(impl_->first_hash(i), impl_->last_hash(i), lo, hi)) continue;
     Shard& shard = impl_->shards[i];
     {
-      absl::MutexLock lock(&shard.mu);
+      SpinLockHolder lock(shard.mu);
       shard.collect_range(lo, hi, batch);
     }
     for (const KeyRecord& r : batch) visit(r);
@@ -155,14 +154,14 @@ void Store::for_each_in_hash_range(uint64_t lo, uint64_t hi,
 bool Store::install(const KeyRecord& record) {
   const uint64_t hash = key_hash(record.key);
   Shard& shard = impl_->shard_for(hash);
-  absl::MutexLock lock(&shard.mu);
+  SpinLockHolder lock(shard.mu);
   return shard.install(hash, record);
 }
 
 bool Store::erase(std::string_view key) {
   const uint64_t hash = key_hash(key);
   Shard& shard = impl_->shard_for(hash);
-  absl::MutexLock lock(&shard.mu);
+  SpinLockHolder lock(shard.mu);
   return shard.erase(hash, key);
 }
 
