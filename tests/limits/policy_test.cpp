@@ -134,6 +134,14 @@ TEST(Policy, LoadsFromAFileAndReportsAMissingOne) {
   EXPECT_EQ(missing.error, path + ": cannot open the policy file");
 }
 
+TEST(Policy, TheDocumentedExampleLoads) {
+  std::string path = __FILE__;
+  path = path.substr(0, path.rfind("/tests/")) + "/docs/policies.example.yaml";
+  const PolicyLoad load = load_policy_file(path);
+  ASSERT_TRUE(load.ok()) << load.error;
+  EXPECT_EQ(load.policies->size(), 5u);
+}
+
 TEST(Policy, GarbageNeverCrashes) {
   const char* env = std::getenv("DRL_SEED");
   const uint64_t seed = env != nullptr ? std::strtoull(env, nullptr, 10) : std::random_device{}();
