@@ -156,8 +156,8 @@ void SimCluster::run_for(Nanos d) {
 
 bool SimCluster::run_until(const std::function<bool()>& pred, Nanos limit) {
   const TimePoint end = now_ + limit;
+  if (pred()) return true;
   while (true) {
-    if (pred()) return true;
     auto first = in_flight_.begin();
     if (first != in_flight_.end() && first->first.first <= next_tick_ &&
         first->first.first <= end) {
@@ -176,6 +176,7 @@ bool SimCluster::run_until(const std::function<bool()>& pred, Nanos limit) {
       drain(i);
     }
     next_tick_ += options_.tick;
+    if (pred()) return true;
   }
   now_ = end;
   return pred();

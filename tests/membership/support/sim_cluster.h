@@ -47,7 +47,8 @@ class SimCluster {
   // Node 0 founds the cluster; every other node joins through node 0.
   void start_all();
   void run_for(Nanos d);
-  // Runs until pred() holds (checked after every step) or `limit` of simulated time passed.
+  // Runs until pred() holds (checked at the start and after every tick round) or `limit` of
+  // simulated time passed.
   bool run_until(const std::function<bool()>& pred, Nanos limit);
 
   TimePoint now() const { return now_; }
