@@ -35,6 +35,7 @@ void ClusterNode::set_view(std::vector<ring::Member> alive, TimePoint now) {
   target_ = std::move(next);
   handoffs_.clear();
   start_handoff(now);
+  serve_deferred_requests();
 }
 
 void ClusterNode::submit(ClientCheck check, TimePoint now) {

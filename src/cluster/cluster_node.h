@@ -34,7 +34,9 @@ struct ClusterOptions {
   // A view with fewer alive members than this means "we are the minority side of a
   // partition": every check is decided by its degrade mode. 0 disables the guard.
   size_t min_view_size = 0;
-  size_t expire_budget = 1024;  // store keys expired per tick
+  size_t expire_budget = 1024;
+  size_t max_deferred_handoffs =
+      64;  // requests held until the view has the peer  // store keys expired per tick
 };
 
 struct ClusterStats {
@@ -120,6 +122,8 @@ class ClusterNode {
   // handoff.cpp
   void start_handoff(TimePoint now);
   void on_handoff_request(const std::string& from, const HandoffRequest& request);
+  void serve_handoff(const std::string& to, const HandoffRequest& request);
+  void serve_deferred_requests();
   void on_handoff_chunk(const HandoffChunk& chunk);
   void expire_handoffs(TimePoint now);
   void finish_handoff_if_done();
@@ -150,6 +154,9 @@ class ClusterNode {
   std::set<std::string> off_owner_keys_;  // decided here though not the owner; ship them too
 
   std::map<uint64_t, Handoff> handoffs_;
+  // Requests from members this node's view does not hold yet: answering them now would let
+  // the requester decide while this node still does too. Served when the view catches up.
+  std::vector<std::pair<std::string, HandoffRequest>> deferred_requests_;
 
   std::vector<CheckResult> results_;
   std::vector<Outgoing> outgoing_;

@@ -22,6 +22,27 @@ void ClusterNode::start_handoff(TimePoint now) {
 }
 
 void ClusterNode::on_handoff_request(const std::string& from, const HandoffRequest& request) {
+  if (target_.contains(from)) return serve_handoff(from, request);
+  // The requester's view is ahead of ours; until ours holds it, we still decide its ranges.
+  if (deferred_requests_.size() >= options_.max_deferred_handoffs) {
+    deferred_requests_.erase(deferred_requests_.begin());
+  }
+  deferred_requests_.emplace_back(from, request);
+}
+
+void ClusterNode::serve_deferred_requests() {
+  std::vector<std::pair<std::string, HandoffRequest>> waiting;
+  for (auto& [from, request] : std::exchange(deferred_requests_, {})) {
+    if (target_.contains(from)) {
+      serve_handoff(from, request);
+    } else {
+      waiting.emplace_back(std::move(from), std::move(request));
+    }
+  }
+  deferred_requests_ = std::move(waiting);
+}
+
+void ClusterNode::serve_handoff(const std::string& from, const HandoffRequest& request) {
   HandoffChunk chunk;
   chunk.request_id = request.request_id;
   for (const ring::HashRange& range : request.ranges) {
