@@ -1,15 +1,104 @@
-// `drl check`: not built yet; registered so that --help lists it.
+// `drl check`: asks a node about one key and prints the answer.
+// Exit code: 0 allowed, 1 denied, 2 error (bad arguments, unreachable node, bad check).
 #include <cstdio>
+#include <memory>
 
 #include "cli/commands.h"
+#include "cli/limit_args.h"
+#include "drl/client.h"
 
 namespace drl::cli {
 
 Handler register_check(CLI::App& app) {
-  app.add_subcommand("check", "(not available yet in this version)");
-  return [] {
-    std::fprintf(stderr, "drl check: not available yet in this version\n");
-    return 2;
+  auto* cmd = app.add_subcommand("check", "Ask a node whether KEY may spend COST now.");
+  cmd->footer(
+      "Examples:\n"
+      "  drl check --server 127.0.0.1:7000 user:42 --limit 10 --window 1s\n"
+      "  drl check --server 127.0.0.1:7000 user:42 --limit 100 --window 1m --algorithm "
+      "sliding_window\n"
+      "  drl check --server 127.0.0.1:7000 api-key:abc --policy per_api_key --cost 5 --json\n"
+      "Exit code: 0 allowed, 1 denied, 2 error. Algorithms: token_bucket (default),\n"
+      "leaky_bucket, fixed_window, sliding_log, sliding_window.");
+  struct Args {
+    std::string server = "127.0.0.1:7000", key, policy, window, algorithm = "token_bucket";
+    uint64_t limit = 0, burst = 0, cost = 1;
+    bool json = false, reset = false, refund = false, drain = false, shadow = false;
+  };
+  auto a = std::make_shared<Args>();
+  cmd->add_option("--server", a->server, "Node to ask, HOST:PORT")->capture_default_str();
+  cmd->add_option("key", a->key, "The key to check (user id, API key, IP, ...)")->required();
+  auto* policy = cmd->add_option("--policy", a->policy, "A policy of the node's policy file");
+  auto* limit = cmd->add_option("--limit", a->limit, "Inline limit: admissions per window");
+  cmd->add_option("--window", a->window, "Inline limit: window, e.g. 1s, 500ms, 1m, 1h, 1d");
+  cmd->add_option("--algorithm", a->algorithm, "Inline limit: algorithm")->capture_default_str();
+  cmd->add_option("--burst", a->burst, "Inline limit: burst (token bucket capacity)");
+  cmd->add_option("--cost", a->cost, "Units to spend (0 peeks)")->capture_default_str();
+  cmd->add_flag("--reset", a->reset, "Forget the key's state first");
+  cmd->add_flag("--refund", a->refund, "Give COST back instead of spending it");
+  cmd->add_flag("--drain-on-deny", a->drain, "On denial, spend whatever remains");
+  cmd->add_flag("--shadow", a->shadow, "Dry run: always allowed, reports what would happen");
+  cmd->add_flag("--json", a->json, "Print one JSON object");
+  policy->excludes(limit);
+  return [a] {
+    CheckSpec spec;
+    spec.key = a->key;
+    spec.cost = a->cost;
+    spec.reset = a->reset;
+    spec.refund = a->refund;
+    spec.drain_on_deny = a->drain;
+    spec.shadow = a->shadow;
+    if (!a->policy.empty()) {
+      spec.policy = a->policy;
+    } else if (a->limit > 0 || !a->window.empty()) {
+      InlineLimit l;
+      l.limit = a->limit;
+      l.burst = a->burst;
+      if (a->window.empty()) {
+        std::fprintf(stderr, "drl check: --limit needs --window (for example --window 1s)\n");
+        return 2;
+      }
+      if (auto err = parse_window(a->window, l.window); !err.empty()) {
+        std::fprintf(stderr, "drl check: --window: %s\n", err.c_str());
+        return 2;
+      }
+      if (!parse_algorithm_arg(a->algorithm, l.algorithm)) {
+        std::fprintf(stderr,
+                     "drl check: unknown --algorithm '%s' (token_bucket, leaky_bucket, "
+                     "fixed_window, sliding_log, sliding_window)\n",
+                     a->algorithm.c_str());
+        return 2;
+      }
+      spec.limit = l;
+    } else {
+      std::fprintf(stderr,
+                   "drl check: give --policy NAME or --limit N --window DUR (see --help)\n");
+      return 2;
+    }
+    Client client(ClientOptions{.nodes = {a->server}});
+    const CheckResult r = client.check(spec);
+    const bool ok = r.code == ResultCode::kOk;
+    if (a->json) {
+      std::printf(
+          "{\"allowed\":%s,\"code\":\"%s\",\"limit\":%llu,\"remaining\":%llu,"
+          "\"reset_at_ms\":%lld,\"retry_after_ms\":%lld,\"delay_ms\":%lld,\"message\":%s,"
+          "\"decided_by\":%s}\n",
+          r.allowed ? "true" : "false", result_code_name(r.code),
+          static_cast<unsigned long long>(r.limit), static_cast<unsigned long long>(r.remaining),
+          static_cast<long long>(r.reset_at_ms), static_cast<long long>(r.retry_after_ms),
+          static_cast<long long>(r.delay_ms), json_string(r.message).c_str(),
+          json_string(r.decided_by).c_str());
+    } else if (!ok) {
+      std::fprintf(stderr, "error (%s): %s\n", result_code_name(r.code), r.message.c_str());
+    } else if (r.allowed) {
+      std::printf("allowed: %llu of %llu remaining; full again at %lld ms%s\n",
+                  static_cast<unsigned long long>(r.remaining),
+                  static_cast<unsigned long long>(r.limit), static_cast<long long>(r.reset_at_ms),
+                  r.shadow_denied ? " (shadow: would have been denied)" : "");
+    } else {
+      std::printf("denied: %s\n", r.message.c_str());
+    }
+    if (!ok) return 2;
+    return r.allowed ? 0 : 1;
   };
 }
 

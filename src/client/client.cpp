@@ -1,0 +1,233 @@
+#include "drl/client.h"
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/post.hpp>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "client/node_link.h"
+
+namespace drl {
+namespace {
+
+bool parse_endpoint(const std::string& text, client::Endpoint& out) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  try {
+    const unsigned long port = std::stoul(text.substr(colon + 1));
+    if (port == 0 || port > 65535) return false;
+    out.port = static_cast<uint16_t>(port);
+  } catch (...) {
+    return false;
+  }
+  out.host = host.empty() ? "127.0.0.1" : host;
+  out.text = text;
+  return true;
+}
+
+void to_wire(const CheckSpec& spec, wire::Check& c) {
+  c.set_key(spec.key);
+  c.set_cost(spec.cost);
+  if (spec.limit) {
+    auto* l = c.mutable_limit();
+    l->set_algorithm(static_cast<wire::Algorithm>(spec.limit->algorithm));
+    l->set_limit(spec.limit->limit);
+    l->set_window_ms(static_cast<uint64_t>(std::max<int64_t>(0, spec.limit->window.count())));
+    l->set_burst(spec.limit->burst);
+  } else if (!spec.policy.empty()) {
+    c.set_policy(spec.policy);
+  }
+  c.set_reset(spec.reset);
+  c.set_refund(spec.refund);
+  c.set_drain_on_deny(spec.drain_on_deny);
+  c.set_shadow(spec.shadow);
+}
+
+CheckResult from_wire(const wire::CheckResult& r, const std::string& decided_by) {
+  CheckResult out;
+  out.code = r.code() <= wire::INTERNAL ? static_cast<ResultCode>(r.code()) : ResultCode::kInternal;
+  out.allowed = r.allowed();
+  out.limit = r.limit();
+  out.remaining = r.remaining();
+  out.reset_at_ms = r.reset_at_ms();
+  out.retry_after_ms = r.retry_after_ms();
+  out.delay_ms = r.delay_ms();
+  out.message = r.message();
+  out.degraded = r.degraded();
+  out.shadow_denied = r.shadow_denied();
+  out.decided_by = r.decided_by().empty() ? decided_by : r.decided_by();
+  return out;
+}
+
+std::vector<CheckResult> failed(size_t n, ResultCode code, std::string_view message) {
+  std::vector<CheckResult> out(n);
+  for (auto& r : out) {
+    r.code = code;
+    r.message = std::string(message);
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* result_code_name(ResultCode code) {
+  switch (code) {
+    case ResultCode::kOk:
+      return "OK";
+    case ResultCode::kUnknownPolicy:
+      return "UNKNOWN_POLICY";
+    case ResultCode::kInvalidLimit:
+      return "INVALID_LIMIT";
+    case ResultCode::kInvalidKey:
+      return "INVALID_KEY";
+    case ResultCode::kInvalidCost:
+      return "INVALID_COST";
+    case ResultCode::kMissingLimit:
+      return "MISSING_LIMIT";
+    case ResultCode::kOverloaded:
+      return "OVERLOADED";
+    case ResultCode::kUnavailable:
+      return "UNAVAILABLE";
+    case ResultCode::kInternal:
+      return "INTERNAL";
+    case ResultCode::kRequestError:
+      return "REQUEST_ERROR";
+    case ResultCode::kTimeout:
+      return "TIMEOUT";
+  }
+  return "UNKNOWN";
+}
+
+struct Client::Impl {
+  asio::io_context io{1};
+  asio::executor_work_guard<asio::io_context::executor_type> guard{asio::make_work_guard(io)};
+  std::shared_ptr<client::NodeLink> link;
+  std::string bad_node;  // a node text that did not parse
+  std::thread thread;
+};
+
+Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>()) {
+  std::vector<client::Endpoint> nodes;
+  for (const auto& n : options.nodes) {
+    client::Endpoint e;
+    if (parse_endpoint(n, e)) {
+      nodes.push_back(e);
+    } else if (impl_->bad_node.empty()) {
+      impl_->bad_node = n;
+    }
+  }
+  impl_->link =
+      std::make_shared<client::NodeLink>(impl_->io, std::move(nodes), options.connect_timeout,
+                                         options.request_timeout, options.max_frame_bytes);
+  impl_->thread = std::thread([io = &impl_->io] { io->run(); });
+}
+
+Client::~Client() {
+  std::promise<void> closed;
+  asio::post(impl_->io, [this, &closed] {
+    impl_->link->close("the client was destroyed");
+    closed.set_value();
+  });
+  closed.get_future().wait();
+  impl_->guard.reset();
+  impl_->io.stop();
+  impl_->thread.join();
+}
+
+void Client::check_async(const std::vector<CheckSpec>& batch, BatchCallback done) {
+  if (!impl_->bad_node.empty()) {
+    done(failed(batch.size(), ResultCode::kUnavailable,
+                "'" + impl_->bad_node + "' is not HOST:PORT"));
+    return;
+  }
+  auto request = std::make_shared<wire::Request>();
+  for (const auto& spec : batch) to_wire(spec, *request->mutable_check()->add_checks());
+  const size_t n = batch.size();
+  asio::post(impl_->io, [this, request, n, done = std::move(done)]() mutable {
+    impl_->link->send(
+        *request, [n, done = std::move(done)](const wire::Response* response,
+                                              std::string_view error, bool timed_out) {
+          if (response == nullptr) {
+            done(failed(n, timed_out ? ResultCode::kTimeout : ResultCode::kUnavailable, error));
+            return;
+          }
+          if (response->has_error()) {
+            done(failed(n, ResultCode::kRequestError, response->error().message()));
+            return;
+          }
+          const auto& check = response->check();
+          if (static_cast<size_t>(check.results_size()) != n) {
+            done(failed(n, ResultCode::kInternal,
+                        "the node answered with the wrong number of results"));
+            return;
+          }
+          std::vector<CheckResult> results;
+          results.reserve(n);
+          for (const auto& r : check.results()) results.push_back(from_wire(r, check.decided_by()));
+          done(std::move(results));
+        });
+  });
+}
+
+std::vector<CheckResult> Client::check(const std::vector<CheckSpec>& batch) {
+  std::promise<std::vector<CheckResult>> promise;
+  auto future = promise.get_future();
+  check_async(batch, [&promise](std::vector<CheckResult> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+CheckResult Client::check(const CheckSpec& spec) {
+  auto results = check(std::vector<CheckSpec>{spec});
+  return std::move(results.front());
+}
+
+bool Client::status(NodeStatus& out, std::string& error) {
+  if (!impl_->bad_node.empty()) {
+    error = "'" + impl_->bad_node + "' is not HOST:PORT";
+    return false;
+  }
+  std::promise<bool> promise;
+  auto future = promise.get_future();
+  asio::post(impl_->io, [&] {
+    wire::Request request;
+    request.mutable_status();
+    impl_->link->send(request, [&](const wire::Response* response, std::string_view e, bool) {
+      if (response == nullptr || !response->has_status()) {
+        error = response == nullptr     ? std::string(e)
+                : response->has_error() ? response->error().message()
+                                        : "unexpected answer";
+        promise.set_value(false);
+        return;
+      }
+      const auto& s = response->status();
+      out.node_id = s.node_id();
+      out.version = s.version();
+      out.listen = s.listen();
+      out.uptime_ms = s.uptime_ms();
+      out.keys = s.keys();
+      out.memory_bytes = s.memory_bytes();
+      out.max_memory_bytes = s.max_memory_bytes();
+      out.evicted = s.evicted();
+      out.expired = s.expired();
+      out.connections = s.connections();
+      out.checks = s.checks();
+      out.policies.assign(s.policies().begin(), s.policies().end());
+      promise.set_value(true);
+    });
+  });
+  return future.get();
+}
+
+std::string Client::current_node() const {
+  std::promise<std::string> p;
+  auto f = p.get_future();
+  asio::post(impl_->io, [&] { p.set_value(impl_->link->current_node()); });
+  return f.get();
+}
+
+}  // namespace drl

@@ -1,0 +1,275 @@
+#include "net/client_session.h"
+
+#include <asio/bind_executor.hpp>
+#include <asio/post.hpp>
+#include <asio/read.hpp>
+#include <asio/write.hpp>
+#include <cstring>
+
+#include "net/frame.h"
+#include "net/wire_convert.h"
+
+namespace drl::net {
+namespace {
+
+constexpr size_t kInitialReadBuffer = 16 * 1024;
+
+void append_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+size_t varint_size(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+ClientSession::ClientSession(asio::io_context& io, asio::ip::tcp::socket socket,
+                             std::span<const uint8_t> prefix, const SessionLimits& limits,
+                             const SessionServices& services, ServerStatsShard& stats)
+    : io_(io),
+      socket_(std::move(socket)),
+      idle_timer_(socket_.get_executor()),
+      limits_(limits),
+      services_(services),
+      stats_(stats) {
+  in_.resize(kInitialReadBuffer);
+  std::memcpy(in_.data(), prefix.data(), prefix.size());
+  in_len_ = prefix.size();
+  stats_.add(stats_.connections_accepted);
+  std::error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+}
+
+ClientSession::~ClientSession() { stats_.add(stats_.connections_closed); }
+
+void ClientSession::start() {
+  last_activity_ = std::chrono::steady_clock::now();
+  arm_idle_timer();
+  process_input();
+}
+
+bool ClientSession::can_read() const {
+  return !closing_ && !closed_ && outstanding_ < limits_.max_outstanding &&
+         out_pending_.size() < limits_.max_pending_output;
+}
+
+void ClientSession::read_more() {
+  if (reading_ || !can_read()) return;
+  const size_t max_total = kFrameHeaderBytes + limits_.max_frame_bytes;
+  if (in_len_ == in_.size()) {
+    // Grow only as far as one whole frame needs; next_frame() refused anything larger.
+    in_.resize(std::min(in_.size() * 2, max_total));
+  }
+  reading_ = true;
+  socket_.async_read_some(asio::buffer(in_.data() + in_len_, in_.size() - in_len_),
+                          [self = shared_from_this()](std::error_code ec, size_t n) {
+                            self->reading_ = false;
+                            if (ec) {
+                              if (ec != asio::error::eof && ec != asio::error::operation_aborted) {
+                                self->stats_.error(ServerError::kIo);
+                              }
+                              self->shut();
+                              return;
+                            }
+                            self->in_len_ += n;
+                            self->last_activity_ = std::chrono::steady_clock::now();
+                            self->process_input();
+                          });
+}
+
+void ClientSession::process_input() {
+  size_t offset = 0;
+  while (!closing_ && !closed_ && outstanding_ < limits_.max_outstanding) {
+    auto view = next_frame({in_.data() + offset, in_len_ - offset}, limits_.max_frame_bytes);
+    if (view.status == FrameStatus::kNeedMore) break;
+    if (view.status == FrameStatus::kTooLarge) {
+      stats_.error(ServerError::kFrameTooLarge);
+      send_error(0, wire::FRAME_TOO_LARGE,
+                 "frame length " + std::to_string(view.announced) + " is above the limit of " +
+                     std::to_string(limits_.max_frame_bytes) + " bytes",
+                 true);
+      break;
+    }
+    offset += view.consumed;
+    if (!handle_frame(view.payload)) break;
+  }
+  if (offset > 0) {
+    std::memmove(in_.data(), in_.data() + offset, in_len_ - offset);
+    in_len_ -= offset;
+  }
+  // Give memory back once a large frame has passed.
+  if (in_.size() > kInitialReadBuffer && in_len_ <= kInitialReadBuffer) {
+    in_.resize(kInitialReadBuffer);
+    in_.shrink_to_fit();
+  }
+  flush();
+  read_more();
+}
+
+bool ClientSession::handle_frame(std::span<const uint8_t> payload) {
+  const auto start = std::chrono::steady_clock::now();
+  if (!request_.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    stats_.error(ServerError::kMalformedFrame);
+    send_error(0, wire::MALFORMED_FRAME, "the frame is not a valid drl.wire.Request", true);
+    return false;
+  }
+  stats_.add(stats_.requests);
+  const uint64_t id = request_.id();
+  switch (request_.body_case()) {
+    case wire::Request::kCheck:
+      handle_check(id, start);
+      break;
+    case wire::Request::kStatus: {
+      wire::StatusResponse status;
+      if (services_.status) services_.status(status);
+      append_response(id, 3, status);
+      break;
+    }
+    default:
+      stats_.error(ServerError::kEmptyRequest);
+      send_error(id, wire::EMPTY_REQUEST, "the request has no body (check or status)", false);
+      break;
+  }
+  return true;
+}
+
+void ClientSession::handle_check(uint64_t id, std::chrono::steady_clock::time_point start) {
+  const auto& checks = request_.check().checks();
+  if (checks.empty()) {
+    stats_.error(ServerError::kEmptyRequest);
+    send_error(id, wire::EMPTY_REQUEST, "the check request holds no checks", false);
+    return;
+  }
+  if (static_cast<size_t>(checks.size()) > kMaxChecksPerRequest) {
+    stats_.error(ServerError::kTooManyChecks);
+    send_error(id, wire::TOO_MANY_CHECKS,
+               "a request may hold at most " + std::to_string(kMaxChecksPerRequest) + " checks",
+               false);
+    return;
+  }
+  calls_.resize(checks.size());
+  for (int i = 0; i < checks.size(); ++i) decode_check(checks[i], calls_[i]);
+  stats_.add(stats_.checks, calls_.size());
+  ++outstanding_;
+  services_.decider->decide(
+      calls_, [self = shared_from_this(), id, start](std::span<const CheckOutcome> outcomes) {
+        if (self->io_.get_executor().running_in_this_thread()) {
+          self->on_outcomes(id, start, outcomes);
+          return;
+        }
+        // Completed elsewhere (a forwarded check): copy, then continue on our thread.
+        asio::post(self->io_, [self, id, start,
+                               copy = std::vector<CheckOutcome>(outcomes.begin(), outcomes.end())] {
+          self->on_outcomes(id, start, copy);
+          self->flush();
+          self->read_more();
+        });
+      });
+}
+
+void ClientSession::on_outcomes(uint64_t id, std::chrono::steady_clock::time_point start,
+                                std::span<const CheckOutcome> outcomes) {
+  --outstanding_;
+  if (closed_) return;
+  check_response_.Clear();
+  check_response_.set_decided_by(services_.node_id);
+  for (const auto& o : outcomes) encode_outcome(o, *check_response_.add_results());
+  append_response(id, 2, check_response_);
+  stats_.observe_latency(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count());
+}
+
+void ClientSession::send_error(uint64_t id, wire::ErrorCode code, std::string_view message,
+                               bool closing) {
+  wire::Error error;
+  error.set_code(code);
+  error.set_message(std::string(message));
+  error.set_closing(closing);
+  append_response(id, 4, error);
+  if (closing) closing_ = true;
+}
+
+// Writes Response{id, <field> = body} by hand, so the reused body message is serialized in
+// place rather than moved into a fresh envelope.
+void ClientSession::append_response(uint64_t id, int field,
+                                    const google::protobuf::MessageLite& body) {
+  const size_t body_size = body.ByteSizeLong();
+  const size_t envelope =
+      (id != 0 ? 1 + varint_size(id) : 0) + 1 + varint_size(body_size) + body_size;
+  const size_t at = out_pending_.size();
+  out_pending_.resize(at + kFrameHeaderBytes);
+  write_be32(reinterpret_cast<uint8_t*>(out_pending_.data() + at), static_cast<uint32_t>(envelope));
+  if (id != 0) {
+    out_pending_.push_back(0x08);  // field 1, varint
+    append_varint(out_pending_, id);
+  }
+  out_pending_.push_back(static_cast<char>((field << 3) | 2));  // length-delimited
+  append_varint(out_pending_, body_size);
+  const size_t body_at = out_pending_.size();
+  out_pending_.resize(body_at + body_size);
+  body.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out_pending_.data() + body_at));
+}
+
+void ClientSession::flush() {
+  if (writing_ || closed_) return;
+  if (out_pending_.empty()) {
+    if (closing_ && outstanding_ == 0) shut();
+    return;
+  }
+  std::swap(out_pending_, out_inflight_);
+  out_pending_.clear();
+  writing_ = true;
+  asio::async_write(socket_, asio::buffer(out_inflight_),
+                    [self = shared_from_this()](std::error_code ec, size_t) {
+                      self->writing_ = false;
+                      self->out_inflight_.clear();
+                      if (ec) {
+                        if (ec != asio::error::operation_aborted) {
+                          self->stats_.error(ServerError::kIo);
+                        }
+                        self->shut();
+                        return;
+                      }
+                      self->flush();
+                      self->read_more();
+                    });
+}
+
+void ClientSession::arm_idle_timer() {
+  if (limits_.idle_timeout.count() <= 0) return;
+  const auto deadline = last_activity_ + limits_.idle_timeout;
+  idle_timer_.expires_at(deadline);
+  idle_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+    if (ec || self->closed_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - self->last_activity_ >= self->limits_.idle_timeout && self->outstanding_ == 0 &&
+        !self->writing_) {
+      self->stats_.error(ServerError::kIdleTimeout);
+      self->shut();
+      return;
+    }
+    self->arm_idle_timer();
+  });
+}
+
+void ClientSession::shut() {
+  if (closed_) return;
+  closed_ = true;
+  std::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  idle_timer_.cancel();
+}
+
+}  // namespace drl::net

@@ -1,0 +1,83 @@
+// One client connection: reads frames, hands checks to the CheckDecider, writes responses.
+// Lives on one I/O thread (its socket's io_context); every member is touched only there.
+// Owned by shared_ptr: pending reads, writes, timers and decider completions keep it alive.
+#pragma once
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "drl/client.pb.h"
+#include "net/check_decider.h"
+#include "net/server_stats.h"
+
+namespace drl::net {
+
+struct SessionLimits {
+  uint32_t max_frame_bytes = 1u << 20;
+  uint32_t max_outstanding = 1024;       // requests decided but not yet written
+  size_t max_pending_output = 4u << 20;  // bytes queued for the socket
+  std::chrono::milliseconds idle_timeout{300'000};
+};
+
+// What a session needs from the node. All members outlive every session.
+struct SessionServices {
+  CheckDecider* decider = nullptr;
+  std::function<void(wire::StatusResponse&)> status;  // called on the session's thread
+  std::string node_id;
+};
+
+class ClientSession : public std::enable_shared_from_this<ClientSession> {
+ public:
+  // `prefix` holds bytes already read from the socket (the listener's first word).
+  // `io` is the context that owns `socket`.
+  ClientSession(asio::io_context& io, asio::ip::tcp::socket socket, std::span<const uint8_t> prefix,
+                const SessionLimits& limits, const SessionServices& services,
+                ServerStatsShard& stats);
+  ~ClientSession();
+  void start();
+
+ private:
+  void read_more();
+  void process_input();
+  bool handle_frame(std::span<const uint8_t> payload);  // false: stop reading
+  void handle_check(uint64_t id, std::chrono::steady_clock::time_point start);
+  void on_outcomes(uint64_t id, std::chrono::steady_clock::time_point start,
+                   std::span<const CheckOutcome> outcomes);
+  void send_error(uint64_t id, wire::ErrorCode code, std::string_view message, bool closing);
+  void append_response(uint64_t id, int field, const google::protobuf::MessageLite& body);
+  void flush();
+  void arm_idle_timer();
+  void shut();
+  bool can_read() const;
+
+  asio::io_context& io_;
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer idle_timer_;
+  const SessionLimits& limits_;
+  const SessionServices& services_;
+  ServerStatsShard& stats_;
+
+  std::vector<uint8_t> in_;
+  size_t in_len_ = 0;
+  std::string out_pending_;
+  std::string out_inflight_;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool closing_ = false;  // write what is queued, then close
+  bool closed_ = false;
+  uint32_t outstanding_ = 0;
+  std::chrono::steady_clock::time_point last_activity_;
+
+  // Reused for every request, so steady-state traffic allocates nothing per check.
+  wire::Request request_;
+  wire::CheckResponse check_response_;
+  std::vector<CheckCall> calls_;
+};
+
+}  // namespace drl::net

@@ -1,0 +1,60 @@
+// The node's one TCP port. Accepts connections, reads each one's first 4 bytes and hands the
+// socket to the handler registered for that magic word (gossip sync, peer links); any other
+// word is a client frame length, and the connection becomes a ClientSession.
+// Owns the acceptor. Lives as long as the IoPool it was given; register_magic() before
+// start(); start() and stop() from the controlling thread.
+#pragma once
+#include <asio/ip/tcp.hpp>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <system_error>
+#include <unordered_map>
+
+#include "net/client_session.h"
+#include "net/io_pool.h"
+#include "net/server_stats.h"
+
+namespace drl::net {
+
+// Receives a connection whose first 4 bytes (the magic) were already consumed. Called on the
+// I/O thread that owns the socket.
+using MagicHandler = std::function<void(asio::ip::tcp::socket socket)>;
+
+struct ListenerOptions {
+  SessionLimits session;
+  size_t max_connections = 16384;  // client connections beyond this are closed at accept
+};
+
+class Listener {
+ public:
+  Listener(IoPool& pool, ListenerOptions options, SessionServices services, ServerStats& stats);
+  ~Listener();
+
+  // Binds and listens. Returns an error (address in use, bad address) as a value.
+  std::error_code listen(const std::string& host, uint16_t port);
+  asio::ip::tcp::endpoint local_endpoint() const;
+
+  void register_magic(uint32_t magic, MagicHandler handler);
+  // The id reported as decided_by; before start().
+  void set_node_id(std::string id) { services_.node_id = std::move(id); }
+  void start();
+  // Closes the acceptor. Call only once the IoPool has stopped (the acceptor lives on
+  // context 0); the destructor does it too.
+  void stop();
+
+ private:
+  void accept_next();
+  void classify(asio::ip::tcp::socket socket, size_t worker);
+
+  IoPool& pool_;
+  ListenerOptions options_;
+  SessionServices services_;
+  ServerStats& stats_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::unordered_map<uint32_t, MagicHandler> magics_;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace drl::net

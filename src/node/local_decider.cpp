@@ -1,0 +1,111 @@
+#include "node/local_decider.h"
+
+#include <vector>
+
+#include "limits/denial.h"
+
+namespace drl::node {
+namespace {
+
+void append_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+std::string printable_key(std::string_view key) {
+  std::string out;
+  for (char c : key.substr(0, 64)) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+  if (key.size() > 64) out += "...";
+  return out;
+}
+
+}  // namespace
+
+void store_key_for(const net::CheckCall& call, std::string& out) {
+  out.clear();
+  if (!call.has_inline) {
+    out.push_back('p');
+    out.append(call.policy);
+    out.push_back('\0');
+  } else {
+    out.push_back('i');
+    out.push_back(static_cast<char>(call.limit.algorithm));
+    out.push_back(static_cast<char>(call.limit.calendar));
+    append_varint(out, call.limit.limit);
+    append_varint(out, static_cast<uint64_t>(call.limit.window));
+    append_varint(out, call.limit.burst);
+  }
+  out.append(call.key);
+}
+
+LocalDecider::LocalDecider(store::Store& store, const PolicyBook& policies, const Clock& clock,
+                           DecisionMetrics& metrics)
+    : store_(store), policies_(policies), clock_(clock), metrics_(metrics) {}
+
+void LocalDecider::decide(std::span<const net::CheckCall> calls, net::CheckCompletion done) {
+  thread_local std::vector<net::CheckOutcome> outcomes;
+  outcomes.resize(calls.size());
+  const auto catalog = policies_.current();
+  const TimePoint now = clock_.now();
+  for (size_t i = 0; i < calls.size(); ++i) decide_one(calls[i], *catalog, now, outcomes[i]);
+  done(std::span<const net::CheckOutcome>(outcomes.data(), calls.size()));
+}
+
+void LocalDecider::decide_one(const net::CheckCall& call, const PolicyCatalog& catalog,
+                              TimePoint now, net::CheckOutcome& out) {
+  thread_local std::string key;
+  out.code = net::CheckCode::kOk;
+  out.decision = limits::Decision{};
+  out.degraded = false;
+  out.message.clear();
+  out.decided_by = {};
+  uint16_t slot = DecisionMetrics::kInlineSlot;
+  if (call.code != net::CheckCode::kOk) {
+    out.code = call.code;
+    out.message.assign(call.error);
+    metrics_.count(slot, CheckResultKind::kError);
+    return;
+  }
+  const limits::Limit* limit = &call.limit;
+  const limits::Request* req = &call.request;
+  limits::Request request;
+  if (!call.has_inline) {
+    const limits::Policy* policy = catalog.find(call.policy, slot);
+    if (policy == nullptr) {
+      out.code = net::CheckCode::kUnknownPolicy;
+      out.message = "unknown policy '" + printable_key(call.policy) + "'";
+      if (catalog.size() == 0) {
+        out.message += "; this node has no policy file (start it with --policies FILE)";
+      } else {
+        out.message += "; known policies:";
+        for (const auto& n : catalog.names()) out.message += " " + n;
+      }
+      metrics_.count(slot, CheckResultKind::kError);
+      return;
+    }
+    limit = &policy->limit;
+    if (policy->shadow && !call.request.shadow) {
+      request = call.request;
+      request.shadow = true;
+      req = &request;
+    }
+  } else if (auto problem = limits::validate(call.limit); !problem.empty()) {
+    out.code = net::CheckCode::kInvalidLimit;
+    out.message = "invalid limit: " + problem;
+    metrics_.count(slot, CheckResultKind::kError);
+    return;
+  }
+  store_key_for(call, key);
+  out.decision = store_.apply(key, *limit, *req, now);
+  if (out.decision.allowed) {
+    metrics_.count(slot, CheckResultKind::kAllowed);
+  } else {
+    out.message = limits::describe_denial(call.key, *limit, out.decision);
+    metrics_.count(slot, CheckResultKind::kDenied);
+  }
+}
+
+}  // namespace drl::node

@@ -1,0 +1,37 @@
+// Decides checks on this node, against its own store. The single-node CheckDecider; the
+// cluster's router wraps the same logic for the keys this node owns. Completes inline, on
+// the caller's thread. Borrows everything it is given (all must outlive it). Thread-safe.
+#pragma once
+#include <string>
+
+#include "common/clock.h"
+#include "net/check_decider.h"
+#include "node/decision_metrics.h"
+#include "node/policy_book.h"
+#include "store/store.h"
+
+namespace drl::node {
+
+class LocalDecider final : public net::CheckDecider {
+ public:
+  LocalDecider(store::Store& store, const PolicyBook& policies, const Clock& clock,
+               DecisionMetrics& metrics);
+  void decide(std::span<const net::CheckCall> calls, net::CheckCompletion done) override;
+
+  // Decides one call at `now` with a policy snapshot. Exposed for the cluster's router.
+  void decide_one(const net::CheckCall& call, const PolicyCatalog& catalog, TimePoint now,
+                  net::CheckOutcome& out);
+
+ private:
+  store::Store& store_;
+  const PolicyBook& policies_;
+  const Clock& clock_;
+  DecisionMetrics& metrics_;
+};
+
+// The store key of a check: the limit's identity, then the user key, so one user key under
+// two limits has two states. Policy: "p" + name + '\0' + key. Inline: "i" + algorithm,
+// calendar, varint limit, window (ns), burst + key. Overwrites `out`.
+void store_key_for(const net::CheckCall& call, std::string& out);
+
+}  // namespace drl::node

@@ -1,0 +1,228 @@
+#include "node/node.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <fstream>
+#include <optional>
+#include <thread>
+
+#include "common/clock.h"
+#include "net/io_pool.h"
+#include "net/listener.h"
+#include "node/local_decider.h"
+#include "node/metrics_server.h"
+#include "node/prometheus_text.h"
+#include "store/store.h"
+
+namespace drl::node {
+namespace {
+
+constexpr auto kExpireEvery = std::chrono::milliseconds(50);
+constexpr size_t kExpireBudget = 20000;
+
+// Idle client connections each hold a descriptor; allow as many as the hard limit permits.
+void raise_descriptor_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+}  // namespace
+
+struct Node::Impl {
+  explicit Impl(NodeOptions o)
+      : options(std::move(o)),
+        policies(metrics),
+        store(store::StoreOptions{64, options.max_memory_bytes}),
+        decider(store, policies, clock, metrics),
+        pool(options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency())
+                                  : options.threads),
+        stats(pool.size()),
+        signals(control, SIGINT, SIGTERM, SIGHUP),
+        expire_timer(control) {}
+
+  int run();
+  void wait_signal();
+  void expire_tick();
+  void fill_status(wire::StatusResponse& s);
+  std::string render_metrics();
+
+  NodeOptions options;
+  SystemClock clock;
+  DecisionMetrics metrics;
+  PolicyBook policies;
+  store::Store store;
+  LocalDecider decider;
+  net::IoPool pool;
+  net::ServerStats stats;
+  asio::io_context control{1};
+  asio::signal_set signals;
+  asio::steady_timer expire_timer;
+  std::optional<net::Listener> listener;
+  std::optional<MetricsServer> metrics_server;
+  std::string listen_address;
+  Nanos started = 0;
+};
+
+Node::Node(NodeOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Node::~Node() = default;
+int Node::run() { return impl_->run(); }
+
+int Node::Impl::run() {
+  started = clock.monotonic();
+  raise_descriptor_limit();
+  if (!options.policies_path.empty()) {
+    if (auto err = policies.load(options.policies_path); !err.empty()) {
+      spdlog::error("cannot load policies from {}: {}", options.policies_path, err);
+      return 2;
+    }
+    spdlog::info("loaded {} policies from {}", policies.current()->size(), options.policies_path);
+  }
+  net::ListenerOptions lo;
+  lo.max_connections = options.max_connections;
+  lo.session.max_frame_bytes = options.max_frame_bytes;
+  lo.session.idle_timeout = options.idle_timeout;
+  net::SessionServices services;
+  services.decider = &decider;
+  services.status = [this](wire::StatusResponse& s) { fill_status(s); };
+  listener.emplace(pool, lo, services, stats);
+  if (auto ec = listener->listen(options.host, options.port)) {
+    spdlog::error("cannot listen on {}:{}: {}", options.host, options.port, ec.message());
+    return 2;
+  }
+  const auto bound = listener->local_endpoint();
+  listen_address = bound.address().to_string() + ":" + std::to_string(bound.port());
+  if (options.id.empty()) options.id = listen_address;
+  listener->set_node_id(options.id);
+  if (!options.metrics_host.empty()) {
+    metrics_server.emplace(control, [this] { return render_metrics(); });
+    if (auto ec = metrics_server->listen(options.metrics_host, options.metrics_port)) {
+      spdlog::error("cannot serve metrics on {}:{}: {}", options.metrics_host, options.metrics_port,
+                    ec.message());
+      return 2;
+    }
+    metrics_server->start();
+    const auto m = metrics_server->local_endpoint();
+    spdlog::info("metrics on http://{}:{}/metrics", m.address().to_string(), m.port());
+  }
+  listener->start();
+  pool.start();
+  wait_signal();
+  expire_tick();
+  spdlog::info("node {} listening on {} with {} threads", options.id, listen_address, pool.size());
+  // The line tests and scripts read: keep its shape.
+  std::printf("listening on %s\n", listen_address.c_str());
+  std::fflush(stdout);
+  if (!options.port_file.empty()) {
+    std::ofstream(options.port_file) << bound.port() << "\n";
+  }
+  control.run();
+  spdlog::info("stopping");
+  pool.stop();
+  listener.reset();
+  spdlog::info("stopped");
+  return 0;
+}
+
+void Node::Impl::wait_signal() {
+  signals.async_wait([this](std::error_code ec, int signo) {
+    if (ec) return;
+    if (signo == SIGHUP) {
+      if (options.policies_path.empty()) {
+        spdlog::warn("SIGHUP: no --policies file to reload");
+      } else if (auto err = policies.reload(); !err.empty()) {
+        spdlog::error("SIGHUP: refused the new policies in {}: {}; keeping the {} current ones",
+                      options.policies_path, err, policies.current()->size());
+      } else {
+        spdlog::info("SIGHUP: reloaded {} policies from {}", policies.current()->size(),
+                     options.policies_path);
+      }
+      wait_signal();
+      return;
+    }
+    spdlog::info("signal {}: shutting down", signo);
+    control.stop();
+  });
+}
+
+void Node::Impl::expire_tick() {
+  store.expire(clock.now(), kExpireBudget);
+  expire_timer.expires_after(kExpireEvery);
+  expire_timer.async_wait([this](std::error_code ec) {
+    if (!ec) expire_tick();
+  });
+}
+
+void Node::Impl::fill_status(wire::StatusResponse& s) {
+  const auto st = store.stats();
+  const auto ss = stats.snapshot();
+  s.set_node_id(options.id);
+  s.set_version(DRL_VERSION);
+  s.set_uptime_ms((clock.monotonic() - started) / kMillisecond);
+  s.set_keys(st.keys);
+  s.set_memory_bytes(st.memory_bytes);
+  s.set_max_memory_bytes(options.max_memory_bytes);
+  s.set_evicted(st.evicted);
+  s.set_expired(st.expired);
+  s.set_connections(ss.connections_open());
+  s.set_checks(ss.checks);
+  s.set_listen(listen_address);
+  for (auto& n : policies.current()->names()) s.add_policies(n);
+}
+
+std::string Node::Impl::render_metrics() {
+  PrometheusText t;
+  const auto st = store.stats();
+  const auto ss = stats.snapshot();
+  t.help("drl_checks_total", "counter", "Checks decided by this node, by policy and result.");
+  for (const auto& row : metrics.snapshot()) {
+    t.sample("drl_checks_total", {{"policy", row.policy}, {"result", "allowed"}}, row.allowed);
+    t.sample("drl_checks_total", {{"policy", row.policy}, {"result", "denied"}}, row.denied);
+    t.sample("drl_checks_total", {{"policy", row.policy}, {"result", "error"}}, row.error);
+  }
+  t.help("drl_requests_total", "counter", "Client requests read (a request holds 1+ checks).");
+  t.sample("drl_requests_total", {}, ss.requests);
+  t.help("drl_request_duration_seconds", "histogram",
+         "Time from a request's frame being read to its response being queued.");
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < net::kLatencyBucketsUs.size(); ++i) {
+    cumulative += ss.latency[i];
+    t.sample("drl_request_duration_seconds_bucket",
+             {{"le", PrometheusText::seconds(net::kLatencyBucketsUs[i] * 1e-6)}}, cumulative);
+  }
+  cumulative += ss.latency.back();
+  t.sample("drl_request_duration_seconds_bucket", {{"le", "+Inf"}}, cumulative);
+  t.sample("drl_request_duration_seconds_sum", {}, ss.latency_sum_ns * 1e-9);
+  t.sample("drl_request_duration_seconds_count", {}, cumulative);
+  t.help("drl_keys", "gauge", "Keys held in the store.");
+  t.sample("drl_keys", {}, st.keys);
+  t.help("drl_memory_bytes", "gauge", "Memory the store accounts for.");
+  t.sample("drl_memory_bytes", {}, st.memory_bytes);
+  t.help("drl_memory_limit_bytes", "gauge", "The --max-memory budget (0 = unbounded).");
+  t.sample("drl_memory_limit_bytes", {}, options.max_memory_bytes);
+  t.help("drl_evictions_total", "counter", "Keys dropped to honour the memory budget.");
+  t.sample("drl_evictions_total", {{"kind", "live"}}, st.evicted);
+  t.sample("drl_evictions_total", {{"kind", "expired"}}, st.evicted_expired);
+  t.help("drl_expired_keys_total", "counter", "Keys dropped because they no longer mattered.");
+  t.sample("drl_expired_keys_total", {}, st.expired);
+  t.help("drl_connections", "gauge", "Open client connections.");
+  t.sample("drl_connections", {}, ss.connections_open());
+  t.help("drl_connections_total", "counter", "Client connections accepted.");
+  t.sample("drl_connections_total", {}, ss.connections_accepted);
+  t.help("drl_errors_total", "counter", "Protocol and connection errors, by kind.");
+  for (size_t e = 0; e < ss.errors.size(); ++e) {
+    t.sample("drl_errors_total",
+             {{"kind", std::string(net::server_error_name(static_cast<net::ServerError>(e)))}},
+             ss.errors[e]);
+  }
+  t.help("drl_uptime_seconds", "gauge", "Seconds since the node started.");
+  t.sample("drl_uptime_seconds", {}, (clock.monotonic() - started) * 1e-9);
+  return t.str();
+}
+
+}  // namespace drl::node

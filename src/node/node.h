@@ -1,0 +1,45 @@
+// The daemon: wires the store, the policies and the local decider to the client port, the
+// metrics page, the expiry timer and the signals. run() blocks until SIGINT/SIGTERM (or
+// request_stop()). Owns everything it creates. One Node per process (it owns the signals).
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace drl::node {
+
+struct NodeOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;
+  std::string id;             // default: host:port
+  std::string policies_path;  // empty: no named policies
+  std::string metrics_host;   // empty: no metrics page
+  uint16_t metrics_port = 0;
+  size_t threads = 0;           // 0: one per core
+  size_t max_memory_bytes = 0;  // 0: unbounded
+  size_t max_connections = 16384;
+  uint32_t max_frame_bytes = 1u << 20;
+  std::chrono::milliseconds idle_timeout{300'000};
+  std::string port_file;  // if set, the bound port is written there once listening
+};
+
+class Node {
+ public:
+  explicit Node(NodeOptions options);
+  ~Node();
+  // Binds, serves, and returns the process exit code when stopped: 0 after a clean
+  // shutdown, 2 when it could not start (the reason is logged).
+  int run();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Sets up spdlog's default logger: "text" (human) or "json" (one object per line).
+// Returns false for an unknown format.
+bool configure_logging(const std::string& format);
+
+}  // namespace drl::node

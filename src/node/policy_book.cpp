@@ -1,0 +1,38 @@
+#include "node/policy_book.h"
+
+#include <algorithm>
+
+namespace drl::node {
+
+PolicyCatalog::PolicyCatalog(limits::PolicySet set, DecisionMetrics& metrics)
+    : set_(std::move(set)) {
+  for (const auto& p : set_.all()) slots_.push_back(metrics.slot_for(p.name));
+}
+
+const limits::Policy* PolicyCatalog::find(std::string_view name, uint16_t& slot) const {
+  const limits::Policy* p = set_.find(name);
+  if (p != nullptr) slot = slots_[static_cast<size_t>(p - set_.all().data())];
+  return p;
+}
+
+std::vector<std::string> PolicyCatalog::names() const {
+  std::vector<std::string> out;
+  for (const auto& p : set_.all()) out.push_back(p.name);
+  return out;
+}
+
+PolicyBook::PolicyBook(DecisionMetrics& metrics)
+    : metrics_(metrics), current_(std::make_shared<const PolicyCatalog>()) {}
+
+std::string PolicyBook::load(const std::string& path) {
+  auto loaded = limits::load_policy_file(path);
+  if (!loaded.ok()) return loaded.error;
+  path_ = path;
+  current_.store(std::make_shared<const PolicyCatalog>(std::move(*loaded.policies), metrics_),
+                 std::memory_order_release);
+  return "";
+}
+
+std::string PolicyBook::reload() { return load(path_); }
+
+}  // namespace drl::node
