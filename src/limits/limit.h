@@ -33,7 +33,7 @@ inline constexpr Nanos kNever = -1;
 struct Limit {
   Algorithm algorithm = Algorithm::kTokenBucket;
   uint64_t limit = 0;  // admissions per window (the sustained rate is limit/window)
-  Nanos window = 0;    // > 0
+  Nanos window = 0;    // > 0; ignored (may be 0) with a calendar
   uint64_t burst = 0;  // token bucket: capacity (0 = limit); leaky: queue size (0 = 0)
   Calendar calendar = Calendar::kNone;  // fixed window only
   bool operator==(const Limit&) const = default;
