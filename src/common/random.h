@@ -33,7 +33,10 @@ class Random {
     return result;
   }
   // Uniform in [0, n); n > 0.
-  uint64_t below(uint64_t n) { return static_cast<uint64_t>((static_cast<unsigned __int128>((*this)()) * n) >> 64); }
+  uint64_t below(uint64_t n) {
+    __extension__ using Wide = unsigned __int128;
+    return static_cast<uint64_t>((static_cast<Wide>((*this)()) * n) >> 64);
+  }
   // Uniform in [0, 1).
   double unit() { return static_cast<double>((*this)() >> 11) * 0x1.0p-53; }
 
