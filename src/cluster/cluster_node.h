@@ -119,6 +119,9 @@ class ClusterNode {
   // replication.cpp
   void replicate(TimePoint now);
   void on_replicas(const ReplicaBatch& batch);
+  void resync_replicas(std::map<std::string, ReplicaBatch>& batches);
+  void add_record(std::map<std::string, ReplicaBatch>& batches, const std::string& to,
+                  const store::KeyRecord& record);
   // handoff.cpp
   void start_handoff(TimePoint now);
   void on_handoff_request(const std::string& from, const HandoffRequest& request);
@@ -152,6 +155,10 @@ class ClusterNode {
   uint64_t replicated_seq_ = 0;
   TimePoint next_replication_ = 0;
   std::set<std::string> off_owner_keys_;  // decided here though not the owner; ship them too
+  // The ring whose preference lists hold every key this node owns. When the ring changes,
+  // unchanged keys are shipped to the members new to their lists (a key whose budget is
+  // spent may not change again for a whole window, yet must survive the next crash).
+  ring::Ring synced_ring_;
 
   std::map<uint64_t, Handoff> handoffs_;
   // Requests from members this node's view does not hold yet: answering them now would let

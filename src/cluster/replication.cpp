@@ -1,10 +1,22 @@
 // Replication: every replication_interval the node ships the current state of the keys it
 // decided (as owner, or off-owner during fail-over and hand-off) to the other members of
 // their preference lists. State, not operations: idempotent, ordered by KeyRecord::version.
+#include <algorithm>
+
 #include "cluster/cluster_node.h"
 #include "common/key_hash.h"
 
 namespace drl::cluster {
+
+void ClusterNode::add_record(std::map<std::string, ReplicaBatch>& batches, const std::string& to,
+                             const store::KeyRecord& record) {
+  ReplicaBatch& batch = batches[to];
+  batch.records.push_back(record);
+  ++stats_.replica_records_sent;
+  if (batch.records.size() >= options_.max_records_per_message) {
+    outgoing_.push_back({to, std::exchange(batch, {})});
+  }
+}
 
 void ClusterNode::replicate(TimePoint now) {
   if (now < next_replication_) return;
@@ -16,20 +28,36 @@ void ClusterNode::replicate(TimePoint now) {
     // Installed replicas change the store too; only the decider ships them on.
     if (!is_self(scratch_[0], target_) && !off_owner_keys_.contains(record.key)) return;
     for (ring::MemberIndex m : scratch_) {
-      if (is_self(m, target_)) continue;
-      const std::string& to = target_.member(m).id;
-      ReplicaBatch& batch = batches[to];
-      batch.records.push_back(record);
-      ++stats_.replica_records_sent;
-      if (batch.records.size() >= options_.max_records_per_message) {
-        outgoing_.push_back({to, std::exchange(batch, {})});
-      }
+      if (!is_self(m, target_)) add_record(batches, target_.member(m).id, record);
     }
   });
   off_owner_keys_.clear();
+  if (!handoff_pending() && synced_ring_.epoch() != target_.epoch()) resync_replicas(batches);
   for (auto& [to, batch] : batches) {
     if (!batch.records.empty()) outgoing_.push_back({to, std::move(batch)});
   }
+}
+
+void ClusterNode::resync_replicas(std::map<std::string, ReplicaBatch>& batches) {
+  std::vector<ring::MemberIndex> before;
+  store_.for_each_in_hash_range(0, ~uint64_t{0}, [&](const store::KeyRecord& record) {
+    const uint64_t hash = key_hash(record.key);
+    if (target_.empty() || !is_self(target_.owner(hash), target_)) return;
+    target_.preference_list(hash, options_.replicas, scratch_);
+    synced_ring_.preference_list(hash, options_.replicas, before);
+    // Members that were on the list while this node owned the key already hold it.
+    const bool owned_before = !before.empty() && is_self(before[0], synced_ring_);
+    for (ring::MemberIndex m : scratch_) {
+      if (is_self(m, target_)) continue;
+      const std::string& id = target_.member(m).id;
+      const bool had_it =
+          owned_before && std::any_of(before.begin(), before.end(), [&](ring::MemberIndex b) {
+            return synced_ring_.member(b).id == id;
+          });
+      if (!had_it) add_record(batches, id, record);
+    }
+  });
+  synced_ring_ = target_;
 }
 
 void ClusterNode::on_replicas(const ReplicaBatch& batch) {
