@@ -15,7 +15,11 @@ struct Config {
   // starts at suspicion_max_mult * min and shrinks towards min as confirmations arrive.
   double suspicion_mult = 4.0;
   double suspicion_max_mult = 6.0;
-  int retransmit_mult = 4;  // an update is piggy-backed retransmit_mult * ceil(log10(N+1)) times
+  int retransmit_mult = 4;
+  // Besides riding on probes, queued updates are pushed to gossip_fanout random members every
+  // gossip_interval (as memberlist does); nothing is sent when the queue is empty.
+  Nanos gossip_interval = 200 * kMillisecond;
+  int gossip_fanout = 3;  // an update is piggy-backed retransmit_mult * ceil(log10(N+1)) times
   Nanos push_pull_interval = 15 * kSecond;
   Nanos join_retry_interval = 1 * kSecond;
   Nanos gossip_to_dead_interval = 1 * kSecond;  // ping one recently dead member (heals partitions)

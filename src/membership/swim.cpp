@@ -46,6 +46,7 @@ Swim::Swim(Config config, MemberInfo self, Random& random, TimePoint now)
   next_probe_at_ = now + static_cast<Nanos>(random_.below(config_.probe_interval));
   next_push_pull_at_ = now + static_cast<Nanos>(random_.below(config_.push_pull_interval));
   next_dead_gossip_at_ = now + config_.gossip_to_dead_interval;
+  next_gossip_at_ = now + static_cast<Nanos>(random_.below(config_.gossip_interval));
 }
 
 void Swim::join(std::vector<std::string> seeds, TimePoint now) {
@@ -75,6 +76,10 @@ void Swim::tick(TimePoint now) {
     start_probe(now);
     next_probe_at_ = now + scaled(config_.probe_interval);
     reap(now);
+  }
+  if (now >= next_gossip_at_) {
+    gossip_round(now);
+    next_gossip_at_ = now + config_.gossip_interval;
   }
   if (now >= next_dead_gossip_at_) {
     gossip_to_the_dead(now);

@@ -94,6 +94,7 @@ class Swim {
   void start_probe(TimePoint now);
   void send_indirect_probes(TimePoint now);
   void gossip_to_the_dead(TimePoint now);
+  void gossip_round(TimePoint now);
   void expire_relays(TimePoint now);
   std::optional<std::string> next_probe_target();
   void handle(const Ping& ping, const Message& m, TimePoint now);
@@ -150,6 +151,7 @@ class Swim {
   TimePoint next_push_pull_at_;
   TimePoint next_join_at_ = 0;
   TimePoint next_dead_gossip_at_;
+  TimePoint next_gossip_at_;
   std::vector<Outgoing> outbox_;
   std::vector<MembershipEvent> events_;
   SwimStats stats_;

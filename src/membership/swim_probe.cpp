@@ -96,6 +96,19 @@ void Swim::gossip_to_the_dead(TimePoint now) {
   send(m->info.address, Ping{next_seq_++, m->info.id}, now, m->info.id);
 }
 
+void Swim::gossip_round(TimePoint now) {
+  if (broadcasts_.size() == 0) return;
+  std::vector<const Member*> peers;
+  for (const auto& [id, m] : members_) {
+    if (id != self_id_ && m.live()) peers.push_back(&m);
+  }
+  const size_t k = std::min(peers.size(), static_cast<size_t>(std::max(0, config_.gossip_fanout)));
+  for (size_t i = 0; i < k && broadcasts_.size() > 0; ++i) {
+    std::swap(peers[i], peers[i + random_.below(peers.size() - i)]);
+    send(peers[i]->info.address, Gossip{}, now);
+  }
+}
+
 void Swim::expire_relays(TimePoint now) {
   for (auto it = relays_.begin(); it != relays_.end();) {
     if (it->second.nack_at <= now) {
