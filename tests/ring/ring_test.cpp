@@ -176,5 +176,18 @@ TEST(RingBalanceTest, BusiestMemberWithinTwentyPercentOfTheMean) {
   }
 }
 
+// Context for the choice of kDefaultVnodes (printed, not asserted): fewer vnodes miss 1.2x.
+TEST(RingBalanceTest, PrintsTheBalanceOfSmallerVnodeCounts) {
+  for (uint32_t vnodes : {32u, 64u, 128u}) {
+    for (size_t n : {5u, 100u}) {
+      Ring ring(members_named(n), vnodes);
+      double max_share = 0;
+      for (const auto& m : ring.members()) max_share = std::max(max_share, ring.share(m.id));
+      std::printf("nodes=%zu vnodes=%u max/mean=%.3f\n", n, vnodes,
+                  max_share * static_cast<double>(n));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace drl::ring
