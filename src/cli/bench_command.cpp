@@ -1,15 +1,136 @@
-// `drl bench`: not built yet; registered so that --help lists it.
+// `drl bench`: a load generator against one or more nodes.
 #include <cstdio>
+#include <memory>
 
+#include "cli/bench_load.h"
 #include "cli/commands.h"
+#include "cli/limit_args.h"
 
 namespace drl::cli {
 
 Handler register_bench(CLI::App& app) {
-  app.add_subcommand("bench", "(not available yet in this version)");
-  return [] {
-    std::fprintf(stderr, "drl bench: not available yet in this version\n");
-    return 2;
+  auto* cmd = app.add_subcommand("bench", "Load nodes with checks; print throughput and latency.");
+  cmd->footer(
+      "Examples:\n"
+      "  drl bench --servers 127.0.0.1:7000 --duration 10s\n"
+      "  drl bench --servers 127.0.0.1:7000 --connections 50 --pipeline 16 --batch 64\n"
+      "  drl bench --servers 127.0.0.1:7000,127.0.0.1:7001 --keys 1000 --limit 100 "
+      "--window 1s --json\n"
+      "Each connection keeps --pipeline requests of --batch checks in flight; keys are drawn\n"
+      "from --keys distinct ones. Latency is per request (send to answer), from a histogram.\n"
+      "Progress is printed each second on stderr; the result on stdout (--json: one line).");
+  struct Args {
+    std::string servers = "127.0.0.1:7000", duration = "10s", algorithm = "token_bucket",
+                window = "1s", policy;
+    size_t connections = 50, pipeline = 16, batch = 1, keys = 100000, threads = 1;
+    uint64_t limit = 1000000, seed = 1;
+    bool json = false;
+  };
+  auto a = std::make_shared<Args>();
+  cmd->add_option("--servers", a->servers, "Nodes, HOST:PORT[,HOST:PORT...]")
+      ->capture_default_str();
+  cmd->add_option("--connections", a->connections, "TCP connections in total")
+      ->capture_default_str();
+  cmd->add_option("--pipeline", a->pipeline, "Requests in flight per connection")
+      ->capture_default_str();
+  cmd->add_option("--batch", a->batch, "Checks per request")->capture_default_str();
+  cmd->add_option("--keys", a->keys, "Distinct keys")->capture_default_str();
+  cmd->add_option("--duration", a->duration, "How long to run, e.g. 10s, 1m")
+      ->capture_default_str();
+  cmd->add_option("--algorithm", a->algorithm, "Inline limit: algorithm")->capture_default_str();
+  cmd->add_option("--limit", a->limit, "Inline limit: admissions per window per key")
+      ->capture_default_str();
+  cmd->add_option("--window", a->window, "Inline limit: window")->capture_default_str();
+  cmd->add_option("--policy", a->policy, "Use this policy instead of an inline limit");
+  cmd->add_option("--threads", a->threads, "Load generator I/O threads")->capture_default_str();
+  cmd->add_option("--seed", a->seed, "Seed of the key choice")->capture_default_str();
+  cmd->add_flag("--json", a->json, "Print the result as one JSON line");
+  return [a] {
+    BenchConfig config;
+    if (auto err = parse_host_port_list(a->servers, config.servers); !err.empty()) {
+      std::fprintf(stderr, "drl bench: --servers: %s\n", err.c_str());
+      return 2;
+    }
+    std::chrono::milliseconds duration{0}, window{0};
+    if (auto err = parse_window(a->duration, duration); !err.empty()) {
+      std::fprintf(stderr, "drl bench: --duration: %s\n", err.c_str());
+      return 2;
+    }
+    if (a->policy.empty()) {
+      Algorithm algorithm;
+      if (!parse_algorithm_arg(a->algorithm, algorithm)) {
+        std::fprintf(stderr, "drl bench: unknown --algorithm '%s'\n", a->algorithm.c_str());
+        return 2;
+      }
+      if (auto err = parse_window(a->window, window); !err.empty()) {
+        std::fprintf(stderr, "drl bench: --window: %s\n", err.c_str());
+        return 2;
+      }
+      auto* l = config.check_template.mutable_limit();
+      l->set_algorithm(static_cast<wire::Algorithm>(algorithm));
+      l->set_limit(a->limit);
+      l->set_window_ms(static_cast<uint64_t>(window.count()));
+    } else {
+      config.check_template.set_policy(a->policy);
+    }
+    if (a->connections == 0 || a->pipeline == 0 || a->batch == 0 || a->batch > 4096) {
+      std::fprintf(stderr,
+                   "drl bench: --connections and --pipeline must be >= 1, --batch 1..4096\n");
+      return 2;
+    }
+    config.connections = a->connections;
+    config.pipeline = a->pipeline;
+    config.batch = a->batch;
+    config.keys = a->keys;
+    config.threads = a->threads;
+    config.duration = duration;
+    config.seed = a->seed;
+    BenchCounts last;
+    double last_t = 0;
+    auto result = run_bench(config, [&](const BenchCounts& c, double t) {
+      const double checks = static_cast<double>((c.allowed + c.denied + c.errors) -
+                                                (last.allowed + last.denied + last.errors));
+      std::fprintf(stderr, "[%5.1fs] %10.0f checks/s  allowed %llu denied %llu errors %llu\n", t,
+                   checks / (t - last_t), static_cast<unsigned long long>(c.allowed),
+                   static_cast<unsigned long long>(c.denied),
+                   static_cast<unsigned long long>(c.errors));
+      last = c;
+      last_t = t;
+    });
+    if (!result.failure.empty()) {
+      std::fprintf(stderr, "drl bench: %s\n", result.failure.c_str());
+      return 2;
+    }
+    const auto& c = result.counts;
+    const double checks = static_cast<double>(c.allowed + c.denied + c.errors);
+    const double cps = checks / result.seconds;
+    const double rps = static_cast<double>(c.requests) / result.seconds;
+    auto us = [&](double q) { return static_cast<double>(result.latency.percentile(q)) / 1000.0; };
+    if (a->json) {
+      std::printf(
+          "{\"checks_per_sec\":%.0f,\"requests_per_sec\":%.0f,\"p50_us\":%.1f,\"p90_us\":%.1f,"
+          "\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,\"allowed\":%llu,\"denied\":%llu,"
+          "\"errors\":%llu,\"seconds\":%.2f,\"connections\":%zu,\"pipeline\":%zu,\"batch\":%zu}\n",
+          cps, rps, us(0.5), us(0.9), us(0.99), us(0.999),
+          static_cast<double>(result.latency.max()) / 1000.0,
+          static_cast<unsigned long long>(c.allowed), static_cast<unsigned long long>(c.denied),
+          static_cast<unsigned long long>(c.errors), result.seconds, config.connections,
+          config.pipeline, config.batch);
+    } else {
+      std::printf(
+          "%.0f checks/s (%.0f requests/s) over %.1f s; %zu connections x pipeline %zu x "
+          "batch %zu\n",
+          cps, rps, result.seconds, config.connections, config.pipeline, config.batch);
+      std::printf(
+          "latency per request: p50 %.1f us  p90 %.1f us  p99 %.1f us  p99.9 %.1f us  "
+          "max %.1f us\n",
+          us(0.5), us(0.9), us(0.99), us(0.999),
+          static_cast<double>(result.latency.max()) / 1000.0);
+      std::printf(
+          "allowed %llu  denied %llu  errors %llu\n", static_cast<unsigned long long>(c.allowed),
+          static_cast<unsigned long long>(c.denied), static_cast<unsigned long long>(c.errors));
+    }
+    return c.errors > 0 && c.allowed + c.denied == 0 ? 2 : 0;
   };
 }
 

@@ -1,0 +1,263 @@
+#include "cli/bench_load.h"
+
+#include <asio/connect.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/write.hpp>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "common/random.h"
+#include "net/frame.h"
+
+namespace drl::cli {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// Counters of one I/O thread; written by it, read by the progress printer.
+struct alignas(64) ThreadCounts {
+  std::atomic<uint64_t> requests{0}, allowed{0}, denied{0}, errors{0};
+};
+
+void add(std::atomic<uint64_t>& a, uint64_t n) {
+  a.store(a.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+void append_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
+ public:
+  BenchConnection(asio::io_context& io, const BenchConfig& config, std::vector<std::string> bodies,
+                  ThreadCounts& counts, LatencyHistogram& latency, const std::atomic<bool>& stop)
+      : socket_(io),
+        config_(config),
+        bodies_(std::move(bodies)),
+        counts_(counts),
+        latency_(latency),
+        stop_(stop),
+        sent_at_(config.pipeline * 4) {
+    in_.resize(256 * 1024);
+  }
+
+  void start(const asio::ip::tcp::endpoint& endpoint, std::function<void(std::string)> failed) {
+    socket_.async_connect(endpoint, [self = shared_from_this(), failed](std::error_code ec) {
+      if (ec) {
+        failed("cannot connect: " + ec.message());
+        return;
+      }
+      std::error_code ignore;
+      self->socket_.set_option(asio::ip::tcp::no_delay(true), ignore);
+      for (size_t i = 0; i < self->config_.pipeline; ++i) self->queue_request();
+      self->flush();
+      self->read_more();
+    });
+  }
+
+  void close() {
+    std::error_code ec;
+    socket_.close(ec);
+  }
+
+ private:
+  void queue_request() {
+    const uint64_t id = next_id_++;
+    const std::string& body = bodies_[id % bodies_.size()];
+    std::string envelope;
+    envelope.push_back(0x08);
+    append_varint(envelope, id);
+    envelope.push_back(0x12);
+    append_varint(envelope, body.size());
+    const size_t at = out_.size();
+    out_.resize(at + net::kFrameHeaderBytes);
+    net::write_be32(reinterpret_cast<uint8_t*>(out_.data() + at),
+                    static_cast<uint32_t>(envelope.size() + body.size()));
+    out_ += envelope;
+    out_ += body;
+    sent_at_[id % sent_at_.size()] = SteadyClock::now();
+    ++outstanding_;
+  }
+
+  void flush() {
+    if (writing_ || out_.empty()) return;
+    std::swap(out_, inflight_);
+    out_.clear();
+    writing_ = true;
+    asio::async_write(socket_, asio::buffer(inflight_),
+                      [self = shared_from_this()](std::error_code ec, size_t) {
+                        self->writing_ = false;
+                        if (ec) return;
+                        self->flush();
+                      });
+  }
+
+  void read_more() {
+    socket_.async_read_some(asio::buffer(in_.data() + in_len_, in_.size() - in_len_),
+                            [self = shared_from_this()](std::error_code ec, size_t n) {
+                              if (ec) return;
+                              self->in_len_ += n;
+                              self->on_input();
+                            });
+  }
+
+  void on_input() {
+    const auto now = SteadyClock::now();
+    size_t offset = 0;
+    uint64_t requests = 0, allowed = 0, denied = 0, errors = 0;
+    while (true) {
+      auto view = net::next_frame({in_.data() + offset, in_len_ - offset}, 64u << 20);
+      if (view.status != net::FrameStatus::kComplete) break;
+      offset += view.consumed;
+      if (!response_.ParseFromArray(view.payload.data(), static_cast<int>(view.payload.size())) ||
+          !response_.has_check()) {
+        errors += config_.batch;
+      } else {
+        for (const auto& r : response_.check().results()) {
+          if (r.code() != wire::OK) {
+            ++errors;
+          } else if (r.allowed()) {
+            ++allowed;
+          } else {
+            ++denied;
+          }
+        }
+      }
+      latency_.record(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          now - sent_at_[response_.id() % sent_at_.size()])
+                          .count());
+      ++requests;
+      --outstanding_;
+    }
+    if (offset > 0) {
+      std::memmove(in_.data(), in_.data() + offset, in_len_ - offset);
+      in_len_ -= offset;
+    }
+    if (in_len_ == in_.size()) in_.resize(in_.size() * 2);
+    add(counts_.requests, requests);
+    add(counts_.allowed, allowed);
+    add(counts_.denied, denied);
+    add(counts_.errors, errors);
+    if (!stop_.load(std::memory_order_relaxed)) {
+      while (outstanding_ < config_.pipeline) queue_request();
+      flush();
+    }
+    read_more();
+  }
+
+  asio::ip::tcp::socket socket_;
+  const BenchConfig& config_;
+  std::vector<std::string> bodies_;
+  ThreadCounts& counts_;
+  LatencyHistogram& latency_;
+  const std::atomic<bool>& stop_;
+  std::vector<SteadyClock::time_point> sent_at_;
+  uint64_t next_id_ = 1;
+  size_t outstanding_ = 0;
+  std::string out_, inflight_;
+  bool writing_ = false;
+  std::vector<uint8_t> in_;
+  size_t in_len_ = 0;
+  wire::Response response_;
+};
+
+// Pre-encoded CheckRequest bodies for one connection, keys drawn uniformly from `keys`.
+std::vector<std::string> make_bodies(const BenchConfig& config, Random& random) {
+  constexpr size_t kBodies = 64;
+  std::vector<std::string> bodies;
+  wire::CheckRequest request;
+  for (size_t b = 0; b < kBodies; ++b) {
+    request.Clear();
+    for (size_t i = 0; i < config.batch; ++i) {
+      auto* c = request.add_checks();
+      *c = config.check_template;
+      c->set_key("bench:" + std::to_string(random.below(std::max<size_t>(config.keys, 1))));
+    }
+    bodies.push_back(request.SerializeAsString());
+  }
+  return bodies;
+}
+
+}  // namespace
+
+BenchResult run_bench(const BenchConfig& config,
+                      const std::function<void(const BenchCounts&, double)>& each_second) {
+  BenchResult result;
+  const size_t threads = std::max<size_t>(1, config.threads);
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<ThreadCounts> counts(threads);
+  std::vector<LatencyHistogram> latency(threads);
+  std::atomic<bool> stop{false};
+  std::mutex failure_mutex;
+  std::string failure;
+  Random random(config.seed);
+  std::vector<std::shared_ptr<BenchConnection>> connections;
+  for (size_t t = 0; t < threads; ++t) contexts.push_back(std::make_unique<asio::io_context>(1));
+  for (size_t c = 0; c < config.connections; ++c) {
+    const size_t t = c % threads;
+    const HostPort& server = config.servers[c % config.servers.size()];
+    std::error_code ec;
+    const auto address = asio::ip::make_address(server.host, ec);
+    if (ec) {
+      result.failure = "'" + server.host + "' is not an IP address";
+      return result;
+    }
+    auto conn = std::make_shared<BenchConnection>(*contexts[t], config, make_bodies(config, random),
+                                                  counts[t], latency[t], stop);
+    conn->start(asio::ip::tcp::endpoint(address, server.port), [&](std::string why) {
+      std::lock_guard lock(failure_mutex);
+      if (failure.empty()) failure = why;
+      stop = true;
+    });
+    connections.push_back(conn);
+  }
+  const auto started = SteadyClock::now();
+  std::vector<std::thread> workers;
+  for (auto& ctx : contexts) workers.emplace_back([c = ctx.get()] { c->run(); });
+  auto totals = [&] {
+    BenchCounts s;
+    for (auto& c : counts) {
+      s.requests += c.requests.load(std::memory_order_relaxed);
+      s.allowed += c.allowed.load(std::memory_order_relaxed);
+      s.denied += c.denied.load(std::memory_order_relaxed);
+      s.errors += c.errors.load(std::memory_order_relaxed);
+    }
+    return s;
+  };
+  const auto deadline = started + config.duration;
+  auto next_tick = started + std::chrono::seconds(1);
+  while (!stop && SteadyClock::now() < deadline) {
+    std::this_thread::sleep_until(std::min(next_tick, deadline));
+    if (SteadyClock::now() >= next_tick) {
+      each_second(totals(), std::chrono::duration<double>(SteadyClock::now() - started).count());
+      next_tick += std::chrono::seconds(1);
+    }
+  }
+  stop = true;
+  result.seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
+  for (size_t t = 0; t < threads; ++t) {
+    asio::post(*contexts[t], [&connections, t, threads] {
+      for (size_t c = t; c < connections.size(); c += threads) connections[c]->close();
+    });
+  }
+  for (auto& w : workers) w.join();
+  result.counts = totals();
+  for (auto& h : latency) result.latency.merge(h);
+  {
+    std::lock_guard lock(failure_mutex);
+    result.failure = failure;
+  }
+  return result;
+}
+
+}  // namespace drl::cli

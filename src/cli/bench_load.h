@@ -1,0 +1,48 @@
+// The load generator behind `drl bench`: C connections spread over the given nodes, each
+// keeping P requests of B checks in flight, over a few I/O threads of its own. Requests are
+// pre-encoded (keys drawn from K), so the generator spends its CPU on the socket, not on
+// building messages. run() blocks for the duration; progress() may be called meanwhile
+// from another thread.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cli/address_arg.h"
+#include "cli/latency_histogram.h"
+#include "drl/client.pb.h"
+
+namespace drl::cli {
+
+struct BenchConfig {
+  std::vector<HostPort> servers;
+  size_t connections = 50;
+  size_t pipeline = 16;
+  size_t batch = 1;
+  size_t keys = 100000;
+  size_t threads = 1;
+  std::chrono::milliseconds duration{10000};
+  wire::Check check_template;  // key is replaced per check
+  uint64_t seed = 1;
+};
+
+struct BenchCounts {
+  uint64_t requests = 0, allowed = 0, denied = 0, errors = 0;
+};
+
+struct BenchResult {
+  BenchCounts counts;
+  LatencyHistogram latency;  // per request
+  double seconds = 0;
+  std::string failure;  // non-empty when connections could not be made
+};
+
+// Runs the load; `each_second` is called from the calling thread with the totals so far.
+BenchResult run_bench(
+    const BenchConfig& config,
+    const std::function<void(const BenchCounts& so_far, double elapsed)>& each_second);
+
+}  // namespace drl::cli
