@@ -1,0 +1,239 @@
+// A real `drl node` process, asked through the client library and the CLI.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <fstream>
+#include <mutex>
+
+#include "drl/client.h"
+#include "integration/support/node_process.h"
+
+namespace drl {
+namespace {
+
+using testing::eventually;
+using testing::NodeProcess;
+using testing::run_drl;
+
+CheckSpec inline_check(std::string key, uint64_t limit, std::chrono::milliseconds window,
+                       Algorithm algorithm = Algorithm::kTokenBucket) {
+  CheckSpec s;
+  s.key = std::move(key);
+  s.limit = InlineLimit{algorithm, limit, window, 0};
+  return s;
+}
+
+TEST(Node, AllowsUpToTheLimitThenDenies) {
+  NodeProcess node;
+  ASSERT_NE(node.port(), 0) << node.error();
+  Client client({.nodes = {node.address()}});
+  const auto spec = inline_check("user:1", 3, std::chrono::hours(1));
+  for (int i = 0; i < 3; ++i) {
+    const auto r = client.check(spec);
+    ASSERT_EQ(r.code, ResultCode::kOk) << r.message;
+    EXPECT_TRUE(r.allowed) << "check " << i;
+    EXPECT_EQ(r.limit, 3u);
+    EXPECT_EQ(r.remaining, static_cast<uint64_t>(2 - i));
+  }
+  const auto denied = client.check(spec);
+  EXPECT_EQ(denied.code, ResultCode::kOk);
+  EXPECT_FALSE(denied.allowed);
+  EXPECT_GT(denied.retry_after_ms, 0);
+  EXPECT_GT(denied.reset_at_ms, 0);
+  EXPECT_NE(denied.message.find("user:1"), std::string::npos) << denied.message;
+  EXPECT_EQ(denied.decided_by, node.address());
+}
+
+TEST(Node, EveryAlgorithmDeniesAfterItsLimit) {
+  NodeProcess node;
+  ASSERT_NE(node.port(), 0) << node.error();
+  Client client({.nodes = {node.address()}});
+  for (auto algorithm : {Algorithm::kTokenBucket, Algorithm::kFixedWindow, Algorithm::kSlidingLog,
+                         Algorithm::kSlidingWindow}) {
+    const auto spec = inline_check("k", 5, std::chrono::hours(1), algorithm);
+    for (int i = 0; i < 5; ++i) {
+      const auto r = client.check(spec);
+      ASSERT_EQ(r.code, ResultCode::kOk) << r.message;
+      EXPECT_TRUE(r.allowed) << "algorithm " << int(algorithm) << " check " << i;
+    }
+    EXPECT_FALSE(client.check(spec).allowed) << "algorithm " << int(algorithm);
+  }
+  // Leaky bucket with no queue admits one at a time, then makes the next one wait.
+  const auto leaky = inline_check("k", 5, std::chrono::hours(1), Algorithm::kLeakyBucket);
+  EXPECT_TRUE(client.check(leaky).allowed);
+  EXPECT_FALSE(client.check(leaky).allowed);
+}
+
+TEST(Node, SameKeyUnderTwoLimitsHasTwoStates) {
+  NodeProcess node;
+  ASSERT_NE(node.port(), 0) << node.error();
+  Client client({.nodes = {node.address()}});
+  EXPECT_TRUE(client.check(inline_check("shared", 1, std::chrono::hours(1))).allowed);
+  EXPECT_FALSE(client.check(inline_check("shared", 1, std::chrono::hours(1))).allowed);
+  EXPECT_TRUE(client.check(inline_check("shared", 1, std::chrono::minutes(30))).allowed);
+}
+
+TEST(Node, BatchAnswersEachCheckInOrderAndOneBadCheckFailsAlone) {
+  NodeProcess node;
+  ASSERT_NE(node.port(), 0) << node.error();
+  Client client({.nodes = {node.address()}});
+  std::vector<CheckSpec> batch;
+  for (int i = 0; i < 10; ++i)
+    batch.push_back(inline_check("b" + std::to_string(i % 2), 4, std::chrono::hours(1)));
+  batch.push_back(inline_check("bad", 0, std::chrono::hours(1)));  // limit 0
+  const auto results = client.check(batch);
+  ASSERT_EQ(results.size(), batch.size());
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(results[i].code, ResultCode::kOk);
+    EXPECT_EQ(results[i].allowed, i < 8) << i;  // 4 per key, keys alternate
+  }
+  EXPECT_EQ(results[10].code, ResultCode::kInvalidLimit);
+  EXPECT_FALSE(results[10].message.empty());
+}
+
+TEST(Node, PipelinedRequestsAllComeBack) {
+  NodeProcess node;
+  ASSERT_NE(node.port(), 0) << node.error();
+  Client client({.nodes = {node.address()}});
+  constexpr int kRequests = 2000;
+  std::atomic<int> done{0}, allowed{0};
+  for (int i = 0; i < kRequests; ++i) {
+    client.check_async({inline_check("p", 1000, std::chrono::hours(1))},
+                       [&](std::vector<CheckResult> r) {
+                         if (r.size() == 1 && r[0].code == ResultCode::kOk && r[0].allowed) {
+                           ++allowed;
+                         }
+                         ++done;
+                       });
+  }
+  ASSERT_TRUE(eventually([&] { return done == kRequests; }));
+  EXPECT_EQ(allowed.load(), 1000);  // exactly the limit, no matter how they interleaved
+}
+
+TEST(Node, EveryErrorCode) {
+  NodeProcess node;
+  ASSERT_NE(node.port(), 0) << node.error();
+  Client client({.nodes = {node.address()}});
+  CheckSpec unknown;
+  unknown.key = "k";
+  unknown.policy = "nope";
+  EXPECT_EQ(client.check(unknown).code, ResultCode::kUnknownPolicy);
+  EXPECT_EQ(client.check(inline_check("k", 1, std::chrono::milliseconds(0))).code,
+            ResultCode::kInvalidLimit);
+  EXPECT_EQ(client.check(inline_check("", 1, std::chrono::seconds(1))).code,
+            ResultCode::kInvalidKey);
+  EXPECT_EQ(client.check(inline_check(std::string(5000, 'x'), 1, std::chrono::seconds(1))).code,
+            ResultCode::kInvalidKey);
+  auto costly = inline_check("k", 1, std::chrono::seconds(1));
+  costly.cost = uint64_t{1} << 40;
+  EXPECT_EQ(client.check(costly).code, ResultCode::kInvalidCost);
+  CheckSpec missing;
+  missing.key = "k";
+  EXPECT_EQ(client.check(missing).code, ResultCode::kMissingLimit);
+  EXPECT_TRUE(client.check(std::vector<CheckSpec>{}).empty());
+  Client nowhere({.nodes = {"127.0.0.1:1"}, .connect_timeout = std::chrono::milliseconds(500)});
+  EXPECT_EQ(nowhere.check(inline_check("k", 1, std::chrono::seconds(1))).code,
+            ResultCode::kUnavailable);
+}
+
+TEST(Node, PoliciesReloadOnSighupAndABadFileIsRefused) {
+  char dir_tmpl[] = "/tmp/drl-policy-XXXXXX";
+  const std::string path = std::string(mkdtemp(dir_tmpl)) + "/policies.yaml";
+  std::ofstream(path) << "policies:\n  one:\n    limit: 1\n    window: 1h\n";
+  NodeProcess node({"--policies", path});
+  ASSERT_NE(node.port(), 0) << node.error();
+  Client client({.nodes = {node.address()}});
+  CheckSpec one;
+  one.key = "k";
+  one.policy = "one";
+  EXPECT_TRUE(client.check(one).allowed);
+  EXPECT_FALSE(client.check(one).allowed);
+  CheckSpec two = one;
+  two.policy = "two";
+  EXPECT_EQ(client.check(two).code, ResultCode::kUnknownPolicy);
+
+  std::ofstream(path) << "policies:\n  one:\n    limit: 1\n    window: 1h\n"
+                         "  two:\n    limit: 2\n    window: 1h\n";
+  node.signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return client.check(two).code != ResultCode::kUnknownPolicy; }));
+  EXPECT_TRUE(client.check(two).allowed);
+
+  std::ofstream(path) << "policies:\n  one: [this is not a policy\n";
+  node.signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return node.log().find("refused") != std::string::npos; }))
+      << node.log();
+  EXPECT_NE(client.check(two).code, ResultCode::kUnknownPolicy) << "old policies stay";
+  EXPECT_TRUE(node.alive());
+}
+
+TEST(Node, StatusReportsItself) {
+  NodeProcess node({"--id", "n1"});
+  ASSERT_NE(node.port(), 0) << node.error();
+  Client client({.nodes = {node.address()}});
+  ASSERT_TRUE(client.check(inline_check("s", 5, std::chrono::hours(1))).allowed);
+  NodeStatus s;
+  std::string error;
+  ASSERT_TRUE(client.status(s, error)) << error;
+  EXPECT_EQ(s.node_id, "n1");
+  EXPECT_FALSE(s.version.empty());
+  EXPECT_EQ(s.keys, 1u);
+  EXPECT_GT(s.memory_bytes, 0u);
+  EXPECT_GE(s.checks, 1u);
+}
+
+TEST(Node, ClientTriesTheNextNodeWhenOneIsDown) {
+  NodeProcess node;
+  ASSERT_NE(node.port(), 0) << node.error();
+  Client client({.nodes = {"127.0.0.1:1", node.address()},
+                 .connect_timeout = std::chrono::milliseconds(500)});
+  const auto r = client.check(inline_check("t", 5, std::chrono::hours(1)));
+  EXPECT_EQ(r.code, ResultCode::kOk) << r.message;
+  EXPECT_EQ(client.current_node(), node.address());
+}
+
+TEST(Node, StopsCleanlyOnSigterm) {
+  NodeProcess node;
+  ASSERT_NE(node.port(), 0) << node.error();
+  EXPECT_EQ(node.stop(), 0) << node.log();
+}
+
+TEST(Cli, CheckExitCodesAndJson) {
+  NodeProcess node;
+  ASSERT_NE(node.port(), 0) << node.error();
+  const std::vector<std::string> args = {"check",   "--server", node.address(), "cli:1",
+                                         "--limit", "1",        "--window",     "1h"};
+  auto first = run_drl(args);
+  EXPECT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_NE(first.out.find("allowed"), std::string::npos) << first.out;
+  auto json_args = args;
+  json_args.push_back("--json");
+  auto second = run_drl(json_args);
+  EXPECT_EQ(second.exit_code, 1) << second.out;
+  for (const char* field : {"\"allowed\":false", "\"limit\":1", "\"remaining\":0",
+                            "\"reset_at_ms\":", "\"retry_after_ms\":", "\"message\":"}) {
+    EXPECT_NE(second.out.find(field), std::string::npos) << field << " in " << second.out;
+  }
+  auto bad = run_drl({"check", "--server", node.address(), "k", "--policy", "nope"});
+  EXPECT_EQ(bad.exit_code, 2);
+  auto status = run_drl({"status", "--server", node.address(), "--json"});
+  EXPECT_EQ(status.exit_code, 0);
+  EXPECT_NE(status.out.find("\"node_id\""), std::string::npos) << status.out;
+  auto down = run_drl({"status", "--server", "127.0.0.1:1"});
+  EXPECT_EQ(down.exit_code, 2);
+}
+
+TEST(Cli, BenchPrintsOneJsonLine) {
+  NodeProcess node;
+  ASSERT_NE(node.port(), 0) << node.error();
+  auto r = run_drl({"bench", "--servers", node.address(), "--connections", "2", "--pipeline", "4",
+                    "--duration", "300ms", "--keys", "10", "--limit", "5", "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  for (const char* field : {"\"checks_per_sec\":", "\"p50_us\":", "\"p99_us\":", "\"allowed\":",
+                            "\"denied\":", "\"errors\":0"}) {
+    EXPECT_NE(r.out.find(field), std::string::npos) << field << " in " << r.out;
+  }
+}
+
+}  // namespace
+}  // namespace drl
