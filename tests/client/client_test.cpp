@@ -1,0 +1,140 @@
+// The client library against a scripted in-process server, so the test controls the order
+// and content of answers: out-of-order answers, refusals, dropped connections.
+#include "drl/client.h"
+
+#include <gtest/gtest.h>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/read.hpp>
+#include <asio/write.hpp>
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "drl/client.pb.h"
+#include "net/frame.h"
+
+namespace drl {
+namespace {
+
+// Accepts one connection, reads `expect` requests, then calls `script` with them; whatever
+// frames `script` appends to `out` are sent back, then the connection closes.
+class ScriptedServer {
+ public:
+  using Script = std::function<void(std::vector<wire::Request>&, std::string& out)>;
+  ScriptedServer(size_t expect, Script script)
+      : acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
+    thread_ = std::thread([this, expect, script] {
+      std::error_code ec;
+      asio::ip::tcp::socket s(io_);
+      acceptor_.accept(s, ec);
+      if (ec) return;
+      std::vector<wire::Request> requests;
+      while (requests.size() < expect) {
+        uint8_t header[4];
+        asio::read(s, asio::buffer(header), ec);
+        if (ec) return;
+        std::string body(net::read_be32(header), '\0');
+        asio::read(s, asio::buffer(body), ec);
+        if (ec) return;
+        requests.emplace_back().ParseFromString(body);
+      }
+      std::string out;
+      script(requests, out);
+      asio::write(s, asio::buffer(out), ec);
+      s.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    });
+  }
+  ~ScriptedServer() {
+    std::error_code ec;
+    acceptor_.close(ec);
+    thread_.join();
+  }
+  std::string address() const {
+    return "127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
+  }
+
+ private:
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+};
+
+CheckSpec spec(std::string key) {
+  CheckSpec s;
+  s.key = std::move(key);
+  s.limit = InlineLimit{Algorithm::kTokenBucket, 10, std::chrono::seconds(1), 0};
+  return s;
+}
+
+TEST(Client, MatchesOutOfOrderAnswersByRequestId) {
+  constexpr size_t kRequests = 8;
+  ScriptedServer server(kRequests, [](std::vector<wire::Request>& requests, std::string& out) {
+    // Answer last request first; each answer's remaining = the key's number.
+    for (auto it = requests.rbegin(); it != requests.rend(); ++it) {
+      wire::Response r;
+      r.set_id(it->id());
+      auto* result = r.mutable_check()->add_results();
+      result->set_allowed(true);
+      result->set_remaining(std::stoull(it->check().checks(0).key()));
+      net::append_frame(out, r);
+    }
+  });
+  Client client({.nodes = {server.address()}});
+  std::mutex mutex;
+  std::vector<std::pair<uint64_t, uint64_t>> got;  // (asked, answered)
+  std::atomic<size_t> done{0};
+  for (uint64_t i = 0; i < kRequests; ++i) {
+    client.check_async({spec(std::to_string(i))}, [&, i](std::vector<CheckResult> r) {
+      std::lock_guard lock(mutex);
+      got.emplace_back(i, r.at(0).remaining);
+      ++done;
+    });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (done < kRequests && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(done.load(), kRequests);
+  for (auto [asked, answered] : got) EXPECT_EQ(asked, answered);
+  EXPECT_EQ(got.front().first, kRequests - 1) << "answers arrived last-first";
+}
+
+TEST(Client, RequestRefusalFailsEveryCheckOfTheBatch) {
+  ScriptedServer server(1, [](std::vector<wire::Request>& requests, std::string& out) {
+    wire::Response r;
+    r.set_id(requests[0].id());
+    r.mutable_error()->set_code(wire::TOO_MANY_CHECKS);
+    r.mutable_error()->set_message("too many");
+    net::append_frame(out, r);
+  });
+  Client client({.nodes = {server.address()}});
+  const auto results = client.check(std::vector<CheckSpec>{spec("a"), spec("b")});
+  ASSERT_EQ(results.size(), 2u);
+  for (const auto& r : results) {
+    EXPECT_EQ(r.code, ResultCode::kRequestError);
+    EXPECT_EQ(r.message, "too many");
+  }
+}
+
+TEST(Client, ConnectionLostBeforeTheAnswerIsUnavailable) {
+  ScriptedServer server(1, [](std::vector<wire::Request>&, std::string&) {});
+  Client client({.nodes = {server.address()}});
+  const auto r = client.check(spec("a"));
+  EXPECT_EQ(r.code, ResultCode::kUnavailable);
+  EXPECT_FALSE(r.message.empty());
+}
+
+TEST(Client, BadAddressIsAnErrorNotACrash) {
+  Client client({.nodes = {"not-an-address"}});
+  EXPECT_EQ(client.check(spec("a")).code, ResultCode::kUnavailable);
+  NodeStatus s;
+  std::string error;
+  EXPECT_FALSE(client.status(s, error));
+  EXPECT_FALSE(error.empty());
+}
+
+}  // namespace
+}  // namespace drl
