@@ -5,16 +5,15 @@
 #include <string>
 
 #include "limits/limit.h"
+#include "limits/policy.h"
 
 namespace drl::cluster {
 
-// What a node does with a check when it can reach no node of the key's preference list
-// (or its view is below ClusterOptions::min_view_size).
-enum class DegradeMode : uint8_t {
-  kLocal = 0,   // decide on this node alone, with limit (and burst) divided by the cluster size
-  kOpen = 1,    // allow
-  kClosed = 2,  // deny
-};
+// What a node does with a check when it can reach no node of the key's preference list (or
+// its view is below ClusterOptions::min_view_size): the policy's degrade mode. kLocal decides
+// on this node alone with limit (and burst) divided by the cluster size; kOpen allows;
+// kClosed denies.
+using DegradeMode = limits::DegradeMode;
 
 struct ClientCheck {
   uint64_t client_token = 0;  // chosen by the caller, echoed in the CheckResult

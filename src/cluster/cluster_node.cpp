@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "common/key_hash.h"
+
 namespace drl::cluster {
 
 ClusterNode::ClusterNode(ring::Member self, store::Store& store, ClusterOptions options)
@@ -78,6 +80,26 @@ void ClusterNode::tick(TimePoint now) {
     store_.expire(now, options_.expire_budget);
     degraded_store_.expire(now, options_.expire_budget);
   }
+}
+
+ClusterStatus ClusterNode::status(TimePoint now) const {
+  ClusterStatus out;
+  out.epoch = target_.epoch();
+  out.members = target_.size();
+  out.ring_share = target_.share(self_.id);
+  out.handoff_pending = handoff_pending();
+  out.in_flight = pending_.size();
+  out.replication_lag = last_replication_ == 0 ? 0 : now - last_replication_;
+  if (!target_.empty()) {
+    store_.for_each_in_hash_range(0, ~uint64_t{0}, [&](const store::KeyRecord& record) {
+      if (is_self(target_.owner(key_hash(record.key)), target_)) {
+        ++out.keys_as_owner;
+      } else {
+        ++out.keys_as_replica;
+      }
+    });
+  }
+  return out;
 }
 
 void ClusterNode::flush_answers() {

@@ -51,6 +51,18 @@ struct ClusterStats {
   uint64_t rejected = 0;  // invalid checks (from clients or peers)
 };
 
+// What `drl status` shows about this node's place in the cluster.
+struct ClusterStatus {
+  uint64_t epoch = 0;     // of the latest view's ring
+  size_t members = 0;     // alive members in the latest view
+  double ring_share = 0;  // fraction of the hash space this node owns
+  bool handoff_pending = false;
+  size_t in_flight = 0;  // forwarded checks awaiting an answer
+  uint64_t keys_as_owner = 0;
+  uint64_t keys_as_replica = 0;  // held for another owner
+  Nanos replication_lag = 0;     // age of the oldest change not yet shipped, at most
+};
+
 class ClusterNode {
  public:
   ClusterNode(ring::Member self, store::Store& store, ClusterOptions options = {});
@@ -75,6 +87,8 @@ class ClusterNode {
   bool handoff_pending() const { return !handoffs_.empty(); }
   size_t in_flight() const { return pending_.size(); }
   const ClusterStats& stats() const { return stats_; }
+  // Scans the store to count keys: for status requests, not for the request path.
+  ClusterStatus status(TimePoint now) const;
 
  private:
   enum class Route { kDecide, kForward, kDegrade };
@@ -154,6 +168,7 @@ class ClusterNode {
 
   uint64_t replicated_seq_ = 0;
   TimePoint next_replication_ = 0;
+  TimePoint last_replication_ = 0;
   std::set<std::string> off_owner_keys_;  // decided here though not the owner; ship them too
   // The ring whose preference lists hold every key this node owns. When the ring changes,
   // unchanged keys are shipped to the members new to their lists (a key whose budget is

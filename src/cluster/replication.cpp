@@ -21,6 +21,7 @@ void ClusterNode::add_record(std::map<std::string, ReplicaBatch>& batches, const
 void ClusterNode::replicate(TimePoint now) {
   if (now < next_replication_) return;
   next_replication_ = now + options_.replication_interval;
+  last_replication_ = now;
   std::map<std::string, ReplicaBatch> batches;
   replicated_seq_ = store_.changed_since(replicated_seq_, [&](const store::KeyRecord& record) {
     if (target_.empty()) return;

@@ -147,6 +147,22 @@ TEST_F(TwoNodes, InvalidLimitIsAnErrorValue) {
   EXPECT_FALSE(results[0].decision.allowed);
 }
 
+TEST_F(TwoNodes, StatusCountsOwnedAndReplicaKeys) {
+  a.submit(check(1, key_owned_by(members, "a")), kT0);
+  ASSERT_EQ(a.take_results().size(), 1u);
+  a.tick(kT0 + kMillisecond);  // replicates to b
+  for (auto& out : a.take_outgoing()) b.receive("a", std::move(out.message), kT0);
+  const ClusterStatus sa = a.status(kT0 + 3 * kMillisecond);
+  EXPECT_EQ(sa.members, 2u);
+  EXPECT_EQ(sa.keys_as_owner, 1u);
+  EXPECT_EQ(sa.replication_lag, 2 * kMillisecond);
+  EXPECT_GT(sa.ring_share, 0.2);
+  const ClusterStatus sb = b.status(kT0);
+  EXPECT_EQ(sb.keys_as_replica, 1u);
+  EXPECT_NEAR(sa.ring_share + sb.ring_share, 1.0, 1e-9);
+  EXPECT_EQ(sa.epoch, sb.epoch);
+}
+
 TEST_F(TwoNodes, LateAndUnknownAnswersAreIgnored) {
   CheckAnswer stray;
   stray.request_id = 12345;
