@@ -179,6 +179,7 @@ GossipTransport::GossipTransport(asio::io_context& io, uint16_t port, membership
 GossipTransport::~GossipTransport() = default;
 
 std::string GossipTransport::start(std::vector<std::string> seeds) {
+  if (swim_) return "gossip: already started";
   std::error_code ec;
   udp_.open(udp::v4(), ec);
   if (!ec) udp_.bind(udp::endpoint(udp::v4(), requested_port_), ec);
