@@ -333,3 +333,36 @@ TEST(ClusterSimTest, RandomChurnKeepsInvariants) {
 
 }  // namespace
 }  // namespace drl::cluster::sim
+
+namespace drl::cluster::sim {
+namespace {
+
+// A lossy network: every lost forward or answer is a fail-over, which decides from replica
+// state (up to delta old). Each client still gets one answer; the extra admissions stay small.
+TEST(ClusterSimTest, LossyLinksCostOnlyFailovers) {
+  SimOptions options;
+  options.seed = seed_or(801);
+  options.loss = 0.01;
+  SimCluster sim(options);
+  SCOPED_TRACE(sim.describe_seed());
+  const limits::Limit limit = fixed_window(100, kSecond);
+  Load load{keys(50, "lossy:"), limit, 1};
+  load.every_steps = 2;
+  sim.run(100 * kMillisecond);
+  sim.run(3 * kSecond, &load);
+  sim.run(500 * kMillisecond);
+  expect_no_violations(sim);
+  EXPECT_EQ(sim.unanswered(), 0u);
+  uint64_t failovers = 0;
+  for (size_t i = 0; i < sim.size(); ++i) failovers += sim.node(i).stats().failovers;
+  const int64_t excess = worst_excess(sim, limit.limit);
+  std::printf("1%% loss: %llu fail-overs, %llu messages dropped, worst extra admissions %lld\n",
+              static_cast<unsigned long long>(failovers),
+              static_cast<unsigned long long>(sim.dropped_messages()),
+              static_cast<long long>(excess));
+  EXPECT_GT(failovers, 0u);
+  EXPECT_LE(excess, static_cast<int64_t>(limit.limit / 10));
+}
+
+}  // namespace
+}  // namespace drl::cluster::sim
