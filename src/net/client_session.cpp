@@ -13,6 +13,14 @@ namespace drl::net {
 namespace {
 
 constexpr size_t kInitialReadBuffer = 16 * 1024;
+constexpr size_t kArenaBlock = 32 * 1024;
+
+google::protobuf::ArenaOptions arena_options(char* block) {
+  google::protobuf::ArenaOptions o;
+  o.initial_block = block;
+  o.initial_block_size = kArenaBlock;
+  return o;
+}
 
 void append_varint(std::string& out, uint64_t v) {
   while (v >= 0x80) {
@@ -41,7 +49,9 @@ ClientSession::ClientSession(asio::io_context& io, asio::ip::tcp::socket socket,
       idle_timer_(socket_.get_executor()),
       limits_(limits),
       services_(services),
-      stats_(stats) {
+      stats_(stats),
+      arena_block_(new char[kArenaBlock]),
+      arena_(arena_options(arena_block_.get())) {
   in_.resize(kInitialReadBuffer);
   std::memcpy(in_.data(), prefix.data(), prefix.size());
   in_len_ = prefix.size();
@@ -118,14 +128,16 @@ void ClientSession::process_input() {
 
 bool ClientSession::handle_frame(std::span<const uint8_t> payload) {
   const auto start = std::chrono::steady_clock::now();
-  if (!request_.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+  arena_.Reset();
+  request_ = google::protobuf::Arena::CreateMessage<wire::Request>(&arena_);
+  if (!request_->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     stats_.error(ServerError::kMalformedFrame);
     send_error(0, wire::MALFORMED_FRAME, "the frame is not a valid drl.wire.Request", true);
     return false;
   }
   stats_.add(stats_.requests);
-  const uint64_t id = request_.id();
-  switch (request_.body_case()) {
+  const uint64_t id = request_->id();
+  switch (request_->body_case()) {
     case wire::Request::kCheck:
       handle_check(id, start);
       break;
@@ -144,7 +156,7 @@ bool ClientSession::handle_frame(std::span<const uint8_t> payload) {
 }
 
 void ClientSession::handle_check(uint64_t id, std::chrono::steady_clock::time_point start) {
-  const auto& checks = request_.check().checks();
+  const auto& checks = request_->check().checks();
   if (checks.empty()) {
     stats_.error(ServerError::kEmptyRequest);
     send_error(id, wire::EMPTY_REQUEST, "the check request holds no checks", false);

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <google/protobuf/arena.h>
+
 #include "drl/client.pb.h"
 #include "net/check_decider.h"
 #include "net/server_stats.h"
@@ -74,8 +76,11 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   uint32_t outstanding_ = 0;
   std::chrono::steady_clock::time_point last_activity_;
 
-  // Reused for every request, so steady-state traffic allocates nothing per check.
-  wire::Request request_;
+  // Reused for every request, so steady-state traffic allocates nothing per check: each
+  // request is parsed into an arena over a block the session owns, reset per frame.
+  std::unique_ptr<char[]> arena_block_;
+  google::protobuf::Arena arena_;
+  wire::Request* request_ = nullptr;
   wire::CheckResponse check_response_;
   std::vector<CheckCall> calls_;
 };
