@@ -1,5 +1,7 @@
 // `drl check`: asks a node about one key and prints the answer.
 // Exit code: 0 allowed, 1 denied, 2 error (bad arguments, unreachable node, bad check).
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 
@@ -90,9 +92,13 @@ Handler register_check(CLI::App& app) {
     } else if (!ok) {
       std::fprintf(stderr, "error (%s): %s\n", result_code_name(r.code), r.message.c_str());
     } else if (r.allowed) {
-      std::printf("allowed: %llu of %llu remaining; full again at %lld ms%s\n",
+      const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+      std::printf("allowed: %llu of %llu remaining; full again in %.1f s%s\n",
                   static_cast<unsigned long long>(r.remaining),
-                  static_cast<unsigned long long>(r.limit), static_cast<long long>(r.reset_at_ms),
+                  static_cast<unsigned long long>(r.limit),
+                  std::max<int64_t>(0, r.reset_at_ms - now_ms) / 1000.0,
                   r.shadow_denied ? " (shadow: would have been denied)" : "");
     } else {
       std::printf("denied: %s\n", r.message.c_str());
