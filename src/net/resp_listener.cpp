@@ -1,0 +1,75 @@
+#include "net/resp_listener.h"
+
+#include <asio/post.hpp>
+#include <memory>
+
+namespace drl::net {
+
+RespListener::RespListener(IoPool& pool, RespListenerOptions options, RespServices services,
+                           ServerStats& stats)
+    : pool_(pool),
+      options_(options),
+      services_(std::move(services)),
+      stats_(stats),
+      acceptor_(pool.context(0)) {}
+
+RespListener::~RespListener() { stop(); }
+
+std::error_code RespListener::listen(const std::string& host, uint16_t port) {
+  std::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (ec) return ec;
+  const asio::ip::tcp::endpoint endpoint(address, port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (ec) return ec;
+  acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  acceptor_.bind(endpoint, ec);
+  if (ec) return ec;
+  acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  return ec;
+}
+
+asio::ip::tcp::endpoint RespListener::local_endpoint() const {
+  std::error_code ec;
+  return acceptor_.local_endpoint(ec);
+}
+
+void RespListener::start() {
+  asio::post(acceptor_.get_executor(), [this] { accept_next(); });
+}
+
+void RespListener::stop() {
+  if (stopped_.exchange(true)) return;
+  std::error_code ec;
+  acceptor_.close(ec);
+}
+
+void RespListener::accept_next() {
+  if (stopped_) return;
+  const size_t worker = pool_.next_index();
+  acceptor_.async_accept(
+      pool_.context(worker), [this, worker](std::error_code ec, asio::ip::tcp::socket socket) {
+        if (stopped_ || ec == asio::error::operation_aborted) return;
+        if (ec) {
+          stats_.shard(0).error(ServerError::kIo);
+        } else {
+          // Continue on the socket's own thread, where its stats shard is written.
+          auto exec = socket.get_executor();
+          asio::post(exec, [this, worker, s = std::move(socket)]() mutable {
+            auto& shard = stats_.shard(worker);
+            if (stats_.snapshot().connections_open() >= options_.max_connections) {
+              shard.error(ServerError::kConnectionLimit);
+              std::error_code ignore;
+              s.close(ignore);
+              return;
+            }
+            std::make_shared<RespSession>(pool_.context(worker), std::move(s), options_.session,
+                                          services_, shard)
+                ->start();
+          });
+        }
+        accept_next();
+      });
+}
+
+}  // namespace drl::net

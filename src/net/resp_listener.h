@@ -1,0 +1,46 @@
+// The node's optional Redis-protocol port (`drl node --resp HOST:PORT`). Accepts connections
+// and hands each to a RespSession on one of the IoPool's threads. Owns the acceptor. Lives as
+// long as the IoPool it was given; start() and stop() from the controlling thread.
+#pragma once
+#include <asio/ip/tcp.hpp>
+#include <atomic>
+#include <string>
+#include <system_error>
+
+#include "net/io_pool.h"
+#include "net/resp_session.h"
+#include "net/server_stats.h"
+
+namespace drl::net {
+
+struct RespListenerOptions {
+  RespSessionLimits session;
+  size_t max_connections = 16384;  // all client connections (native + RESP) of the node
+};
+
+class RespListener {
+ public:
+  RespListener(IoPool& pool, RespListenerOptions options, RespServices services,
+               ServerStats& stats);
+  ~RespListener();
+
+  // Binds and listens. Returns an error (address in use, bad address) as a value.
+  std::error_code listen(const std::string& host, uint16_t port);
+  asio::ip::tcp::endpoint local_endpoint() const;
+  void set_node_id(std::string id) { services_.node_id = std::move(id); }  // before start()
+  void start();
+  // Closes the acceptor. Call once the IoPool has stopped; the destructor does it too.
+  void stop();
+
+ private:
+  void accept_next();
+
+  IoPool& pool_;
+  RespListenerOptions options_;
+  RespServices services_;
+  ServerStats& stats_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace drl::net

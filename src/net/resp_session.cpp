@@ -1,0 +1,231 @@
+#include "net/resp_session.h"
+
+#include <asio/post.hpp>
+#include <asio/write.hpp>
+#include <cstring>
+
+#include "net/resp_encoder.h"
+
+namespace drl::net {
+namespace {
+
+constexpr size_t kInitialReadBuffer = 16 * 1024;
+
+}  // namespace
+
+RespSession::RespSession(asio::io_context& io, asio::ip::tcp::socket socket,
+                         const RespSessionLimits& limits, const RespServices& services,
+                         ServerStatsShard& stats)
+    : io_(io),
+      socket_(std::move(socket)),
+      idle_timer_(socket_.get_executor()),
+      limits_(limits),
+      services_(services),
+      stats_(stats) {
+  in_.resize(std::min(kInitialReadBuffer, limits_.max_input_bytes));
+  stats_.add(stats_.connections_accepted);
+  std::error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+}
+
+RespSession::~RespSession() { stats_.add(stats_.connections_closed); }
+
+void RespSession::start() {
+  last_activity_ = std::chrono::steady_clock::now();
+  arm_idle_timer();
+  read_more();
+}
+
+TimePoint RespSession::now() const {
+  if (services_.clock != nullptr) return services_.clock->now();
+  return SystemClock().now();
+}
+
+bool RespSession::can_read() const {
+  return !closing_ && !closed_ && !waiting_ && out_pending_.size() < limits_.max_pending_output;
+}
+
+void RespSession::read_more() {
+  if (reading_ || !can_read()) return;
+  if (in_len_ == in_.size()) {
+    // process_input() refused a command that would not fit in max_input_bytes.
+    in_.resize(std::min(in_.size() * 2, limits_.max_input_bytes));
+  }
+  reading_ = true;
+  socket_.async_read_some(asio::buffer(in_.data() + in_len_, in_.size() - in_len_),
+                          [self = shared_from_this()](std::error_code ec, size_t n) {
+                            self->reading_ = false;
+                            if (ec) {
+                              if (ec != asio::error::eof && ec != asio::error::operation_aborted) {
+                                self->stats_.error(ServerError::kIo);
+                              }
+                              self->shut();
+                              return;
+                            }
+                            self->in_len_ += n;
+                            self->last_activity_ = std::chrono::steady_clock::now();
+                            self->process_input();
+                          });
+}
+
+void RespSession::process_input() {
+  size_t offset = 0;
+  bool need_more = false;
+  while (!closing_ && !closed_ && !waiting_ && out_pending_.size() < limits_.max_pending_output) {
+    const std::string_view view(in_.data() + offset, in_len_ - offset);
+    const auto r = parse_resp_command(view, args_, limits_.parser);
+    if (r.status == RespParseStatus::kNeedMore) {
+      need_more = true;
+      break;
+    }
+    if (r.status == RespParseStatus::kError) {
+      // Answer the commands before the bad bytes first; the error is found again on resume.
+      dispatch_batch();
+      if (!waiting_) protocol_error(r.error);
+      break;
+    }
+    if (!args_.empty() && !handle_command(args_)) break;
+    offset += r.consumed;
+  }
+  // The calls borrow `in_`: decide them before the buffer moves.
+  if (!waiting_) dispatch_batch();
+  if (need_more && !closing_ && in_len_ - offset >= limits_.max_input_bytes) {
+    protocol_error("request larger than " + std::to_string(limits_.max_input_bytes) + " bytes");
+  }
+  if (offset > 0) {
+    std::memmove(in_.data(), in_.data() + offset, in_len_ - offset);
+    in_len_ -= offset;
+  }
+  if (in_.size() > kInitialReadBuffer && in_len_ <= kInitialReadBuffer) {
+    in_.resize(kInitialReadBuffer);
+    in_.shrink_to_fit();
+  }
+  flush();
+  read_more();
+}
+
+bool RespSession::handle_command(std::span<const std::string_view> args) {
+  thread_local std::string reply;
+  reply.clear();
+  auto plan = plan_resp_command(args, reply);
+  if (plan.verb == RespVerb::kThrottle || plan.verb == RespVerb::kCheck) {
+    stats_.add(stats_.requests);
+    calls_.push_back(plan.call);
+    kinds_.push_back(plan.verb == RespVerb::kThrottle ? Pending::kThrottle : Pending::kCheck);
+    if (calls_.size() >= limits_.max_batch) dispatch_batch();
+    return true;
+  }
+  // Replies leave in command order: checks queued before this command go first.
+  dispatch_batch();
+  if (waiting_) return false;
+  stats_.add(stats_.requests);
+  out_pending_.append(reply);
+  if (plan.verb == RespVerb::kQuit) {
+    closing_ = true;
+  } else if (plan.verb == RespVerb::kInfo) {
+    status_.Clear();
+    if (services_.status) services_.status(status_);
+    append_info(out_pending_, status_, plan.section);
+  }
+  return true;
+}
+
+void RespSession::dispatch_batch() {
+  if (calls_.empty() || waiting_) return;
+  waiting_ = true;
+  deciding_ = true;
+  batch_now_ = now();
+  batch_start_ = std::chrono::steady_clock::now();
+  stats_.add(stats_.checks, calls_.size());
+  services_.decider->decide(
+      calls_, [self = shared_from_this()](std::span<const CheckOutcome> outcomes) {
+        if (self->io_.get_executor().running_in_this_thread()) {
+          self->on_outcomes(outcomes);
+          return;
+        }
+        // Completed elsewhere (a forwarded check): copy, then continue on our thread.
+        asio::post(self->io_,
+                   [self, copy = std::vector<CheckOutcome>(outcomes.begin(), outcomes.end())] {
+                     self->on_outcomes(copy);
+                   });
+      });
+  deciding_ = false;
+}
+
+void RespSession::on_outcomes(std::span<const CheckOutcome> outcomes) {
+  waiting_ = false;
+  const bool resumed = !deciding_;  // completed after decide() returned
+  if (!closed_) {
+    for (size_t i = 0; i < kinds_.size() && i < outcomes.size(); ++i) {
+      if (kinds_[i] == Pending::kThrottle) {
+        append_throttle_reply(out_pending_, outcomes[i], batch_now_);
+      } else {
+        append_check_reply(out_pending_, outcomes[i], services_.node_id);
+      }
+    }
+    stats_.observe_latency(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::steady_clock::now() - batch_start_)
+                               .count());
+  }
+  calls_.clear();
+  kinds_.clear();
+  if (resumed && !closed_) process_input();
+}
+
+void RespSession::protocol_error(std::string_view why) {
+  stats_.error(ServerError::kMalformedFrame);
+  resp::append_error(out_pending_, "ERR Protocol error: " + std::string(why));
+  closing_ = true;
+}
+
+void RespSession::flush() {
+  if (writing_ || closed_) return;
+  if (out_pending_.empty()) {
+    if (closing_ && !waiting_) shut();
+    return;
+  }
+  std::swap(out_pending_, out_inflight_);
+  out_pending_.clear();
+  writing_ = true;
+  asio::async_write(socket_, asio::buffer(out_inflight_),
+                    [self = shared_from_this()](std::error_code ec, size_t) {
+                      self->writing_ = false;
+                      self->out_inflight_.clear();
+                      if (ec) {
+                        if (ec != asio::error::operation_aborted) {
+                          self->stats_.error(ServerError::kIo);
+                        }
+                        self->shut();
+                        return;
+                      }
+                      // Commands may wait in the buffer for output room.
+                      self->process_input();
+                    });
+}
+
+void RespSession::arm_idle_timer() {
+  if (limits_.idle_timeout.count() <= 0) return;
+  idle_timer_.expires_at(last_activity_ + limits_.idle_timeout);
+  idle_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+    if (ec || self->closed_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - self->last_activity_ >= self->limits_.idle_timeout && !self->waiting_ &&
+        !self->writing_) {
+      self->stats_.error(ServerError::kIdleTimeout);
+      self->shut();
+      return;
+    }
+    self->arm_idle_timer();
+  });
+}
+
+void RespSession::shut() {
+  if (closed_) return;
+  closed_ = true;
+  std::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  idle_timer_.cancel();
+}
+
+}  // namespace drl::net

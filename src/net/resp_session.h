@@ -1,0 +1,94 @@
+// One Redis-protocol (RESP2) client connection: parses pipelined commands, hands checks to
+// the same CheckDecider as native sessions (so the cluster routes, forwards and replicates
+// them alike), and writes replies in command order. Consecutive checks in one read are
+// decided as one batch. Lives on one I/O thread (its socket's io_context); every member is
+// touched only there. Owned by shared_ptr: pending reads, writes, timers and decider
+// completions keep it alive.
+#pragma once
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "net/check_decider.h"
+#include "net/client_session.h"
+#include "net/resp_commands.h"
+#include "net/resp_parser.h"
+#include "net/server_stats.h"
+
+namespace drl::net {
+
+struct RespSessionLimits {
+  RespLimits parser;
+  size_t max_input_bytes = 1u << 20;     // bytes buffered for one incomplete command
+  size_t max_pending_output = 4u << 20;  // stop reading while this much is unwritten
+  size_t max_batch = 1024;               // checks handed to the decider in one call
+  std::chrono::milliseconds idle_timeout{300'000};
+};
+
+// What a RESP session needs from the node. All members outlive every session.
+struct RespServices {
+  CheckDecider* decider = nullptr;
+  std::function<void(wire::StatusResponse&)> status;  // called on the session's thread
+  const Clock* clock = nullptr;                       // for reset_after; null: system clock
+  std::string node_id;
+};
+
+class RespSession : public std::enable_shared_from_this<RespSession> {
+ public:
+  RespSession(asio::io_context& io, asio::ip::tcp::socket socket, const RespSessionLimits& limits,
+              const RespServices& services, ServerStatsShard& stats);
+  ~RespSession();
+  void start();
+
+ private:
+  enum class Pending : uint8_t { kThrottle, kCheck };
+
+  void read_more();
+  void process_input();
+  // Handles one non-empty command; false when it must wait for a batch decided elsewhere.
+  bool handle_command(std::span<const std::string_view> args);
+  void dispatch_batch();
+  void on_outcomes(std::span<const CheckOutcome> outcomes);
+  void protocol_error(std::string_view why);
+  void flush();
+  void arm_idle_timer();
+  void shut();
+  bool can_read() const;
+  TimePoint now() const;
+
+  asio::io_context& io_;
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer idle_timer_;
+  const RespSessionLimits& limits_;
+  const RespServices& services_;
+  ServerStatsShard& stats_;
+
+  std::string in_;
+  size_t in_len_ = 0;
+  std::string out_pending_;
+  std::string out_inflight_;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool closing_ = false;  // write what is queued, then close
+  bool closed_ = false;
+  bool waiting_ = false;   // a batch is with the decider; replies after it must wait
+  bool deciding_ = false;  // inside decider->decide() on this thread
+  std::chrono::steady_clock::time_point last_activity_;
+  std::chrono::steady_clock::time_point batch_start_;
+  TimePoint batch_now_ = 0;
+
+  // Reused across commands so steady-state traffic allocates little.
+  std::vector<std::string_view> args_;
+  std::vector<CheckCall> calls_;
+  std::vector<Pending> kinds_;
+  wire::StatusResponse status_;
+};
+
+}  // namespace drl::net
