@@ -1,0 +1,97 @@
+// Client frames as a node reads them off a socket: a stream of length-prefixed frames, each
+// parsed as a drl.wire.Request, each check converted to the engine's types (wire_convert.h),
+// and each inline limit that passes validate() decided once on a fresh state.
+//
+// Oracles: next_frame never consumes more than it was given and agrees with the length word;
+// a check the decoder accepts has a key of 1..4096 bytes, a cost <= 2^32-1 and a policy or
+// an inline limit; a parsed request re-encodes into one frame that parses back.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "drl/client.pb.h"
+#include "fuzz_check.h"
+#include "limits/algorithm.h"
+#include "limits/limit.h"
+#include "net/check_decider.h"
+#include "net/frame.h"
+#include "net/wire_convert.h"
+
+namespace {
+
+using drl::net::CheckCall;
+using drl::net::CheckCode;
+using drl::net::FrameStatus;
+
+// Small enough that the fuzzer reaches the too-large branch with short inputs.
+constexpr uint32_t kFuzzMaxFrameBytes = 4096;
+
+void decide_inline(const CheckCall& call) {
+  if (!call.has_inline || call.code != CheckCode::kOk) return;
+  if (!drl::limits::validate(call.limit).empty()) return;
+  drl::limits::State state;
+  drl::limits::SlidingLog log;
+  const drl::TimePoint now = 1'700'000'000 * drl::kSecond;
+  for (int i = 0; i < 2; ++i) {
+    const auto decision = drl::limits::decide(call.limit, state, &log, call.request, now);
+    DRL_FUZZ_CHECK(decision.remaining <= decision.limit);
+    DRL_FUZZ_CHECK(log.size() <= call.limit.limit);
+  }
+}
+
+void handle_payload(std::span<const uint8_t> payload) {
+  drl::wire::Request request;
+  if (!request.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return;
+  if (request.body_case() == drl::wire::Request::kCheck) {
+    const auto& checks = request.check().checks();
+    for (int i = 0; i < checks.size() && i < static_cast<int>(drl::net::kMaxChecksPerRequest);
+         ++i) {
+      CheckCall call;
+      drl::net::decode_check(checks[i], call);
+      if (call.code == CheckCode::kOk) {
+        DRL_FUZZ_CHECK(!call.key.empty() && call.key.size() <= drl::net::kMaxKeyBytes);
+        DRL_FUZZ_CHECK(call.request.cost <= drl::limits::kMaxCount);
+      } else {
+        DRL_FUZZ_CHECK(!call.error.empty());
+      }
+      decide_inline(call);
+    }
+  }
+  // What the server parsed, it can frame again, and the frame reads back whole.
+  std::string out;
+  if (drl::net::append_frame(out, request, kFuzzMaxFrameBytes)) {
+    const auto* bytes = reinterpret_cast<const uint8_t*>(out.data());
+    const auto view = drl::net::next_frame({bytes, out.size()}, kFuzzMaxFrameBytes);
+    DRL_FUZZ_CHECK(view.status == FrameStatus::kComplete && view.consumed == out.size());
+    drl::wire::Request again;
+    DRL_FUZZ_CHECK(
+        again.ParseFromArray(view.payload.data(), static_cast<int>(view.payload.size())));
+    DRL_FUZZ_CHECK(again.ByteSizeLong() == request.ByteSizeLong());
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  drl::fuzz::quiet_protobuf();
+  std::span<const uint8_t> rest(data, size);
+  while (!rest.empty()) {
+    const auto view = drl::net::next_frame(rest, kFuzzMaxFrameBytes);
+    if (rest.size() >= drl::net::kFrameHeaderBytes) {
+      DRL_FUZZ_CHECK(view.announced == drl::net::read_be32(rest.data()));
+    }
+    if (view.status != FrameStatus::kComplete) {
+      DRL_FUZZ_CHECK(view.consumed == 0);
+      DRL_FUZZ_CHECK((view.status == FrameStatus::kTooLarge) ==
+                     (view.announced > kFuzzMaxFrameBytes));
+      break;
+    }
+    DRL_FUZZ_CHECK(view.consumed == drl::net::kFrameHeaderBytes + view.payload.size());
+    DRL_FUZZ_CHECK(view.consumed <= rest.size() && view.payload.size() == view.announced);
+    DRL_FUZZ_CHECK(view.payload.data() == rest.data() + drl::net::kFrameHeaderBytes);
+    handle_payload(view.payload);
+    rest = rest.subspan(view.consumed);
+  }
+  return 0;
+}
