@@ -30,7 +30,11 @@ void to_proto(const Update& u, v1::MemberUpdate* p) {
   p->set_status(to_proto(u.state));
   p->set_incarnation(u.incarnation);
   p->mutable_meta()->set_protocol_version(u.meta.protocol_version);
-  for (const auto& [k, v] : u.meta.tags) (*p->mutable_meta()->mutable_tags())[k] = v;
+  for (const auto& [k, v] : u.meta.tags) {
+    auto* tag = p->mutable_meta()->add_tags();
+    tag->set_key(k);
+    tag->set_value(v);
+  }
   p->set_from(u.from);
 }
 
@@ -59,9 +63,9 @@ bool from_proto(const v1::MemberUpdate& p, Update* u) {
   u->address = p.address();
   u->incarnation = p.incarnation();
   u->meta.protocol_version = p.meta().protocol_version();
-  for (const auto& [k, v] : p.meta().tags()) {
-    if (k.size() > kMaxName || v.size() > kMaxName) return false;
-    u->meta.tags.emplace(k, v);
+  for (const auto& tag : p.meta().tags()) {
+    if (tag.key().size() > kMaxName || tag.value().size() > kMaxName) return false;
+    u->meta.tags.insert_or_assign(tag.key(), tag.value());
   }
   u->from = p.from();
   return true;
