@@ -21,9 +21,13 @@ constexpr int kThreads = 8;
 template <typename Work>
 void hammer(Store& store, Work work) {
   std::atomic<int> running{kThreads};
+  std::atomic<int> waiting{kThreads};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
+      // Start together, or the first threads finish before the last ones exist.
+      waiting.fetch_sub(1);
+      while (waiting.load() > 0) std::this_thread::yield();
       work(t);
       running.fetch_sub(1);
     });
@@ -44,9 +48,9 @@ void hammer(Store& store, Work work) {
 TEST(StoreConcurrency, FixedWindowOnFewHotKeysAdmitsExactlyTheLimit) {
   Store store(StoreOptions{.shards = 4});
   const limits::Limit limit{
-      .algorithm = limits::Algorithm::kFixedWindow, .limit = 1000, .window = kHour};
+      .algorithm = limits::Algorithm::kFixedWindow, .limit = 4000, .window = kHour};
   const std::string keys[] = {"hot:a", "hot:b", "hot:c", "a-long-hot-key-beyond-inline-size"};
-  constexpr int kRounds = 600;
+  constexpr int kRounds = 1000;
   std::atomic<uint64_t> admitted[4] = {};
   hammer(store, [&](int t) {
     for (int i = 0; i < kRounds; ++i) {
@@ -57,8 +61,8 @@ TEST(StoreConcurrency, FixedWindowOnFewHotKeysAdmitsExactlyTheLimit) {
       }
     }
   });
-  // 8 x 600 = 4800 attempts per key, limit 1000.
-  for (int k = 0; k < 4; ++k) EXPECT_EQ(admitted[k].load(), 1000u) << keys[k];
+  // 8 x 1000 = 8000 attempts per key, limit 4000.
+  for (int k = 0; k < 4; ++k) EXPECT_EQ(admitted[k].load(), 4000u) << keys[k];
   EXPECT_EQ(store.stats().keys, 4u);
 }
 
