@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a clean clone: installs what is missing, builds, runs every
 # test, then the ASan+UBSan build of the tests and the TSan build of the concurrency tests.
-# Exits non-zero on any failure. Set DRL_SKIP_SANITIZERS=1 for a quick local run.
+# Exits non-zero on any failure. Set DRL_SKIP_SANITIZERS=1 for a quick local run
+# (no sanitizer builds, no fuzzing); DRL_SKIP_FUZZ=1 skips only the fuzzing.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -28,5 +29,9 @@ if [ "${DRL_SKIP_SANITIZERS:-0}" != 1 ]; then
   step "concurrency tests under TSan"
   TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan -L concurrency --output-on-failure \
     -j "$jobs" --timeout 900
+fi
+if [ "${DRL_SKIP_SANITIZERS:-0}" != 1 ] && [ "${DRL_SKIP_FUZZ:-0}" != 1 ]; then
+  step "fuzz every decoder of untrusted bytes (${DRL_FUZZ_SECONDS:-25}s per target)"
+  scripts/fuzz.sh "${DRL_FUZZ_SECONDS:-25}"
 fi
 step "all tests passed"
