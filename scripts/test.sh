@@ -24,8 +24,10 @@ if [ "${DRL_SKIP_SANITIZERS:-0}" != 1 ]; then
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 900
   step "TSan build of the tests"
-  scripts/build.sh build-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
-    -DDRL_SANITIZE=thread -DDRL_BUILD_BENCH=OFF
+  # Only the concurrency test programs (tests/<layer>/*concurrency*_test.cpp -> <layer>_<name>).
+  tsan_targets=$(cd tests && ls ./*/*concurrency*_test.cpp | sed -E 's|^\./([^/]+)/(.*)\.cpp$|\1_\2|' | tr '\n' ' ')
+  DRL_TARGETS="$tsan_targets" scripts/build.sh build-tsan -DCMAKE_BUILD_TYPE=Debug \
+    -DCMAKE_CXX_FLAGS=-O1 -DDRL_SANITIZE=thread -DDRL_BUILD_BENCH=OFF -DDRL_BUILD_CLI=OFF
   step "concurrency tests under TSan"
   TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan -L concurrency --output-on-failure \
     -j "$jobs" --timeout 900
