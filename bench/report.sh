@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# The side-by-side performance report: one run measures, on this machine,
+#   - a bare request/response floor (PING on Redis, and PING on drl's RESP door),
+#   - Redis 7 with a Lua token bucket (bench/redis_lua_token_bucket.lua),
+#   - drl through its RESP front door (CL.THROTTLE), one node and a 3-node cluster,
+#   - drl's native protocol through `drl bench`, single checks and batches of 64,
+# at pipeline 1 and 16 with 50 connections (redis-benchmark is the one client of the first
+# three), then the engine micro-benchmarks. Writes OUT/results.tsv, OUT/report.md and, when
+# gnuplot is installed, OUT/throughput.png and OUT/latency.png.
+#
+# Usage: bench/report.sh [OUT_DIR] (default bench/results). Env: REQUESTS (redis-benchmark
+# requests per case, default 300000), DURATION (drl bench, default 5s), BUILD (default build).
+# Needs: a built tree (scripts/build.sh), redis-server and redis-tools.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/bench/results}
+build=${BUILD:-$root/build}
+requests=${REQUESTS:-300000}
+duration=${DURATION:-5s}
+drl=$build/bin/drl
+mkdir -p "$out"
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+[ -x "$drl" ] || { echo "report: $drl not found; run scripts/build.sh first" >&2; exit 2; }
+command -v redis-server >/dev/null || { echo "report: redis-server missing (apt-get install redis-server redis-tools)" >&2; exit 2; }
+
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+wait_port() { # port: poll until something accepts on it (10 s at most)
+  for _ in $(seq 200); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "report: nothing listening on port $1" >&2
+  return 1
+}
+
+results=$out/results.tsv
+printf 'case\tpipeline\tops_per_sec\tp50_ms\tp99_ms\n' >"$results"
+record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; echo "  $1 P=$2: $3/s p50 $4 ms p99 $5 ms"; }
+
+# redis-benchmark against a port: name pipeline command...
+rb() {
+  local name=$1 port=$2 p=$3
+  shift 3
+  redis-benchmark -p "$port" -n "$requests" -c 50 -P "$p" -r 1000000 --csv "$@" 2>/dev/null |
+    tail -n 1 | tr -d '"' | awk -F, -v n="$name" -v p="$p" \
+      '{ printf "%s\t%s\t%s\t%s\t%s\n", n, p, $2, $6, $8 }' >>"$results"
+  tail -n 1 "$results" | awk -F'\t' '{ printf "  %s P=%s: %s/s p50 %s ms p99 %s ms\n", $1, $2, $3, $4, $5 }'
+}
+
+echo "== Redis 7 (PING floor, Lua token bucket)"
+rport=$(free_port)
+redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+  --dir "$work" >"$work/redis.log" 2>&1 &
+pids+=($!)
+wait_port "$rport"
+sha=$(redis-cli -p "$rport" SCRIPT LOAD "$(cat "$root/bench/redis_lua_token_bucket.lua")")
+for p in 1 16; do
+  rb redis_ping "$rport" "$p" PING
+  rb redis_lua_token_bucket "$rport" "$p" EVALSHA "$sha" 1 'key:__rand_int__' 100 0.1 1
+done
+
+echo "== drl, one node (RESP door and native protocol)"
+port=$(free_port)
+resp=$(free_port)
+"$drl" node --listen "127.0.0.1:$port" --resp "127.0.0.1:$resp" --id solo >"$work/solo.log" 2>&1 &
+pids+=($!)
+wait_port "$port"
+wait_port "$resp"
+for p in 1 16; do
+  rb drl_resp_ping "$resp" "$p" PING
+  rb drl_resp_throttle_1node "$resp" "$p" CL.THROTTLE 'key:__rand_int__' 100 100 60 1
+done
+native() { # name servers pipeline batch
+  local line
+  line=$("$drl" bench --servers "$2" --connections 50 --pipeline "$3" --batch "$4" \
+    --keys 1000000 --duration "$duration" --json 2>/dev/null | tail -n 1)
+  python3 - "$1" "$3" "$line" >>"$results" <<'EOF'
+import json, sys
+r = json.loads(sys.argv[3])
+print("%s\t%s\t%.0f\t%.3f\t%.3f" % (sys.argv[1], sys.argv[2], r["checks_per_sec"],
+      r["p50_us"] / 1000, r["p99_us"] / 1000))
+EOF
+  tail -n 1 "$results" | awk -F'\t' '{ printf "  %s P=%s: %s/s p50 %s ms p99 %s ms\n", $1, $2, $3, $4, $5 }'
+}
+for p in 1 16; do
+  native drl_native_1node "127.0.0.1:$port" "$p" 1
+done
+native drl_native_batch64_1node "127.0.0.1:$port" 16 64
+kill "${pids[-1]}" 2>/dev/null || true
+
+echo "== drl, 3-node cluster"
+base=$(free_port)
+"$drl" cluster --nodes 3 --base-port "$base" --dir "$work/cluster" \
+  --node-arg=--resp --node-arg="127.0.0.1:0" >"$work/cluster.log" 2>&1 &
+pids+=($!)
+for i in 0 1 2; do wait_port $((base + i)); done
+# The RESP doors bound port 0; each node logs the port it got.
+resp_ports=()
+for _ in $(seq 200); do
+  mapfile -t resp_ports < <(grep -ho 'resp listening on [0-9.]*:[0-9]*' "$work"/cluster/n*.log 2>/dev/null | awk -F: '{print $NF}')
+  ((${#resp_ports[@]} >= 3)) && break
+  sleep 0.05
+done
+servers="127.0.0.1:$base,127.0.0.1:$((base + 1)),127.0.0.1:$((base + 2))"
+if ((${#resp_ports[@]} >= 1)); then
+  for p in 1 16; do
+    rb drl_resp_throttle_3nodes "${resp_ports[0]}" "$p" CL.THROTTLE 'key:__rand_int__' 100 100 60 1
+  done
+fi
+for p in 1 16; do
+  native drl_native_3nodes "$servers" "$p" 1
+done
+native drl_native_batch64_3nodes "$servers" 16 64
+
+echo "== engine micro-benchmarks"
+for b in limits_bench store_bench; do
+  if [ -x "$build/bin/$b" ]; then
+    "$build/bin/$b" --benchmark_min_time=0.2 --benchmark_format=console 2>/dev/null |
+      tee "$out/$b.txt" | tail -n +1 >/dev/null
+    echo "  $b -> $out/$b.txt"
+  fi
+done
+
+python3 - "$results" "$out/report.md" <<'EOF'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+get = lambda c, p: next((float(r["ops_per_sec"]) for r in rows if r["case"] == c and r["pipeline"] == p), None)
+with open(sys.argv[2], "w") as f:
+    f.write("| case | pipeline | ops/s | p50 ms | p99 ms | vs Redis+Lua | vs PING floor |\n")
+    f.write("| --- | --- | --- | --- | --- | --- | --- |\n")
+    for r in rows:
+        lua, ping = get("redis_lua_token_bucket", r["pipeline"]), get("redis_ping", r["pipeline"])
+        v = float(r["ops_per_sec"])
+        f.write("| %s | %s | %.0f | %s | %s | %s | %s |\n" % (r["case"], r["pipeline"], v, r["p50_ms"], r["p99_ms"],
+                "%.2fx" % (v / lua) if lua else "-", "%.2fx" % (v / ping) if ping else "-"))
+print(open(sys.argv[2]).read())
+EOF
+
+if command -v gnuplot >/dev/null; then
+  awk -F'\t' 'NR > 1 { print $1 "/P" $2, $3, $4, $5 }' "$results" >"$work/plot.dat"
+  gnuplot <<EOF
+set terminal png size 1100,600
+set style data histograms
+set style fill solid 0.8
+set xtics rotate by -35
+set grid ytics
+set output "$out/throughput.png"
+set title "Throughput (ops/s), 50 connections, this machine, one run"
+plot "$work/plot.dat" using 2:xtic(1) title "ops/s"
+set output "$out/latency.png"
+set title "Latency (ms)"
+plot "$work/plot.dat" using 3:xtic(1) title "p50", "" using 4 title "p99"
+EOF
+  echo "charts: $out/throughput.png $out/latency.png"
+else
+  echo "(install gnuplot-nox for the PNG charts)"
+fi
+echo "results: $results, report: $out/report.md"
