@@ -1,0 +1,85 @@
+// Admission control: decides, for each request about to be worked on, whether to do the
+// work or shed it with a fast OVERLOADED answer. Pure logic (no clock, no threads): the
+// caller passes every time in, as monotonic nanoseconds.
+//
+// Three rules, checked in order:
+//  1. Deadline: a request whose deadline has passed is dropped before it is decided; the
+//     client has given up on it, so deciding it would only spend budget and CPU.
+//  2. Queueing delay (CoDel as used for server queues): the controller tracks the smallest
+//     queueing delay seen in each interval (100 ms). A standing queue shows as a minimum
+//     above the target (5 ms); while one stands, any request that queued longer than the
+//     target is shed, otherwise only those that queued longer than the interval. Bursts
+//     pass; a standing queue is drained fast, newest-served-first would not be needed.
+//  3. Concurrency: at most `max_in_flight` admitted requests not yet done (matters for a
+//     decider that completes later, such as a forward to the key's owner).
+// Not thread-safe: the owner serialises calls (the node's OverloadGate holds a lock).
+#pragma once
+#include <cstdint>
+#include <string_view>
+
+#include "common/time.h"
+
+namespace drl::node {
+
+enum class ShedReason : uint8_t {
+  kDeadline = 0,     // the request's deadline passed before it was decided
+  kQueueDelay = 1,   // it queued longer than the controller allows now
+  kConcurrency = 2,  // too many admitted requests still in flight
+};
+inline constexpr size_t kShedReasons = 3;
+std::string_view shed_reason_name(ShedReason reason);
+
+struct AdmissionOptions {
+  Nanos target_delay = 5 * kMillisecond;  // acceptable standing queueing delay
+  Nanos interval = 100 * kMillisecond;    // window of the minimum; also the burst allowance
+  uint32_t max_in_flight = 4096;          // admitted, not yet done
+  Nanos retry_after = 20 * kMillisecond;  // told to shed clients (they add jitter)
+};
+
+struct Admission {
+  bool admitted = true;
+  ShedReason reason = ShedReason::kDeadline;  // meaningful when !admitted
+  Nanos retry_after = 0;                      // when !admitted: wait at least this long
+};
+
+class AdmissionController {
+ public:
+  explicit AdmissionController(AdmissionOptions options = {});
+
+  // A request that arrived (was read off the socket) at `arrived` is about to be worked on at
+  // `now`; `deadline` is when its answer stops being useful (0 = none). On admission the
+  // caller must call done() once the work completes.
+  Admission admit(Nanos now, Nanos arrived, Nanos deadline);
+  void done();
+
+  // True while a standing queue is detected (shedding at the target delay).
+  bool overloaded() const { return overloaded_; }
+  // Requests that queued longer than this are shed now.
+  Nanos queue_timeout() const { return overloaded_ ? options_.target_delay : options_.interval; }
+  uint32_t in_flight() const { return in_flight_; }
+  const AdmissionOptions& options() const { return options_; }
+
+ private:
+  void observe(Nanos now, Nanos delay);
+
+  AdmissionOptions options_;
+  bool overloaded_ = false;
+  bool started_ = false;
+  Nanos interval_end_ = 0;
+  Nanos min_delay_ = 0;  // smallest delay seen in the current interval
+  uint32_t in_flight_ = 0;
+};
+
+// Helpers for code that carries a deadline further (a forwarded check): how much of the
+// budget is left at `now` (0 when spent; a large value when there is no deadline), and
+// whether it is spent.
+inline constexpr Nanos kNoDeadline = 0;
+inline Nanos remaining_budget(Nanos now, Nanos deadline) {
+  if (deadline == kNoDeadline) return INT64_MAX;
+  return deadline > now ? deadline - now : 0;
+}
+inline bool deadline_passed(Nanos now, Nanos deadline) {
+  return deadline != kNoDeadline && now >= deadline;
+}
+
+}  // namespace drl::node

@@ -1,0 +1,117 @@
+// The admission controller under simulated time: every time is an integer the test picks.
+#include "node/admission.h"
+
+#include <gtest/gtest.h>
+
+namespace drl::node {
+namespace {
+
+constexpr Nanos kMs = kMillisecond;
+
+AdmissionOptions options() {
+  AdmissionOptions o;
+  o.target_delay = 5 * kMs;
+  o.interval = 100 * kMs;
+  o.max_in_flight = 4;
+  o.retry_after = 20 * kMs;
+  return o;
+}
+
+TEST(Admission, AdmitsWorkThatDidNotQueue) {
+  AdmissionController c(options());
+  for (Nanos t = 0; t < 1000 * kMs; t += kMs) {
+    auto a = c.admit(t, t, t + 100 * kMs);
+    ASSERT_TRUE(a.admitted) << "at " << t;
+    c.done();
+  }
+  EXPECT_FALSE(c.overloaded());
+  EXPECT_EQ(c.in_flight(), 0u);
+}
+
+TEST(Admission, DropsWorkWhoseDeadlinePassed) {
+  AdmissionController c(options());
+  auto a = c.admit(50 * kMs, 49 * kMs, 40 * kMs);
+  EXPECT_FALSE(a.admitted);
+  EXPECT_EQ(a.reason, ShedReason::kDeadline);
+  EXPECT_EQ(a.retry_after, 20 * kMs);
+  // Exactly at the deadline is too late as well: the answer could not arrive in time.
+  EXPECT_FALSE(c.admit(60 * kMs, 60 * kMs, 60 * kMs).admitted);
+  // No deadline at all.
+  EXPECT_TRUE(c.admit(70 * kMs, 70 * kMs, kNoDeadline).admitted);
+}
+
+TEST(Admission, ABurstPassesButAStandingQueueIsCutToTheTarget) {
+  AdmissionController c(options());
+  // A burst: 30 ms of queueing once, then the queue empties. Not shed (below the interval).
+  EXPECT_TRUE(c.admit(0, 0, kNoDeadline).admitted);
+  c.done();
+  EXPECT_TRUE(c.admit(40 * kMs, 10 * kMs, kNoDeadline).admitted);
+  c.done();
+  EXPECT_TRUE(c.admit(50 * kMs, 50 * kMs, kNoDeadline).admitted);
+  c.done();
+  EXPECT_FALSE(c.overloaded());
+  // A standing queue: every request of a whole interval waited 8 ms or more.
+  Nanos t = 100 * kMs;
+  for (; t < 300 * kMs; t += kMs) {
+    auto a = c.admit(t, t - 8 * kMs, kNoDeadline);
+    if (a.admitted) c.done();
+  }
+  EXPECT_TRUE(c.overloaded());
+  EXPECT_EQ(c.queue_timeout(), 5 * kMs);
+  auto shed = c.admit(t, t - 8 * kMs, kNoDeadline);
+  EXPECT_FALSE(shed.admitted);
+  EXPECT_EQ(shed.reason, ShedReason::kQueueDelay);
+  // Work that queued less than the target still goes through while overloaded.
+  EXPECT_TRUE(c.admit(t, t - 2 * kMs, kNoDeadline).admitted);
+  c.done();
+  // Once the queue drains (quick requests for a whole interval), the target is lifted.
+  for (t += kMs; t < 600 * kMs; t += kMs) {
+    auto a = c.admit(t, t - kMs, kNoDeadline);
+    ASSERT_TRUE(a.admitted);
+    c.done();
+  }
+  EXPECT_FALSE(c.overloaded());
+  EXPECT_TRUE(c.admit(t, t - 50 * kMs, kNoDeadline).admitted);
+}
+
+TEST(Admission, QueueingLongerThanTheIntervalIsAlwaysShed) {
+  AdmissionController c(options());
+  auto a = c.admit(500 * kMs, 300 * kMs, kNoDeadline);
+  EXPECT_FALSE(a.admitted);
+  EXPECT_EQ(a.reason, ShedReason::kQueueDelay);
+}
+
+TEST(Admission, CapsWorkInFlight) {
+  AdmissionController c(options());
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(c.admit(kMs, kMs, kNoDeadline).admitted);
+  auto a = c.admit(kMs, kMs, kNoDeadline);
+  EXPECT_FALSE(a.admitted);
+  EXPECT_EQ(a.reason, ShedReason::kConcurrency);
+  c.done();
+  EXPECT_TRUE(c.admit(2 * kMs, 2 * kMs, kNoDeadline).admitted);
+  EXPECT_EQ(c.in_flight(), 4u);
+}
+
+TEST(Admission, BudgetHelpers) {
+  EXPECT_EQ(remaining_budget(10, 25), 15);
+  EXPECT_EQ(remaining_budget(30, 25), 0);
+  EXPECT_EQ(remaining_budget(30, kNoDeadline), INT64_MAX);
+  EXPECT_TRUE(deadline_passed(25, 25));
+  EXPECT_FALSE(deadline_passed(24, 25));
+  EXPECT_FALSE(deadline_passed(1'000'000, kNoDeadline));
+  EXPECT_EQ(shed_reason_name(ShedReason::kQueueDelay), "queue_delay");
+}
+
+TEST(Admission, NonsenseOptionsAreClampedNotTrusted) {
+  AdmissionOptions o;
+  o.target_delay = -5;
+  o.interval = 0;
+  o.max_in_flight = 0;
+  AdmissionController c(o);
+  EXPECT_GE(c.options().interval, c.options().target_delay);
+  EXPECT_EQ(c.options().max_in_flight, 1u);
+  EXPECT_TRUE(c.admit(0, 0, kNoDeadline).admitted);
+}
+
+}  // namespace
+}  // namespace drl::node
