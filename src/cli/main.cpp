@@ -3,9 +3,14 @@
 #include <utility>
 #include <vector>
 
+#include <google/protobuf/stubs/logging.h>
+
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
+  // protobuf logs one line per frame holding invalid UTF-8 in a string field: a hostile
+  // client could flood stderr. Those frames are refused and counted as malformed anyway.
+  google::protobuf::SetLogHandler(nullptr);
   CLI::App app{
       "drl: a distributed rate limiter. Run nodes with `drl node` or `drl cluster`; ask them "
       "with `drl check`; watch them with `drl status`; load them with `drl bench`."};
