@@ -1,9 +1,13 @@
 // `drl node`: runs one daemon in the foreground.
+#include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include "cli/address_arg.h"
 #include "cli/commands.h"
+#include "membership/cluster_key.h"
 #include "node/node.h"
 
 namespace drl::cli {
@@ -15,14 +19,15 @@ Handler register_node(CLI::App& app) {
       "  drl node --listen 127.0.0.1:7000\n"
       "  drl node --listen 0.0.0.0:7000 --id n1 --policies policies.yaml \\\n"
       "           --metrics 127.0.0.1:9100 --max-memory 268435456\n"
+      "  drl node --listen 127.0.0.1:7001 --join 127.0.0.1:7000 --cluster-key-file key\n"
       "Then: drl check --server 127.0.0.1:7000 user:42 --limit 10 --window 1s\n"
       "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads --policies (a bad file is\n"
       "refused and the old policies stay). On start the node prints\n"
       "'listening on HOST:PORT' on stdout (useful with --listen 127.0.0.1:0).");
   struct Args {
     std::string listen = "127.0.0.1:7000";
-    std::string id, policies, metrics, log_format = "text", port_file, join;
-    size_t threads = 0, max_memory = 0, max_connections = 16384;
+    std::string id, policies, metrics, log_format = "text", port_file, join, cluster_key_file;
+    size_t threads = 0, max_memory = 0, max_connections = 16384, replicas = 3;
     uint32_t max_frame = 1u << 20;
     uint64_t idle_timeout_ms = 300'000;
   };
@@ -47,17 +52,50 @@ Handler register_node(CLI::App& app) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   cmd->add_option("--port-file", a->port_file, "Write the bound port to this file once listening");
-  cmd->add_option("--join", a->join, "Seed nodes to join (not yet available: single node only)");
+  cmd->add_option("--join", a->join,
+                  "Seed nodes to join, HOST:PORT[,HOST:PORT...] (none: a one-node cluster)");
+  cmd->add_option("--cluster-key-file", a->cluster_key_file,
+                  "File with the cluster key (32 raw bytes or 64 hex digits) authenticating "
+                  "gossip and peer traffic");
+  cmd->add_option("--replicas", a->replicas, "Nodes holding each key, owner included")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
   return [a] {
     if (!node::configure_logging(a->log_format)) {
       std::fprintf(stderr, "drl node: unknown --log-format '%s'\n", a->log_format.c_str());
       return 2;
     }
-    if (!a->join.empty()) {
-      std::fprintf(stderr, "drl node: --join is not available yet; this node runs alone\n");
-      return 2;
-    }
     node::NodeOptions o;
+    for (size_t at = 0; at < a->join.size();) {
+      const size_t comma = std::min(a->join.find(',', at), a->join.size());
+      const std::string seed = a->join.substr(at, comma - at);
+      at = comma + 1;
+      if (seed.empty()) continue;
+      HostPort hp;
+      if (auto err = parse_host_port(seed, hp); !err.empty()) {
+        std::fprintf(stderr, "drl node: --join: %s\n", err.c_str());
+        return 2;
+      }
+      o.seeds.push_back(seed);
+    }
+    if (!a->cluster_key_file.empty()) {
+      std::ifstream f(a->cluster_key_file, std::ios::binary);
+      if (!f) {
+        std::fprintf(stderr, "drl node: --cluster-key-file: cannot read %s\n",
+                     a->cluster_key_file.c_str());
+        return 2;
+      }
+      std::stringstream contents;
+      contents << f.rdbuf();
+      auto key = membership::parse_cluster_key(contents.str());
+      if (!key.key) {
+        std::fprintf(stderr, "drl node: --cluster-key-file %s: %s\n", a->cluster_key_file.c_str(),
+                     key.error.c_str());
+        return 2;
+      }
+      o.cluster_key = key.key;
+    }
+    o.replicas = a->replicas;
     HostPort listen;
     if (auto err = parse_host_port(a->listen, listen); !err.empty()) {
       std::fprintf(stderr, "drl node: --listen: %s\n", err.c_str());

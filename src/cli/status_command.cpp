@@ -1,15 +1,64 @@
-// `drl status`: what a node knows about itself.
+// `drl status`: what a node knows about itself and, in a cluster, about its members, its
+// share of the ring and its replication. Reads the raw StatusResponse (through the client
+// library's NodeLink) so the cluster fields need no client-library API.
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
 #include <cstdio>
 #include <memory>
 
+#include "cli/address_arg.h"
 #include "cli/commands.h"
 #include "cli/limit_args.h"
-#include "drl/client.h"
+#include "client/node_link.h"
 
 namespace drl::cli {
+namespace {
+
+// Asks `server` for its status; "" on success, else what failed.
+std::string fetch_status(const std::string& server, wire::StatusResponse& out) {
+  HostPort hp;
+  if (auto err = parse_host_port(server, hp); !err.empty()) return "--server: " + err;
+  asio::io_context io;
+  auto link = std::make_shared<client::NodeLink>(
+      io, std::vector<client::Endpoint>{{hp.host, hp.port, server}}, std::chrono::seconds(2),
+      std::chrono::seconds(5), 16u << 20);
+  std::string error = "no answer";
+  asio::post(io, [&] {
+    wire::Request request;
+    request.mutable_status();
+    link->send(request, [&](const wire::Response* response, std::string_view e, bool) {
+      if (response == nullptr) {
+        error = std::string(e);
+      } else if (!response->has_status()) {
+        error = response->has_error() ? response->error().message() : "unexpected answer";
+      } else {
+        out = response->status();
+        error.clear();
+      }
+      link->close("done");
+      io.stop();
+    });
+  });
+  io.run();
+  return error;
+}
+
+std::string members_json(const wire::StatusResponse& s) {
+  std::string out = "[";
+  for (int i = 0; i < s.members_size(); ++i) {
+    const auto& m = s.members(i);
+    out += (i ? "," : "") + std::string("{\"id\":") + json_string(m.id()) +
+           ",\"address\":" + json_string(m.address()) + ",\"state\":" + json_string(m.state()) +
+           ",\"incarnation\":" + std::to_string(m.incarnation()) + "}";
+  }
+  return out + "]";
+}
+
+}  // namespace
 
 Handler register_status(CLI::App& app) {
-  auto* cmd = app.add_subcommand("status", "Show a node's id, version, uptime, keys and memory.");
+  auto* cmd = app.add_subcommand(
+      "status", "Show a node's id, version, uptime, keys, memory, members and ring share.");
   cmd->footer(
       "Examples:\n"
       "  drl status --server 127.0.0.1:7000\n"
@@ -23,41 +72,61 @@ Handler register_status(CLI::App& app) {
   cmd->add_option("--server", a->server, "Node to ask, HOST:PORT")->capture_default_str();
   cmd->add_flag("--json", a->json, "Print one JSON object");
   return [a] {
-    Client client(ClientOptions{.nodes = {a->server}});
-    NodeStatus s;
-    std::string error;
-    if (!client.status(s, error)) {
+    wire::StatusResponse s;
+    if (auto error = fetch_status(a->server, s); !error.empty()) {
       std::fprintf(stderr, "drl status: %s\n", error.c_str());
       return 2;
     }
     auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
     if (a->json) {
       std::string policies = "[";
-      for (size_t i = 0; i < s.policies.size(); ++i) {
-        policies += (i ? "," : "") + json_string(s.policies[i]);
+      for (int i = 0; i < s.policies_size(); ++i) {
+        policies += (i ? "," : "") + json_string(s.policies(i));
       }
       policies += "]";
       std::printf(
           "{\"node_id\":%s,\"version\":%s,\"listen\":%s,\"uptime_ms\":%lld,\"keys\":%llu,"
           "\"memory_bytes\":%llu,\"max_memory_bytes\":%llu,\"evicted\":%llu,\"expired\":%llu,"
-          "\"connections\":%llu,\"checks\":%llu,\"policies\":%s}\n",
-          json_string(s.node_id).c_str(), json_string(s.version).c_str(),
-          json_string(s.listen).c_str(), static_cast<long long>(s.uptime_ms), u(s.keys),
-          u(s.memory_bytes), u(s.max_memory_bytes), u(s.evicted), u(s.expired), u(s.connections),
-          u(s.checks), policies.c_str());
+          "\"connections\":%llu,\"checks\":%llu,\"policies\":%s,\"members\":%s,"
+          "\"ring_share\":%.6f,\"ring_epoch\":%llu,\"keys_as_owner\":%llu,"
+          "\"keys_as_replica\":%llu,\"replication_lag_ms\":%lld,\"handoff_pending\":%s,"
+          "\"cluster\":{\"forwarded\":%llu,\"decided_as_owner\":%llu,\"decided_off_owner\":%llu,"
+          "\"failovers\":%llu,\"degraded\":%llu,\"replica_records_sent\":%llu,"
+          "\"replica_records_installed\":%llu,\"peer_queue_drops\":%llu,"
+          "\"peer_rejected_frames\":%llu,\"gossip_rejected_packets\":%llu}}\n",
+          json_string(s.node_id()).c_str(), json_string(s.version()).c_str(),
+          json_string(s.listen()).c_str(), static_cast<long long>(s.uptime_ms()), u(s.keys()),
+          u(s.memory_bytes()), u(s.max_memory_bytes()), u(s.evicted()), u(s.expired()),
+          u(s.connections()), u(s.checks()), policies.c_str(), members_json(s).c_str(),
+          s.ring_share(), u(s.ring_epoch()), u(s.keys_as_owner()), u(s.keys_as_replica()),
+          static_cast<long long>(s.replication_lag_ms()), s.handoff_pending() ? "true" : "false",
+          u(s.forwarded()), u(s.decided_as_owner()), u(s.decided_off_owner()), u(s.failovers()),
+          u(s.degraded()), u(s.replica_records_sent()), u(s.replica_records_installed()),
+          u(s.peer_queue_drops()), u(s.peer_rejected_frames()), u(s.gossip_rejected_packets()));
       return 0;
     }
-    std::printf("node        %s (drl %s) on %s\n", s.node_id.c_str(), s.version.c_str(),
-                s.listen.c_str());
-    std::printf("uptime      %.1f s\n", s.uptime_ms / 1000.0);
-    std::printf("keys        %llu\n", u(s.keys));
-    std::printf("memory      %llu bytes (budget %s)\n", u(s.memory_bytes),
-                s.max_memory_bytes ? std::to_string(s.max_memory_bytes).c_str() : "unbounded");
-    std::printf("evicted     %llu   expired %llu\n", u(s.evicted), u(s.expired));
-    std::printf("connections %llu   checks %llu\n", u(s.connections), u(s.checks));
+    std::printf("node        %s (drl %s) on %s\n", s.node_id().c_str(), s.version().c_str(),
+                s.listen().c_str());
+    std::printf("uptime      %.1f s\n", s.uptime_ms() / 1000.0);
+    std::printf("keys        %llu (%llu as owner, %llu as replica)\n", u(s.keys()),
+                u(s.keys_as_owner()), u(s.keys_as_replica()));
+    std::printf("memory      %llu bytes (budget %s)\n", u(s.memory_bytes()),
+                s.max_memory_bytes() ? std::to_string(s.max_memory_bytes()).c_str() : "unbounded");
+    std::printf("evicted     %llu   expired %llu\n", u(s.evicted()), u(s.expired()));
+    std::printf("connections %llu   checks %llu\n", u(s.connections()), u(s.checks()));
     std::string p;
-    for (const auto& n : s.policies) p += " " + n;
+    for (const auto& n : s.policies()) p += " " + n;
     std::printf("policies   %s\n", p.empty() ? " (none)" : p.c_str());
+    std::printf("ring        %.1f%% of the hash space, epoch %016llx%s\n", s.ring_share() * 100,
+                u(s.ring_epoch()), s.handoff_pending() ? " (hand-off pending)" : "");
+    std::printf("replication lag %lld ms; forwarded %llu, failovers %llu, degraded %llu\n",
+                static_cast<long long>(s.replication_lag_ms()), u(s.forwarded()), u(s.failovers()),
+                u(s.degraded()));
+    std::printf("members     %d\n", s.members_size());
+    for (const auto& m : s.members()) {
+      std::printf("  %-12s %-22s %-8s incarnation %llu\n", m.id().c_str(), m.address().c_str(),
+                  m.state().c_str(), u(m.incarnation()));
+    }
     return 0;
   };
 }

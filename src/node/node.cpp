@@ -3,15 +3,22 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <thread>
 
 #include "common/clock.h"
+#include "net/frame.h"
+#include "net/gossip_transport.h"
 #include "net/io_pool.h"
 #include "net/listener.h"
+#include "net/peer_server.h"
+#include "node/cluster_decider.h"
 #include "node/local_decider.h"
 #include "node/metrics_server.h"
 #include "node/prometheus_text.h"
@@ -22,6 +29,11 @@ namespace {
 
 constexpr auto kExpireEvery = std::chrono::milliseconds(50);
 constexpr size_t kExpireBudget = 20000;
+// A joining node decides nothing as owner until it sees another member (so a restarted node
+// never hands out a fresh budget); after this long alone it serves as a cluster of one.
+constexpr auto kJoinWait = std::chrono::seconds(5);
+// Time given to the leave announcement before the process exits.
+constexpr auto kLeaveGrace = std::chrono::milliseconds(300);
 
 // Idle client connections each hold a descriptor; allow as many as the hard limit permits.
 void raise_descriptor_limit() {
@@ -44,12 +56,15 @@ struct Node::Impl {
                                   : options.threads),
         stats(pool.size()),
         signals(control, SIGINT, SIGTERM, SIGHUP),
-        expire_timer(control) {}
+        expire_timer(control),
+        join_timer(control) {}
 
   int run();
   void wait_signal();
   void expire_tick();
   void fill_status(wire::StatusResponse& s);
+  std::string start_cluster(uint16_t port);
+  void publish_view(bool force);
   std::string render_metrics();
 
   NodeOptions options;
@@ -63,6 +78,11 @@ struct Node::Impl {
   asio::io_context control{1};
   asio::signal_set signals;
   asio::steady_timer expire_timer;
+  asio::steady_timer join_timer;
+  std::optional<ClusterDecider> cluster;
+  std::optional<net::GossipTransport> gossip;
+  std::map<std::string, membership::Member> members;  // control thread only
+  std::vector<ring::Member> published_view;           // control thread only
   std::optional<net::Listener> listener;
   std::optional<MetricsServer> metrics_server;
   std::string listen_address;
@@ -88,7 +108,12 @@ int Node::Impl::run() {
   lo.session.max_frame_bytes = options.max_frame_bytes;
   lo.session.idle_timeout = options.idle_timeout;
   net::SessionServices services;
-  services.decider = &decider;
+  cluster::ClusterOptions co;
+  co.replicas = options.replicas;
+  net::PeerLinkOptions po;
+  po.key = options.cluster_key;
+  cluster.emplace(store, policies, clock, metrics, co, po);
+  services.decider = &*cluster;
   services.status = [this](wire::StatusResponse& s) { fill_status(s); };
   listener.emplace(pool, lo, services, stats);
   if (auto ec = listener->listen(options.host, options.port)) {
@@ -99,6 +124,10 @@ int Node::Impl::run() {
   listen_address = bound.address().to_string() + ":" + std::to_string(bound.port());
   if (options.id.empty()) options.id = listen_address;
   listener->set_node_id(options.id);
+  if (auto err = start_cluster(bound.port()); !err.empty()) {
+    spdlog::error("cannot start membership on port {}: {}", bound.port(), err);
+    return 2;
+  }
   if (!options.metrics_host.empty()) {
     metrics_server.emplace(control, [this] { return render_metrics(); });
     if (auto ec = metrics_server->listen(options.metrics_host, options.metrics_port)) {
@@ -123,8 +152,10 @@ int Node::Impl::run() {
   }
   control.run();
   spdlog::info("stopping");
+  if (gossip) gossip->stop();
   pool.stop();
   listener.reset();
+  cluster->stop();
   spdlog::info("stopped");
   return 0;
 }
@@ -146,8 +177,58 @@ void Node::Impl::wait_signal() {
       return;
     }
     spdlog::info("signal {}: shutting down", signo);
-    control.stop();
+    if (!gossip) return control.stop();
+    gossip->leave();
+    join_timer.expires_after(kLeaveGrace);
+    join_timer.async_wait([this](std::error_code) { control.stop(); });
   });
+}
+
+std::string Node::Impl::start_cluster(uint16_t port) {
+  listener->register_magic(net::kPeerMagic, [this](asio::ip::tcp::socket s) {
+    cluster->accept_peer(std::move(s));
+  });
+  listener->register_magic(net::kGossipMagic, [this](asio::ip::tcp::socket s) {
+    // Gossip runs on the control thread: move the connection there.
+    auto moved = net::rehome_socket(std::move(s), control);
+    if (!moved) return;
+    asio::post(control, [this, sock = std::make_shared<asio::ip::tcp::socket>(std::move(*moved))] {
+      gossip->accept_sync(std::move(*sock));
+    });
+  });
+  membership::MemberInfo self{options.id, listen_address, {}};
+  self.meta.tags["client"] = listen_address;
+  net::GossipTransportOptions go;
+  go.key = options.cluster_key;
+  gossip.emplace(control, port, self, go);
+  gossip->set_listener([this](const membership::MembershipEvent& e) {
+    members[e.member.info.id] = e.member;
+    publish_view(false);
+  });
+  cluster->start(ring::Member{options.id, listen_address});
+  if (auto err = gossip->start(options.seeds); !err.empty()) return err;
+  publish_view(false);
+  if (!options.seeds.empty()) {
+    join_timer.expires_after(kJoinWait);
+    join_timer.async_wait([this](std::error_code ec) {
+      if (!ec) publish_view(true);
+    });
+  }
+  return "";
+}
+
+void Node::Impl::publish_view(bool force) {
+  std::vector<ring::Member> alive{ring::Member{options.id, listen_address}};
+  for (const auto& [id, m] : members) {
+    if (id != options.id && m.live()) alive.push_back(ring::Member{id, m.info.address});
+  }
+  // Before its first view a joining node waits to see the cluster it joins.
+  if (published_view.empty() && !options.seeds.empty() && alive.size() == 1 && !force) return;
+  std::sort(alive.begin(), alive.end(),
+            [](const ring::Member& a, const ring::Member& b) { return a.id < b.id; });
+  if (alive == published_view) return;
+  published_view = alive;
+  cluster->set_view(std::move(alive));
 }
 
 void Node::Impl::expire_tick() {
@@ -173,6 +254,38 @@ void Node::Impl::fill_status(wire::StatusResponse& s) {
   s.set_checks(ss.checks);
   s.set_listen(listen_address);
   for (auto& n : policies.current()->names()) s.add_policies(n);
+  if (gossip) {
+    for (const auto& m : gossip->members()) {
+      auto* out = s.add_members();
+      out->set_id(m.info.id);
+      out->set_address(m.info.address);
+      out->set_state(std::string(membership::to_string(m.state)));
+      out->set_incarnation(m.incarnation);
+    }
+    const auto codec = gossip->codec_stats();
+    s.set_gossip_rejected_packets(codec.dropped_auth_failed + codec.dropped_malformed +
+                                  codec.dropped_too_large + codec.dropped_unknown_format);
+  }
+  ClusterSnapshot c;
+  if (cluster && cluster->snapshot(c, std::chrono::seconds(1))) {
+    s.set_ring_share(c.status.ring_share);
+    s.set_keys_as_owner(c.status.keys_as_owner);
+    s.set_keys_as_replica(c.status.keys_as_replica);
+    s.set_replication_lag_ms(c.status.replication_lag / kMillisecond);
+    s.set_ring_epoch(c.status.epoch);
+    s.set_handoff_pending(c.status.handoff_pending);
+    s.set_forwarded(c.stats.forwarded);
+    s.set_decided_as_owner(c.stats.decided_as_owner);
+    s.set_decided_off_owner(c.stats.decided_off_owner);
+    s.set_failovers(c.stats.failovers);
+    s.set_degraded(c.stats.degraded);
+    s.set_replica_records_sent(c.stats.replica_records_sent);
+    s.set_replica_records_installed(c.stats.replica_records_installed);
+    const auto& p = cluster->peer_stats();
+    s.set_peer_queue_drops(p.queue_drops.load(std::memory_order_relaxed));
+    s.set_peer_rejected_frames(p.auth_failures.load(std::memory_order_relaxed) +
+                               p.malformed_frames.load(std::memory_order_relaxed));
+  }
 }
 
 std::string Node::Impl::render_metrics() {

@@ -1,12 +1,16 @@
-// The daemon: wires the store, the policies and the local decider to the client port, the
-// metrics page, the expiry timer and the signals. run() blocks until SIGINT/SIGTERM (or
+// The daemon: wires the store, the policies and the cluster decider (membership, peer links,
+// routing) to the node's one port, the metrics page, the expiry timer and the signals. run() blocks until SIGINT/SIGTERM (or
 // request_stop()). Owns everything it creates. One Node per process (it owns the signals).
 #pragma once
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
+
+#include "membership/cluster_key.h"
 
 namespace drl::node {
 
@@ -23,6 +27,11 @@ struct NodeOptions {
   uint32_t max_frame_bytes = 1u << 20;
   std::chrono::milliseconds idle_timeout{300'000};
   std::string port_file;  // if set, the bound port is written there once listening
+  // The cluster: seeds to join (host:port; empty = a one-node cluster others may join),
+  // the key authenticating gossip and peer frames, and R (owner included).
+  std::vector<std::string> seeds;
+  std::optional<membership::ClusterKey> cluster_key;
+  size_t replicas = 3;
 };
 
 class Node {

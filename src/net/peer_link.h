@@ -1,0 +1,96 @@
+// Peer links: the persistent TCP connections cluster nodes use to forward checks, answer them
+// and ship replicas. Bytes only: what a payload means (a drl.v1.PeerMessage) is the node's
+// business, so this layer does not depend on the cluster layer.
+//
+// Wire: the connecting side writes the magic "DRLP", then frames. A frame is a 4-byte
+// big-endian length and a body; the body is the payload followed, when a cluster key is set,
+// by a 32-byte HMAC-SHA-512-256 tag (libsodium crypto_auth) over the payload. The first frame
+// is a hello whose payload is the sender's member id (then '\0' and its address); every later frame
+// is one message. Each connection carries traffic one way: a node answers over its own link to the
+// sender.
+//
+// Threads: a PeerLink and the PeerServer (peer_server.h) live on one io_context that a single
+// thread runs; every method is called on that thread. PeerStats counters are atomics that
+// any thread may read.
+#pragma once
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "membership/cluster_key.h"
+
+namespace drl::net {
+
+struct PeerLinkOptions {
+  std::optional<membership::ClusterKey> key;  // none: frames are not authenticated
+  size_t max_queued_frames = 16384;           // per link; beyond this frames are dropped
+  uint32_t max_frame_bytes = 64u << 20;       // frames announcing more close the connection
+  std::chrono::milliseconds backoff_min{20};  // reconnect delay, doubling up to backoff_max
+  std::chrono::milliseconds backoff_max{1000};
+};
+
+struct PeerStats {
+  std::atomic<uint64_t> frames_sent{0};
+  std::atomic<uint64_t> frames_received{0};
+  std::atomic<uint64_t> queue_drops{0};       // frames dropped because a send queue was full
+  std::atomic<uint64_t> auth_failures{0};     // frames whose tag did not verify
+  std::atomic<uint64_t> malformed_frames{0};  // too large, no hello, or unparsable payload
+  std::atomic<uint64_t> connects{0};
+  std::atomic<uint64_t> connect_failures{0};
+  std::atomic<uint64_t> disconnects{0};
+};
+
+// A whole frame (length word included) carrying `payload`, tagged when `key` is set.
+std::string seal_peer_frame(std::string_view payload,
+                            const std::optional<membership::ClusterKey>& key);
+// Checks a frame body (length word excluded). On success sets `payload` (a view into `body`)
+// and returns true; false when the body is too short or its tag does not verify.
+bool open_peer_frame(std::string_view body, const std::optional<membership::ClusterKey>& key,
+                     std::string_view& payload);
+
+// The outgoing connection to one peer. Connects lazily on the first send, reconnects with
+// exponential backoff, keeps frames queued (bounded) while disconnected. Owned through a
+// shared_ptr by its user; pending handlers keep it alive until close() has taken effect.
+class PeerLink : public std::enable_shared_from_this<PeerLink> {
+ public:
+  // `hello` is the first frame's payload: this node's member id, then optionally '\0' and the
+  // address it listens on.
+  PeerLink(asio::io_context& io, std::string hello, std::string address,
+           const PeerLinkOptions& options, PeerStats& stats);
+  void send(std::string_view payload);
+  // Stops reconnecting and drops the queue. The link may then be released.
+  void close();
+  const std::string& address() const { return address_; }
+  bool connected() const { return state_ == State::kConnected; }
+
+ private:
+  enum class State { kIdle, kConnecting, kConnected, kWaiting, kClosed };
+  void connect();
+  void on_connected();
+  void write_more();
+  void watch_close();
+  void fail(const std::error_code& ec);
+
+  asio::io_context& io_;
+  std::string self_id_, address_;
+  const PeerLinkOptions& options_;
+  PeerStats& stats_;
+  State state_ = State::kIdle;
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer retry_timer_;
+  std::chrono::milliseconds backoff_;
+  uint64_t generation_ = 0;  // bumped per connection; stale handlers compare it
+  std::string pending_, inflight_;
+  size_t pending_frames_ = 0;
+  bool writing_ = false;
+  char probe_byte_ = 0;
+};
+
+}  // namespace drl::net

@@ -1,0 +1,139 @@
+#include "net/peer_server.h"
+
+#include <unistd.h>
+
+#include <vector>
+
+#include "net/frame.h"
+
+namespace drl::net {
+
+class PeerServer::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(PeerServer& server, asio::ip::tcp::socket socket)
+      : server_(server), socket_(std::move(socket)) {}
+
+  void start() {
+    std::error_code ignored;
+    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+    read_more();
+  }
+  void close() {
+    std::error_code ignored;
+    socket_.close(ignored);
+  }
+
+ private:
+  void read_more() {
+    if (buf_.size() - end_ < 65536) buf_.resize(std::max(buf_.size() * 2, end_ + 65536));
+    socket_.async_read_some(asio::buffer(buf_.data() + end_, buf_.size() - end_),
+                            [self = shared_from_this()](std::error_code ec, size_t n) {
+                              if (ec) return self->finish();
+                              self->end_ += n;
+                              if (!self->process()) return self->finish();
+                              self->read_more();
+                            });
+  }
+
+  // Consumes every whole frame buffered. False: close the connection.
+  bool process() {
+    size_t at = 0;
+    while (end_ - at >= kFrameHeaderBytes) {
+      const uint32_t len = read_be32(buf_.data() + at);
+      if (len > server_.options_.max_frame_bytes) {
+        server_.stats_.malformed_frames.fetch_add(1, std::memory_order_relaxed);
+        return false;
+      }
+      if (end_ - at - kFrameHeaderBytes < len) break;
+      const std::string_view body(reinterpret_cast<const char*>(buf_.data() + at) + 4, len);
+      at += kFrameHeaderBytes + len;
+      std::string_view payload;
+      if (!open_peer_frame(body, server_.options_.key, payload)) {
+        server_.stats_.auth_failures.fetch_add(1, std::memory_order_relaxed);
+        return false;
+      }
+      server_.stats_.frames_received.fetch_add(1, std::memory_order_relaxed);
+      if (from_.empty()) {
+        if (payload.empty() || payload.size() > 256) {
+          server_.stats_.malformed_frames.fetch_add(1, std::memory_order_relaxed);
+          return false;
+        }
+        const auto nul = payload.find('\0');
+        from_.assign(payload.substr(0, nul));
+        if (from_.empty()) {
+          server_.stats_.malformed_frames.fetch_add(1, std::memory_order_relaxed);
+          return false;
+        }
+        if (server_.on_hello_) {
+          server_.on_hello_(from_, nul == std::string_view::npos
+                                       ? std::string()
+                                       : std::string(payload.substr(nul + 1)));
+        }
+        continue;
+      }
+      if (server_.stopped_) return false;
+      if (!server_.handler_(from_, payload)) {
+        server_.stats_.malformed_frames.fetch_add(1, std::memory_order_relaxed);
+        return false;
+      }
+    }
+    std::copy(buf_.begin() + static_cast<std::ptrdiff_t>(at),
+              buf_.begin() + static_cast<std::ptrdiff_t>(end_), buf_.begin());
+    end_ -= at;
+    // A burst may have grown the buffer; give the memory back once it drains.
+    if (end_ == 0 && buf_.size() > (1u << 20)) buf_ = std::vector<uint8_t>();
+    return true;
+  }
+
+  void finish() {
+    close();
+    server_.sessions_.erase(shared_from_this());
+  }
+
+  PeerServer& server_;
+  asio::ip::tcp::socket socket_;
+  std::vector<uint8_t> buf_;
+  size_t end_ = 0;
+  std::string from_;
+};
+
+std::optional<asio::ip::tcp::socket> rehome_socket(asio::ip::tcp::socket socket,
+                                                   asio::io_context& io) {
+  std::error_code ec;
+  const auto protocol = socket.local_endpoint(ec).protocol();
+  if (ec) return std::nullopt;
+  const auto fd = socket.release(ec);
+  if (ec) return std::nullopt;
+  asio::ip::tcp::socket moved(io);
+  moved.assign(protocol, fd, ec);
+  if (ec) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  return moved;
+}
+
+PeerServer::PeerServer(const PeerLinkOptions& options, PeerStats& stats, Handler handler,
+                       HelloHandler on_hello)
+    : options_(options),
+      stats_(stats),
+      handler_(std::move(handler)),
+      on_hello_(std::move(on_hello)) {}
+
+PeerServer::~PeerServer() { stop(); }
+
+void PeerServer::accept(asio::ip::tcp::socket socket) {
+  if (stopped_) return;
+  auto session = std::make_shared<Session>(*this, std::move(socket));
+  sessions_.insert(session);
+  session->start();
+}
+
+void PeerServer::stop() {
+  stopped_ = true;
+  auto sessions = std::move(sessions_);
+  sessions_.clear();
+  for (const auto& s : sessions) s->close();
+}
+
+}  // namespace drl::net

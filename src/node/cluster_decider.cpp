@@ -1,0 +1,300 @@
+#include "node/cluster_decider.h"
+
+#include <spdlog/spdlog.h>
+
+#include <asio/post.hpp>
+#include <future>
+#include <set>
+
+#include "cluster/peer_codec.h"
+#include "limits/denial.h"
+#include "node/local_decider.h"
+
+namespace drl::node {
+namespace {
+
+// Without forwards in flight the node still ticks for replication and store expiry.
+constexpr auto kIdleTick = std::chrono::milliseconds(5);
+// With forwards in flight: fail-over deadlines are tens of milliseconds.
+constexpr auto kInFlightTick = std::chrono::milliseconds(1);
+
+std::string printable(std::string_view key) {
+  std::string out;
+  for (char c : key.substr(0, 64)) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+  if (key.size() > 64) out += "...";
+  return out;
+}
+
+}  // namespace
+
+// One client decide() call: its completion, and what each check needs to be answered.
+struct ClusterDecider::Batch {
+  net::CheckCompletion done;
+  std::vector<net::CheckOutcome> outcomes;
+  std::vector<std::string> decided_by;
+  std::vector<std::string> user_keys;  // for denial sentences
+  std::vector<limits::Limit> limits;
+  std::vector<uint16_t> slots;
+  size_t remaining = 0;
+};
+
+ClusterDecider::ClusterDecider(store::Store& store, const PolicyBook& policies, const Clock& clock,
+                               DecisionMetrics& metrics, cluster::ClusterOptions cluster_options,
+                               net::PeerLinkOptions peer_options)
+    : store_(store),
+      policies_(policies),
+      clock_(clock),
+      metrics_(metrics),
+      cluster_options_(cluster_options),
+      peer_options_(std::move(peer_options)),
+      work_(io_.get_executor()),
+      timer_(io_) {}
+
+ClusterDecider::~ClusterDecider() { stop(); }
+
+void ClusterDecider::start(ring::Member self) {
+  hello_ = self.id + '\0' + self.address;
+  node_.emplace(std::move(self), store_, cluster_options_);
+  server_.emplace(
+      peer_options_, peer_stats_,
+      [this](const std::string& from, std::string_view payload) {
+        return on_peer_frame(from, payload);
+      },
+      [this](const std::string& from, const std::string& address) {
+        if (!address.empty() && !addresses_.count(from)) addresses_[from] = address;
+      });
+  thread_ = std::thread([this] {
+    asio::post(io_, [this] { schedule(); });
+    io_.run();
+  });
+}
+
+void ClusterDecider::stop() {
+  if (!thread_.joinable()) return;
+  asio::post(io_, [this] {
+    timer_.cancel();
+    for (auto& [id, link] : links_) link->close();
+    links_.clear();
+    if (server_) server_->stop();
+    work_.reset();
+    io_.stop();
+  });
+  thread_.join();
+}
+
+void ClusterDecider::decide(std::span<const net::CheckCall> calls, net::CheckCompletion done) {
+  auto batch = std::make_shared<Batch>();
+  batch->done = std::move(done);
+  batch->outcomes.resize(calls.size());
+  batch->decided_by.resize(calls.size());
+  batch->user_keys.resize(calls.size());
+  batch->limits.resize(calls.size());
+  batch->slots.resize(calls.size(), DecisionMetrics::kInlineSlot);
+  std::vector<cluster::ClientCheck> checks;
+  checks.reserve(calls.size());
+  const auto catalog = policies_.current();
+  for (size_t i = 0; i < calls.size(); ++i) {
+    const net::CheckCall& call = calls[i];
+    net::CheckOutcome& out = batch->outcomes[i];
+    uint16_t& slot = batch->slots[i];
+    if (call.code != net::CheckCode::kOk) {
+      out.code = call.code;
+      out.message.assign(call.error);
+      metrics_.count(slot, CheckResultKind::kError);
+      continue;
+    }
+    cluster::ClientCheck check;
+    check.client_token = i;
+    check.limit = call.limit;
+    check.request = call.request;
+    if (!call.has_inline) {
+      const limits::Policy* policy = catalog->find(call.policy, slot);
+      if (policy == nullptr) {
+        out.code = net::CheckCode::kUnknownPolicy;
+        out.message = "unknown policy '" + printable(call.policy) + "'";
+        if (catalog->size() == 0) {
+          out.message += "; this node has no policy file (start it with --policies FILE)";
+        } else {
+          out.message += "; known policies:";
+          for (const auto& n : catalog->names()) out.message += " " + n;
+        }
+        metrics_.count(slot, CheckResultKind::kError);
+        continue;
+      }
+      check.limit = policy->limit;
+      check.degrade = policy->degrade;
+      if (policy->shadow) check.request.shadow = true;
+    } else if (auto problem = limits::validate(call.limit); !problem.empty()) {
+      out.code = net::CheckCode::kInvalidLimit;
+      out.message = "invalid limit: " + problem;
+      metrics_.count(slot, CheckResultKind::kError);
+      continue;
+    }
+    // The store key namespaces the user key by its limit, exactly as on a single node, and
+    // is what the ring hashes: every node routes the same check to the same owner.
+    store_key_for(call, check.key);
+    batch->user_keys[i].assign(call.key);
+    batch->limits[i] = check.limit;
+    checks.push_back(std::move(check));
+  }
+  batch->remaining = checks.size();
+  if (checks.empty()) {
+    batch->done(std::span<const net::CheckOutcome>(batch->outcomes));
+    return;
+  }
+  asio::post(io_, [this, batch = std::move(batch), checks = std::move(checks)]() mutable {
+    submit(batch, std::move(checks));
+  });
+}
+
+void ClusterDecider::submit(const std::shared_ptr<Batch>& batch,
+                            std::vector<cluster::ClientCheck> checks) {
+  const TimePoint now = clock_.now();
+  for (auto& check : checks) {
+    const uint64_t token = next_token_++;
+    slots_.emplace(token, Slot{batch, check.client_token});
+    check.client_token = token;
+    node_->submit(std::move(check), now);
+  }
+  work_pending_ = true;
+  drain();
+  schedule();
+}
+
+void ClusterDecider::set_view(std::vector<ring::Member> alive) {
+  asio::post(io_, [this, alive = std::move(alive)]() mutable {
+    std::set<std::string> ids;
+    for (const auto& m : alive) {
+      ids.insert(m.id);
+      addresses_[m.id] = m.address;
+    }
+    // Links to members that left the view stop reconnecting; a member that comes back
+    // (possibly restarted) gets a fresh link.
+    for (auto it = links_.begin(); it != links_.end();) {
+      if (ids.count(it->first) && it->second->address() == addresses_[it->first]) {
+        ++it;
+      } else {
+        it->second->close();
+        it = links_.erase(it);
+      }
+    }
+    spdlog::info("cluster view: {} alive members", alive.size());
+    node_->set_view(std::move(alive), clock_.now());
+    work_pending_ = true;
+    drain();
+    schedule();
+  });
+}
+
+void ClusterDecider::accept_peer(asio::ip::tcp::socket socket) {
+  auto moved = net::rehome_socket(std::move(socket), io_);
+  if (!moved) return;
+  asio::post(io_, [this, sock = std::make_shared<asio::ip::tcp::socket>(std::move(*moved))] {
+    server_->accept(std::move(*sock));
+  });
+}
+
+bool ClusterDecider::snapshot(ClusterSnapshot& out, std::chrono::milliseconds wait) {
+  auto promise = std::make_shared<std::promise<ClusterSnapshot>>();
+  auto future = promise->get_future();
+  asio::post(io_, [this, promise] {
+    ClusterSnapshot s;
+    s.status = node_->status(clock_.now());
+    s.stats = node_->stats();
+    promise->set_value(std::move(s));
+  });
+  if (future.wait_for(wait) != std::future_status::ready) return false;
+  out = future.get();
+  return true;
+}
+
+bool ClusterDecider::on_peer_frame(const std::string& from, std::string_view payload) {
+  cluster::PeerMessage message;
+  if (auto err = cluster::decode_peer_message(payload, message); !err.empty()) {
+    spdlog::warn("peer {}: dropped an unparsable frame: {}", printable(from), err);
+    return false;
+  }
+  node_->receive(from, std::move(message), clock_.now());
+  work_pending_ = true;
+  drain();
+  schedule();
+  return true;
+}
+
+void ClusterDecider::drain() {
+  for (const auto& result : node_->take_results()) complete(result);
+  for (const auto& out : node_->take_outgoing()) send(out.to, out.message);
+}
+
+void ClusterDecider::complete(const cluster::CheckResult& result) {
+  auto it = slots_.find(result.client_token);
+  if (it == slots_.end()) return;
+  Slot slot = std::move(it->second);
+  slots_.erase(it);
+  Batch& b = *slot.batch;
+  const size_t i = slot.index;
+  net::CheckOutcome& out = b.outcomes[i];
+  if (!result.error.empty()) {
+    out.code = net::CheckCode::kUnavailable;
+    out.message = result.error;
+    metrics_.count(b.slots[i], CheckResultKind::kError);
+  } else {
+    out.decision = result.decision;
+    out.degraded = result.degraded;
+    b.decided_by[i] = result.decided_by;
+    if (out.decision.allowed) {
+      metrics_.count(b.slots[i], CheckResultKind::kAllowed);
+    } else {
+      out.message = limits::describe_denial(b.user_keys[i], b.limits[i], out.decision);
+      metrics_.count(b.slots[i], CheckResultKind::kDenied);
+    }
+  }
+  if (--b.remaining > 0) return;
+  for (size_t k = 0; k < b.outcomes.size(); ++k) b.outcomes[k].decided_by = b.decided_by[k];
+  b.done(std::span<const net::CheckOutcome>(b.outcomes));
+}
+
+void ClusterDecider::send(const std::string& to, const cluster::PeerMessage& message) {
+  auto it = links_.find(to);
+  if (it == links_.end()) {
+    auto addr = addresses_.find(to);
+    if (addr == addresses_.end()) return;  // unknown member: the forward fails over
+    it = links_
+             .emplace(to, std::make_shared<net::PeerLink>(io_, hello_, addr->second, peer_options_,
+                                                          peer_stats_))
+             .first;
+  }
+  it->second->send(cluster::encode_peer_message(message));
+}
+
+void ClusterDecider::schedule() {
+  if (work_pending_) {
+    arm(std::chrono::nanoseconds(cluster_options_.flush_delay));
+  } else if (node_->in_flight() > 0) {
+    arm(kInFlightTick);
+  } else {
+    arm(kIdleTick);
+  }
+}
+
+void ClusterDecider::arm(std::chrono::steady_clock::duration delay) {
+  const auto when = std::chrono::steady_clock::now() + delay;
+  if (timer_armed_ && when >= armed_at_) return;
+  timer_armed_ = true;
+  armed_at_ = when;
+  timer_.expires_at(when);
+  timer_.async_wait([this](std::error_code ec) {
+    if (ec == asio::error::operation_aborted) return;
+    on_timer();
+  });
+}
+
+void ClusterDecider::on_timer() {
+  timer_armed_ = false;
+  work_pending_ = false;
+  node_->tick(clock_.now());
+  drain();
+  schedule();
+}
+
+}  // namespace drl::node
