@@ -37,11 +37,14 @@ pid_t spawn(const std::vector<std::string>& args, int out_fd, int err_fd) {
 
 }  // namespace
 
-NodeProcess::NodeProcess(std::vector<std::string> extra_args) {
+NodeProcess::NodeProcess(std::vector<std::string> extra_args)
+    : NodeProcess(std::move(extra_args), "127.0.0.1:0") {}
+
+NodeProcess::NodeProcess(std::vector<std::string> extra_args, const std::string& listen) {
   char tmpl[] = "/tmp/drl-node-test-XXXXXX";
   dir_ = mkdtemp(tmpl);
   const std::string port_file = dir_ + "/port";
-  std::vector<std::string> args = {drl_bin(),   "node", "--listen",    "127.0.0.1:0",
+  std::vector<std::string> args = {drl_bin(),   "node", "--listen",    listen,
                                    "--threads", "2",    "--port-file", port_file};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   const int out = open((dir_ + "/stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);

@@ -18,6 +18,8 @@ class NodeProcess {
   // Starts `drl node --listen 127.0.0.1:0 <extra>` and waits (polling, with a deadline)
   // until it listens. On failure, port() == 0 and error() says why.
   explicit NodeProcess(std::vector<std::string> extra_args = {});
+  // Same, listening on `listen` (HOST:PORT; e.g. a restarted node taking its old port back).
+  NodeProcess(std::vector<std::string> extra_args, const std::string& listen);
   ~NodeProcess();
   NodeProcess(const NodeProcess&) = delete;
   NodeProcess& operator=(const NodeProcess&) = delete;

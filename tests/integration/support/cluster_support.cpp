@@ -1,0 +1,102 @@
+#include "integration/support/cluster_support.h"
+
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <csignal>
+
+#include "client/node_link.h"
+
+namespace drl::testing {
+
+bool fetch_status(const std::string& address, wire::StatusResponse& out, std::string* error) {
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos) return false;
+  asio::io_context io;
+  auto link = std::make_shared<client::NodeLink>(
+      io,
+      std::vector<client::Endpoint>{{address.substr(0, colon),
+                                     static_cast<uint16_t>(std::stoi(address.substr(colon + 1))),
+                                     address}},
+      std::chrono::seconds(1), std::chrono::seconds(3), 16u << 20);
+  bool ok = false;
+  asio::post(io, [&] {
+    wire::Request request;
+    request.mutable_status();
+    link->send(request, [&](const wire::Response* response, std::string_view e, bool) {
+      if (response != nullptr && response->has_status()) {
+        out = response->status();
+        ok = true;
+      } else if (error != nullptr) {
+        *error = response == nullptr ? std::string(e) : "not a status";
+      }
+      link->close("done");
+      io.stop();
+    });
+  });
+  io.run();
+  return ok;
+}
+
+std::map<std::string, std::string> member_states(const std::string& address) {
+  std::map<std::string, std::string> out;
+  wire::StatusResponse s;
+  if (!fetch_status(address, s)) return out;
+  for (const auto& m : s.members()) out[m.id()] = m.state();
+  return out;
+}
+
+LocalCluster::LocalCluster(size_t n, std::vector<std::string> extra) : extra_(std::move(extra)) {
+  for (size_t i = 0; i < n; ++i) start(i);
+}
+
+std::vector<std::string> LocalCluster::addresses() const {
+  std::vector<std::string> out;
+  for (uint16_t p : ports_) out.push_back("127.0.0.1:" + std::to_string(p));
+  return out;
+}
+
+void LocalCluster::start(size_t index) {
+  std::vector<std::string> args = {"--id", id(index)};
+  if (!seed_.empty()) args.insert(args.end(), {"--join", seed_});
+  args.insert(args.end(), extra_.begin(), extra_.end());
+  if (index < nodes_.size()) {
+    nodes_[index].reset();
+    nodes_[index] =
+        std::make_unique<NodeProcess>(args, "127.0.0.1:" + std::to_string(ports_[index]));
+    return;
+  }
+  nodes_.push_back(std::make_unique<NodeProcess>(args));
+  ports_.push_back(nodes_.back()->port());
+  if (seed_.empty()) seed_ = nodes_.back()->address();
+}
+
+void LocalCluster::kill(size_t index) {
+  if (!running(index)) return;
+  nodes_[index]->signal(SIGKILL);
+  eventually([&] { return !nodes_[index]->alive(); });
+  nodes_[index].reset();
+}
+
+bool LocalCluster::converged() {
+  const auto all = addresses();
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (!running(i)) continue;
+    const auto states = member_states(all[i]);
+    for (size_t j = 0; j < nodes_.size(); ++j) {
+      auto it = states.find(id(j));
+      const bool alive = it != states.end() && it->second == "alive";
+      if (alive != running(j)) return false;
+    }
+  }
+  return true;
+}
+
+std::string LocalCluster::error() const {
+  std::string out;
+  for (const auto& n : nodes_) {
+    if (n && !n->error().empty()) out += n->error() + "\n";
+  }
+  return out;
+}
+
+}  // namespace drl::testing

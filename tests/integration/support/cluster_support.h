@@ -1,0 +1,45 @@
+// Helpers for tests of real clusters: a node's raw status (members, ring, replication), and
+// a set of `drl node` processes joined to each other on loopback.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "drl/client.pb.h"
+#include "integration/support/node_process.h"
+
+namespace drl::testing {
+
+// Asks `address` for its status. False (and `error` set) when it does not answer.
+bool fetch_status(const std::string& address, wire::StatusResponse& out,
+                  std::string* error = nullptr);
+
+// Member id -> state ("alive", "suspect", "dead", "left") as the node at `address` sees it;
+// empty when it does not answer.
+std::map<std::string, std::string> member_states(const std::string& address);
+
+// N nodes with ids n1..nN, n2.. joining n1. Each node runs with `extra` arguments.
+class LocalCluster {
+ public:
+  LocalCluster(size_t n, std::vector<std::string> extra = {});
+  size_t size() const { return nodes_.size(); }
+  NodeProcess& node(size_t i) { return *nodes_[i]; }
+  std::string id(size_t i) const { return "n" + std::to_string(i + 1); }
+  std::vector<std::string> addresses() const;
+  // Starts a node: index < size() restarts that node on its old port; size() adds one.
+  void start(size_t index);
+  void kill(size_t index);  // SIGKILL, and the process is reaped
+  bool running(size_t index) const { return index < nodes_.size() && nodes_[index] != nullptr; }
+  // Every running node sees every running node alive and no other member alive.
+  bool converged();
+  std::string error() const;  // start failures, for assertion messages
+
+ private:
+  std::vector<std::string> extra_;
+  std::vector<std::unique_ptr<NodeProcess>> nodes_;
+  std::vector<uint16_t> ports_;
+  std::string seed_;
+};
+
+}  // namespace drl::testing
