@@ -90,8 +90,14 @@ struct NodeStatus {
 struct ClientOptions {
   std::vector<std::string> nodes;  // "host:port", tried in turn
   std::chrono::milliseconds connect_timeout{2000};
-  std::chrono::milliseconds request_timeout{5000};
+  std::chrono::milliseconds request_timeout{5000};  // also sent to the node as the deadline
   uint32_t max_frame_bytes = 1u << 20;
+  // Overload: a batch with a check answered kOverloaded is sent again (whole) up to this many
+  // times, after a random wait between the node's retry-after and twice the last wait
+  // (exponential backoff with jitter, so shed clients do not return in step). 0 = never:
+  // the kOverloaded result is returned as is.
+  uint32_t overload_retries = 2;
+  std::chrono::milliseconds overload_backoff{10};  // first wait when no retry-after is given
 };
 
 class Client {

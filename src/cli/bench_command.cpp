@@ -16,14 +16,20 @@ Handler register_bench(CLI::App& app) {
       "  drl bench --servers 127.0.0.1:7000 --connections 50 --pipeline 16 --batch 64\n"
       "  drl bench --servers 127.0.0.1:7000,127.0.0.1:7001 --keys 1000 --limit 100 "
       "--window 1s --json\n"
-      "Each connection keeps --pipeline requests of --batch checks in flight; keys are drawn\n"
-      "from --keys distinct ones. Latency is per request (send to answer), from a histogram.\n"
+      "  drl bench --servers 127.0.0.1:7000 --rate 200000 --connections 8 --timeout-ms 100\n"
+      "Closed loop (default): each connection keeps --pipeline requests of --batch checks in\n"
+      "flight. Open loop (--rate R): R requests/s leave on a fixed schedule whatever the\n"
+      "answers do, and latency counts from each request's scheduled send time (no coordinated\n"
+      "omission). Keys are drawn from --keys distinct ones. Latency is per request, from a\n"
+      "histogram; requests answered OVERLOADED are reported apart from decided ones.\n"
       "Progress is printed each second on stderr; the result on stdout (--json: one line).");
   struct Args {
     std::string servers = "127.0.0.1:7000", duration = "10s", algorithm = "token_bucket",
                 window = "1s", policy;
     size_t connections = 50, pipeline = 16, batch = 1, keys = 100000, threads = 1;
     uint64_t limit = 1000000, seed = 1;
+    double rate = 0;
+    uint32_t timeout_ms = 0;
     bool json = false;
   };
   auto a = std::make_shared<Args>();
@@ -44,6 +50,11 @@ Handler register_bench(CLI::App& app) {
   cmd->add_option("--policy", a->policy, "Use this policy instead of an inline limit");
   cmd->add_option("--threads", a->threads, "Load generator I/O threads")->capture_default_str();
   cmd->add_option("--seed", a->seed, "Seed of the key choice")->capture_default_str();
+  cmd->add_option("--rate", a->rate, "Open loop: requests per second in total (0 = closed loop)")
+      ->capture_default_str();
+  cmd->add_option("--timeout-ms", a->timeout_ms,
+                  "Deadline sent with each request (0 = the node's default)")
+      ->capture_default_str();
   cmd->add_flag("--json", a->json, "Print the result as one JSON line");
   return [a] {
     BenchConfig config;
@@ -85,15 +96,24 @@ Handler register_bench(CLI::App& app) {
     config.threads = a->threads;
     config.duration = duration;
     config.seed = a->seed;
+    if (a->rate < 0) {
+      std::fprintf(stderr, "drl bench: --rate must be >= 0\n");
+      return 2;
+    }
+    config.rate = a->rate;
+    config.timeout_ms = a->timeout_ms;
     BenchCounts last;
     double last_t = 0;
     auto result = run_bench(config, [&](const BenchCounts& c, double t) {
       const double checks = static_cast<double>((c.allowed + c.denied + c.errors) -
                                                 (last.allowed + last.denied + last.errors));
-      std::fprintf(stderr, "[%5.1fs] %10.0f checks/s  allowed %llu denied %llu errors %llu\n", t,
-                   checks / (t - last_t), static_cast<unsigned long long>(c.allowed),
+      std::fprintf(stderr,
+                   "[%5.1fs] %10.0f checks/s  allowed %llu denied %llu errors %llu (overloaded "
+                   "%llu)\n",
+                   t, checks / (t - last_t), static_cast<unsigned long long>(c.allowed),
                    static_cast<unsigned long long>(c.denied),
-                   static_cast<unsigned long long>(c.errors));
+                   static_cast<unsigned long long>(c.errors),
+                   static_cast<unsigned long long>(c.overloaded));
       last = c;
       last_t = t;
     });
@@ -106,29 +126,44 @@ Handler register_bench(CLI::App& app) {
     const double cps = checks / result.seconds;
     const double rps = static_cast<double>(c.requests) / result.seconds;
     auto us = [&](double q) { return static_cast<double>(result.latency.percentile(q)) / 1000.0; };
+    auto shed_us = [&](double q) {
+      return static_cast<double>(result.shed_latency.percentile(q)) / 1000.0;
+    };
+    const double decided_cps = static_cast<double>(c.allowed + c.denied) / result.seconds;
     if (a->json) {
       std::printf(
           "{\"checks_per_sec\":%.0f,\"requests_per_sec\":%.0f,\"p50_us\":%.1f,\"p90_us\":%.1f,"
           "\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,\"allowed\":%llu,\"denied\":%llu,"
-          "\"errors\":%llu,\"seconds\":%.2f,\"connections\":%zu,\"pipeline\":%zu,\"batch\":%zu}\n",
+          "\"errors\":%llu,\"seconds\":%.2f,\"connections\":%zu,\"pipeline\":%zu,\"batch\":%zu,"
+          "\"rate\":%.0f,\"decided_per_sec\":%.0f,\"overloaded\":%llu,\"unsent\":%llu,"
+          "\"shed_p99_us\":%.1f}\n",
           cps, rps, us(0.5), us(0.9), us(0.99), us(0.999),
           static_cast<double>(result.latency.max()) / 1000.0,
           static_cast<unsigned long long>(c.allowed), static_cast<unsigned long long>(c.denied),
           static_cast<unsigned long long>(c.errors), result.seconds, config.connections,
-          config.pipeline, config.batch);
+          config.pipeline, config.batch, config.rate, decided_cps,
+          static_cast<unsigned long long>(c.overloaded), static_cast<unsigned long long>(c.unsent),
+          shed_us(0.99));
     } else {
       std::printf(
           "%.0f checks/s (%.0f requests/s) over %.1f s; %zu connections x pipeline %zu x "
           "batch %zu\n",
           cps, rps, result.seconds, config.connections, config.pipeline, config.batch);
       std::printf(
-          "latency per request: p50 %.1f us  p90 %.1f us  p99 %.1f us  p99.9 %.1f us  "
+          "latency per decided request: p50 %.1f us  p90 %.1f us  p99 %.1f us  p99.9 %.1f us  "
           "max %.1f us\n",
           us(0.5), us(0.9), us(0.99), us(0.999),
           static_cast<double>(result.latency.max()) / 1000.0);
       std::printf(
           "allowed %llu  denied %llu  errors %llu\n", static_cast<unsigned long long>(c.allowed),
           static_cast<unsigned long long>(c.denied), static_cast<unsigned long long>(c.errors));
+      if (config.rate > 0 || c.overloaded > 0) {
+        std::printf(
+            "open loop at %.0f requests/s offered: %.0f checks/s decided; overloaded %llu "
+            "(p50 %.1f us  p99 %.1f us); unsent %llu\n",
+            config.rate, decided_cps, static_cast<unsigned long long>(c.overloaded), shed_us(0.5),
+            shed_us(0.99), static_cast<unsigned long long>(c.unsent));
+      }
     }
     return c.errors > 0 && c.allowed + c.denied == 0 ? 2 : 0;
   };

@@ -22,8 +22,11 @@ using SteadyClock = std::chrono::steady_clock;
 
 // Counters of one I/O thread; written by it, read by the progress printer.
 struct alignas(64) ThreadCounts {
-  std::atomic<uint64_t> requests{0}, allowed{0}, denied{0}, errors{0};
+  std::atomic<uint64_t> requests{0}, allowed{0}, denied{0}, errors{0}, overloaded{0}, unsent{0};
 };
+
+// Open loop: outstanding requests per connection at most (the ring of send times).
+constexpr size_t kOpenLoopWindow = 1u << 16;
 
 void add(std::atomic<uint64_t>& a, uint64_t n) {
   a.store(a.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
@@ -40,15 +43,22 @@ void append_varint(std::string& out, uint64_t v) {
 class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
  public:
   BenchConnection(asio::io_context& io, const BenchConfig& config, std::vector<std::string> bodies,
-                  ThreadCounts& counts, LatencyHistogram& latency, const std::atomic<bool>& stop)
+                  ThreadCounts& counts, LatencyHistogram& latency, LatencyHistogram& shed_latency,
+                  const std::atomic<bool>& stop)
       : socket_(io),
+        timer_(io),
         config_(config),
         bodies_(std::move(bodies)),
         counts_(counts),
         latency_(latency),
+        shed_latency_(shed_latency),
         stop_(stop),
-        sent_at_(config.pipeline * 4) {
+        sent_at_(config.rate > 0 ? kOpenLoopWindow : config.pipeline * 4) {
     in_.resize(256 * 1024);
+    if (config.rate > 0) {
+      const double per_connection = config.rate / static_cast<double>(config.connections);
+      period_ = std::chrono::nanoseconds(static_cast<int64_t>(1e9 / per_connection));
+    }
   }
 
   void start(const asio::ip::tcp::endpoint& endpoint, std::function<void(std::string)> failed) {
@@ -59,24 +69,56 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
       }
       std::error_code ignore;
       self->socket_.set_option(asio::ip::tcp::no_delay(true), ignore);
-      for (size_t i = 0; i < self->config_.pipeline; ++i) self->queue_request();
-      self->flush();
+      if (self->config_.rate > 0) {
+        self->next_send_ = SteadyClock::now();
+        self->send_due();
+      } else {
+        for (size_t i = 0; i < self->config_.pipeline; ++i) self->queue_request(SteadyClock::now());
+        self->flush();
+      }
       self->read_more();
     });
   }
 
   void close() {
     std::error_code ec;
+    timer_.cancel();
     socket_.close(ec);
   }
 
  private:
-  void queue_request() {
+  // Open loop: sends every request whose scheduled time has come, each stamped with its
+  // scheduled (not actual) send time, then sleeps until the next one is due.
+  void send_due() {
+    if (stop_.load(std::memory_order_relaxed)) return;
+    const auto now = SteadyClock::now();
+    uint64_t unsent = 0;
+    while (next_send_ <= now) {
+      if (outstanding_ < kOpenLoopWindow) {
+        queue_request(next_send_);
+      } else {
+        ++unsent;
+      }
+      next_send_ += period_;
+    }
+    if (unsent > 0) add(counts_.unsent, unsent);
+    flush();
+    timer_.expires_at(next_send_);
+    timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+      if (!ec) self->send_due();
+    });
+  }
+
+  void queue_request(SteadyClock::time_point scheduled) {
     const uint64_t id = next_id_++;
     const std::string& body = bodies_[id % bodies_.size()];
     std::string envelope;
     envelope.push_back(0x08);
     append_varint(envelope, id);
+    if (config_.timeout_ms > 0) {
+      envelope.push_back(0x20);  // Request.timeout_ms (field 4, varint)
+      append_varint(envelope, config_.timeout_ms);
+    }
     envelope.push_back(0x12);
     append_varint(envelope, body.size());
     const size_t at = out_.size();
@@ -85,7 +127,7 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
                     static_cast<uint32_t>(envelope.size() + body.size()));
     out_ += envelope;
     out_ += body;
-    sent_at_[id % sent_at_.size()] = SteadyClock::now();
+    sent_at_[id % sent_at_.size()] = scheduled;
     ++outstanding_;
   }
 
@@ -114,7 +156,7 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
   void on_input() {
     const auto now = SteadyClock::now();
     size_t offset = 0;
-    uint64_t requests = 0, allowed = 0, denied = 0, errors = 0;
+    uint64_t requests = 0, allowed = 0, denied = 0, errors = 0, overloaded = 0;
     while (true) {
       auto view = net::next_frame({in_.data() + offset, in_len_ - offset}, 64u << 20);
       if (view.status != net::FrameStatus::kComplete) break;
@@ -124,6 +166,7 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
         errors += config_.batch;
       } else {
         for (const auto& r : response_.check().results()) {
+          if (r.code() == wire::OVERLOADED) ++overloaded;
           if (r.code() != wire::OK) {
             ++errors;
           } else if (r.allowed()) {
@@ -133,9 +176,12 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
           }
         }
       }
-      latency_.record(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          now - sent_at_[response_.id() % sent_at_.size()])
-                          .count());
+      const bool shed = response_.has_check() && response_.check().results_size() > 0 &&
+                        response_.check().results(0).code() == wire::OVERLOADED;
+      (shed ? shed_latency_ : latency_)
+          .record(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      now - sent_at_[response_.id() % sent_at_.size()])
+                      .count());
       ++requests;
       --outstanding_;
     }
@@ -148,19 +194,24 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
     add(counts_.allowed, allowed);
     add(counts_.denied, denied);
     add(counts_.errors, errors);
-    if (!stop_.load(std::memory_order_relaxed)) {
-      while (outstanding_ < config_.pipeline) queue_request();
+    add(counts_.overloaded, overloaded);
+    if (config_.rate <= 0 && !stop_.load(std::memory_order_relaxed)) {
+      while (outstanding_ < config_.pipeline) queue_request(now);
       flush();
     }
     read_more();
   }
 
   asio::ip::tcp::socket socket_;
+  asio::steady_timer timer_;
   const BenchConfig& config_;
   std::vector<std::string> bodies_;
   ThreadCounts& counts_;
   LatencyHistogram& latency_;
+  LatencyHistogram& shed_latency_;
   const std::atomic<bool>& stop_;
+  SteadyClock::duration period_{0};  // open loop: between two scheduled sends
+  SteadyClock::time_point next_send_;
   std::vector<SteadyClock::time_point> sent_at_;
   uint64_t next_id_ = 1;
   size_t outstanding_ = 0;
@@ -196,7 +247,7 @@ BenchResult run_bench(const BenchConfig& config,
   const size_t threads = std::max<size_t>(1, config.threads);
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<ThreadCounts> counts(threads);
-  std::vector<LatencyHistogram> latency(threads);
+  std::vector<LatencyHistogram> latency(threads), shed_latency(threads);
   std::atomic<bool> stop{false};
   std::mutex failure_mutex;
   std::string failure;
@@ -213,7 +264,7 @@ BenchResult run_bench(const BenchConfig& config,
       return result;
     }
     auto conn = std::make_shared<BenchConnection>(*contexts[t], config, make_bodies(config, random),
-                                                  counts[t], latency[t], stop);
+                                                  counts[t], latency[t], shed_latency[t], stop);
     conn->start(asio::ip::tcp::endpoint(address, server.port), [&](std::string why) {
       std::lock_guard lock(failure_mutex);
       if (failure.empty()) failure = why;
@@ -231,6 +282,8 @@ BenchResult run_bench(const BenchConfig& config,
       s.allowed += c.allowed.load(std::memory_order_relaxed);
       s.denied += c.denied.load(std::memory_order_relaxed);
       s.errors += c.errors.load(std::memory_order_relaxed);
+      s.overloaded += c.overloaded.load(std::memory_order_relaxed);
+      s.unsent += c.unsent.load(std::memory_order_relaxed);
     }
     return s;
   };
@@ -253,6 +306,7 @@ BenchResult run_bench(const BenchConfig& config,
   for (auto& w : workers) w.join();
   result.counts = totals();
   for (auto& h : latency) result.latency.merge(h);
+  for (auto& h : shed_latency) result.shed_latency.merge(h);
   {
     std::lock_guard lock(failure_mutex);
     result.failure = failure;

@@ -1,5 +1,9 @@
-// The load generator behind `drl bench`: C connections spread over the given nodes, each
-// keeping P requests of B checks in flight, over a few I/O threads of its own. Requests are
+// The load generator behind `drl bench`: C connections spread over the given nodes, over a
+// few I/O threads of its own. Closed loop (rate 0): each connection keeps P requests of B
+// checks in flight. Open loop (rate R): requests leave on a fixed schedule, R per second in
+// total, whatever the answers do; latency counts from the scheduled send time, so a node
+// that stalls is charged for the requests it kept the generator from sending (no
+// coordinated omission). Requests are
 // pre-encoded (keys drawn from K), so the generator spends its CPU on the socket, not on
 // building messages. run() blocks for the duration; progress() may be called meanwhile
 // from another thread.
@@ -27,15 +31,20 @@ struct BenchConfig {
   std::chrono::milliseconds duration{10000};
   wire::Check check_template;  // key is replaced per check
   uint64_t seed = 1;
+  double rate = 0;          // requests per second over all connections; 0 = closed loop
+  uint32_t timeout_ms = 0;  // Request.timeout_ms; 0 = the node's default
 };
 
 struct BenchCounts {
   uint64_t requests = 0, allowed = 0, denied = 0, errors = 0;
+  uint64_t overloaded = 0;  // checks answered OVERLOADED (also counted in errors)
+  uint64_t unsent = 0;      // open loop: scheduled requests dropped, too many outstanding
 };
 
 struct BenchResult {
   BenchCounts counts;
-  LatencyHistogram latency;  // per request
+  LatencyHistogram latency;       // per request with no OVERLOADED result
+  LatencyHistogram shed_latency;  // per request answered OVERLOADED
   double seconds = 0;
   std::string failure;  // non-empty when connections could not be made
 };

@@ -30,6 +30,9 @@ Handler register_node(CLI::App& app) {
     size_t threads = 0, max_memory = 0, max_connections = 16384, replicas = 3;
     uint32_t max_frame = 1u << 20;
     uint64_t idle_timeout_ms = 300'000;
+    uint64_t default_timeout_ms = 100, queue_target_ms = 5, test_decide_delay_us = 0;
+    uint32_t max_in_flight = 4096;
+    bool enable_test_hooks = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--listen", a->listen,
@@ -48,6 +51,19 @@ Handler register_node(CLI::App& app) {
   cmd->add_option("--idle-timeout-ms", a->idle_timeout_ms,
                   "Close a client connection silent this long (0 = never)")
       ->capture_default_str();
+  cmd->add_option("--default-timeout-ms", a->default_timeout_ms,
+                  "Deadline of a request that sets no timeout_ms; undecided past it = OVERLOADED")
+      ->capture_default_str();
+  cmd->add_option("--queue-target-ms", a->queue_target_ms,
+                  "Queueing delay above which a standing queue is shed (CoDel target)")
+      ->capture_default_str();
+  cmd->add_option("--max-in-flight", a->max_in_flight,
+                  "Requests being decided at once, at most; more are shed")
+      ->capture_default_str();
+  cmd->add_flag("--enable-test-hooks", a->enable_test_hooks,
+                "Allow --test-* options (never in production)");
+  cmd->add_option("--test-decide-delay-us", a->test_decide_delay_us,
+                  "Test hook: busy-wait this long per decided request");
   cmd->add_option("--log-format", a->log_format, "Log format: text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
@@ -63,6 +79,18 @@ Handler register_node(CLI::App& app) {
   return [a] {
     if (!node::configure_logging(a->log_format)) {
       std::fprintf(stderr, "drl node: unknown --log-format '%s'\n", a->log_format.c_str());
+      return 2;
+    }
+    if (a->test_decide_delay_us > 0 && !a->enable_test_hooks) {
+      std::fprintf(stderr,
+                   "drl node: --test-decide-delay-us slows the node on purpose; it is "
+                   "refused unless --enable-test-hooks is given\n");
+      return 2;
+    }
+    if (a->default_timeout_ms == 0 || a->queue_target_ms == 0 || a->max_in_flight == 0) {
+      std::fprintf(stderr,
+                   "drl node: --default-timeout-ms, --queue-target-ms and --max-in-flight "
+                   "must be >= 1\n");
       return 2;
     }
     node::NodeOptions o;
@@ -120,6 +148,10 @@ Handler register_node(CLI::App& app) {
     o.max_frame_bytes = a->max_frame;
     o.idle_timeout = std::chrono::milliseconds(a->idle_timeout_ms);
     o.port_file = a->port_file;
+    o.overload.default_timeout = std::chrono::milliseconds(a->default_timeout_ms);
+    o.overload.admission.target_delay = static_cast<Nanos>(a->queue_target_ms) * kMillisecond;
+    o.overload.admission.max_in_flight = a->max_in_flight;
+    o.overload.test_decide_delay = std::chrono::microseconds(a->test_decide_delay_us);
     node::Node n(o);
     return n.run();
   };

@@ -2,8 +2,10 @@
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
 #include <future>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include "client/node_link.h"
@@ -104,6 +106,13 @@ const char* result_code_name(ResultCode code) {
 }
 
 struct Client::Impl {
+  ClientOptions options;
+  std::mt19937_64 jitter{std::random_device{}()};  // I/O thread only
+  // Sends `request` (again, on retries) and hands the results to `done`.
+  void send(std::shared_ptr<wire::Request> request, size_t n, uint32_t attempt,
+            std::chrono::milliseconds last_wait, Client::BatchCallback done);
+  std::chrono::milliseconds backoff(int64_t retry_after_ms, std::chrono::milliseconds last_wait);
+
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> guard{asio::make_work_guard(io)};
   std::shared_ptr<client::NodeLink> link;
@@ -112,6 +121,7 @@ struct Client::Impl {
 };
 
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = options;
   std::vector<client::Endpoint> nodes;
   for (const auto& n : options.nodes) {
     client::Endpoint e;
@@ -147,30 +157,58 @@ void Client::check_async(const std::vector<CheckSpec>& batch, BatchCallback done
   }
   auto request = std::make_shared<wire::Request>();
   for (const auto& spec : batch) to_wire(spec, *request->mutable_check()->add_checks());
+  request->set_timeout_ms(static_cast<uint32_t>(
+      std::clamp<int64_t>(impl_->options.request_timeout.count(), 1, 60'000)));
   const size_t n = batch.size();
   asio::post(impl_->io, [this, request, n, done = std::move(done)]() mutable {
-    impl_->link->send(
-        *request, [n, done = std::move(done)](const wire::Response* response,
-                                              std::string_view error, bool timed_out) {
-          if (response == nullptr) {
-            done(failed(n, timed_out ? ResultCode::kTimeout : ResultCode::kUnavailable, error));
-            return;
-          }
-          if (response->has_error()) {
-            done(failed(n, ResultCode::kRequestError, response->error().message()));
-            return;
-          }
-          const auto& check = response->check();
-          if (static_cast<size_t>(check.results_size()) != n) {
-            done(failed(n, ResultCode::kInternal,
-                        "the node answered with the wrong number of results"));
-            return;
-          }
-          std::vector<CheckResult> results;
-          results.reserve(n);
-          for (const auto& r : check.results()) results.push_back(from_wire(r, check.decided_by()));
-          done(std::move(results));
-        });
+    impl_->send(request, n, 0, std::chrono::milliseconds(0), std::move(done));
+  });
+}
+
+std::chrono::milliseconds Client::Impl::backoff(int64_t retry_after_ms,
+                                                std::chrono::milliseconds last_wait) {
+  const int64_t floor = std::max<int64_t>(retry_after_ms, options.overload_backoff.count());
+  const int64_t ceiling = std::max<int64_t>(floor, 2 * last_wait.count());
+  std::uniform_int_distribution<int64_t> pick(floor, std::max(floor + 1, ceiling));
+  return std::chrono::milliseconds(pick(jitter));
+}
+
+void Client::Impl::send(std::shared_ptr<wire::Request> request, size_t n, uint32_t attempt,
+                        std::chrono::milliseconds last_wait, Client::BatchCallback done) {
+  link->send(*request, [this, request, n, attempt, last_wait, done = std::move(done)](
+                           const wire::Response* response, std::string_view error,
+                           bool timed_out) mutable {
+    if (response == nullptr) {
+      done(failed(n, timed_out ? ResultCode::kTimeout : ResultCode::kUnavailable, error));
+      return;
+    }
+    if (response->has_error()) {
+      done(failed(n, ResultCode::kRequestError, response->error().message()));
+      return;
+    }
+    const auto& check = response->check();
+    if (static_cast<size_t>(check.results_size()) != n) {
+      done(failed(n, ResultCode::kInternal, "the node answered with the wrong number of results"));
+      return;
+    }
+    int64_t retry_after_ms = -1;
+    for (const auto& r : check.results()) {
+      if (r.code() == wire::OVERLOADED)
+        retry_after_ms = std::max(retry_after_ms, r.retry_after_ms());
+    }
+    if (retry_after_ms >= 0 && attempt < options.overload_retries) {
+      const auto wait = backoff(retry_after_ms, last_wait);
+      auto timer = std::make_shared<asio::steady_timer>(io, wait);
+      timer->async_wait([this, timer, request, n, attempt, wait,
+                         done = std::move(done)](std::error_code) mutable {
+        send(request, n, attempt + 1, wait, std::move(done));
+      });
+      return;
+    }
+    std::vector<CheckResult> results;
+    results.reserve(n);
+    for (const auto& r : check.results()) results.push_back(from_wire(r, check.decided_by()));
+    done(std::move(results));
   });
 }
 

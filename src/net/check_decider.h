@@ -40,6 +40,10 @@ struct CheckCall {
   limits::Request request;  // cost and flags
   CheckCode code = CheckCode::kOk;
   std::string_view error;  // static text for a decoder refusal
+  // Steady-clock nanoseconds (drl::Clock::monotonic) after which nobody waits for the
+  // answer; 0 = none. A decider that forwards the check passes the remaining budget on, and
+  // drops work whose deadline passed (node/admission.h: remaining_budget, deadline_passed).
+  int64_t deadline = 0;
 };
 
 struct CheckOutcome {

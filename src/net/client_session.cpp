@@ -64,6 +64,7 @@ ClientSession::~ClientSession() { stats_.add(stats_.connections_closed); }
 
 void ClientSession::start() {
   last_activity_ = std::chrono::steady_clock::now();
+  read_at_ = last_activity_;
   arm_idle_timer();
   process_input();
 }
@@ -93,6 +94,7 @@ void ClientSession::read_more() {
                             }
                             self->in_len_ += n;
                             self->last_activity_ = std::chrono::steady_clock::now();
+                            self->read_at_ = self->last_activity_;
                             self->process_input();
                           });
 }
@@ -172,9 +174,29 @@ void ClientSession::handle_check(uint64_t id, std::chrono::steady_clock::time_po
   calls_.resize(checks.size());
   for (int i = 0; i < checks.size(); ++i) decode_check(checks[i], calls_[i]);
   stats_.add(stats_.checks, calls_.size());
+  // The deadline counts from when the frame's bytes were read, not from when the client sent
+  // them: time in kernel buffers is invisible here (docs/design.md, overload and deadlines).
+  const auto timeout =
+      request_->timeout_ms() == 0
+          ? limits_.default_timeout
+          : std::min(std::chrono::milliseconds(request_->timeout_ms()), limits_.max_timeout);
+  const int64_t arrived = read_at_.time_since_epoch() / std::chrono::nanoseconds(1);
+  const int64_t deadline =
+      arrived + std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
+  for (auto& call : calls_) call.deadline = deadline;
+  RequestGate* gate = services_.gate;
+  if (gate != nullptr) {
+    const int64_t now = start.time_since_epoch() / std::chrono::nanoseconds(1);
+    if (!gate->admit(now, arrived, deadline, calls_, shed_)) {
+      ++outstanding_;
+      on_outcomes(id, start, std::span<const CheckOutcome>(shed_.data(), calls_.size()));
+      return;
+    }
+  }
   ++outstanding_;
   services_.decider->decide(
-      calls_, [self = shared_from_this(), id, start](std::span<const CheckOutcome> outcomes) {
+      calls_, [self = shared_from_this(), id, start, gate](std::span<const CheckOutcome> outcomes) {
+        if (gate != nullptr) gate->finished();
         if (self->io_.get_executor().running_in_this_thread()) {
           self->on_outcomes(id, start, outcomes);
           return;

@@ -25,11 +25,28 @@ struct SessionLimits {
   uint32_t max_outstanding = 1024;       // requests decided but not yet written
   size_t max_pending_output = 4u << 20;  // bytes queued for the socket
   std::chrono::milliseconds idle_timeout{300'000};
+  // Deadline of a request that carries no timeout_ms; requests may ask for at most max.
+  std::chrono::milliseconds default_timeout{100};
+  std::chrono::milliseconds max_timeout{60'000};
+};
+
+// Decides, per check request, whether it is worked on or shed (overload control). The node
+// implements it; sessions on every I/O thread call it concurrently, so it is thread-safe.
+// Times are steady-clock nanoseconds (drl::Clock::monotonic).
+class RequestGate {
+ public:
+  virtual ~RequestGate() = default;
+  // True: decide `calls`, then call finished() once their outcomes are in. False: `shed`
+  // holds one outcome per call (OVERLOADED with retry-after, or the policy's degrade mode).
+  virtual bool admit(int64_t now, int64_t arrived, int64_t deadline,
+                     std::span<const CheckCall> calls, std::vector<CheckOutcome>& shed) = 0;
+  virtual void finished() = 0;
 };
 
 // What a session needs from the node. All members outlive every session.
 struct SessionServices {
   CheckDecider* decider = nullptr;
+  RequestGate* gate = nullptr;                        // null: every request is decided
   std::function<void(wire::StatusResponse&)> status;  // called on the session's thread
   std::string node_id;
 };
@@ -75,6 +92,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool closed_ = false;
   uint32_t outstanding_ = 0;
   std::chrono::steady_clock::time_point last_activity_;
+  std::chrono::steady_clock::time_point read_at_;  // when the bytes in in_ arrived (latest)
 
   // Reused for every request, so steady-state traffic allocates nothing per check: each
   // request is parsed into an arena over a block the session owns, reset per frame.
@@ -83,6 +101,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   wire::Request* request_ = nullptr;
   wire::CheckResponse check_response_;
   std::vector<CheckCall> calls_;
+  std::vector<CheckOutcome> shed_;
 };
 
 }  // namespace drl::net

@@ -14,6 +14,7 @@
 //     decider that completes later, such as a forward to the key's owner).
 // Not thread-safe: the owner serialises calls (the node's OverloadGate holds a lock).
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <string_view>
 
@@ -34,6 +35,14 @@ struct AdmissionOptions {
   Nanos interval = 100 * kMillisecond;    // window of the minimum; also the burst allowance
   uint32_t max_in_flight = 4096;          // admitted, not yet done
   Nanos retry_after = 20 * kMillisecond;  // told to shed clients (they add jitter)
+};
+
+struct OverloadOptions {
+  AdmissionOptions admission;
+  std::chrono::milliseconds default_timeout{100};  // for requests without timeout_ms
+  // Test hook: busy-wait this long per admitted request, so a test can make deciding
+  // slow. The CLI refuses it without --enable-test-hooks.
+  std::chrono::microseconds test_decide_delay{0};
 };
 
 struct Admission {

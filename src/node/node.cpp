@@ -3,10 +3,10 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
-#include <algorithm>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -18,6 +18,7 @@
 #include "net/io_pool.h"
 #include "net/listener.h"
 #include "net/peer_server.h"
+#include "node/admission_gate.h"
 #include "node/cluster_decider.h"
 #include "node/local_decider.h"
 #include "node/metrics_server.h"
@@ -71,6 +72,7 @@ struct Node::Impl {
   SystemClock clock;
   DecisionMetrics metrics;
   PolicyBook policies;
+  AdmissionGate gate{options.overload, policies};
   store::Store store;
   LocalDecider decider;
   net::IoPool pool;
@@ -107,7 +109,9 @@ int Node::Impl::run() {
   lo.max_connections = options.max_connections;
   lo.session.max_frame_bytes = options.max_frame_bytes;
   lo.session.idle_timeout = options.idle_timeout;
+  lo.session.default_timeout = options.overload.default_timeout;
   net::SessionServices services;
+  services.gate = &gate;
   cluster::ClusterOptions co;
   co.replicas = options.replicas;
   net::PeerLinkOptions po;
@@ -185,9 +189,8 @@ void Node::Impl::wait_signal() {
 }
 
 std::string Node::Impl::start_cluster(uint16_t port) {
-  listener->register_magic(net::kPeerMagic, [this](asio::ip::tcp::socket s) {
-    cluster->accept_peer(std::move(s));
-  });
+  listener->register_magic(net::kPeerMagic,
+                           [this](asio::ip::tcp::socket s) { cluster->accept_peer(std::move(s)); });
   listener->register_magic(net::kGossipMagic, [this](asio::ip::tcp::socket s) {
     // Gossip runs on the control thread: move the connection there.
     auto moved = net::rehome_socket(std::move(s), control);
@@ -335,6 +338,7 @@ std::string Node::Impl::render_metrics() {
   }
   t.help("drl_uptime_seconds", "gauge", "Seconds since the node started.");
   t.sample("drl_uptime_seconds", {}, (clock.monotonic() - started) * 1e-9);
+  gate.render(t);
   return t.str();
 }
 
