@@ -3,10 +3,10 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
-#include <algorithm>
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -18,8 +18,8 @@
 #include "net/io_pool.h"
 #include "net/listener.h"
 #include "net/peer_server.h"
-#include "node/admission_gate.h"
 #include "node/cluster_decider.h"
+#include "node/admission_gate.h"
 #include "node/local_decider.h"
 #include "node/metrics_server.h"
 #include "node/prometheus_text.h"
@@ -189,8 +189,9 @@ void Node::Impl::wait_signal() {
 }
 
 std::string Node::Impl::start_cluster(uint16_t port) {
-  listener->register_magic(net::kPeerMagic,
-                           [this](asio::ip::tcp::socket s) { cluster->accept_peer(std::move(s)); });
+  listener->register_magic(net::kPeerMagic, [this](asio::ip::tcp::socket s) {
+    cluster->accept_peer(std::move(s));
+  });
   listener->register_magic(net::kGossipMagic, [this](asio::ip::tcp::socket s) {
     // Gossip runs on the control thread: move the connection there.
     auto moved = net::rehome_socket(std::move(s), control);
