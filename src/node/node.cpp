@@ -35,6 +35,9 @@ constexpr size_t kExpireBudget = 20000;
 constexpr auto kJoinWait = std::chrono::seconds(5);
 // Time given to the leave announcement before the process exits.
 constexpr auto kLeaveGrace = std::chrono::milliseconds(300);
+// Membership events are coalesced this long into one view (longer for the first view).
+constexpr auto kViewSettle = std::chrono::milliseconds(5);
+constexpr auto kFirstViewSettle = std::chrono::milliseconds(20);
 
 // Idle client connections each hold a descriptor; allow as many as the hard limit permits.
 void raise_descriptor_limit() {
@@ -85,6 +88,8 @@ struct Node::Impl {
   std::optional<net::GossipTransport> gossip;
   std::map<std::string, membership::Member> members;  // control thread only
   std::vector<ring::Member> published_view;           // control thread only
+  asio::steady_timer view_timer{control};
+  bool view_publish_queued = false;  // control thread only
   std::optional<net::Listener> listener;
   std::optional<MetricsServer> metrics_server;
   std::string listen_address;
@@ -207,7 +212,15 @@ std::string Node::Impl::start_cluster(uint16_t port) {
   gossip.emplace(control, port, self, go);
   gossip->set_listener([this](const membership::MembershipEvent& e) {
     members[e.member.info.id] = e.member;
-    publish_view(false);
+    // A join's push/pull reports the members one event at a time: publish once they are
+    // all in, so a joining node never takes a partial cluster for the whole.
+    if (view_publish_queued) return;
+    view_publish_queued = true;
+    view_timer.expires_after(published_view.empty() ? kFirstViewSettle : kViewSettle);
+    view_timer.async_wait([this](std::error_code ec) {
+      view_publish_queued = false;
+      if (!ec) publish_view(false);
+    });
   });
   cluster->start(ring::Member{options.id, listen_address});
   if (auto err = gossip->start(options.seeds); !err.empty()) return err;

@@ -45,6 +45,17 @@ std::map<std::string, std::string> member_states(const std::string& address) {
   return out;
 }
 
+bool same_ring(const std::vector<std::string>& addresses) {
+  uint64_t epoch = 0;
+  for (const auto& a : addresses) {
+    wire::StatusResponse s;
+    if (!fetch_status(a, s) || s.handoff_pending() || s.ring_epoch() == 0) return false;
+    if (epoch != 0 && s.ring_epoch() != epoch) return false;
+    epoch = s.ring_epoch();
+  }
+  return true;
+}
+
 LocalCluster::LocalCluster(size_t n, std::vector<std::string> extra) : extra_(std::move(extra)) {
   for (size_t i = 0; i < n; ++i) start(i);
 }
@@ -89,6 +100,16 @@ bool LocalCluster::converged() {
     }
   }
   return true;
+}
+
+bool LocalCluster::stable() {
+  if (!converged()) return false;
+  std::vector<std::string> running_addresses;
+  const auto all = addresses();
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (running(i)) running_addresses.push_back(all[i]);
+  }
+  return same_ring(running_addresses);
 }
 
 std::string LocalCluster::error() const {

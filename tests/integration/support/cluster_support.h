@@ -15,6 +15,10 @@ namespace drl::testing {
 bool fetch_status(const std::string& address, wire::StatusResponse& out,
                   std::string* error = nullptr);
 
+// True when every node at `addresses` answers with the same ring epoch and no hand-off
+// pending.
+bool same_ring(const std::vector<std::string>& addresses);
+
 // Member id -> state ("alive", "suspect", "dead", "left") as the node at `address` sees it;
 // empty when it does not answer.
 std::map<std::string, std::string> member_states(const std::string& address);
@@ -33,6 +37,9 @@ class LocalCluster {
   bool running(size_t index) const { return index < nodes_.size() && nodes_[index] != nullptr; }
   // Every running node sees every running node alive and no other member alive.
   bool converged();
+  // converged(), and every running node routes by the same ring (same epoch, no hand-off
+  // pending): the precondition for exact limits.
+  bool stable();
   std::string error() const;  // start failures, for assertion messages
 
  private:
