@@ -90,7 +90,7 @@ struct NodeStatus {
 struct ClientOptions {
   std::vector<std::string> nodes;  // "host:port", tried in turn
   std::chrono::milliseconds connect_timeout{2000};
-  std::chrono::milliseconds request_timeout{5000};  // also sent to the node as the deadline
+  std::chrono::milliseconds request_timeout{5000};  // 90% is sent as the node's deadline
   uint32_t max_frame_bytes = 1u << 20;
   // Overload: a batch with a check answered kOverloaded is sent again (whole) up to this many
   // times, after a random wait between the node's retry-after and twice the last wait

@@ -157,8 +157,10 @@ void Client::check_async(const std::vector<CheckSpec>& batch, BatchCallback done
   }
   auto request = std::make_shared<wire::Request>();
   for (const auto& spec : batch) to_wire(spec, *request->mutable_check()->add_checks());
-  request->set_timeout_ms(static_cast<uint32_t>(
-      std::clamp<int64_t>(impl_->options.request_timeout.count(), 1, 60'000)));
+  // The node gets 90% of our patience, so its OVERLOADED answer arrives before we give up.
+  const int64_t patience = impl_->options.request_timeout.count();
+  request->set_timeout_ms(
+      static_cast<uint32_t>(std::clamp<int64_t>(patience - patience / 10, 1, 60'000)));
   const size_t n = batch.size();
   asio::post(impl_->io, [this, request, n, done = std::move(done)]() mutable {
     impl_->send(request, n, 0, std::chrono::milliseconds(0), std::move(done));
