@@ -26,7 +26,8 @@ Handler register_node(CLI::App& app) {
       "'listening on HOST:PORT' on stdout (useful with --listen 127.0.0.1:0).");
   struct Args {
     std::string listen = "127.0.0.1:7000";
-    std::string id, policies, metrics, log_format = "text", port_file, join, cluster_key_file;
+    std::string id, policies, metrics, log_format = "text", port_file, join, cluster_key_file, resp,
+                                       resp_port_file;
     size_t threads = 0, max_memory = 0, max_connections = 16384, replicas = 3;
     uint32_t max_frame = 1u << 20;
     uint64_t idle_timeout_ms = 300'000;
@@ -68,6 +69,9 @@ Handler register_node(CLI::App& app) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   cmd->add_option("--port-file", a->port_file, "Write the bound port to this file once listening");
+  cmd->add_option("--resp", a->resp,
+                  "HOST:PORT also serving the Redis protocol (CL.THROTTLE, DRL.CHECK, PING, INFO)");
+  cmd->add_option("--resp-port-file", a->resp_port_file, "Write the bound RESP port to this file");
   cmd->add_option("--join", a->join,
                   "Seed nodes to join, HOST:PORT[,HOST:PORT...] (none: a one-node cluster)");
   cmd->add_option("--cluster-key-file", a->cluster_key_file,
@@ -140,6 +144,16 @@ Handler register_node(CLI::App& app) {
       o.metrics_host = m.host;
       o.metrics_port = m.port;
     }
+    if (!a->resp.empty()) {
+      HostPort r;
+      if (auto err = parse_host_port(a->resp, r); !err.empty()) {
+        std::fprintf(stderr, "drl node: --resp: %s\n", err.c_str());
+        return 2;
+      }
+      o.resp_host = r.host;
+      o.resp_port = r.port;
+    }
+    o.resp_port_file = a->resp_port_file;
     o.id = a->id;
     o.policies_path = a->policies;
     o.threads = a->threads;

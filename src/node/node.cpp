@@ -18,6 +18,7 @@
 #include "net/io_pool.h"
 #include "net/listener.h"
 #include "net/peer_server.h"
+#include "net/resp_listener.h"
 #include "node/cluster_decider.h"
 #include "node/admission_gate.h"
 #include "node/local_decider.h"
@@ -91,6 +92,7 @@ struct Node::Impl {
   asio::steady_timer view_timer{control};
   bool view_publish_queued = false;  // control thread only
   std::optional<net::Listener> listener;
+  std::optional<net::RespListener> resp_listener;
   std::optional<MetricsServer> metrics_server;
   std::string listen_address;
   Nanos started = 0;
@@ -137,6 +139,22 @@ int Node::Impl::run() {
     spdlog::error("cannot start membership on port {}: {}", bound.port(), err);
     return 2;
   }
+  std::string resp_address;
+  if (!options.resp_host.empty()) {
+    net::RespListenerOptions ro;
+    ro.max_connections = options.max_connections;
+    ro.session.idle_timeout = options.idle_timeout;
+    resp_listener.emplace(pool, ro, net::RespServices{&*cluster, services.status, &clock, options.id},
+                          stats);
+    if (auto ec = resp_listener->listen(options.resp_host, options.resp_port)) {
+      spdlog::error("cannot listen for RESP on {}:{}: {}", options.resp_host, options.resp_port,
+                    ec.message());
+      return 2;
+    }
+    const auto r = resp_listener->local_endpoint();
+    resp_address = r.address().to_string() + ":" + std::to_string(r.port());
+    resp_listener->start();
+  }
   if (!options.metrics_host.empty()) {
     metrics_server.emplace(control, [this] { return render_metrics(); });
     if (auto ec = metrics_server->listen(options.metrics_host, options.metrics_port)) {
@@ -155,6 +173,13 @@ int Node::Impl::run() {
   spdlog::info("node {} listening on {} with {} threads", options.id, listen_address, pool.size());
   // The line tests and scripts read: keep its shape.
   std::printf("listening on %s\n", listen_address.c_str());
+  if (!resp_address.empty()) {
+    std::printf("resp listening on %s\n", resp_address.c_str());
+    // Before the main port file, which tests and scripts wait for.
+    if (!options.resp_port_file.empty()) {
+      std::ofstream(options.resp_port_file) << resp_listener->local_endpoint().port() << "\n";
+    }
+  }
   std::fflush(stdout);
   if (!options.port_file.empty()) {
     std::ofstream(options.port_file) << bound.port() << "\n";
@@ -164,6 +189,7 @@ int Node::Impl::run() {
   if (gossip) gossip->stop();
   pool.stop();
   listener.reset();
+  resp_listener.reset();
   cluster->stop();
   spdlog::info("stopped");
   return 0;

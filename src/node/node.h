@@ -10,9 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "node/admission.h"
-
 #include "membership/cluster_key.h"
+#include "node/admission.h"
 
 namespace drl::node {
 
@@ -35,6 +34,9 @@ struct NodeOptions {
   std::vector<std::string> seeds;
   std::optional<membership::ClusterKey> cluster_key;
   size_t replicas = 3;
+  std::string resp_host;       // empty: no Redis-protocol port
+  uint16_t resp_port = 0;
+  std::string resp_port_file;  // if set, the bound RESP port is written there
 };
 
 class Node {
