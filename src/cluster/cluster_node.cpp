@@ -38,6 +38,9 @@ void ClusterNode::set_view(std::vector<ring::Member> alive, TimePoint now) {
   handoffs_.clear();
   start_handoff(now);
   serve_deferred_requests();
+  release_held(now, true);
+  flush_batches(now, false);
+  flush_answers();
 }
 
 void ClusterNode::submit(ClientCheck check, TimePoint now) {
@@ -58,7 +61,7 @@ void ClusterNode::receive(const std::string& from, PeerMessage message, TimePoin
   if (auto* checks = std::get_if<CheckBatch>(&message)) {
     on_checks(from, std::move(*checks), now);
   } else if (auto* answers = std::get_if<AnswerBatch>(&message)) {
-    on_answers(std::move(*answers));
+    on_answers(std::move(*answers), now);
   } else if (auto* replicas = std::get_if<ReplicaBatch>(&message)) {
     on_replicas(*replicas);
   } else if (auto* request = std::get_if<HandoffRequest>(&message)) {
@@ -71,6 +74,7 @@ void ClusterNode::receive(const std::string& from, PeerMessage message, TimePoin
 }
 
 void ClusterNode::tick(TimePoint now) {
+  release_held(now, false);
   expire_forwards(now);
   expire_handoffs(now);
   replicate(now);

@@ -34,9 +34,13 @@ struct ClusterOptions {
   // A view with fewer alive members than this means "we are the minority side of a
   // partition": every check is decided by its degrade mode. 0 disables the guard.
   size_t min_view_size = 0;
-  size_t expire_budget = 1024;
-  size_t max_deferred_handoffs =
-      64;  // requests held until the view has the peer  // store keys expired per tick
+  size_t expire_budget = 1024;        // store keys expired per tick
+  size_t max_deferred_handoffs = 64;  // requests held until the view has the peer
+  // Client checks that arrive before the first view are held this long for it, then decided
+  // by their degrade mode: a node without a view cannot know it is not alone, and deciding
+  // "local" from a fresh budget would hand a joiner's clients a second budget.
+  Nanos first_view_wait = 500 * kMillisecond;
+  size_t max_held_checks = 4096;  // beyond this, checks without a view degrade at once
 };
 
 struct ClusterStats {
@@ -48,7 +52,9 @@ struct ClusterStats {
   uint64_t replica_records_sent = 0;
   uint64_t replica_records_installed = 0;
   uint64_t handoff_records_installed = 0;
-  uint64_t rejected = 0;  // invalid checks (from clients or peers)
+  uint64_t rejected = 0;        // invalid checks (from clients or peers)
+  uint64_t refused_relays = 0;  // relayed checks sent back: no view or hand-off pending here
+  uint64_t held_for_view = 0;   // client checks held until the first view
 };
 
 // What `drl status` shows about this node's place in the cluster.
@@ -128,8 +134,10 @@ class ClusterNode {
   void enqueue_forward(const std::string& to, ForwardedCheck check, TimePoint now);
   void flush_batches(TimePoint now, bool all);
   void on_checks(const std::string& from, CheckBatch batch, TimePoint now);
-  void on_answers(AnswerBatch batch);
+  void on_answers(AnswerBatch batch, TimePoint now);
   void expire_forwards(TimePoint now);
+  bool must_refuse_relay(const ForwardedCheck& check) const;
+  void release_held(TimePoint now, bool view_arrived);
   // replication.cpp
   void replicate(TimePoint now);
   void on_replicas(const ReplicaBatch& batch);
@@ -163,6 +171,12 @@ class ClusterNode {
   uint64_t next_id_ = 1;
   std::map<uint64_t, Pending> pending_;
   std::set<std::pair<TimePoint, uint64_t>> deadlines_;
+  struct Held {
+    Origin origin;
+    ForwardedCheck check;
+    TimePoint deadline = 0;
+  };
+  std::vector<Held> held_;  // client checks waiting for the first view, oldest first
   std::map<std::string, OutBatch> out_checks_;
   std::map<std::string, AnswerBatch> out_answers_;
 

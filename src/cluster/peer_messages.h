@@ -26,6 +26,11 @@ struct ForwardedCheck {
   DegradeMode degrade = DegradeMode::kLocal;
 };
 
+// CheckAnswer::error of a relayed check the receiver will not decide: it has no view yet, or
+// the key's range is being handed off to it. The forwarder tries the next node of the key's
+// preference list, exactly as after a fail-over timeout (this is not a client-visible error).
+inline constexpr char kNotReadyError[] = "not ready: no view or hand-off pending here";
+
 struct CheckAnswer {
   uint64_t request_id = 0;
   limits::Decision decision;

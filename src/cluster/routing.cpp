@@ -2,6 +2,7 @@
 // gets no answer within failover_timeout moves down the preference list; a node that
 // reaches nobody degrades.
 #include <algorithm>
+#include <iterator>
 
 #include "cluster/cluster_node.h"
 #include "common/key_hash.h"
@@ -21,6 +22,25 @@ void ClusterNode::route(Origin origin, ForwardedCheck check, TimePoint now) {
     answer.hops = check.hops;
     answer.error = std::move(error);
     deliver(origin, std::move(answer));
+    return;
+  }
+  if (origin.relay && must_refuse_relay(check)) {
+    // Deciding here would start from a fresh (or not yet handed-off) budget while the node
+    // that holds the key's count is alive: send it back to try the next of the list.
+    ++stats_.refused_relays;
+    CheckAnswer answer;
+    answer.hops = check.hops;
+    answer.error = kNotReadyError;
+    deliver(origin, std::move(answer));
+    return;
+  }
+  if (!has_view_ && !origin.relay) {
+    if (held_.size() < options_.max_held_checks) {
+      ++stats_.held_for_view;
+      held_.push_back(Held{std::move(origin), std::move(check), now + options_.first_view_wait});
+      return;
+    }
+    degrade(origin, check, now);
     return;
   }
   if (check.must_decide || check.hops >= kMaxHops) {
@@ -179,11 +199,42 @@ void ClusterNode::on_checks(const std::string& from, CheckBatch batch, TimePoint
   }
 }
 
-void ClusterNode::on_answers(AnswerBatch batch) {
+bool ClusterNode::must_refuse_relay(const ForwardedCheck& check) const {
+  if (!has_view_) return true;
+  if (!handoff_pending() || stable_.empty() || target_.empty()) return false;
+  const uint64_t hash = key_hash(check.key);
+  if (!is_self(target_.owner(hash), target_)) return false;
+  // Ours on the new ring, but its state is still being fetched from the previous owner.
+  const std::string& previous = stable_.member(stable_.owner(hash)).id;
+  return previous != self_.id && target_.contains(previous);
+}
+
+void ClusterNode::release_held(TimePoint now, bool view_arrived) {
+  if (held_.empty()) return;
+  if (view_arrived) {
+    for (Held& h : std::exchange(held_, {})) route(std::move(h.origin), std::move(h.check), now);
+    return;
+  }
+  size_t expired = 0;
+  while (expired < held_.size() && held_[expired].deadline <= now) ++expired;
+  if (expired == 0) return;
+  std::vector<Held> due(std::make_move_iterator(held_.begin()),
+                        std::make_move_iterator(held_.begin() + expired));
+  held_.erase(held_.begin(), held_.begin() + expired);
+  for (const Held& h : due) degrade(h.origin, h.check, now);
+}
+
+void ClusterNode::on_answers(AnswerBatch batch, TimePoint now) {
   for (CheckAnswer& answer : batch.answers) {
     auto it = pending_.find(answer.request_id);
     if (it == pending_.end()) continue;  // late: a fail-over already answered it
     deadlines_.erase({it->second.deadline, answer.request_id});
+    if (answer.error == kNotReadyError) {
+      // Refused, not decided: move down the list at once, as after a timeout.
+      ++stats_.failovers;
+      try_next(answer.request_id, now);
+      continue;
+    }
     Origin origin = std::move(it->second.origin);
     pending_.erase(it);
     deliver(origin, std::move(answer));

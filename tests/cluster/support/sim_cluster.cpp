@@ -90,8 +90,15 @@ void SimCluster::crash(size_t i) {
 
 void SimCluster::restart(size_t i) {
   start_node(i);
-  slots_[i].node->set_view(view_for(i), now_);  // it learns the members when it joins
   schedule_views();
+  if (options_.joiner_view_lag > 0) {
+    for (auto it = views_.begin(); it != views_.end();) {
+      it = it->second.first == i ? views_.erase(it) : std::next(it);
+    }
+    views_[{now_ + options_.joiner_view_lag, seq_++}] = {i, view_for(i)};
+  } else {
+    slots_[i].node->set_view(view_for(i), now_);  // it learns the members when it joins
+  }
 }
 
 size_t SimCluster::join() {

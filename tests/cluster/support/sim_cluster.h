@@ -29,6 +29,9 @@ struct SimOptions {
   double loss = 0;  // per message, for messages between reachable nodes
   Nanos step = 50 * kMicrosecond;
   Nanos view_lag = 0;  // how long membership takes to tell nodes about a change
+  // How long a joining (or restarted) node waits for its own first view; 0: at once. The
+  // others may learn of it sooner and forward to it before it has a view.
+  Nanos joiner_view_lag = 0;
 };
 
 // A client load: every step, `per_step` checks at each alive node, on keys drawn uniformly.
@@ -130,7 +133,7 @@ class SimCluster {
   std::vector<std::string> violations_;
   uint64_t dropped_ = 0;
   TimePoint stable_since_ = 0;
-  ring::Ring truth_;  // the ring of all alive members, rebuilt when they change
+  ring::Ring truth_;    // the ring of all alive members, rebuilt when they change
   size_t checked_ = 0;  // observed_ entries already checked
   uint64_t stable_epoch_ = 0;
 };
