@@ -209,5 +209,55 @@ TEST(ClusterNodeTest, JoinerRoutesToThePreviousOwnerUntilHandoffCompletes) {
   EXPECT_EQ(results[0].decision.remaining, 7u);
 }
 
+// A node that has no view yet cannot know whether it is alone: it holds its clients' checks
+// for the first view, and sends relayed checks back instead of deciding them fresh.
+TEST(NoViewYet, ClientChecksWaitForTheFirstViewThenDegrade) {
+  store::Store store;
+  ClusterNode n{member("n"), store};
+  n.submit(check(1, "k"), kT0);
+  EXPECT_TRUE(n.take_results().empty());
+  n.tick(kT0 + ClusterOptions{}.first_view_wait - 1);
+  EXPECT_TRUE(n.take_results().empty());
+  n.tick(kT0 + ClusterOptions{}.first_view_wait);
+  auto results = n.take_results();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_TRUE(results[0].degraded);
+}
+
+TEST(NoViewYet, HeldChecksAreRoutedWhenTheViewArrives) {
+  store::Store store;
+  ClusterNode n{member("n"), store};
+  n.submit(check(1, "k"), kT0);
+  n.set_view({member("n")}, kT0 + kMillisecond);
+  auto results = n.take_results();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_FALSE(results[0].degraded);
+  EXPECT_EQ(results[0].decided_by, "n");
+}
+
+TEST(NoViewYet, RelayedChecksAreSentBackNotDecided) {
+  const std::vector<ring::Member> members{member("a"), member("n")};
+  store::Store store_a, store_n;
+  ClusterNode a{member("a"), store_a};
+  ClusterNode n{member("n"), store_n};
+  a.set_view(members, kT0);
+  a.take_outgoing();  // its hand-off request to n: n cannot serve it yet
+  const std::string key = key_owned_by(members, "n");
+  a.submit(check(1, key), kT0);
+  a.tick(kT0 + kSecond / 1000);
+  for (auto& out : a.take_outgoing()) {
+    ASSERT_EQ(out.to, "n");
+    n.receive("a", std::move(out.message), kT0);
+  }
+  EXPECT_EQ(n.stats().refused_relays, 1u);
+  EXPECT_EQ(n.stats().degraded + n.stats().decided_as_owner + n.stats().decided_off_owner, 0u);
+  for (auto& out : n.take_outgoing()) a.receive("n", std::move(out.message), kT0);
+  // a is the next (and last) of the key's list: it decides at once, without a timeout.
+  auto results = a.take_results();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].decided_by, "a");
+  EXPECT_TRUE(results[0].decision.allowed);
+}
+
 }  // namespace
 }  // namespace drl::cluster
