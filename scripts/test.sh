@@ -21,7 +21,10 @@ if [ "${DRL_SKIP_SANITIZERS:-0}" != 1 ]; then
   scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
     -DDRL_SANITIZE="address;undefined" -DDRL_BUILD_BENCH=OFF
   step "test suite under ASan+UBSan"
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  # alloc_dealloc_mismatch=0: asio's recycling handler allocator frees a block through a
+  # different aligned_new/aligned_delete pairing than allocated it (a false report inside
+  # asio, seen in every asio-using test); every other ASan check stays on.
+  ASAN_OPTIONS=detect_leaks=1:alloc_dealloc_mismatch=0 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 900
   step "TSan build of the tests"
   # Only the concurrency test programs (tests/<layer>/*concurrency*_test.cpp -> <layer>_<name>).

@@ -143,11 +143,17 @@ void RespSession::dispatch_batch() {
           self->on_outcomes(outcomes);
           return;
         }
-        // Completed elsewhere (a forwarded check): copy, then continue on our thread.
-        asio::post(self->io_,
-                   [self, copy = std::vector<CheckOutcome>(outcomes.begin(), outcomes.end())] {
-                     self->on_outcomes(copy);
-                   });
+        // Completed elsewhere (a forwarded check): copy, then continue on our thread. The
+        // decided_by views die with this call, so the copy owns their text.
+        std::vector<CheckOutcome> copy(outcomes.begin(), outcomes.end());
+        std::vector<std::string> deciders;
+        deciders.reserve(copy.size());
+        for (const auto& o : copy) deciders.emplace_back(o.decided_by);
+        asio::post(self->io_, [self, copy = std::move(copy),
+                               deciders = std::move(deciders)]() mutable {
+          for (size_t i = 0; i < copy.size(); ++i) copy[i].decided_by = deciders[i];
+          self->on_outcomes(copy);
+        });
       });
   deciding_ = false;
 }
