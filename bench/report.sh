@@ -120,8 +120,8 @@ for p in 1 16; do
 done
 native drl_native_batch64_3nodes "$servers" 16 64
 
-echo "== engine micro-benchmarks"
-for b in limits_bench store_bench; do
+echo "== engine micro-benchmarks (MICRO=0 skips them)"
+for b in $([ "${MICRO:-1}" = 0 ] || echo limits_bench store_bench); do
   if [ -x "$build/bin/$b" ]; then
     "$build/bin/$b" --benchmark_min_time=0.2 --benchmark_format=console 2>/dev/null |
       tee "$out/$b.txt" | tail -n +1 >/dev/null
