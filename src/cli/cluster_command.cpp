@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/limit_args.h"
 #include "cli/nodes_file.h"
 
 namespace drl::cli {
@@ -73,12 +74,12 @@ bool write_nodes_json(const std::string& path, const std::vector<LocalNode>& nod
   for (size_t i = 0; i < nodes.size(); ++i) {
     const auto& n = nodes[i];
     if (i) out += ",";
-    out += "{\"id\":" + json_quote(n.id) + ",\"pid\":" + std::to_string(n.pid) +
-           ",\"address\":" + json_quote(n.address) + ",\"log\":" + json_quote(n.log) +
+    out += "{\"id\":" + json_string(n.id) + ",\"pid\":" + std::to_string(n.pid) +
+           ",\"address\":" + json_string(n.address) + ",\"log\":" + json_string(n.log) +
            ",\"argv\":[";
     for (size_t j = 0; j < n.argv.size(); ++j) {
       if (j) out += ",";
-      out += json_quote(n.argv[j]);
+      out += json_string(n.argv[j]);
     }
     out += "]}";
   }

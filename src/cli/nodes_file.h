@@ -1,4 +1,4 @@
-// nodes.json, the file `drl cluster` writes for scripts: small helpers to write and read it.
+// nodes.json, the file `drl cluster` writes for scripts: reading it back.
 #pragma once
 #include <sys/types.h>
 
@@ -7,9 +7,6 @@
 #include <vector>
 
 namespace drl::cli {
-
-// `s` as a JSON string literal, quotes included.
-std::string json_quote(std::string_view s);
 
 // Every "pid" value in the nodes.json at `path` (empty when it cannot be read). Scripts
 // that restart a node rewrite its pid there, so the cluster can stop it on exit.
