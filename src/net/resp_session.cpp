@@ -137,24 +137,23 @@ void RespSession::dispatch_batch() {
   batch_now_ = now();
   batch_start_ = std::chrono::steady_clock::now();
   stats_.add(stats_.checks, calls_.size());
-  services_.decider->decide(
-      calls_, [self = shared_from_this()](std::span<const CheckOutcome> outcomes) {
-        if (self->io_.get_executor().running_in_this_thread()) {
-          self->on_outcomes(outcomes);
-          return;
-        }
-        // Completed elsewhere (a forwarded check): copy, then continue on our thread. The
-        // decided_by views die with this call, so the copy owns their text.
-        std::vector<CheckOutcome> copy(outcomes.begin(), outcomes.end());
-        std::vector<std::string> deciders;
-        deciders.reserve(copy.size());
-        for (const auto& o : copy) deciders.emplace_back(o.decided_by);
-        asio::post(self->io_, [self, copy = std::move(copy),
-                               deciders = std::move(deciders)]() mutable {
-          for (size_t i = 0; i < copy.size(); ++i) copy[i].decided_by = deciders[i];
-          self->on_outcomes(copy);
-        });
-      });
+  services_.decider->decide(calls_, [self = shared_from_this()](
+                                        std::span<const CheckOutcome> outcomes) {
+    if (self->io_.get_executor().running_in_this_thread()) {
+      self->on_outcomes(outcomes);
+      return;
+    }
+    // Completed elsewhere (a forwarded check): copy, then continue on our thread. The
+    // decided_by views die with this call, so the copy owns their text.
+    std::vector<CheckOutcome> copy(outcomes.begin(), outcomes.end());
+    std::vector<std::string> deciders;
+    deciders.reserve(copy.size());
+    for (const auto& o : copy) deciders.emplace_back(o.decided_by);
+    asio::post(self->io_, [self, copy = std::move(copy), deciders = std::move(deciders)]() mutable {
+      for (size_t i = 0; i < copy.size(); ++i) copy[i].decided_by = deciders[i];
+      self->on_outcomes(copy);
+    });
+  });
   deciding_ = false;
 }
 

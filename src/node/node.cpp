@@ -3,10 +3,10 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
-#include <algorithm>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -19,8 +19,8 @@
 #include "net/listener.h"
 #include "net/peer_server.h"
 #include "net/resp_listener.h"
-#include "node/cluster_decider.h"
 #include "node/admission_gate.h"
+#include "node/cluster_decider.h"
 #include "node/local_decider.h"
 #include "node/metrics_server.h"
 #include "node/prometheus_text.h"
@@ -144,8 +144,8 @@ int Node::Impl::run() {
     net::RespListenerOptions ro;
     ro.max_connections = options.max_connections;
     ro.session.idle_timeout = options.idle_timeout;
-    resp_listener.emplace(pool, ro, net::RespServices{&*cluster, services.status, &clock, options.id},
-                          stats);
+    resp_listener.emplace(pool, ro,
+                          net::RespServices{&*cluster, services.status, &clock, options.id}, stats);
     if (auto ec = resp_listener->listen(options.resp_host, options.resp_port)) {
       spdlog::error("cannot listen for RESP on {}:{}: {}", options.resp_host, options.resp_port,
                     ec.message());
@@ -220,9 +220,8 @@ void Node::Impl::wait_signal() {
 }
 
 std::string Node::Impl::start_cluster(uint16_t port) {
-  listener->register_magic(net::kPeerMagic, [this](asio::ip::tcp::socket s) {
-    cluster->accept_peer(std::move(s));
-  });
+  listener->register_magic(net::kPeerMagic,
+                           [this](asio::ip::tcp::socket s) { cluster->accept_peer(std::move(s)); });
   listener->register_magic(net::kGossipMagic, [this](asio::ip::tcp::socket s) {
     // Gossip runs on the control thread: move the connection there.
     auto moved = net::rehome_socket(std::move(s), control);

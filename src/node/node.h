@@ -1,6 +1,7 @@
 // The daemon: wires the store, the policies and the cluster decider (membership, peer links,
-// routing) to the node's one port, the metrics page, the expiry timer and the signals. run() blocks until SIGINT/SIGTERM (or
-// request_stop()). Owns everything it creates. One Node per process (it owns the signals).
+// routing) to the node's one port, the metrics page, the expiry timer and the signals. run() blocks
+// until SIGINT/SIGTERM (or request_stop()). Owns everything it creates. One Node per process (it
+// owns the signals).
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -27,14 +28,14 @@ struct NodeOptions {
   size_t max_connections = 16384;
   uint32_t max_frame_bytes = 1u << 20;
   std::chrono::milliseconds idle_timeout{300'000};
-  std::string port_file;  // if set, the bound port is written there once listening
+  std::string port_file;     // if set, the bound port is written there once listening
   OverloadOptions overload;  // admission control and deadlines (node/admission.h)
   // The cluster: seeds to join (host:port; empty = a one-node cluster others may join),
   // the key authenticating gossip and peer frames, and R (owner included).
   std::vector<std::string> seeds;
   std::optional<membership::ClusterKey> cluster_key;
   size_t replicas = 3;
-  std::string resp_host;       // empty: no Redis-protocol port
+  std::string resp_host;  // empty: no Redis-protocol port
   uint16_t resp_port = 0;
   std::string resp_port_file;  // if set, the bound RESP port is written there
 };
