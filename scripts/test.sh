@@ -10,11 +10,35 @@ cd "$root"
 jobs=${DRL_JOBS:-$(nproc)}
 start=$(date +%s)
 step() { printf '\n== %s (%ss)\n' "$*" "$(($(date +%s) - start))"; }
+# Every ctest run adds its counts here; the last line of the script sums them up.
+passed=0
+failed=0
+run_ctest() {
+  local log
+  log=$(mktemp)
+  ctest "$@" 2>&1 | tee "$log"
+  local line
+  line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -1 || true)
+  rm -f "$log"
+  if [ -z "$line" ]; then
+    echo "test.sh: ctest printed no summary line" >&2
+    exit 1
+  fi
+  local f t
+  f=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$line")
+  t=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\2/' <<<"$line")
+  if [ "$t" -eq 0 ]; then
+    echo "test.sh: ctest ran no test" >&2
+    exit 1
+  fi
+  passed=$((passed + t - f))
+  failed=$((failed + f))
+}
 
 step "build (RelWithDebInfo)"
 scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 step "test suite"
-ctest --test-dir build --output-on-failure -j "$jobs" --timeout 600
+run_ctest --test-dir build --output-on-failure -j "$jobs" --timeout 600
 
 if [ "${DRL_SKIP_SANITIZERS:-0}" != 1 ]; then
   step "ASan+UBSan build of the tests"
@@ -25,14 +49,14 @@ if [ "${DRL_SKIP_SANITIZERS:-0}" != 1 ]; then
   # different aligned_new/aligned_delete pairing than allocated it (a false report inside
   # asio, seen in every asio-using test); every other ASan check stays on.
   ASAN_OPTIONS=detect_leaks=1:alloc_dealloc_mismatch=0 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 900
+    run_ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 900
   step "TSan build of the tests"
   # Only the concurrency test programs (tests/<layer>/*concurrency*_test.cpp -> <layer>_<name>).
   tsan_targets=$(cd tests && ls ./*/*concurrency*_test.cpp | sed -E 's|^\./([^/]+)/(.*)\.cpp$|\1_\2|' | tr '\n' ' ')
   DRL_TARGETS="$tsan_targets" scripts/build.sh build-tsan -DCMAKE_BUILD_TYPE=Debug \
     -DCMAKE_CXX_FLAGS=-O1 -DDRL_SANITIZE=thread -DDRL_BUILD_BENCH=OFF -DDRL_BUILD_CLI=OFF
   step "concurrency tests under TSan"
-  TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan -L concurrency --output-on-failure \
+  TSAN_OPTIONS=halt_on_error=1 run_ctest --test-dir build-tsan -L concurrency --output-on-failure \
     -j "$jobs" --timeout 900
 fi
 if [ "${DRL_SKIP_SANITIZERS:-0}" != 1 ] && [ "${DRL_SKIP_FUZZ:-0}" != 1 ]; then
@@ -40,3 +64,6 @@ if [ "${DRL_SKIP_SANITIZERS:-0}" != 1 ] && [ "${DRL_SKIP_FUZZ:-0}" != 1 ]; then
   scripts/fuzz.sh "${DRL_FUZZ_SECONDS:-25}"
 fi
 step "all tests passed"
+# The closing line CI reads: every test of every ctest run above (the sanitizer runs count
+# each test again).
+echo "summary: ${passed} passed, ${failed} failed"
