@@ -27,10 +27,14 @@ struct ClusterOptions {
   uint32_t vnodes = ring::kDefaultVnodes;
   Nanos replication_interval = 10 * kMillisecond;  // delta
   Nanos failover_timeout = 50 * kMillisecond;      // tau, per attempt
-  Nanos handoff_timeout = 500 * kMillisecond;      // then take over from replica state
-  Nanos flush_delay = 50 * kMicrosecond;           // a forward batch waits at most this
-  size_t max_batch = 64;                           // checks per CheckBatch
-  size_t max_records_per_message = 512;            // records per ReplicaBatch / HandoffChunk
+  // A forward's deadline (ForwardedCheck::deadline) is tau minus this after it is sent: the
+  // time the answer of a check decided just before its deadline has to come back before the
+  // forwarder fails over. 0: tau / 4.
+  Nanos deadline_margin = 0;
+  Nanos handoff_timeout = 500 * kMillisecond;  // then take over from replica state
+  Nanos flush_delay = 50 * kMicrosecond;       // a forward batch waits at most this
+  size_t max_batch = 64;                       // checks per CheckBatch
+  size_t max_records_per_message = 512;        // records per ReplicaBatch / HandoffChunk
   // A view with fewer alive members than this means "we are the minority side of a
   // partition": every check is decided by its degrade mode. 0 disables the guard.
   size_t min_view_size = 0;
@@ -55,6 +59,8 @@ struct ClusterStats {
   uint64_t rejected = 0;        // invalid checks (from clients or peers)
   uint64_t refused_relays = 0;  // relayed checks sent back: no view or hand-off pending here
   uint64_t held_for_view = 0;   // client checks held until the first view
+  uint64_t expired_relays = 0;  // relayed checks not decided: they arrived after their deadline
+  uint64_t late_answers = 0;    // answers (or refusals) to attempts already failed over
 };
 
 // What `drl status` shows about this node's place in the cluster.
@@ -137,6 +143,9 @@ class ClusterNode {
   void on_answers(AnswerBatch batch, TimePoint now);
   void expire_forwards(TimePoint now);
   bool must_refuse_relay(const ForwardedCheck& check) const;
+  // True (and answers kExpiredError) when a relayed check's deadline has passed.
+  bool refuse_expired(const Origin& origin, const ForwardedCheck& check, TimePoint now);
+  Nanos deadline_margin() const;
   void release_held(TimePoint now, bool view_arrived);
   // replication.cpp
   void replicate(TimePoint now);

@@ -114,6 +114,7 @@ std::string encode_peer_message(const PeerMessage& message) {
       to_proto(c.limit, *fc->mutable_limit());
       to_proto(c.request, *fc->mutable_request());
       fc->set_degrade(static_cast<uint32_t>(c.degrade));
+      fc->set_deadline_ns(c.deadline);
     }
   } else if (const auto* m = std::get_if<AnswerBatch>(&message)) {
     auto* out = pb.mutable_answers();
@@ -166,6 +167,7 @@ std::string decode_peer_message(std::string_view bytes, PeerMessage& out) {
           return "check: unknown degrade mode " + std::to_string(fc.degrade());
         }
         c.degrade = static_cast<DegradeMode>(fc.degrade());
+        c.deadline = fc.deadline_ns();
         batch.checks.push_back(std::move(c));
       }
       out = std::move(batch);

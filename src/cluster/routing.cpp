@@ -96,6 +96,9 @@ void ClusterNode::try_next(uint64_t id, TimePoint now) {
     out.must_decide = p.check.must_decide || !p.tried.empty();
     p.tried.push_back(*next);
     p.deadline = now + options_.failover_timeout;
+    // A relayed check also honours the deadline it came with: its forwarder stops waiting.
+    out.deadline = p.deadline - deadline_margin();
+    if (p.check.deadline != 0) out.deadline = std::min(out.deadline, p.check.deadline);
     deadlines_.emplace(p.deadline, id);
     ++stats_.forwarded;
     enqueue_forward(p.tried.back(), std::move(out), now);
@@ -112,6 +115,7 @@ void ClusterNode::try_next(uint64_t id, TimePoint now) {
 }
 
 void ClusterNode::decide_here(const Origin& origin, const ForwardedCheck& check, TimePoint now) {
+  if (refuse_expired(origin, check, now)) return;
   CheckAnswer answer;
   answer.decided_by = self_.id;
   answer.hops = check.hops;
@@ -127,6 +131,7 @@ void ClusterNode::decide_here(const Origin& origin, const ForwardedCheck& check,
 }
 
 void ClusterNode::degrade(const Origin& origin, const ForwardedCheck& check, TimePoint now) {
+  if (refuse_expired(origin, check, now)) return;
   ++stats_.degraded;
   CheckAnswer answer;
   answer.decided_by = self_.id;
@@ -153,6 +158,22 @@ void ClusterNode::degrade(const Origin& origin, const ForwardedCheck& check, Tim
       break;
   }
   deliver(origin, std::move(answer));
+}
+
+bool ClusterNode::refuse_expired(const Origin& origin, const ForwardedCheck& check, TimePoint now) {
+  if (!origin.relay || check.deadline == 0 || now < check.deadline) return false;
+  // The forwarder has given up on this attempt, or will before an answer could reach it:
+  // deciding now would let the next node of the list decide the same check again.
+  ++stats_.expired_relays;
+  CheckAnswer answer;
+  answer.hops = check.hops;
+  answer.error = kExpiredError;
+  deliver(origin, std::move(answer));
+  return true;
+}
+
+Nanos ClusterNode::deadline_margin() const {
+  return options_.deadline_margin > 0 ? options_.deadline_margin : options_.failover_timeout / 4;
 }
 
 void ClusterNode::deliver(const Origin& origin, CheckAnswer answer) {
@@ -227,9 +248,12 @@ void ClusterNode::release_held(TimePoint now, bool view_arrived) {
 void ClusterNode::on_answers(AnswerBatch batch, TimePoint now) {
   for (CheckAnswer& answer : batch.answers) {
     auto it = pending_.find(answer.request_id);
-    if (it == pending_.end()) continue;  // late: a fail-over already answered it
+    if (it == pending_.end()) {
+      ++stats_.late_answers;  // a fail-over already answered it
+      continue;
+    }
     deadlines_.erase({it->second.deadline, answer.request_id});
-    if (answer.error == kNotReadyError) {
+    if (answer.error == kNotReadyError || answer.error == kExpiredError) {
       // Refused, not decided: move down the list at once, as after a timeout.
       ++stats_.failovers;
       try_next(answer.request_id, now);

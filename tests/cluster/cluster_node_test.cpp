@@ -137,6 +137,83 @@ TEST_F(TwoNodes, SilentOwnerFailsOverToTheReplicaAfterTau) {
   EXPECT_EQ(a.stats().failovers, 1u);
 }
 
+// The forward carries a deadline a return margin (tau / 4) before the forwarder fails over.
+TEST_F(TwoNodes, ForwardCarriesTheDeadlineBeforeTheFailover) {
+  const Nanos tau = ClusterOptions{}.failover_timeout;
+  a.submit(check(1, key_owned_by(members, "b")), kT0);
+  a.tick(kT0 + kMillisecond);
+  auto out = a.take_outgoing();
+  ASSERT_EQ(out.size(), 1u);
+  auto* batch = std::get_if<CheckBatch>(&out[0].message);
+  ASSERT_NE(batch, nullptr);
+  EXPECT_EQ(batch->checks[0].deadline, kT0 + tau - tau / 4);
+}
+
+// A slow but alive owner gets the forward after its deadline: it does not decide it (the
+// forwarder has moved on to the replica), and its refusal moves the forwarder on at once.
+TEST_F(TwoNodes, SlowOwnerDoesNotDecideALateForward) {
+  const std::string key = key_owned_by(members, "b");
+  a.submit(check(1, key), kT0);
+  a.tick(kT0 + kMillisecond);
+  auto out = a.take_outgoing();
+  ASSERT_EQ(out.size(), 1u);
+  const TimePoint deadline = std::get<CheckBatch>(out[0].message).checks[0].deadline;
+  b.receive("a", std::move(out[0].message), deadline);
+  EXPECT_EQ(b.stats().expired_relays, 1u);
+  EXPECT_EQ(b.stats().decided_as_owner + b.stats().decided_off_owner + b.stats().degraded, 0u);
+  auto refusal = b.take_outgoing();
+  ASSERT_EQ(refusal.size(), 1u);
+  EXPECT_EQ(std::get<AnswerBatch>(refusal[0].message).answers[0].error, kExpiredError);
+  a.receive("b", std::move(refusal[0].message), deadline);
+  auto results = a.take_results();
+  ASSERT_EQ(results.size(), 1u);  // a is next on the list: it decides, once
+  EXPECT_EQ(results[0].decided_by, "a");
+  EXPECT_TRUE(results[0].error.empty());
+  EXPECT_EQ(a.stats().failovers, 1u);
+  EXPECT_EQ(a.stats().decided_off_owner, 1u);
+}
+
+TEST_F(TwoNodes, OwnerDecidesAForwardJustBeforeItsDeadline) {
+  a.submit(check(1, key_owned_by(members, "b")), kT0);
+  a.tick(kT0 + kMillisecond);
+  auto out = a.take_outgoing();
+  ASSERT_EQ(out.size(), 1u);
+  const TimePoint deadline = std::get<CheckBatch>(out[0].message).checks[0].deadline;
+  b.receive("a", std::move(out[0].message), deadline - 1);
+  EXPECT_EQ(b.stats().expired_relays, 0u);
+  EXPECT_EQ(b.stats().decided_as_owner, 1u);
+}
+
+// The failed-over attempt is already answered: a late refusal or answer changes nothing.
+TEST_F(TwoNodes, RefusalAfterTheFailoverIsIgnored) {
+  const Nanos tau = ClusterOptions{}.failover_timeout;
+  a.submit(check(1, key_owned_by(members, "b")), kT0);
+  a.tick(kT0 + kMillisecond);
+  auto out = a.take_outgoing();
+  a.tick(kT0 + tau);
+  ASSERT_EQ(a.take_results().size(), 1u);
+  b.receive("a", std::move(out[0].message), kT0 + tau + kMillisecond);
+  for (auto& o : b.take_outgoing()) a.receive("b", std::move(o.message), kT0 + tau);
+  EXPECT_TRUE(a.take_results().empty());
+  EXPECT_EQ(a.stats().late_answers, 1u);
+  EXPECT_EQ(b.stats().decided_as_owner, 0u);
+}
+
+// A relay that forwards once more (views disagree) passes on the earlier of the deadlines.
+TEST_F(TwoNodes, ARelayPassesOnTheUpstreamDeadline) {
+  ForwardedCheck fc;
+  fc.request_id = 7;
+  fc.hops = 1;
+  fc.key = key_owned_by(members, "a");
+  fc.limit = fixed(10);
+  fc.deadline = kT0 + kMillisecond;
+  b.receive("c", CheckBatch{{fc}}, kT0);
+  b.tick(kT0 + kMillisecond / 10);
+  auto out = b.take_outgoing();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(std::get<CheckBatch>(out[0].message).checks[0].deadline, kT0 + kMillisecond);
+}
+
 TEST_F(TwoNodes, InvalidLimitIsAnErrorValue) {
   limits::Limit bad = fixed(10);
   bad.window = 0;

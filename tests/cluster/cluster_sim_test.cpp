@@ -114,6 +114,41 @@ TEST(ClusterSimTest, OwnerCrashUnderLoadStaysWithinTheBound) {
   std::printf("worst extra admissions over 8 crashes: %lld\n", static_cast<long long>(worst_seen));
 }
 
+// A starved owner (alive, but every message reaches it tau + 20 ms late) must not decide the
+// forwards its forwarders already failed over to a replica: each check is decided by exactly
+// one node. Without forward deadlines every late forward was decided twice.
+TEST(ClusterSimTest, SlowButAliveOwnerDecidesNoCheckAlreadyFailedOver) {
+  const Nanos tau = ClusterOptions{}.failover_timeout;
+  SimOptions options;
+  options.seed = seed_or(250);
+  SimCluster sim(options);
+  SCOPED_TRACE(sim.describe_seed());
+  const limits::Limit limit = fixed_window(100'000, kSecond);  // never binds: count decisions
+  const std::string hot = "slow:hot";
+  Load load{{hot}, limit, 1};
+  load.every_steps = 20;
+  sim.run(100 * kMillisecond);
+  const size_t owner = sim.owner_of(hot);
+  sim.run(200 * kMillisecond, &load);
+  sim.slow(owner, tau + 20 * kMillisecond);
+  sim.run(500 * kMillisecond, &load);
+  sim.slow(owner, 0);
+  sim.run(200 * kMillisecond, &load);
+  sim.run(500 * kMillisecond);  // every fail-over finishes
+  EXPECT_EQ(sim.unanswered(), 0u);
+  uint64_t answered = 0;
+  for (const Observed& o : sim.observed()) answered += o.result.error.empty();
+  EXPECT_EQ(answered, sim.observed().size());
+  const ClusterStats& slow_stats = sim.node(owner).stats();
+  EXPECT_GT(slow_stats.expired_relays, 0u) << "no forward reached the slow owner late";
+  uint64_t failovers = 0;
+  for (size_t i = 0; i < sim.size(); ++i) failovers += sim.node(i).stats().failovers;
+  EXPECT_GT(failovers, 0u);
+  EXPECT_EQ(sim.decisions(), answered)
+      << "a check was decided by more than one node (" << slow_stats.expired_relays
+      << " late forwards refused by the slow owner)";
+}
+
 TEST(ClusterSimTest, RestartedOwnerDoesNotResetItsKeys) {
   SimOptions options;
   options.seed = seed_or(301);

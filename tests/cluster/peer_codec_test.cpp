@@ -31,6 +31,7 @@ TEST(PeerCodecTest, CheckBatchRoundTrips) {
   c.request.cost = 3;
   c.request.drain_on_deny = true;
   c.degrade = DegradeMode::kClosed;
+  c.deadline = 1'700'000'000 * kSecond + 123;
   PeerMessage out;
   ASSERT_EQ(decode_peer_message(encode_peer_message(CheckBatch{{c, c}}), out), "");
   const auto& batch = std::get<CheckBatch>(out);
@@ -44,6 +45,7 @@ TEST(PeerCodecTest, CheckBatchRoundTrips) {
   EXPECT_EQ(d.request.cost, 3u);
   EXPECT_TRUE(d.request.drain_on_deny);
   EXPECT_EQ(d.degrade, DegradeMode::kClosed);
+  EXPECT_EQ(d.deadline, c.deadline);
 }
 
 TEST(PeerCodecTest, AnswerBatchRoundTrips) {

@@ -153,8 +153,9 @@ void SimCluster::drain(size_t i) {
       ++dropped_;
       continue;
     }
-    const Nanos delay = options_.min_delay + static_cast<Nanos>(random_.below(static_cast<uint64_t>(
-                                                 options_.max_delay - options_.min_delay + 1)));
+    Nanos delay = options_.min_delay + static_cast<Nanos>(random_.below(static_cast<uint64_t>(
+                                           options_.max_delay - options_.min_delay + 1)));
+    if (auto slow = slow_.find(to); slow != slow_.end()) delay += slow->second;
     TimePoint& clock = link_clock_[{i, to}];
     clock = std::max(clock, now_ + delay);
     in_flight_[{clock, seq_++}] = Message{i, to, slots_[to].incarnation, std::move(out.message)};
@@ -201,6 +202,16 @@ void SimCluster::step(const Load* load) {
     drain(i);
   }
   check_invariants();
+}
+
+uint64_t SimCluster::decisions() const {
+  uint64_t n = 0;
+  for (const Slot& s : slots_) {
+    if (!s.node) continue;
+    const ClusterStats& st = s.node->stats();
+    n += st.decided_as_owner + st.decided_off_owner + st.degraded;
+  }
+  return n;
 }
 
 std::map<std::pair<std::string, TimePoint>, uint64_t> SimCluster::admissions() const {

@@ -72,6 +72,12 @@ class SimCluster {
   void partition(std::vector<std::set<size_t>> groups);
   void heal();
   void set_view_lag(Nanos lag) { options_.view_lag = lag; }
+  // A starved but alive node: messages to it arrive `extra` later than the link delay
+  // (0 restores it). Its membership view does not change: it is not dead.
+  void slow(size_t i, Nanos extra) { slow_[i] = extra; }
+  // Decisions taken over all nodes alive now (as owner, off owner, degraded): with one
+  // decider per check this equals the number of answered client checks.
+  uint64_t decisions() const;
 
   // One check from a client at `node`; its answer shows up in observed().
   void ask(size_t node, std::string key, const limits::Limit& limit, DegradeMode degrade);
@@ -124,6 +130,7 @@ class SimCluster {
   std::vector<std::set<size_t>> groups_;  // empty: no partition
   std::map<std::pair<TimePoint, uint64_t>, Message> in_flight_;
   std::map<std::pair<size_t, size_t>, TimePoint> link_clock_;  // FIFO per link
+  std::map<size_t, Nanos> slow_;                               // extra inbound delay per node
   std::map<std::pair<TimePoint, uint64_t>, std::pair<size_t, std::vector<ring::Member>>> views_;
   uint64_t seq_ = 0;
   uint64_t steps_ = 0;
