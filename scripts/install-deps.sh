@@ -3,7 +3,7 @@
 # Idempotent: a second run installs nothing. Needs root (or sudo) on a Debian 12 machine.
 set -euo pipefail
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   libasio-dev libprotobuf-dev protobuf-compiler libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libabsl-dev libxxhash-dev libyaml-cpp-dev
   libsodium-dev
