@@ -31,7 +31,13 @@ for src in fuzz/*_fuzz.cpp; do
 done
 if [ ${#targets[@]} -eq 0 ]; then echo "no fuzz target named '$only'" >&2; exit 2; fi
 
-CC=clang CXX=clang++ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+launcher=()
+if command -v ccache >/dev/null; then
+  export CCACHE_BASEDIR="$root"
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+CC=clang CXX=clang++ cmake -S . -B "$dir" -G Ninja "${launcher[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
   -DDRL_BUILD_FUZZERS=ON -DDRL_SANITIZE="address;undefined" -DDRL_BUILD_TESTS=OFF \
   -DDRL_BUILD_BENCH=OFF -DDRL_BUILD_CLI=OFF >/dev/null
 cmake --build "$dir" -j "${DRL_JOBS:-$(nproc)}" --target "${targets[@]/%/_fuzz}"
