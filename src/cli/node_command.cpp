@@ -29,6 +29,7 @@ Handler register_node(CLI::App& app) {
     std::string id, policies, metrics, log_format = "text", port_file, join, cluster_key_file, resp,
                                        resp_port_file;
     size_t threads = 0, max_memory = 0, max_connections = 16384, replicas = 3;
+    uint64_t failover_timeout_ms = 200, first_view_wait_ms = 500;
     uint32_t max_frame = 1u << 20;
     uint64_t idle_timeout_ms = 300'000;
     uint64_t default_timeout_ms = 100, queue_target_ms = 5, test_decide_delay_us = 0;
@@ -80,6 +81,17 @@ Handler register_node(CLI::App& app) {
   cmd->add_option("--replicas", a->replicas, "Nodes holding each key, owner included")
       ->check(CLI::Range(1, 16))
       ->capture_default_str();
+  cmd->add_option("--failover-timeout-ms", a->failover_timeout_ms,
+                  "Fail-over timeout (tau): a forwarded check unanswered this long goes to the "
+                  "next node of its key's list. Extra admissions after an owner's crash grow "
+                  "with it (rate x (10 ms + tau)); too short and a busy owner is failed over")
+      ->check(CLI::Range(1, 60'000))
+      ->capture_default_str();
+  cmd->add_option("--first-view-wait-ms", a->first_view_wait_ms,
+                  "A joining node holds its clients' checks this long for its first cluster "
+                  "view, then decides them by their degrade mode")
+      ->check(CLI::Range(0, 60'000))
+      ->capture_default_str();
   return [a] {
     if (!node::configure_logging(a->log_format)) {
       std::fprintf(stderr, "drl node: unknown --log-format '%s'\n", a->log_format.c_str());
@@ -128,6 +140,8 @@ Handler register_node(CLI::App& app) {
       o.cluster_key = key.key;
     }
     o.replicas = a->replicas;
+    o.failover_timeout = std::chrono::milliseconds(a->failover_timeout_ms);
+    o.first_view_wait = std::chrono::milliseconds(a->first_view_wait_ms);
     HostPort listen;
     if (auto err = parse_host_port(a->listen, listen); !err.empty()) {
       std::fprintf(stderr, "drl node: --listen: %s\n", err.c_str());

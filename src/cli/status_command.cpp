@@ -93,7 +93,8 @@ Handler register_status(CLI::App& app) {
           "\"cluster\":{\"forwarded\":%llu,\"decided_as_owner\":%llu,\"decided_off_owner\":%llu,"
           "\"failovers\":%llu,\"degraded\":%llu,\"replica_records_sent\":%llu,"
           "\"replica_records_installed\":%llu,\"peer_queue_drops\":%llu,"
-          "\"peer_rejected_frames\":%llu,\"gossip_rejected_packets\":%llu}}\n",
+          "\"peer_rejected_frames\":%llu,\"gossip_rejected_packets\":%llu,"
+          "\"refused_relays\":%llu,\"held_for_view\":%llu,\"expired_relays\":%llu}}\n",
           json_string(s.node_id()).c_str(), json_string(s.version()).c_str(),
           json_string(s.listen()).c_str(), static_cast<long long>(s.uptime_ms()), u(s.keys()),
           u(s.memory_bytes()), u(s.max_memory_bytes()), u(s.evicted()), u(s.expired()),
@@ -102,7 +103,8 @@ Handler register_status(CLI::App& app) {
           static_cast<long long>(s.replication_lag_ms()), s.handoff_pending() ? "true" : "false",
           u(s.forwarded()), u(s.decided_as_owner()), u(s.decided_off_owner()), u(s.failovers()),
           u(s.degraded()), u(s.replica_records_sent()), u(s.replica_records_installed()),
-          u(s.peer_queue_drops()), u(s.peer_rejected_frames()), u(s.gossip_rejected_packets()));
+          u(s.peer_queue_drops()), u(s.peer_rejected_frames()), u(s.gossip_rejected_packets()),
+          u(s.refused_relays()), u(s.held_for_view()), u(s.expired_relays()));
       return 0;
     }
     std::printf("node        %s (drl %s) on %s\n", s.node_id().c_str(), s.version().c_str(),

@@ -18,17 +18,6 @@ namespace {
 constexpr auto kIdleTick = std::chrono::milliseconds(5);
 // With forwards in flight: fail-over deadlines are tens of milliseconds.
 constexpr auto kInFlightTick = std::chrono::milliseconds(1);
-// tau for real processes. A forward crosses two event loops and a TCP link on a CPU shared
-// with every other thread; on 2 cores a loaded owner answers later than 50 ms often enough
-// that the replica decided again while the (alive) owner also decided: a double decision
-// per spurious fail-over. 200 ms makes those rare; the published bound grows with it:
-// rate x (delta + tau) = rate x 0.21 s extra admissions per key after an owner's crash.
-constexpr Nanos kProcessFailoverTimeout = 200 * kMillisecond;
-
-cluster::ClusterOptions with_process_defaults(cluster::ClusterOptions o) {
-  o.failover_timeout = std::max(o.failover_timeout, kProcessFailoverTimeout);
-  return o;
-}
 
 std::string printable(std::string_view key) {
   std::string out;
@@ -57,7 +46,7 @@ ClusterDecider::ClusterDecider(store::Store& store, const PolicyBook& policies, 
       policies_(policies),
       clock_(clock),
       metrics_(metrics),
-      cluster_options_(with_process_defaults(cluster_options)),
+      cluster_options_(cluster_options),
       peer_options_(std::move(peer_options)),
       work_(io_.get_executor()),
       timer_(io_) {}
@@ -196,6 +185,30 @@ void ClusterDecider::set_view(std::vector<ring::Member> alive) {
     drain();
     schedule();
   });
+}
+
+void ClusterDecider::render_metrics(PrometheusText& t) {
+  ClusterSnapshot c;
+  if (!snapshot(c, std::chrono::seconds(1))) return;
+  const cluster::ClusterStats& s = c.stats;
+  t.help("drl_cluster_checks_total", "counter",
+         "Cluster routing, by kind: forwarded (attempts sent to another node), "
+         "decided_as_owner, decided_off_owner (replica, previous owner, 2 hops), failovers, "
+         "degraded, refused_relays (no view or hand-off pending here), held_for_view (client "
+         "checks held for the first view), expired_relays (forwards that came after their "
+         "deadline, not decided), late_answers (answers to attempts already failed over).");
+  const std::pair<const char*, uint64_t> rows[] = {
+      {"forwarded", s.forwarded},
+      {"decided_as_owner", s.decided_as_owner},
+      {"decided_off_owner", s.decided_off_owner},
+      {"failovers", s.failovers},
+      {"degraded", s.degraded},
+      {"refused_relays", s.refused_relays},
+      {"held_for_view", s.held_for_view},
+      {"expired_relays", s.expired_relays},
+      {"late_answers", s.late_answers},
+  };
+  for (const auto& [kind, n] : rows) t.sample("drl_cluster_checks_total", {{"kind", kind}}, n);
 }
 
 void ClusterDecider::accept_peer(asio::ip::tcp::socket socket) {

@@ -30,6 +30,7 @@
 #include "net/peer_server.h"
 #include "node/decision_metrics.h"
 #include "node/policy_book.h"
+#include "node/prometheus_text.h"
 
 namespace drl::node {
 
@@ -58,6 +59,9 @@ class ClusterDecider final : public net::CheckDecider {
   // Waits up to `wait` for the cluster thread to fill `out`; false on timeout.
   bool snapshot(ClusterSnapshot& out, std::chrono::milliseconds wait);
   const net::PeerStats& peer_stats() const { return peer_stats_; }
+  // Appends the cluster's counters (drl_cluster_checks_total by kind) to a metrics page.
+  // Thread-safe (takes a snapshot); writes nothing if the cluster thread does not answer.
+  void render_metrics(PrometheusText& t);
 
  private:
   struct Batch;

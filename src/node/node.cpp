@@ -121,6 +121,8 @@ int Node::Impl::run() {
   services.gate = &gate;
   cluster::ClusterOptions co;
   co.replicas = options.replicas;
+  co.failover_timeout = static_cast<Nanos>(options.failover_timeout.count()) * kMillisecond;
+  co.first_view_wait = static_cast<Nanos>(options.first_view_wait.count()) * kMillisecond;
   net::PeerLinkOptions po;
   po.key = options.cluster_key;
   cluster.emplace(store, policies, clock, metrics, co, po);
@@ -320,6 +322,9 @@ void Node::Impl::fill_status(wire::StatusResponse& s) {
     s.set_decided_as_owner(c.stats.decided_as_owner);
     s.set_decided_off_owner(c.stats.decided_off_owner);
     s.set_failovers(c.stats.failovers);
+    s.set_refused_relays(c.stats.refused_relays);
+    s.set_held_for_view(c.stats.held_for_view);
+    s.set_expired_relays(c.stats.expired_relays);
     s.set_degraded(c.stats.degraded);
     s.set_replica_records_sent(c.stats.replica_records_sent);
     s.set_replica_records_installed(c.stats.replica_records_installed);
@@ -377,6 +382,7 @@ std::string Node::Impl::render_metrics() {
   }
   t.help("drl_uptime_seconds", "gauge", "Seconds since the node started.");
   t.sample("drl_uptime_seconds", {}, (clock.monotonic() - started) * 1e-9);
+  if (cluster) cluster->render_metrics(t);
   gate.render(t);
   return t.str();
 }

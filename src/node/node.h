@@ -35,6 +35,10 @@ struct NodeOptions {
   std::vector<std::string> seeds;
   std::optional<membership::ClusterKey> cluster_key;
   size_t replicas = 3;
+  // Fail-over timeout (tau) of a forwarded check, and how long a joiner holds its clients'
+  // checks for its first view (cluster::ClusterOptions).
+  std::chrono::milliseconds failover_timeout{200};
+  std::chrono::milliseconds first_view_wait{500};
   std::string resp_host;  // empty: no Redis-protocol port
   uint16_t resp_port = 0;
   std::string resp_port_file;  // if set, the bound RESP port is written there
