@@ -16,11 +16,13 @@ Handler register_bench(CLI::App& app) {
       "  drl bench --servers 127.0.0.1:7000 --connections 50 --pipeline 16 --batch 64\n"
       "  drl bench --servers 127.0.0.1:7000,127.0.0.1:7001 --keys 1000 --limit 100 "
       "--window 1s --json\n"
-      "  drl bench --servers 127.0.0.1:7000 --rate 200000 --connections 8 --timeout-ms 100\n"
+      "  drl bench --servers 127.0.0.1:7000 --rate 50000 --connections 8 --timeout-ms 100\n"
       "Closed loop (default): each connection keeps --pipeline requests of --batch checks in\n"
       "flight. Open loop (--rate R): R requests/s leave on a fixed schedule whatever the\n"
       "answers do, and latency counts from each request's scheduled send time (no coordinated\n"
-      "omission). Keys are drawn from --keys distinct ones. Latency is per request, from a\n"
+      "omission); --poisson spaces them as a seeded Poisson process. The report says how far\n"
+      "the generator fell behind its schedule, and calls the run INVALID if it did.\n"
+      "Keys are drawn from --keys distinct ones. Latency is per request, from a\n"
       "histogram; requests answered OVERLOADED are reported apart from decided ones.\n"
       "Progress is printed each second on stderr; the result on stdout (--json: one line).");
   struct Args {
@@ -31,6 +33,7 @@ Handler register_bench(CLI::App& app) {
     double rate = 0;
     uint32_t timeout_ms = 0;
     bool json = false;
+    bool poisson = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--servers", a->servers, "Nodes, HOST:PORT[,HOST:PORT...]")
@@ -56,6 +59,8 @@ Handler register_bench(CLI::App& app) {
                   "Deadline sent with each request (0 = the node's default)")
       ->capture_default_str();
   cmd->add_flag("--json", a->json, "Print the result as one JSON line");
+  cmd->add_flag("--poisson", a->poisson,
+                "Open loop: Poisson arrivals (seeded by --seed) instead of evenly spaced");
   return [a] {
     BenchConfig config;
     if (auto err = parse_host_port_list(a->servers, config.servers); !err.empty()) {
@@ -101,6 +106,7 @@ Handler register_bench(CLI::App& app) {
       return 2;
     }
     config.rate = a->rate;
+    config.poisson = a->poisson;
     config.timeout_ms = a->timeout_ms;
     BenchCounts last;
     double last_t = 0;
@@ -130,20 +136,26 @@ Handler register_bench(CLI::App& app) {
       return static_cast<double>(result.shed_latency.percentile(q)) / 1000.0;
     };
     const double decided_cps = static_cast<double>(c.allowed + c.denied) / result.seconds;
+    const std::string open_loop_fields =
+        config.rate > 0 ? open_loop_json_fields(result.open_loop) : std::string();
+    if (config.rate > 0 && result.open_loop.behind) {
+      std::fprintf(stderr, "drl bench: INVALID MEASUREMENT: the generator fell behind (%s)\n",
+                   result.open_loop.behind_reason.c_str());
+    }
     if (a->json) {
       std::printf(
           "{\"checks_per_sec\":%.0f,\"requests_per_sec\":%.0f,\"p50_us\":%.1f,\"p90_us\":%.1f,"
           "\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,\"allowed\":%llu,\"denied\":%llu,"
           "\"errors\":%llu,\"seconds\":%.2f,\"connections\":%zu,\"pipeline\":%zu,\"batch\":%zu,"
           "\"rate\":%.0f,\"decided_per_sec\":%.0f,\"overloaded\":%llu,\"unsent\":%llu,"
-          "\"shed_p99_us\":%.1f}\n",
+          "\"shed_p99_us\":%.1f%s}\n",
           cps, rps, us(0.5), us(0.9), us(0.99), us(0.999),
           static_cast<double>(result.latency.max()) / 1000.0,
           static_cast<unsigned long long>(c.allowed), static_cast<unsigned long long>(c.denied),
           static_cast<unsigned long long>(c.errors), result.seconds, config.connections,
           config.pipeline, config.batch, config.rate, decided_cps,
           static_cast<unsigned long long>(c.overloaded), static_cast<unsigned long long>(c.unsent),
-          shed_us(0.99));
+          shed_us(0.99), open_loop_fields.c_str());
     } else {
       std::printf(
           "%.0f checks/s (%.0f requests/s) over %.1f s; %zu connections x pipeline %zu x "
@@ -164,6 +176,7 @@ Handler register_bench(CLI::App& app) {
             config.rate, decided_cps, static_cast<unsigned long long>(c.overloaded), shed_us(0.5),
             shed_us(0.99), static_cast<unsigned long long>(c.unsent));
       }
+      if (config.rate > 0) std::fputs(open_loop_text(result.open_loop).c_str(), stdout);
     }
     return c.errors > 0 && c.allowed + c.denied == 0 ? 2 : 0;
   };

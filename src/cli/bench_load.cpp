@@ -25,9 +25,6 @@ struct alignas(64) ThreadCounts {
   std::atomic<uint64_t> requests{0}, allowed{0}, denied{0}, errors{0}, overloaded{0}, unsent{0};
 };
 
-// Open loop: outstanding requests per connection at most (the ring of send times).
-constexpr size_t kOpenLoopWindow = 1u << 16;
-
 void add(std::atomic<uint64_t>& a, uint64_t n) {
   a.store(a.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
 }
@@ -40,25 +37,43 @@ void append_varint(std::string& out, uint64_t v) {
   out.push_back(static_cast<char>(v));
 }
 
+}  // namespace
+
+void append_request_frame(std::string& out, uint64_t id, const BenchConfig& config,
+                          const std::string& body) {
+  std::string envelope;
+  envelope.push_back(0x08);
+  append_varint(envelope, id);
+  if (config.timeout_ms > 0) {
+    envelope.push_back(0x20);  // Request.timeout_ms (field 4, varint)
+    append_varint(envelope, config.timeout_ms);
+  }
+  envelope.push_back(0x12);
+  append_varint(envelope, body.size());
+  const size_t at = out.size();
+  out.resize(at + net::kFrameHeaderBytes);
+  net::write_be32(reinterpret_cast<uint8_t*>(out.data() + at),
+                  static_cast<uint32_t>(envelope.size() + body.size()));
+  out += envelope;
+  out += body;
+}
+
+namespace {
+
 class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
  public:
   BenchConnection(asio::io_context& io, const BenchConfig& config, std::vector<std::string> bodies,
                   ThreadCounts& counts, LatencyHistogram& latency, LatencyHistogram& shed_latency,
                   const std::atomic<bool>& stop)
       : socket_(io),
-        timer_(io),
         config_(config),
         bodies_(std::move(bodies)),
         counts_(counts),
         latency_(latency),
         shed_latency_(shed_latency),
         stop_(stop),
-        sent_at_(config.rate > 0 ? kOpenLoopWindow : config.pipeline * 4) {
+        sent_at_(config.pipeline * 4) {
     in_.resize(256 * 1024);
-    if (config.rate > 0) {
-      const double per_connection = config.rate / static_cast<double>(config.connections);
-      period_ = std::chrono::nanoseconds(static_cast<int64_t>(1e9 / per_connection));
-    }
   }
 
   void start(const asio::ip::tcp::endpoint& endpoint, std::function<void(std::string)> failed) {
@@ -69,64 +84,22 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
       }
       std::error_code ignore;
       self->socket_.set_option(asio::ip::tcp::no_delay(true), ignore);
-      if (self->config_.rate > 0) {
-        self->next_send_ = SteadyClock::now();
-        self->send_due();
-      } else {
-        for (size_t i = 0; i < self->config_.pipeline; ++i) self->queue_request(SteadyClock::now());
-        self->flush();
-      }
+      for (size_t i = 0; i < self->config_.pipeline; ++i) self->queue_request(SteadyClock::now());
+      self->flush();
       self->read_more();
     });
   }
 
   void close() {
     std::error_code ec;
-    timer_.cancel();
     socket_.close(ec);
   }
 
  private:
-  // Open loop: sends every request whose scheduled time has come, each stamped with its
-  // scheduled (not actual) send time, then sleeps until the next one is due.
-  void send_due() {
-    if (stop_.load(std::memory_order_relaxed)) return;
-    const auto now = SteadyClock::now();
-    uint64_t unsent = 0;
-    while (next_send_ <= now) {
-      if (outstanding_ < kOpenLoopWindow) {
-        queue_request(next_send_);
-      } else {
-        ++unsent;
-      }
-      next_send_ += period_;
-    }
-    if (unsent > 0) add(counts_.unsent, unsent);
-    flush();
-    timer_.expires_at(next_send_);
-    timer_.async_wait([self = shared_from_this()](std::error_code ec) {
-      if (!ec) self->send_due();
-    });
-  }
-
   void queue_request(SteadyClock::time_point scheduled) {
     const uint64_t id = next_id_++;
     const std::string& body = bodies_[id % bodies_.size()];
-    std::string envelope;
-    envelope.push_back(0x08);
-    append_varint(envelope, id);
-    if (config_.timeout_ms > 0) {
-      envelope.push_back(0x20);  // Request.timeout_ms (field 4, varint)
-      append_varint(envelope, config_.timeout_ms);
-    }
-    envelope.push_back(0x12);
-    append_varint(envelope, body.size());
-    const size_t at = out_.size();
-    out_.resize(at + net::kFrameHeaderBytes);
-    net::write_be32(reinterpret_cast<uint8_t*>(out_.data() + at),
-                    static_cast<uint32_t>(envelope.size() + body.size()));
-    out_ += envelope;
-    out_ += body;
+    append_request_frame(out_, id, config_, body);
     sent_at_[id % sent_at_.size()] = scheduled;
     ++outstanding_;
   }
@@ -195,7 +168,7 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
     add(counts_.denied, denied);
     add(counts_.errors, errors);
     add(counts_.overloaded, overloaded);
-    if (config_.rate <= 0 && !stop_.load(std::memory_order_relaxed)) {
+    if (!stop_.load(std::memory_order_relaxed)) {
       while (outstanding_ < config_.pipeline) queue_request(now);
       flush();
     }
@@ -203,15 +176,12 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
   }
 
   asio::ip::tcp::socket socket_;
-  asio::steady_timer timer_;
   const BenchConfig& config_;
   std::vector<std::string> bodies_;
   ThreadCounts& counts_;
   LatencyHistogram& latency_;
   LatencyHistogram& shed_latency_;
   const std::atomic<bool>& stop_;
-  SteadyClock::duration period_{0};  // open loop: between two scheduled sends
-  SteadyClock::time_point next_send_;
   std::vector<SteadyClock::time_point> sent_at_;
   uint64_t next_id_ = 1;
   size_t outstanding_ = 0;
@@ -222,8 +192,9 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
   wire::Response response_;
 };
 
-// Pre-encoded CheckRequest bodies for one connection, keys drawn uniformly from `keys`.
-std::vector<std::string> make_bodies(const BenchConfig& config, Random& random) {
+}  // namespace
+
+std::vector<std::string> encode_check_bodies(const BenchConfig& config, Random& random) {
   constexpr size_t kBodies = 64;
   std::vector<std::string> bodies;
   wire::CheckRequest request;
@@ -239,10 +210,9 @@ std::vector<std::string> make_bodies(const BenchConfig& config, Random& random) 
   return bodies;
 }
 
-}  // namespace
-
 BenchResult run_bench(const BenchConfig& config,
                       const std::function<void(const BenchCounts&, double)>& each_second) {
+  if (config.rate > 0) return run_open_loop(config, each_second);
   BenchResult result;
   const size_t threads = std::max<size_t>(1, config.threads);
   std::vector<std::unique_ptr<asio::io_context>> contexts;
@@ -263,8 +233,9 @@ BenchResult run_bench(const BenchConfig& config,
       result.failure = "'" + server.host + "' is not an IP address";
       return result;
     }
-    auto conn = std::make_shared<BenchConnection>(*contexts[t], config, make_bodies(config, random),
-                                                  counts[t], latency[t], shed_latency[t], stop);
+    auto conn = std::make_shared<BenchConnection>(*contexts[t], config,
+                                                  encode_check_bodies(config, random), counts[t],
+                                                  latency[t], shed_latency[t], stop);
     conn->start(asio::ip::tcp::endpoint(address, server.port), [&](std::string why) {
       std::lock_guard lock(failure_mutex);
       if (failure.empty()) failure = why;

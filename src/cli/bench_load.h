@@ -1,12 +1,8 @@
 // The load generator behind `drl bench`: C connections spread over the given nodes, over a
 // few I/O threads of its own. Closed loop (rate 0): each connection keeps P requests of B
-// checks in flight. Open loop (rate R): requests leave on a fixed schedule, R per second in
-// total, whatever the answers do; latency counts from the scheduled send time, so a node
-// that stalls is charged for the requests it kept the generator from sending (no
-// coordinated omission). Requests are
-// pre-encoded (keys drawn from K), so the generator spends its CPU on the socket, not on
-// building messages. run() blocks for the duration; progress() may be called meanwhile
-// from another thread.
+// checks in flight. Open loop (rate R): bench_open_loop.h. Requests are pre-encoded (keys
+// drawn from K), so the generator spends its CPU on the socket, not on building messages.
+// run_bench() blocks for the duration.
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -16,8 +12,13 @@
 #include <vector>
 
 #include "cli/address_arg.h"
+#include "cli/bench_open_loop.h"
 #include "cli/latency_histogram.h"
 #include "drl/client.pb.h"
+
+namespace drl {
+class Random;
+}
 
 namespace drl::cli {
 
@@ -33,6 +34,7 @@ struct BenchConfig {
   uint64_t seed = 1;
   double rate = 0;          // requests per second over all connections; 0 = closed loop
   uint32_t timeout_ms = 0;  // Request.timeout_ms; 0 = the node's default
+  bool poisson = false;     // open loop: Poisson arrivals (seeded) instead of evenly spaced
 };
 
 struct BenchCounts {
@@ -47,9 +49,18 @@ struct BenchResult {
   LatencyHistogram shed_latency;  // per request answered OVERLOADED
   double seconds = 0;
   std::string failure;  // non-empty when connections could not be made
+  OpenLoopReport open_loop;  // open loop only (config.rate > 0)
 };
 
-// Runs the load; `each_second` is called from the calling thread with the totals so far.
+// Pre-encoded CheckRequest bodies for one connection (checks of config.check_template, keys
+// drawn uniformly from config.keys).
+std::vector<std::string> encode_check_bodies(const BenchConfig& config, Random& random);
+// Appends one framed Request{id, timeout_ms, check = body} to `out`.
+void append_request_frame(std::string& out, uint64_t id, const BenchConfig& config,
+                          const std::string& body);
+
+// Runs the load (open loop when config.rate > 0, see bench_open_loop.h); `each_second` is
+// called from the calling thread with the totals so far.
 BenchResult run_bench(
     const BenchConfig& config,
     const std::function<void(const BenchCounts& so_far, double elapsed)>& each_second);

@@ -5,10 +5,12 @@
 #include <asio/steady_timer.hpp>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
 #include "client/node_link.h"
+#include "client/retry_policy.h"
 
 namespace drl {
 namespace {
@@ -107,11 +109,18 @@ const char* result_code_name(ResultCode code) {
 
 struct Client::Impl {
   ClientOptions options;
-  std::mt19937_64 jitter{std::random_device{}()};  // I/O thread only
-  // Sends `request` (again, on retries) and hands the results to `done`.
+  std::optional<client::RetryPolicy> retry;  // I/O thread only
+  // Sends `request` (again, on retries) and hands the results to `done`. `target` is the
+  // index of the node a retry goes to; kAnyNode = the usual link.
+  static constexpr size_t kAnyNode = SIZE_MAX;
   void send(std::shared_ptr<wire::Request> request, size_t n, uint32_t attempt,
-            std::chrono::milliseconds last_wait, Client::BatchCallback done);
-  std::chrono::milliseconds backoff(int64_t retry_after_ms, std::chrono::milliseconds last_wait);
+            std::chrono::milliseconds last_wait, size_t target, Client::BatchCallback done);
+  // The link pinned to nodes[i], for retries (made on first use). I/O thread only.
+  client::NodeLink& retry_link(size_t i);
+  size_t node_index(const std::string& text) const;
+
+  std::vector<client::Endpoint> endpoints;
+  std::vector<std::shared_ptr<client::NodeLink>> retry_links;  // by node index; may be null
 
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> guard{asio::make_work_guard(io)};
@@ -122,6 +131,7 @@ struct Client::Impl {
 
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = options;
+  impl_->retry.emplace(options.overload_backoff, std::random_device{}());
   std::vector<client::Endpoint> nodes;
   for (const auto& n : options.nodes) {
     client::Endpoint e;
@@ -131,6 +141,8 @@ Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>()) {
       impl_->bad_node = n;
     }
   }
+  impl_->endpoints = nodes;
+  impl_->retry_links.resize(nodes.size());
   impl_->link =
       std::make_shared<client::NodeLink>(impl_->io, std::move(nodes), options.connect_timeout,
                                          options.request_timeout, options.max_frame_bytes);
@@ -141,6 +153,9 @@ Client::~Client() {
   std::promise<void> closed;
   asio::post(impl_->io, [this, &closed] {
     impl_->link->close("the client was destroyed");
+    for (auto& l : impl_->retry_links) {
+      if (l) l->close("the client was destroyed");
+    }
     closed.set_value();
   });
   closed.get_future().wait();
@@ -163,23 +178,35 @@ void Client::check_async(const std::vector<CheckSpec>& batch, BatchCallback done
       static_cast<uint32_t>(std::clamp<int64_t>(patience - patience / 10, 1, 60'000)));
   const size_t n = batch.size();
   asio::post(impl_->io, [this, request, n, done = std::move(done)]() mutable {
-    impl_->send(request, n, 0, std::chrono::milliseconds(0), std::move(done));
+    impl_->send(request, n, 0, std::chrono::milliseconds(0), Impl::kAnyNode, std::move(done));
   });
 }
 
-std::chrono::milliseconds Client::Impl::backoff(int64_t retry_after_ms,
-                                                std::chrono::milliseconds last_wait) {
-  const int64_t floor = std::max<int64_t>(retry_after_ms, options.overload_backoff.count());
-  const int64_t ceiling = std::max<int64_t>(floor, 2 * last_wait.count());
-  std::uniform_int_distribution<int64_t> pick(floor, std::max(floor + 1, ceiling));
-  return std::chrono::milliseconds(pick(jitter));
+client::NodeLink& Client::Impl::retry_link(size_t i) {
+  if (!retry_links[i]) {
+    retry_links[i] = std::make_shared<client::NodeLink>(
+        io, std::vector<client::Endpoint>{endpoints[i]}, options.connect_timeout,
+        options.request_timeout, options.max_frame_bytes);
+  }
+  return *retry_links[i];
+}
+
+size_t Client::Impl::node_index(const std::string& text) const {
+  for (size_t i = 0; i < endpoints.size(); ++i) {
+    if (endpoints[i].text == text) return i;
+  }
+  return endpoints.size();
 }
 
 void Client::Impl::send(std::shared_ptr<wire::Request> request, size_t n, uint32_t attempt,
-                        std::chrono::milliseconds last_wait, Client::BatchCallback done) {
-  link->send(*request, [this, request, n, attempt, last_wait, done = std::move(done)](
-                           const wire::Response* response, std::string_view error,
-                           bool timed_out) mutable {
+                        std::chrono::milliseconds last_wait, size_t target,
+                        Client::BatchCallback done) {
+  // Which node will answer (a retry's pinned node, else the link's current one), so that a
+  // retry after OVERLOADED can go elsewhere.
+  const size_t sent_to = target != kAnyNode ? target : node_index(link->current_node());
+  auto on_response = [this, request, n, attempt, last_wait, sent_to, done = std::move(done)](
+                         const wire::Response* response, std::string_view error,
+                         bool timed_out) mutable {
     if (response == nullptr) {
       done(failed(n, timed_out ? ResultCode::kTimeout : ResultCode::kUnavailable, error));
       return;
@@ -199,11 +226,13 @@ void Client::Impl::send(std::shared_ptr<wire::Request> request, size_t n, uint32
         retry_after_ms = std::max(retry_after_ms, r.retry_after_ms());
     }
     if (retry_after_ms >= 0 && attempt < options.overload_retries) {
-      const auto wait = backoff(retry_after_ms, last_wait);
+      const auto wait = retry->wait(retry_after_ms, last_wait);
+      const size_t next =
+          endpoints.empty() ? kAnyNode : retry->next_node(endpoints.size(), sent_to);
       auto timer = std::make_shared<asio::steady_timer>(io, wait);
-      timer->async_wait([this, timer, request, n, attempt, wait,
+      timer->async_wait([this, timer, request, n, attempt, wait, next,
                          done = std::move(done)](std::error_code) mutable {
-        send(request, n, attempt + 1, wait, std::move(done));
+        send(request, n, attempt + 1, wait, next, std::move(done));
       });
       return;
     }
@@ -211,7 +240,12 @@ void Client::Impl::send(std::shared_ptr<wire::Request> request, size_t n, uint32
     results.reserve(n);
     for (const auto& r : check.results()) results.push_back(from_wire(r, check.decided_by()));
     done(std::move(results));
-  });
+  };
+  if (target != kAnyNode) {
+    retry_link(target).send(*request, std::move(on_response));
+  } else {
+    link->send(*request, std::move(on_response));
+  }
 }
 
 std::vector<CheckResult> Client::check(const std::vector<CheckSpec>& batch) {
