@@ -100,6 +100,9 @@ struct ClientOptions {
   // is returned as is.
   uint32_t overload_retries = 2;
   std::chrono::milliseconds overload_backoff{10};  // first wait when no retry-after is given
+  // Sent with every request when the nodes require client tokens (--client-tokens-file);
+  // empty = none. A node refusing it answers kRequestError and closes the connection.
+  std::string auth_token{};
 };
 
 class Client {

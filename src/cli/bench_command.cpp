@@ -5,6 +5,7 @@
 #include "cli/bench_load.h"
 #include "cli/commands.h"
 #include "cli/limit_args.h"
+#include "net/client_auth.h"
 
 namespace drl::cli {
 
@@ -32,6 +33,7 @@ Handler register_bench(CLI::App& app) {
     uint64_t limit = 1000000, seed = 1;
     double rate = 0;
     uint32_t timeout_ms = 0;
+    std::string token_file;
     bool json = false;
     bool poisson = false;
   };
@@ -59,6 +61,8 @@ Handler register_bench(CLI::App& app) {
                   "Deadline sent with each request (0 = the node's default)")
       ->capture_default_str();
   cmd->add_flag("--json", a->json, "Print the result as one JSON line");
+  cmd->add_option("--token-file", a->token_file,
+                  "File holding the client token, for nodes with --client-tokens-file");
   cmd->add_flag("--poisson", a->poisson,
                 "Open loop: Poisson arrivals (seeded by --seed) instead of evenly spaced");
   return [a] {
@@ -108,6 +112,12 @@ Handler register_bench(CLI::App& app) {
     config.rate = a->rate;
     config.poisson = a->poisson;
     config.timeout_ms = a->timeout_ms;
+    if (!a->token_file.empty()) {
+      if (auto err = net::read_client_token_file(a->token_file, config.auth_token); !err.empty()) {
+        std::fprintf(stderr, "drl bench: --token-file: %s\n", err.c_str());
+        return 2;
+      }
+    }
     BenchCounts last;
     double last_t = 0;
     auto result = run_bench(config, [&](const BenchCounts& c, double t) {

@@ -48,6 +48,11 @@ void append_request_frame(std::string& out, uint64_t id, const BenchConfig& conf
     envelope.push_back(0x20);  // Request.timeout_ms (field 4, varint)
     append_varint(envelope, config.timeout_ms);
   }
+  if (!config.auth_token.empty()) {
+    envelope.push_back(0x2a);  // Request.auth_token (field 5, length-delimited)
+    append_varint(envelope, config.auth_token.size());
+    envelope += config.auth_token;
+  }
   envelope.push_back(0x12);
   append_varint(envelope, body.size());
   const size_t at = out.size();

@@ -34,6 +34,7 @@ struct BenchConfig {
   uint64_t seed = 1;
   double rate = 0;          // requests per second over all connections; 0 = closed loop
   uint32_t timeout_ms = 0;  // Request.timeout_ms; 0 = the node's default
+  std::string auth_token;   // Request.auth_token (--token-file); empty = none
   bool poisson = false;     // open loop: Poisson arrivals (seeded) instead of evenly spaced
 };
 

@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/limit_args.h"
 #include "drl/client.h"
+#include "net/client_auth.h"
 
 namespace drl::cli {
 
@@ -23,11 +24,14 @@ Handler register_check(CLI::App& app) {
       "leaky_bucket, fixed_window, sliding_log, sliding_window.");
   struct Args {
     std::string server = "127.0.0.1:7000", key, policy, window, algorithm = "token_bucket";
+    std::string token_file;
     uint64_t limit = 0, burst = 0, cost = 1;
     bool json = false, reset = false, refund = false, drain = false, shadow = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--server", a->server, "Node to ask, HOST:PORT")->capture_default_str();
+  cmd->add_option("--token-file", a->token_file,
+                  "File holding the client token, for nodes with --client-tokens-file");
   cmd->add_option("key", a->key, "The key to check (user id, API key, IP, ...)")->required();
   auto* policy = cmd->add_option("--policy", a->policy, "A policy of the node's policy file");
   auto* limit = cmd->add_option("--limit", a->limit, "Inline limit: admissions per window");
@@ -76,7 +80,14 @@ Handler register_check(CLI::App& app) {
                    "drl check: give --policy NAME or --limit N --window DUR (see --help)\n");
       return 2;
     }
-    Client client(ClientOptions{.nodes = {a->server}});
+    ClientOptions options{.nodes = {a->server}};
+    if (!a->token_file.empty()) {
+      if (auto err = net::read_client_token_file(a->token_file, options.auth_token); !err.empty()) {
+        std::fprintf(stderr, "drl check: --token-file: %s\n", err.c_str());
+        return 2;
+      }
+    }
+    Client client(options);
     const CheckResult r = client.check(spec);
     const bool ok = r.code == ResultCode::kOk;
     if (a->json) {

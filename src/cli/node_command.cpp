@@ -21,9 +21,10 @@ Handler register_node(CLI::App& app) {
       "           --metrics 127.0.0.1:9100 --max-memory 268435456\n"
       "  drl node --listen 127.0.0.1:7001 --join 127.0.0.1:7000 --cluster-key-file key\n"
       "Then: drl check --server 127.0.0.1:7000 user:42 --limit 10 --window 1s\n"
-      "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads --policies (a bad file is\n"
-      "refused and the old policies stay). On start the node prints\n"
-      "'listening on HOST:PORT' on stdout (useful with --listen 127.0.0.1:0).");
+      "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads --policies and\n"
+      "--client-tokens-file (a bad file is refused and the old one stays). On start\n"
+      "the node prints 'listening on HOST:PORT' on stdout (useful with --listen\n"
+      "127.0.0.1:0).");
   struct Args {
     std::string listen = "127.0.0.1:7000";
     std::string id, policies, metrics, log_format = "text", port_file, join, cluster_key_file, resp,
@@ -32,6 +33,8 @@ Handler register_node(CLI::App& app) {
     uint64_t failover_timeout_ms = 200, first_view_wait_ms = 500;
     uint32_t max_frame = 1u << 20;
     uint64_t idle_timeout_ms = 300'000;
+    uint64_t frame_timeout_ms = 5'000;
+    std::string client_tokens_file;
     uint64_t default_timeout_ms = 100, queue_target_ms = 5, test_decide_delay_us = 0;
     uint32_t max_in_flight = 4096;
     bool enable_test_hooks = false;
@@ -53,6 +56,13 @@ Handler register_node(CLI::App& app) {
   cmd->add_option("--idle-timeout-ms", a->idle_timeout_ms,
                   "Close a client connection silent this long (0 = never)")
       ->capture_default_str();
+  cmd->add_option("--frame-timeout-ms", a->frame_timeout_ms,
+                  "Close a client connection whose frame (or RESP command) is begun but not "
+                  "complete this long after its first byte (0 = never)")
+      ->capture_default_str();
+  cmd->add_option("--client-tokens-file", a->client_tokens_file,
+                  "Require a client token: FILE holds one 'TOKEN' or 'NAME TOKEN' per line "
+                  "(# comments); reloaded on SIGHUP");
   cmd->add_option("--default-timeout-ms", a->default_timeout_ms,
                   "Deadline of a request that sets no timeout_ms; undecided past it = OVERLOADED")
       ->capture_default_str();
@@ -175,6 +185,8 @@ Handler register_node(CLI::App& app) {
     o.max_connections = a->max_connections;
     o.max_frame_bytes = a->max_frame;
     o.idle_timeout = std::chrono::milliseconds(a->idle_timeout_ms);
+    o.frame_timeout = std::chrono::milliseconds(a->frame_timeout_ms);
+    o.client_tokens_path = a->client_tokens_file;
     o.port_file = a->port_file;
     o.overload.default_timeout = std::chrono::milliseconds(a->default_timeout_ms);
     o.overload.admission.target_delay = static_cast<Nanos>(a->queue_target_ms) * kMillisecond;

@@ -10,12 +10,14 @@
 #include "cli/commands.h"
 #include "cli/limit_args.h"
 #include "client/node_link.h"
+#include "net/client_auth.h"
 
 namespace drl::cli {
 namespace {
 
 // Asks `server` for its status; "" on success, else what failed.
-std::string fetch_status(const std::string& server, wire::StatusResponse& out) {
+std::string fetch_status(const std::string& server, const std::string& token,
+                         wire::StatusResponse& out) {
   HostPort hp;
   if (auto err = parse_host_port(server, hp); !err.empty()) return "--server: " + err;
   asio::io_context io;
@@ -26,6 +28,7 @@ std::string fetch_status(const std::string& server, wire::StatusResponse& out) {
   asio::post(io, [&] {
     wire::Request request;
     request.mutable_status();
+    if (!token.empty()) request.set_auth_token(token);
     link->send(request, [&](const wire::Response* response, std::string_view e, bool) {
       if (response == nullptr) {
         error = std::string(e);
@@ -66,14 +69,24 @@ Handler register_status(CLI::App& app) {
       "Exit code: 0 when the node answered, 2 otherwise.");
   struct Args {
     std::string server = "127.0.0.1:7000";
+    std::string token_file;
     bool json = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--server", a->server, "Node to ask, HOST:PORT")->capture_default_str();
+  cmd->add_option("--token-file", a->token_file,
+                  "File holding the client token, for nodes with --client-tokens-file");
   cmd->add_flag("--json", a->json, "Print one JSON object");
   return [a] {
     wire::StatusResponse s;
-    if (auto error = fetch_status(a->server, s); !error.empty()) {
+    std::string token;
+    if (!a->token_file.empty()) {
+      if (auto err = net::read_client_token_file(a->token_file, token); !err.empty()) {
+        std::fprintf(stderr, "drl status: --token-file: %s\n", err.c_str());
+        return 2;
+      }
+    }
+    if (auto error = fetch_status(a->server, token, s); !error.empty()) {
       std::fprintf(stderr, "drl status: %s\n", error.c_str());
       return 2;
     }

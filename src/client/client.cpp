@@ -174,6 +174,7 @@ void Client::check_async(const std::vector<CheckSpec>& batch, BatchCallback done
   for (const auto& spec : batch) to_wire(spec, *request->mutable_check()->add_checks());
   // The node gets 90% of our patience, so its OVERLOADED answer arrives before we give up.
   const int64_t patience = impl_->options.request_timeout.count();
+  if (!impl_->options.auth_token.empty()) request->set_auth_token(impl_->options.auth_token);
   request->set_timeout_ms(
       static_cast<uint32_t>(std::clamp<int64_t>(patience - patience / 10, 1, 60'000)));
   const size_t n = batch.size();
@@ -270,6 +271,7 @@ bool Client::status(NodeStatus& out, std::string& error) {
   asio::post(impl_->io, [&] {
     wire::Request request;
     request.mutable_status();
+    if (!impl_->options.auth_token.empty()) request.set_auth_token(impl_->options.auth_token);
     impl_->link->send(request, [&](const wire::Response* response, std::string_view e, bool) {
       if (response == nullptr || !response->has_status()) {
         error = response == nullptr     ? std::string(e)

@@ -47,6 +47,7 @@ ClientSession::ClientSession(asio::io_context& io, asio::ip::tcp::socket socket,
     : io_(io),
       socket_(std::move(socket)),
       idle_timer_(socket_.get_executor()),
+      frame_timer_(socket_.get_executor()),
       limits_(limits),
       services_(services),
       stats_(stats),
@@ -119,6 +120,7 @@ void ClientSession::process_input() {
     std::memmove(in_.data(), in_.data() + offset, in_len_ - offset);
     in_len_ -= offset;
   }
+  note_partial_frame(offset > 0);
   // Give memory back once a large frame has passed.
   if (in_.size() > kInitialReadBuffer && in_len_ <= kInitialReadBuffer) {
     in_.resize(kInitialReadBuffer);
@@ -136,6 +138,9 @@ bool ClientSession::handle_frame(std::span<const uint8_t> payload) {
     stats_.error(ServerError::kMalformedFrame);
     send_error(0, wire::MALFORMED_FRAME, "the frame is not a valid drl.wire.Request", true);
     return false;
+  }
+  if (services_.auth != nullptr && !services_.auth->verify(request_->auth_token())) {
+    return refuse_unauthenticated(request_->id());
   }
   stats_.add(stats_.requests);
   const uint64_t id = request_->id();
@@ -310,6 +315,52 @@ void ClientSession::shut() {
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   idle_timer_.cancel();
+  frame_timer_.cancel();
+}
+
+bool ClientSession::refuse_unauthenticated(uint64_t id) {
+  stats_.error(ServerError::kUnauthenticated);
+  send_error(id, wire::UNAUTHENTICATED,
+             request_->auth_token().empty()
+                 ? "this node requires a client token: set auth_token (drl --token-file FILE, "
+                   "ClientOptions::auth_token)"
+                 : "the auth_token is not one this node accepts",
+             true);
+  return false;
+}
+
+// Bytes left in in_ after processing begin a frame still incomplete. It must be whole within
+// frame_timeout of its first byte's arrival, or the sender is a slowloris.
+void ClientSession::note_partial_frame(bool frame_consumed) {
+  if (in_len_ == 0) {
+    partial_since_ = {};
+    return;
+  }
+  if (frame_consumed || partial_since_ == std::chrono::steady_clock::time_point{}) {
+    partial_since_ = read_at_;
+  }
+  if (!frame_timer_armed_) arm_frame_timer();
+}
+
+void ClientSession::arm_frame_timer() {
+  if (limits_.frame_timeout.count() <= 0 || closed_) return;
+  frame_timer_armed_ = true;
+  frame_timer_.expires_at(partial_since_ + limits_.frame_timeout);
+  frame_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+    self->frame_timer_armed_ = false;
+    if (ec || self->closed_ || self->in_len_ == 0) return;
+    // Only a frame the client owes us counts: while the node holds back reading (outstanding
+    // requests, full output), the bytes waiting are whole frames, not a slow sender's.
+    const auto now = std::chrono::steady_clock::now();
+    if (!self->reading_) {
+      self->partial_since_ = now;  // held back by the node: the client's time starts again
+    } else if (now - self->partial_since_ >= self->limits_.frame_timeout) {
+      self->stats_.error(ServerError::kFrameTimeout);
+      self->shut();
+      return;
+    }
+    self->arm_frame_timer();
+  });
 }
 
 }  // namespace drl::net

@@ -16,6 +16,7 @@
 
 #include "drl/client.pb.h"
 #include "net/check_decider.h"
+#include "net/client_auth.h"
 #include "net/server_stats.h"
 
 namespace drl::net {
@@ -25,6 +26,8 @@ struct SessionLimits {
   uint32_t max_outstanding = 1024;       // requests decided but not yet written
   size_t max_pending_output = 4u << 20;  // bytes queued for the socket
   std::chrono::milliseconds idle_timeout{300'000};
+  // A frame begun must be complete within this (slowloris defence; 0 = no limit).
+  std::chrono::milliseconds frame_timeout{5'000};
   // Deadline of a request that carries no timeout_ms; requests may ask for at most max.
   std::chrono::milliseconds default_timeout{100};
   std::chrono::milliseconds max_timeout{60'000};
@@ -48,6 +51,8 @@ struct SessionServices {
   CheckDecider* decider = nullptr;
   RequestGate* gate = nullptr;                        // null: every request is decided
   std::function<void(wire::StatusResponse&)> status;  // called on the session's thread
+  // Client tokens (--client-tokens-file); null = no token required.
+  const ClientAuth* auth = nullptr;
   std::string node_id;
 };
 
@@ -72,12 +77,16 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void append_response(uint64_t id, int field, const google::protobuf::MessageLite& body);
   void flush();
   void arm_idle_timer();
+  void note_partial_frame(bool frame_consumed);
+  void arm_frame_timer();
+  bool refuse_unauthenticated(uint64_t id);
   void shut();
   bool can_read() const;
 
   asio::io_context& io_;
   asio::ip::tcp::socket socket_;
   asio::steady_timer idle_timer_;
+  asio::steady_timer frame_timer_;  // armed while a frame is incomplete (frame_timeout)
   const SessionLimits& limits_;
   const SessionServices& services_;
   ServerStatsShard& stats_;
@@ -93,6 +102,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   uint32_t outstanding_ = 0;
   std::chrono::steady_clock::time_point last_activity_;
   std::chrono::steady_clock::time_point read_at_;  // when the bytes in in_ arrived (latest)
+
+  std::chrono::steady_clock::time_point partial_since_{};  // first byte of the frame in in_
+  bool frame_timer_armed_ = false;
 
   // Reused for every request, so steady-state traffic allocates nothing per check: each
   // request is parsed into an arena over a block the session owns, reset per frame.

@@ -3,11 +3,74 @@
 #include <array>
 #include <asio/post.hpp>
 #include <asio/read.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
 #include <memory>
 
 #include "net/frame.h"
 
 namespace drl::net {
+namespace {
+
+// A connection whose first word (a frame length or a magic) has not fully arrived. It counts
+// as a client connection for --max-connections until then.
+struct PendingConnection : std::enable_shared_from_this<PendingConnection> {
+  PendingConnection(asio::ip::tcp::socket s, asio::io_context& io, ServerStatsShard& st,
+                    const SessionLimits& l)
+      : socket(std::move(s)), timer(io), stats(st), limits(l) {
+    stats.add(stats.unidentified_opened);
+  }
+  ~PendingConnection() { stats.add(stats.unidentified_closed); }
+
+  // Closes the connection `after` from now (counted as `why`) unless re-armed or cancelled.
+  void arm(std::chrono::milliseconds after, ServerError why) {
+    if (after.count() <= 0) return;
+    timer.expires_after(after);
+    timer.async_wait([self = shared_from_this(), why](std::error_code ec) {
+      if (ec || self->done) return;
+      self->stats.error(why);
+      std::error_code ignore;
+      self->socket.close(ignore);
+    });
+  }
+
+  asio::ip::tcp::socket socket;
+  std::array<uint8_t, kFrameHeaderBytes> word{};
+  size_t got = 0;
+  bool done = false;
+  asio::steady_timer timer;
+  ServerStatsShard& stats;
+  const SessionLimits& limits;
+};
+
+// Reads the first word a piece at a time: silence is allowed for the idle timeout, but a word
+// once begun must be complete within the frame timeout (a byte-at-a-time sender cannot hold
+// the connection). Calls `identified` with the whole word in `p.word`.
+template <typename F>
+void read_first_word(std::shared_ptr<PendingConnection> p, F identified) {
+  auto* raw = p.get();
+  raw->socket.async_read_some(
+      asio::buffer(raw->word.data() + raw->got, raw->word.size() - raw->got),
+      [p = std::move(p), identified = std::move(identified)](std::error_code ec, size_t n) mutable {
+        if (ec) {
+          p->done = true;
+          p->timer.cancel();
+          return;
+        }
+        const bool first_bytes = p->got == 0;
+        p->got += n;
+        if (p->got == p->word.size()) {
+          p->done = true;
+          p->timer.cancel();
+          identified(*p);
+          return;
+        }
+        if (first_bytes) p->arm(p->limits.frame_timeout, ServerError::kFrameTimeout);
+        read_first_word(std::move(p), std::move(identified));
+      });
+}
+
+}  // namespace
 
 Listener::Listener(IoPool& pool, ListenerOptions options, SessionServices services,
                    ServerStats& stats)
@@ -74,52 +137,26 @@ void Listener::accept_next() {
 
 void Listener::classify(asio::ip::tcp::socket socket, size_t worker) {
   auto& shard = stats_.shard(worker);
-  const auto snap_open = [this] {
-    uint64_t open = 0;
-    for (size_t i = 0; i < stats_.shard_count(); ++i) {
-      auto& s = stats_.shard(i);
-      open += s.connections_accepted.load(std::memory_order_relaxed) -
-              s.connections_closed.load(std::memory_order_relaxed);
-    }
-    return open;
-  };
-  if (snap_open() >= options_.max_connections) {
+  if (stats_.connections_open() >= options_.max_connections) {
     shard.error(ServerError::kConnectionLimit);
     std::error_code ec;
     socket.close(ec);
     return;
   }
-  struct Pending {
-    asio::ip::tcp::socket socket;
-    std::array<uint8_t, kFrameHeaderBytes> word{};
-    asio::steady_timer timer;
-  };
-  auto pending = std::make_shared<Pending>(
-      Pending{std::move(socket), {}, asio::steady_timer(pool_.context(worker))});
-  // A connection that never says its first word is closed after the idle timeout.
-  if (options_.session.idle_timeout.count() > 0) {
-    pending->timer.expires_after(options_.session.idle_timeout);
-    pending->timer.async_wait([pending, &shard](std::error_code ec) {
-      if (ec) return;
-      shard.error(ServerError::kIdleTimeout);
-      std::error_code ignore;
-      pending->socket.close(ignore);
-    });
-  }
-  asio::async_read(pending->socket, asio::buffer(pending->word),
-                   [this, pending, worker](std::error_code ec, size_t) {
-                     pending->timer.cancel();
-                     if (ec) return;
-                     const uint32_t word = read_be32(pending->word.data());
-                     if (auto it = magics_.find(word); it != magics_.end()) {
-                       it->second(std::move(pending->socket));
-                       return;
-                     }
-                     auto session = std::make_shared<ClientSession>(
-                         pool_.context(worker), std::move(pending->socket), pending->word,
-                         options_.session, services_, stats_.shard(worker));
-                     session->start();
-                   });
+  auto pending = std::make_shared<PendingConnection>(std::move(socket), pool_.context(worker),
+                                                     shard, options_.session);
+  pending->arm(options_.session.idle_timeout, ServerError::kIdleTimeout);
+  read_first_word(std::move(pending), [this, worker](PendingConnection& p) {
+    const uint32_t word = read_be32(p.word.data());
+    if (auto it = magics_.find(word); it != magics_.end()) {
+      it->second(std::move(p.socket));
+      return;
+    }
+    auto session =
+        std::make_shared<ClientSession>(pool_.context(worker), std::move(p.socket), p.word,
+                                        options_.session, services_, stats_.shard(worker));
+    session->start();
+  });
 }
 
 }  // namespace drl::net

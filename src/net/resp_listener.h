@@ -28,6 +28,8 @@ class RespListener {
   std::error_code listen(const std::string& host, uint16_t port);
   asio::ip::tcp::endpoint local_endpoint() const;
   void set_node_id(std::string id) { services_.node_id = std::move(id); }  // before start()
+  // Client tokens every session must AUTH with (null: none); outlives this. Before start().
+  void set_auth(const ClientAuth* auth) { services_.auth = auth; }
   void start();
   // Closes the acceptor. Call once the IoPool has stopped; the destructor does it too.
   void stop();

@@ -19,9 +19,11 @@ RespSession::RespSession(asio::io_context& io, asio::ip::tcp::socket socket,
     : io_(io),
       socket_(std::move(socket)),
       idle_timer_(socket_.get_executor()),
+      frame_timer_(socket_.get_executor()),
       limits_(limits),
       services_(services),
-      stats_(stats) {
+      stats_(stats),
+      authenticated_(services.auth == nullptr) {
   in_.resize(std::min(kInitialReadBuffer, limits_.max_input_bytes));
   stats_.add(stats_.connections_accepted);
   std::error_code ec;
@@ -96,6 +98,7 @@ void RespSession::process_input() {
     std::memmove(in_.data(), in_.data() + offset, in_len_ - offset);
     in_len_ -= offset;
   }
+  note_partial_command(offset > 0);
   if (in_.size() > kInitialReadBuffer && in_len_ <= kInitialReadBuffer) {
     in_.resize(kInitialReadBuffer);
     in_.shrink_to_fit();
@@ -105,6 +108,7 @@ void RespSession::process_input() {
 }
 
 bool RespSession::handle_command(std::span<const std::string_view> args) {
+  if (services_.auth != nullptr && auth_command(args)) return !waiting_;
   thread_local std::string reply;
   reply.clear();
   auto plan = plan_resp_command(args, reply);
@@ -231,6 +235,75 @@ void RespSession::shut() {
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   idle_timer_.cancel();
+  frame_timer_.cancel();
+}
+
+bool RespSession::auth_command(std::span<const std::string_view> args) {
+  const auto named = [&](std::string_view name) {
+    if (args[0].size() != name.size()) return false;
+    for (size_t i = 0; i < name.size(); ++i) {
+      if ((args[0][i] | 0x20) != name[i]) return false;
+    }
+    return true;
+  };
+  if (!named("auth")) {
+    if (authenticated_ || named("quit")) return false;
+    stats_.error(ServerError::kUnauthenticated);
+    resp::append_error(out_pending_, "NOAUTH Authentication required.");
+    return true;
+  }
+  // Replies leave in command order: checks queued before this command go first.
+  dispatch_batch();
+  if (waiting_) return true;
+  stats_.add(stats_.requests);
+  if (args.size() < 2 || args.size() > 3) {
+    resp::append_error(out_pending_, "ERR wrong number of arguments for 'auth' command");
+    return true;
+  }
+  if (services_.auth->verify(args.back())) {
+    authenticated_ = true;
+    resp::append_simple(out_pending_, "OK");
+    return true;
+  }
+  // Closing makes every guess cost a connection.
+  stats_.error(ServerError::kUnauthenticated);
+  resp::append_error(out_pending_, "WRONGPASS invalid username-password pair or user is disabled.");
+  closing_ = true;
+  return true;
+}
+
+// Bytes left in in_ after processing begin a command still incomplete. It must be whole within
+// frame_timeout of its first byte's arrival, or the sender is a slowloris.
+void RespSession::note_partial_command(bool command_consumed) {
+  if (in_len_ == 0) {
+    partial_since_ = {};
+    return;
+  }
+  if (command_consumed || partial_since_ == std::chrono::steady_clock::time_point{}) {
+    partial_since_ = last_activity_;
+  }
+  if (!frame_timer_armed_) arm_frame_timer();
+}
+
+void RespSession::arm_frame_timer() {
+  if (limits_.frame_timeout.count() <= 0 || closed_) return;
+  frame_timer_armed_ = true;
+  frame_timer_.expires_at(partial_since_ + limits_.frame_timeout);
+  frame_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+    self->frame_timer_armed_ = false;
+    if (ec || self->closed_ || self->in_len_ == 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    // While the node holds back reading (a batch deciding, full output), the bytes waiting are
+    // not a slow sender's: the client's time starts again.
+    if (!self->reading_) {
+      self->partial_since_ = now;
+    } else if (now - self->partial_since_ >= self->limits_.frame_timeout) {
+      self->stats_.error(ServerError::kFrameTimeout);
+      self->shut();
+      return;
+    }
+    self->arm_frame_timer();
+  });
 }
 
 }  // namespace drl::net

@@ -17,6 +17,7 @@
 
 #include "common/clock.h"
 #include "net/check_decider.h"
+#include "net/client_auth.h"
 #include "net/client_session.h"
 #include "net/resp_commands.h"
 #include "net/resp_parser.h"
@@ -29,6 +30,8 @@ struct RespSessionLimits {
   size_t max_input_bytes = 1u << 20;     // bytes buffered for one incomplete command
   size_t max_pending_output = 4u << 20;  // stop reading while this much is unwritten
   size_t max_batch = 1024;               // checks handed to the decider in one call
+  // A command begun must be complete within this (slowloris defence; 0 = no limit).
+  std::chrono::milliseconds frame_timeout{5'000};
   std::chrono::milliseconds idle_timeout{300'000};
 };
 
@@ -38,6 +41,10 @@ struct RespServices {
   std::function<void(wire::StatusResponse&)> status;  // called on the session's thread
   const Clock* clock = nullptr;                       // for reset_after; null: system clock
   std::string node_id;
+  // Client tokens (--client-tokens-file); null = no AUTH required. When set, `AUTH token`
+  // (or `AUTH name token`) must come first: other commands get NOAUTH, a wrong token
+  // WRONGPASS and the connection is closed.
+  const ClientAuth* auth = nullptr;
 };
 
 class RespSession : public std::enable_shared_from_this<RespSession> {
@@ -59,6 +66,10 @@ class RespSession : public std::enable_shared_from_this<RespSession> {
   void protocol_error(std::string_view why);
   void flush();
   void arm_idle_timer();
+  // AUTH, and refusal of everything else until it succeeded; false: not an AUTH matter.
+  bool auth_command(std::span<const std::string_view> args);
+  void note_partial_command(bool command_consumed);
+  void arm_frame_timer();
   void shut();
   bool can_read() const;
   TimePoint now() const;
@@ -66,6 +77,7 @@ class RespSession : public std::enable_shared_from_this<RespSession> {
   asio::io_context& io_;
   asio::ip::tcp::socket socket_;
   asio::steady_timer idle_timer_;
+  asio::steady_timer frame_timer_;  // armed while a command is incomplete (frame_timeout)
   const RespSessionLimits& limits_;
   const RespServices& services_;
   ServerStatsShard& stats_;
@@ -80,6 +92,10 @@ class RespSession : public std::enable_shared_from_this<RespSession> {
   bool closed_ = false;
   bool waiting_ = false;   // a batch is with the decider; replies after it must wait
   bool deciding_ = false;  // inside decider->decide() on this thread
+
+  bool authenticated_ = false;  // set in the constructor when no token is required
+  bool frame_timer_armed_ = false;
+  std::chrono::steady_clock::time_point partial_since_{};  // first byte of the command in in_
   std::chrono::steady_clock::time_point last_activity_;
   std::chrono::steady_clock::time_point batch_start_;
   TimePoint batch_now_ = 0;

@@ -18,6 +18,10 @@ std::string_view server_error_name(ServerError e) {
       return "io";
     case ServerError::kConnectionLimit:
       return "connection_limit";
+    case ServerError::kFrameTimeout:
+      return "frame_timeout";
+    case ServerError::kUnauthenticated:
+      return "unauthenticated";
     case ServerError::kCount:
       break;
   }
@@ -44,11 +48,26 @@ ServerStatsSnapshot ServerStats::snapshot() const {
     s.checks += get(sh.checks);
     s.connections_accepted += get(sh.connections_accepted);
     s.connections_closed += get(sh.connections_closed);
+    s.unidentified_opened += get(sh.unidentified_opened);
+    s.unidentified_closed += get(sh.unidentified_closed);
     for (size_t e = 0; e < s.errors.size(); ++e) s.errors[e] += get(sh.errors[e]);
     for (size_t b = 0; b < s.latency.size(); ++b) s.latency[b] += get(sh.latency[b]);
     s.latency_sum_ns += get(sh.latency_sum_ns);
   }
   return s;
+}
+
+uint64_t ServerStats::connections_open() const {
+  ServerStatsSnapshot s;
+  for (size_t i = 0; i < count_; ++i) {
+    const auto& sh = shards_[i];
+    // Closes first: a connection closed after being counted open would otherwise be missed.
+    s.connections_closed += sh.connections_closed.load(std::memory_order_relaxed);
+    s.unidentified_closed += sh.unidentified_closed.load(std::memory_order_relaxed);
+    s.connections_accepted += sh.connections_accepted.load(std::memory_order_relaxed);
+    s.unidentified_opened += sh.unidentified_opened.load(std::memory_order_relaxed);
+  }
+  return s.connections_open();
 }
 
 }  // namespace drl::net

@@ -18,6 +18,8 @@ enum class ServerError : uint8_t {
   kIdleTimeout,      // connection closed for silence
   kIo,               // reset by peer, broken pipe, ...
   kConnectionLimit,  // refused at accept: too many connections
+  kFrameTimeout,     // a frame (or RESP command) begun but not completed in time (slowloris)
+  kUnauthenticated,  // missing or unknown client token (--client-tokens-file)
   kCount,
 };
 std::string_view server_error_name(ServerError e);
@@ -31,6 +33,10 @@ struct alignas(64) ServerStatsShard {
   std::atomic<uint64_t> checks{0};
   std::atomic<uint64_t> connections_accepted{0};
   std::atomic<uint64_t> connections_closed{0};
+  // Connections accepted on the native port whose first word has not arrived yet: they are
+  // client connections as far as --max-connections is concerned.
+  std::atomic<uint64_t> unidentified_opened{0};
+  std::atomic<uint64_t> unidentified_closed{0};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(ServerError::kCount)> errors{};
   std::array<std::atomic<uint64_t>, kLatencyBucketsUs.size() + 1> latency{};
   std::atomic<uint64_t> latency_sum_ns{0};
@@ -44,10 +50,17 @@ struct alignas(64) ServerStatsShard {
 
 struct ServerStatsSnapshot {
   uint64_t requests = 0, checks = 0, connections_accepted = 0, connections_closed = 0;
+  uint64_t unidentified_opened = 0, unidentified_closed = 0;
   std::array<uint64_t, static_cast<size_t>(ServerError::kCount)> errors{};
   std::array<uint64_t, kLatencyBucketsUs.size() + 1> latency{};  // not cumulative
   uint64_t latency_sum_ns = 0;
-  uint64_t connections_open() const { return connections_accepted - connections_closed; }
+  // Client connections open, those still unidentified included.
+  uint64_t connections_open() const {
+    // Shards are read one after another, so closes may outnumber the opens seen: clamp.
+    const uint64_t opened = connections_accepted + unidentified_opened;
+    const uint64_t closed = connections_closed + unidentified_closed;
+    return opened > closed ? opened - closed : 0;
+  }
 };
 
 class ServerStats {
@@ -57,6 +70,8 @@ class ServerStats {
   ServerStatsShard& shard(size_t i) { return shards_[i]; }
   size_t shard_count() const { return count_; }
   ServerStatsSnapshot snapshot() const;
+  // Client connections open (unidentified ones included); cheaper than snapshot().
+  uint64_t connections_open() const;
 
  private:
   size_t count_;

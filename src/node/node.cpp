@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "net/client_auth.h"
 #include "net/frame.h"
 #include "net/gossip_transport.h"
 #include "net/io_pool.h"
@@ -41,11 +42,21 @@ constexpr auto kViewSettle = std::chrono::milliseconds(5);
 constexpr auto kFirstViewSettle = std::chrono::milliseconds(20);
 
 // Idle client connections each hold a descriptor; allow as many as the hard limit permits.
-void raise_descriptor_limit() {
+void raise_descriptor_limit(size_t max_connections) {
   rlimit rl{};
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  const auto before = rl.rlim_cur;
+  if (rl.rlim_cur < rl.rlim_max) {
     rl.rlim_cur = rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) rl.rlim_cur = before;
+  }
+  spdlog::info("open files limit: {} (was {}, hard limit {})", rl.rlim_cur, before, rl.rlim_max);
+  // Peers, gossip, the metrics page and the log need descriptors too.
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < max_connections + 64) {
+    spdlog::warn(
+        "--max-connections {} needs about {} open files but the limit is {}: connections past "
+        "it are refused by the kernel before drl sees them (raise `ulimit -n`)",
+        max_connections, max_connections + 64, rl.rlim_cur);
   }
 }
 
@@ -67,6 +78,8 @@ struct Node::Impl {
   int run();
   void wait_signal();
   void expire_tick();
+  void reload_client_tokens();
+  void log_client_tokens(std::string_view what);
   void fill_status(wire::StatusResponse& s);
   std::string start_cluster(uint16_t port);
   void publish_view(bool force);
@@ -79,6 +92,7 @@ struct Node::Impl {
   AdmissionGate gate{options.overload, policies};
   store::Store store;
   LocalDecider decider;
+  net::ClientAuth client_auth;
   net::IoPool pool;
   net::ServerStats stats;
   asio::io_context control{1};
@@ -104,7 +118,7 @@ int Node::run() { return impl_->run(); }
 
 int Node::Impl::run() {
   started = clock.monotonic();
-  raise_descriptor_limit();
+  raise_descriptor_limit(options.max_connections);
   if (!options.policies_path.empty()) {
     if (auto err = policies.load(options.policies_path); !err.empty()) {
       spdlog::error("cannot load policies from {}: {}", options.policies_path, err);
@@ -112,13 +126,23 @@ int Node::Impl::run() {
     }
     spdlog::info("loaded {} policies from {}", policies.current()->size(), options.policies_path);
   }
+  if (!options.client_tokens_path.empty()) {
+    if (auto err = client_auth.load(options.client_tokens_path); !err.empty()) {
+      spdlog::error("cannot load client tokens from {}: {}", options.client_tokens_path, err);
+      return 2;
+    }
+    log_client_tokens("loaded");
+  }
   net::ListenerOptions lo;
   lo.max_connections = options.max_connections;
   lo.session.max_frame_bytes = options.max_frame_bytes;
   lo.session.idle_timeout = options.idle_timeout;
+  lo.session.frame_timeout = options.frame_timeout;
   lo.session.default_timeout = options.overload.default_timeout;
   net::SessionServices services;
   services.gate = &gate;
+  const net::ClientAuth* auth = options.client_tokens_path.empty() ? nullptr : &client_auth;
+  services.auth = auth;
   cluster::ClusterOptions co;
   co.replicas = options.replicas;
   co.failover_timeout = static_cast<Nanos>(options.failover_timeout.count()) * kMillisecond;
@@ -146,8 +170,10 @@ int Node::Impl::run() {
     net::RespListenerOptions ro;
     ro.max_connections = options.max_connections;
     ro.session.idle_timeout = options.idle_timeout;
+    ro.session.frame_timeout = options.frame_timeout;
     resp_listener.emplace(pool, ro,
                           net::RespServices{&*cluster, services.status, &clock, options.id}, stats);
+    resp_listener->set_auth(auth);
     if (auto ec = resp_listener->listen(options.resp_host, options.resp_port)) {
       spdlog::error("cannot listen for RESP on {}:{}: {}", options.resp_host, options.resp_port,
                     ec.message());
@@ -201,6 +227,7 @@ void Node::Impl::wait_signal() {
   signals.async_wait([this](std::error_code ec, int signo) {
     if (ec) return;
     if (signo == SIGHUP) {
+      reload_client_tokens();
       if (options.policies_path.empty()) {
         spdlog::warn("SIGHUP: no --policies file to reload");
       } else if (auto err = policies.reload(); !err.empty()) {
@@ -273,6 +300,24 @@ void Node::Impl::publish_view(bool force) {
   if (alive == published_view) return;
   published_view = alive;
   cluster->set_view(std::move(alive));
+}
+
+void Node::Impl::log_client_tokens(std::string_view what) {
+  // Names only: a token never reaches the log.
+  std::string names;
+  const auto tokens = client_auth.current();
+  for (size_t i = 0; i < tokens->size(); ++i) names += (i ? ", " : "") + tokens->name(i);
+  spdlog::info("{} {} client tokens from {}: {}", what, tokens->size(), client_auth.path(), names);
+}
+
+void Node::Impl::reload_client_tokens() {
+  if (options.client_tokens_path.empty()) return;
+  if (auto err = client_auth.reload(); !err.empty()) {
+    spdlog::error("SIGHUP: refused the new client tokens in {}: {}; keeping the {} current ones",
+                  options.client_tokens_path, err, client_auth.current()->size());
+    return;
+  }
+  log_client_tokens("SIGHUP: reloaded");
 }
 
 void Node::Impl::expire_tick() {
@@ -382,6 +427,35 @@ std::string Node::Impl::render_metrics() {
   }
   t.help("drl_uptime_seconds", "gauge", "Seconds since the node started.");
   t.sample("drl_uptime_seconds", {}, (clock.monotonic() - started) * 1e-9);
+  if (!options.client_tokens_path.empty()) {
+    const auto tokens = client_auth.current();
+    t.help("drl_client_requests_total", "counter",
+           "Requests accepted with each client's token (--client-tokens-file), by client name.");
+    for (size_t i = 0; i < tokens->size(); ++i) {
+      t.sample("drl_client_requests_total", {{"client", tokens->name(i)}}, tokens->accepted(i));
+    }
+  }
+  if (gossip) {
+    const auto codec = gossip->codec_stats();
+    t.help("drl_gossip_dropped_total", "counter",
+           "Gossip packets (UDP and sync) dropped unread, by kind: auth_failed (wrong or missing "
+           "cluster key), malformed, too_large, unknown_format.");
+    t.sample("drl_gossip_dropped_total", {{"kind", "auth_failed"}}, codec.dropped_auth_failed);
+    t.sample("drl_gossip_dropped_total", {{"kind", "malformed"}}, codec.dropped_malformed);
+    t.sample("drl_gossip_dropped_total", {{"kind", "too_large"}}, codec.dropped_too_large);
+    t.sample("drl_gossip_dropped_total", {{"kind", "unknown_format"}},
+             codec.dropped_unknown_format);
+  }
+  if (cluster) {
+    const auto& p = cluster->peer_stats();
+    t.help("drl_peer_frames_rejected_total", "counter",
+           "Peer frames refused (the connection is closed), by kind: auth_failed (wrong or "
+           "missing cluster key), malformed (too large, no hello, unparsable).");
+    t.sample("drl_peer_frames_rejected_total", {{"kind", "auth_failed"}},
+             p.auth_failures.load(std::memory_order_relaxed));
+    t.sample("drl_peer_frames_rejected_total", {{"kind", "malformed"}},
+             p.malformed_frames.load(std::memory_order_relaxed));
+  }
   if (cluster) cluster->render_metrics(t);
   gate.render(t);
   return t.str();

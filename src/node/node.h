@@ -28,6 +28,11 @@ struct NodeOptions {
   size_t max_connections = 16384;
   uint32_t max_frame_bytes = 1u << 20;
   std::chrono::milliseconds idle_timeout{300'000};
+  // A frame (or RESP command) begun must be complete within this; 0 = no limit.
+  std::chrono::milliseconds frame_timeout{5'000};
+  // Tokens clients must present (net/client_auth.h); empty = no client authentication.
+  // Reloaded on SIGHUP.
+  std::string client_tokens_path;
   std::string port_file;     // if set, the bound port is written there once listening
   OverloadOptions overload;  // admission control and deadlines (node/admission.h)
   // The cluster: seeds to join (host:port; empty = a one-node cluster others may join),
