@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "cli/bench_ledger.h"
 #include "cli/bench_load.h"
 #include "cli/commands.h"
 #include "cli/limit_args.h"
@@ -36,6 +37,7 @@ Handler register_bench(CLI::App& app) {
     std::string token_file;
     bool json = false;
     bool poisson = false;
+    std::string ledger;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--servers", a->servers, "Nodes, HOST:PORT[,HOST:PORT...]")
@@ -65,6 +67,10 @@ Handler register_bench(CLI::App& app) {
                   "File holding the client token, for nodes with --client-tokens-file");
   cmd->add_flag("--poisson", a->poisson,
                 "Open loop: Poisson arrivals (seeded by --seed) instead of evenly spaced");
+  cmd->add_option("--ledger", a->ledger,
+                  "Chaos runs: send through failing-over clients (paced by --rate) and write "
+                  "every admission by key and window, and every error, to FILE "
+                  "(src/cli/bench_ledger.h)");
   return [a] {
     BenchConfig config;
     if (auto err = parse_host_port_list(a->servers, config.servers); !err.empty()) {
@@ -112,6 +118,8 @@ Handler register_bench(CLI::App& app) {
     config.rate = a->rate;
     config.poisson = a->poisson;
     config.timeout_ms = a->timeout_ms;
+    config.ledger_path = a->ledger;
+    if (!config.ledger_path.empty()) return run_ledger_command(config, a->json);
     if (!a->token_file.empty()) {
       if (auto err = net::read_client_token_file(a->token_file, config.auth_token); !err.empty()) {
         std::fprintf(stderr, "drl bench: --token-file: %s\n", err.c_str());

@@ -36,6 +36,7 @@ struct BenchConfig {
   uint32_t timeout_ms = 0;  // Request.timeout_ms; 0 = the node's default
   std::string auth_token;   // Request.auth_token (--token-file); empty = none
   bool poisson = false;     // open loop: Poisson arrivals (seeded) instead of evenly spaced
+  std::string ledger_path;  // --ledger: run_ledger_bench (bench_ledger.h) writes its ledger here
 };
 
 struct BenchCounts {

@@ -15,5 +15,6 @@ Handler register_cluster(CLI::App& app);
 Handler register_check(CLI::App& app);
 Handler register_status(CLI::App& app);
 Handler register_bench(CLI::App& app);
+Handler register_test_fault(CLI::App& app);  // test only
 
 }  // namespace drl::cli

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   add(drl::cli::register_check);
   add(drl::cli::register_status);
   add(drl::cli::register_bench);
+  add(drl::cli::register_test_fault);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

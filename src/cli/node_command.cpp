@@ -73,7 +73,8 @@ Handler register_node(CLI::App& app) {
                   "Requests being decided at once, at most; more are shed")
       ->capture_default_str();
   cmd->add_flag("--enable-test-hooks", a->enable_test_hooks,
-                "Allow --test-* options (never in production)");
+                "Allow --test-* options and test-only admin requests (peer faults, sent by "
+                "`drl test-fault`); never in production");
   cmd->add_option("--test-decide-delay-us", a->test_decide_delay_us,
                   "Test hook: busy-wait this long per decided request");
   cmd->add_option("--log-format", a->log_format, "Log format: text or json")
@@ -192,6 +193,7 @@ Handler register_node(CLI::App& app) {
     o.overload.admission.target_delay = static_cast<Nanos>(a->queue_target_ms) * kMillisecond;
     o.overload.admission.max_in_flight = a->max_in_flight;
     o.overload.test_decide_delay = std::chrono::microseconds(a->test_decide_delay_us);
+    o.enable_test_hooks = a->enable_test_hooks;
     node::Node n(o);
     return n.run();
   };

@@ -154,6 +154,19 @@ bool ClientSession::handle_frame(std::span<const uint8_t> payload) {
       append_response(id, 3, status);
       break;
     }
+    case wire::Request::kAdmin: {
+      wire::AdminResponse admin;
+      const std::string refused =
+          services_.admin ? services_.admin(request_->admin(), admin)
+                          : "admin requests are test-only: this node was started without "
+                            "--enable-test-hooks";
+      if (refused.empty()) {
+        append_response(id, 5, admin);
+      } else {
+        send_error(id, wire::ADMIN_REFUSED, refused, false);
+      }
+      break;
+    }
     default:
       stats_.error(ServerError::kEmptyRequest);
       send_error(id, wire::EMPTY_REQUEST, "the request has no body (check or status)", false);

@@ -53,6 +53,9 @@ struct SessionServices {
   std::function<void(wire::StatusResponse&)> status;  // called on the session's thread
   // Client tokens (--client-tokens-file); null = no token required.
   const ClientAuth* auth = nullptr;
+  // Test-only admin requests (--enable-test-hooks); null = refused with ADMIN_REFUSED.
+  // Returns "" and fills the response, or says why the request was refused. Thread-safe.
+  std::function<std::string(const wire::AdminRequest&, wire::AdminResponse&)> admin;
   std::string node_id;
 };
 

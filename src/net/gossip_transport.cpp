@@ -244,8 +244,21 @@ void GossipTransport::receive_next() {
                               auto decoded = codec_.decode(std::string_view(recv_buf_.data(), n),
                                                            options_.config.max_packet_bytes);
                               if (decoded.message) {
-                                swim_->receive(*decoded.message, now());
-                                flush();
+                                const FaultVerdict v = fault(decoded.message->sender_id,
+                                                             decoded.message->sender_address);
+                                if (v.delay.count() > 0) {
+                                  auto timer = std::make_shared<asio::steady_timer>(strand_,
+                                                                                    v.delay);
+                                  timer->async_wait([this, timer, m = std::move(*decoded.message)](
+                                                        std::error_code ec) {
+                                    if (ec || stopped_) return;
+                                    swim_->receive(m, now());
+                                    flush();
+                                  });
+                                } else if (!v.drop) {
+                                  swim_->receive(*decoded.message, now());
+                                  flush();
+                                }
                               }
                             }
                             receive_next();
@@ -271,7 +284,17 @@ void GossipTransport::flush() {
       if (!bytes.empty()) send_udp(out.to, std::move(bytes));
     } else {
       std::string bytes = codec_.encode(out.message, options_.max_sync_frame);
-      if (!bytes.empty()) std::make_shared<SyncExchange>(*this, std::move(bytes))->run(out.to);
+      const FaultVerdict v = fault({}, out.to);
+      if (bytes.empty() || v.drop) continue;
+      auto exchange = std::make_shared<SyncExchange>(*this, std::move(bytes));
+      if (v.delay.count() == 0) {
+        exchange->run(out.to);
+      } else {
+        auto timer = std::make_shared<asio::steady_timer>(strand_, v.delay);
+        timer->async_wait([this, timer, exchange, to = out.to](std::error_code ec) {
+          if (!ec && !stopped_) exchange->run(to);
+        });
+      }
     }
   }
   auto events = swim_->take_events();
@@ -316,13 +339,29 @@ void GossipTransport::send_udp(const std::string& to, std::string bytes) {
   auto ep = resolve(to);
   if (!ep || stopped_) return;
   auto buf = std::make_shared<std::string>(std::move(bytes));
+  const FaultVerdict v = fault({}, to);
+  if (v.drop) return;
+  if (v.delay.count() > 0) {
+    auto timer = std::make_shared<asio::steady_timer>(strand_, v.delay);
+    timer->async_wait([this, timer, buf, ep = *ep](std::error_code ec) {
+      if (ec || stopped_) return;
+      udp_.async_send_to(asio::buffer(*buf), ep, [buf](std::error_code, size_t) {});
+    });
+    return;
+  }
   udp_.async_send_to(asio::buffer(*buf), *ep, [buf](std::error_code, size_t) {});
+}
+
+FaultVerdict GossipTransport::fault(std::string_view id, std::string_view address) const {
+  if (options_.faults == nullptr) return {};
+  return options_.faults->verdict(id, address);
 }
 
 void GossipTransport::deliver(std::string_view packet) {
   if (stopped_) return;
   auto decoded = codec_.decode(packet, options_.max_sync_frame);
   if (!decoded.message) return;
+  if (fault(decoded.message->sender_id, decoded.message->sender_address).drop) return;
   swim_->receive(*decoded.message, now());
   flush();
 }
@@ -331,6 +370,7 @@ std::optional<std::string> GossipTransport::answer(std::string_view packet) {
   if (stopped_) return std::nullopt;
   auto decoded = codec_.decode(packet, options_.max_sync_frame);
   if (!decoded.message) return std::nullopt;
+  if (fault(decoded.message->sender_id, decoded.message->sender_address).drop) return std::nullopt;
   auto reply = swim_->answer_sync(*decoded.message, now());
   flush();
   if (!reply) return std::nullopt;

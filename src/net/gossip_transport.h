@@ -30,6 +30,7 @@
 #include "common/random.h"
 #include "membership/gossip_codec.h"
 #include "membership/swim.h"
+#include "net/peer_fault_filter.h"
 
 namespace drl::net {
 
@@ -42,6 +43,9 @@ struct GossipTransportOptions {
   Nanos tick_interval = 20 * kMillisecond;
   Nanos sync_timeout = 5 * kSecond;
   uint32_t max_sync_frame = 1u << 20;  // push/pull frames, bytes
+  // Test-only (--enable-test-hooks): datagrams and sync exchanges to or from a faulty peer are
+  // dropped or delayed (incoming sync exchanges are only dropped). Not owned; outlives this.
+  const PeerFaultFilter* faults = nullptr;
 };
 
 class GossipTransport {
@@ -84,6 +88,8 @@ class GossipTransport {
   void refresh_snapshot();
   void send_udp(const std::string& to, std::string bytes);
   std::optional<asio::ip::udp::endpoint> resolve(const std::string& address);
+  // Test hooks: the verdict for traffic with a peer; pass when no filter is set.
+  FaultVerdict fault(std::string_view id, std::string_view address) const;
   void deliver(std::string_view packet);                       // a sync reply; strand only
   std::optional<std::string> answer(std::string_view packet);  // a sync request; strand only
 

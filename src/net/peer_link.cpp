@@ -72,6 +72,25 @@ PeerLink::PeerLink(asio::io_context& io, std::string self_id, std::string addres
 
 void PeerLink::send(std::string_view payload) {
   if (state_ == State::kClosed) return;
+  if (options_.faults != nullptr) {
+    const FaultVerdict v = options_.faults->verdict({}, address_);
+    if (v.drop) {
+      stats_.fault_drops.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (v.delay.count() > 0) {
+      // Same delay for every frame, so timers expire in send order.
+      auto timer = std::make_shared<asio::steady_timer>(io_, v.delay);
+      timer->async_wait([self = shared_from_this(), timer, p = std::string(payload)](
+                            std::error_code) { self->enqueue(p); });
+      return;
+    }
+  }
+  enqueue(payload);
+}
+
+void PeerLink::enqueue(std::string_view payload) {
+  if (state_ == State::kClosed) return;
   if (pending_frames_ >= options_.max_queued_frames) {
     stats_.queue_drops.fetch_add(1, std::memory_order_relaxed);
     return;

@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "membership/cluster_key.h"
+#include "net/peer_fault_filter.h"
 
 namespace drl::net {
 
@@ -34,6 +35,10 @@ struct PeerLinkOptions {
   uint32_t max_frame_bytes = 64u << 20;       // frames announcing more close the connection
   std::chrono::milliseconds backoff_min{20};  // reconnect delay, doubling up to backoff_max
   std::chrono::milliseconds backoff_max{1000};
+  // Test-only (--enable-test-hooks): frames to or from a faulty peer are dropped or held.
+  // Not owned; outlives every link and the server. Links match it by address, the server
+  // by the sender's id and address.
+  const PeerFaultFilter* faults = nullptr;
 };
 
 struct PeerStats {
@@ -45,6 +50,7 @@ struct PeerStats {
   std::atomic<uint64_t> connects{0};
   std::atomic<uint64_t> connect_failures{0};
   std::atomic<uint64_t> disconnects{0};
+  std::atomic<uint64_t> fault_drops{0};  // frames dropped by an injected fault (test hooks)
 };
 
 // A whole frame (length word included) carrying `payload`, tagged when `key` is set.
@@ -72,6 +78,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
 
  private:
   enum class State { kIdle, kConnecting, kConnected, kWaiting, kClosed };
+  void enqueue(std::string_view payload);
   void connect();
   void on_connected();
   void write_more();

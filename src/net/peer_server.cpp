@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <asio/steady_timer.hpp>
+
 #include <vector>
 
 #include "net/frame.h"
@@ -60,6 +62,7 @@ class PeerServer::Session : public std::enable_shared_from_this<Session> {
         }
         const auto nul = payload.find('\0');
         from_.assign(payload.substr(0, nul));
+        if (nul != std::string_view::npos) from_address_.assign(payload.substr(nul + 1));
         if (from_.empty()) {
           server_.stats_.malformed_frames.fetch_add(1, std::memory_order_relaxed);
           return false;
@@ -72,6 +75,17 @@ class PeerServer::Session : public std::enable_shared_from_this<Session> {
         continue;
       }
       if (server_.stopped_) return false;
+      if (server_.options_.faults != nullptr) {
+        const FaultVerdict v = server_.options_.faults->verdict(from_, from_address_);
+        if (v.drop) {
+          server_.stats_.fault_drops.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        if (v.delay.count() > 0) {
+          hold(std::string(payload), v.delay);
+          continue;
+        }
+      }
       if (!server_.handler_(from_, payload)) {
         server_.stats_.malformed_frames.fetch_add(1, std::memory_order_relaxed);
         return false;
@@ -90,11 +104,23 @@ class PeerServer::Session : public std::enable_shared_from_this<Session> {
     server_.sessions_.erase(shared_from_this());
   }
 
+  // Test hooks: hands `payload` to the handler after `delay` (same delay, so in order).
+  void hold(std::string payload, std::chrono::milliseconds delay) {
+    auto timer = std::make_shared<asio::steady_timer>(socket_.get_executor(), delay);
+    timer->async_wait([self = shared_from_this(), timer, p = std::move(payload)](std::error_code) {
+      if (self->server_.stopped_) return;
+      if (!self->server_.handler_(self->from_, p)) {
+        self->server_.stats_.malformed_frames.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+
   PeerServer& server_;
   asio::ip::tcp::socket socket_;
   std::vector<uint8_t> buf_;
   size_t end_ = 0;
   std::string from_;
+  std::string from_address_;  // from the hello; may be empty
 };
 
 std::optional<asio::ip::tcp::socket> rehome_socket(asio::ip::tcp::socket socket,

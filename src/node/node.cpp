@@ -22,6 +22,7 @@
 #include "net/resp_listener.h"
 #include "node/admission_gate.h"
 #include "node/cluster_decider.h"
+#include "node/fault_admin.h"
 #include "node/local_decider.h"
 #include "node/metrics_server.h"
 #include "node/prometheus_text.h"
@@ -99,6 +100,7 @@ struct Node::Impl {
   asio::signal_set signals;
   asio::steady_timer expire_timer;
   asio::steady_timer join_timer;
+  net::PeerFaultFilter peer_faults;  // test hooks only; outlives the transports below
   std::optional<ClusterDecider> cluster;
   std::optional<net::GossipTransport> gossip;
   std::map<std::string, membership::Member> members;  // control thread only
@@ -149,6 +151,13 @@ int Node::Impl::run() {
   co.first_view_wait = static_cast<Nanos>(options.first_view_wait.count()) * kMillisecond;
   net::PeerLinkOptions po;
   po.key = options.cluster_key;
+  if (options.enable_test_hooks) {
+    po.faults = &peer_faults;
+    services.admin = [this](const wire::AdminRequest& request, wire::AdminResponse& response) {
+      const auto members = gossip ? gossip->members() : std::vector<membership::Member>{};
+      return apply_fault_request(request, members, peer_faults, response);
+    };
+  }
   cluster.emplace(store, policies, clock, metrics, co, po);
   services.decider = &*cluster;
   services.status = [this](wire::StatusResponse& s) { fill_status(s); };
@@ -263,6 +272,7 @@ std::string Node::Impl::start_cluster(uint16_t port) {
   self.meta.tags["client"] = listen_address;
   net::GossipTransportOptions go;
   go.key = options.cluster_key;
+  if (options.enable_test_hooks) go.faults = &peer_faults;
   gossip.emplace(control, port, self, go);
   gossip->set_listener([this](const membership::MembershipEvent& e) {
     members[e.member.info.id] = e.member;

@@ -47,6 +47,8 @@ struct NodeOptions {
   std::string resp_host;  // empty: no Redis-protocol port
   uint16_t resp_port = 0;
   std::string resp_port_file;  // if set, the bound RESP port is written there
+  // Test only: accept AdminRequests (peer faults: drop or delay traffic with chosen peers).
+  bool enable_test_hooks = false;
 };
 
 class Node {
