@@ -9,7 +9,9 @@
 # gnuplot is installed, OUT/throughput.png and OUT/latency.png.
 #
 # Usage: bench/report.sh [OUT_DIR] (default bench/results). Env: REQUESTS (redis-benchmark
-# requests per case, default 300000), DURATION (drl bench, default 5s), BUILD (default build).
+# requests per case, default 300000), DURATION (drl bench, default 5s), BUILD (default build),
+# THREADS (I/O threads of each drl node, default 1: the client shares this machine's cores,
+# and one thread measured faster than two on 2 cores; docs/optimization.md).
 # Needs: a built tree (scripts/build.sh), redis-server and redis-tools.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +19,7 @@ out=${1:-$root/bench/results}
 build=${BUILD:-$root/build}
 requests=${REQUESTS:-300000}
 duration=${DURATION:-5s}
+threads=${THREADS:-1}
 drl=$build/bin/drl
 mkdir -p "$out"
 work=$(mktemp -d)
@@ -42,6 +45,9 @@ wait_port() { # port: poll until something accepts on it (10 s at most)
 }
 
 results=$out/results.tsv
+# The machine is shared: say how busy it was when the run began.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "load average before the run: $load_before (node I/O threads: $threads)"
 printf 'case\tpipeline\tops_per_sec\tp50_ms\tp99_ms\n' >"$results"
 record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; echo "  $1 P=$2: $3/s p50 $4 ms p99 $5 ms"; }
 
@@ -70,7 +76,8 @@ done
 echo "== drl, one node (RESP door and native protocol)"
 port=$(free_port)
 resp=$(free_port)
-"$drl" node --listen "127.0.0.1:$port" --resp "127.0.0.1:$resp" --id solo >"$work/solo.log" 2>&1 &
+"$drl" node --listen "127.0.0.1:$port" --resp "127.0.0.1:$resp" --id solo --threads "$threads" \
+  >"$work/solo.log" 2>&1 &
 pids+=($!)
 wait_port "$port"
 wait_port "$resp"
@@ -99,7 +106,8 @@ kill "${pids[-1]}" 2>/dev/null || true
 echo "== drl, 3-node cluster"
 base=$(free_port)
 "$drl" cluster --nodes 3 --base-port "$base" --dir "$work/cluster" \
-  --node-arg=--resp --node-arg="127.0.0.1:0" >"$work/cluster.log" 2>&1 &
+  --node-arg=--resp --node-arg="127.0.0.1:0" --node-arg=--threads --node-arg="$threads" \
+  >"$work/cluster.log" 2>&1 &
 pids+=($!)
 for i in 0 1 2; do wait_port $((base + i)); done
 # The RESP doors bound port 0; each node logs the port it got.
@@ -129,11 +137,12 @@ for b in $([ "${MICRO:-1}" = 0 ] || echo limits_bench store_bench); do
   fi
 done
 
-python3 - "$results" "$out/report.md" <<'EOF'
+python3 - "$results" "$out/report.md" "$load_before" "$threads" <<'EOF'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 get = lambda c, p: next((float(r["ops_per_sec"]) for r in rows if r["case"] == c and r["pipeline"] == p), None)
 with open(sys.argv[2], "w") as f:
+    f.write("Load average before the run: %s; drl node I/O threads: %s.\n\n" % (sys.argv[3], sys.argv[4]))
     f.write("| case | pipeline | ops/s | p50 ms | p99 ms | vs Redis+Lua | vs PING floor |\n")
     f.write("| --- | --- | --- | --- | --- | --- | --- |\n")
     for r in rows:

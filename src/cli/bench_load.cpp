@@ -14,6 +14,7 @@
 
 #include "common/random.h"
 #include "net/frame.h"
+#include "net/response_scan.h"
 
 namespace drl::cli {
 namespace {
@@ -139,26 +140,18 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
       auto view = net::next_frame({in_.data() + offset, in_len_ - offset}, 64u << 20);
       if (view.status != net::FrameStatus::kComplete) break;
       offset += view.consumed;
-      if (!response_.ParseFromArray(view.payload.data(), static_cast<int>(view.payload.size())) ||
-          !response_.has_check()) {
+      // The light reader, not a full parse: the generator shares the cores with the node.
+      if (!net::scan_response(view.payload, tally_) || !tally_.check) {
         errors += config_.batch;
       } else {
-        for (const auto& r : response_.check().results()) {
-          if (r.code() == wire::OVERLOADED) ++overloaded;
-          if (r.code() != wire::OK) {
-            ++errors;
-          } else if (r.allowed()) {
-            ++allowed;
-          } else {
-            ++denied;
-          }
-        }
+        allowed += tally_.allowed;
+        denied += tally_.denied;
+        errors += tally_.errors;
+        overloaded += tally_.overloaded;
       }
-      const bool shed = response_.has_check() && response_.check().results_size() > 0 &&
-                        response_.check().results(0).code() == wire::OVERLOADED;
-      (shed ? shed_latency_ : latency_)
+      (tally_.first_overloaded ? shed_latency_ : latency_)
           .record(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      now - sent_at_[response_.id() % sent_at_.size()])
+                      now - sent_at_[tally_.id % sent_at_.size()])
                       .count());
       ++requests;
       --outstanding_;
@@ -194,7 +187,7 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
   bool writing_ = false;
   std::vector<uint8_t> in_;
   size_t in_len_ = 0;
-  wire::Response response_;
+  net::ResponseTally tally_;
 };
 
 }  // namespace

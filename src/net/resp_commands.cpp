@@ -229,6 +229,12 @@ RespPlan plan_resp_command(std::span<const std::string_view> args, std::string& 
 }
 
 void append_throttle_reply(std::string& out, const CheckOutcome& o, TimePoint now) {
+  if (o.code == CheckCode::kOverloaded) {
+    // Its own error prefix (as Redis says BUSY or LOADING), so clients can tell it apart.
+    resp::append_error(out, "OVERLOADED " + o.message + " (retry_after_ms " +
+                                std::to_string(ceil_millis(o.decision.retry_after)) + ")");
+    return;
+  }
   if (o.code != CheckCode::kOk) {
     resp::append_error(out, "ERR " + o.message);
     return;

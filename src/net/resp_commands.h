@@ -36,7 +36,8 @@ RespPlan plan_resp_command(std::span<const std::string_view> args, std::string& 
 
 // redis-cell's reply: [limited, limit, remaining, retry_after_s (-1 when allowed or never),
 // reset_after_s], seconds truncated as redis-cell does. `now` is the time the check was
-// sent (reset_after = decision.reset_at - now). An outcome that is not kOk is an error reply.
+// sent (reset_after = decision.reset_at - now). An outcome that is not kOk is an error reply:
+// `-OVERLOADED ... (retry_after_ms N)` when shed by overload control, `-ERR ...` otherwise.
 void append_throttle_reply(std::string& out, const CheckOutcome& outcome, TimePoint now);
 
 // The native CheckResult's fields as a flat name/value array (like HGETALL).

@@ -34,6 +34,7 @@ RespSession::~RespSession() { stats_.add(stats_.connections_closed); }
 
 void RespSession::start() {
   last_activity_ = std::chrono::steady_clock::now();
+  read_at_ = last_activity_;
   arm_idle_timer();
   read_more();
 }
@@ -66,6 +67,7 @@ void RespSession::read_more() {
                             }
                             self->in_len_ += n;
                             self->last_activity_ = std::chrono::steady_clock::now();
+                            self->read_at_ = self->last_activity_;
                             self->process_input();
                           });
 }
@@ -141,8 +143,25 @@ void RespSession::dispatch_batch() {
   batch_now_ = now();
   batch_start_ = std::chrono::steady_clock::now();
   stats_.add(stats_.checks, calls_.size());
-  services_.decider->decide(calls_, [self = shared_from_this()](
-                                        std::span<const CheckOutcome> outcomes) {
+  // Same overload control as native requests: the deadline counts from when the bytes were
+  // read; a batch the gate sheds is answered at once, OVERLOADED (or its degrade mode).
+  const int64_t arrived = read_at_.time_since_epoch() / std::chrono::nanoseconds(1);
+  const int64_t deadline =
+      arrived +
+      std::chrono::duration_cast<std::chrono::nanoseconds>(limits_.default_timeout).count();
+  for (auto& call : calls_) call.deadline = deadline;
+  RequestGate* gate = services_.gate;
+  if (gate != nullptr) {
+    const int64_t start = batch_start_.time_since_epoch() / std::chrono::nanoseconds(1);
+    if (!gate->admit(start, arrived, deadline, calls_, shed_)) {
+      on_outcomes(std::span<const CheckOutcome>(shed_.data(), calls_.size()));
+      deciding_ = false;
+      return;
+    }
+  }
+  services_.decider->decide(calls_, [self = shared_from_this(),
+                                     gate](std::span<const CheckOutcome> outcomes) {
+    if (gate != nullptr) gate->finished();
     if (self->io_.get_executor().running_in_this_thread()) {
       self->on_outcomes(outcomes);
       return;

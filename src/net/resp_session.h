@@ -30,6 +30,8 @@ struct RespSessionLimits {
   size_t max_input_bytes = 1u << 20;     // bytes buffered for one incomplete command
   size_t max_pending_output = 4u << 20;  // stop reading while this much is unwritten
   size_t max_batch = 1024;               // checks handed to the decider in one call
+  // Deadline of every check, counted from when its bytes were read (RESP carries none).
+  std::chrono::milliseconds default_timeout{100};
   // A command begun must be complete within this (slowloris defence; 0 = no limit).
   std::chrono::milliseconds frame_timeout{5'000};
   std::chrono::milliseconds idle_timeout{300'000};
@@ -45,6 +47,9 @@ struct RespServices {
   // (or `AUTH name token`) must come first: other commands get NOAUTH, a wrong token
   // WRONGPASS and the connection is closed.
   const ClientAuth* auth = nullptr;
+  // Overload control shared with native sessions; null: every batch is decided. Each batch
+  // of checks is one admission; shed checks get an OVERLOADED error reply.
+  RequestGate* gate = nullptr;
 };
 
 class RespSession : public std::enable_shared_from_this<RespSession> {
@@ -98,12 +103,14 @@ class RespSession : public std::enable_shared_from_this<RespSession> {
   std::chrono::steady_clock::time_point partial_since_{};  // first byte of the command in in_
   std::chrono::steady_clock::time_point last_activity_;
   std::chrono::steady_clock::time_point batch_start_;
+  std::chrono::steady_clock::time_point read_at_;  // when the bytes in in_ arrived (latest)
   TimePoint batch_now_ = 0;
 
   // Reused across commands so steady-state traffic allocates little.
   std::vector<std::string_view> args_;
   std::vector<CheckCall> calls_;
   std::vector<Pending> kinds_;
+  std::vector<CheckOutcome> shed_;
   wire::StatusResponse status_;
 };
 

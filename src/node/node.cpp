@@ -24,6 +24,7 @@
 #include "node/cluster_decider.h"
 #include "node/fault_admin.h"
 #include "node/local_decider.h"
+#include "node/solo_decider.h"
 #include "node/metrics_server.h"
 #include "node/prometheus_text.h"
 #include "store/store.h"
@@ -102,6 +103,7 @@ struct Node::Impl {
   asio::steady_timer join_timer;
   net::PeerFaultFilter peer_faults;  // test hooks only; outlives the transports below
   std::optional<ClusterDecider> cluster;
+  std::optional<SoloDecider> solo;  // in front of `cluster`: local while never clustered
   std::optional<net::GossipTransport> gossip;
   std::map<std::string, membership::Member> members;  // control thread only
   std::vector<ring::Member> published_view;           // control thread only
@@ -159,7 +161,8 @@ int Node::Impl::run() {
     };
   }
   cluster.emplace(store, policies, clock, metrics, co, po);
-  services.decider = &*cluster;
+  solo.emplace(decider, *cluster, options.seeds.empty());
+  services.decider = &*solo;
   services.status = [this](wire::StatusResponse& s) { fill_status(s); };
   listener.emplace(pool, lo, services, stats);
   if (auto ec = listener->listen(options.host, options.port)) {
@@ -180,8 +183,10 @@ int Node::Impl::run() {
     ro.max_connections = options.max_connections;
     ro.session.idle_timeout = options.idle_timeout;
     ro.session.frame_timeout = options.frame_timeout;
-    resp_listener.emplace(pool, ro,
-                          net::RespServices{&*cluster, services.status, &clock, options.id}, stats);
+    ro.session.default_timeout = options.overload.default_timeout;
+    net::RespServices rs{&*solo, services.status, &clock, options.id};
+    rs.gate = &gate;
+    resp_listener.emplace(pool, ro, std::move(rs), stats);
     resp_listener->set_auth(auth);
     if (auto ec = resp_listener->listen(options.resp_host, options.resp_port)) {
       spdlog::error("cannot listen for RESP on {}:{}: {}", options.resp_host, options.resp_port,
@@ -309,6 +314,8 @@ void Node::Impl::publish_view(bool force) {
             [](const ring::Member& a, const ring::Member& b) { return a.id < b.id; });
   if (alive == published_view) return;
   published_view = alive;
+  // The cluster thread alone decides from now on (local decisions in progress finish first).
+  if (alive.size() > 1 && solo->solo()) solo->leave_solo();
   cluster->set_view(std::move(alive));
 }
 
