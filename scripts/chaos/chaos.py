@@ -15,6 +15,9 @@ fault until one window after the cluster agrees again):
                 delta = 10 ms replication interval, tau = 200 ms fail-over timeout and
                 rate = the key's decided checks per second in that window;
   cut         : limit (two sides each admit up to the limit) + rate x (delta + tau) for the heal.
+A stall nobody injected (a starved CPU: a node's fail-over count rises between two polls
+outside any fault) is "a stall longer than tau" too: the windows from one window before the
+previous poll to one window after get the kill / stop allowance, and the report counts them.
 """
 import argparse
 import json
@@ -361,6 +364,19 @@ def report(a, workdir, wall0, events, watcher, ids, bench_rc):
     for ts, te, kind, node, t_dead, t_agree in episodes:
         end = (t_agree if t_agree is not None else a.duration + a.settle_timeout) + W
         spans.append((wall_ms(ts), wall_ms(end), kind))
+    # Stalls nobody injected (a starved CPU): a node whose fail-over count rose between two
+    # polls waited more than tau for an alive owner, which the bound counts as a fault.
+    stalls, last = [], {}
+    for t, view in samples:
+        for nid, st in view.items():
+            if not st:
+                continue
+            n = st["cluster"]["failovers"]  # restarts from 0 in a restarted process
+            if nid in last and n > last[nid][1] and not any(
+                    s <= wall_ms(t) <= e for s, e, _ in spans):
+                stalls.append((wall_ms(last[nid][0]), wall_ms(t), "stall"))
+            last[nid] = (t, n)
+    spans += [(s - 1000 * W, e + 1000 * W, k) for s, e, k in stalls]
     worst, broken, affected, extra_total = None, [], 0, 0
     for (key, end_ms), (allowed, decided) in sorted(windows.items()):
         start_ms = end_ms - a.window_ms
@@ -389,6 +405,8 @@ def report(a, workdir, wall0, events, watcher, ids, bench_rc):
           f"denied {bench.get('denied', 0)}, client-visible errors {total_err} "
           f"({', '.join(f'{c} {n}' for c, n in sorted(by_code.items())) or 'none'}; "
           f"{total_err - in_faults} outside fault episodes)")
+    print(f"stalls: {len(stalls)} poll intervals outside injected faults where a node failed "
+          f"over (an owner answered later than tau)")
     print(f"bound: {len(windows)} (key, window) pairs, {affected} touched by a fault; "
           f"admissions above the limit: {extra_total} in total")
     if worst:
