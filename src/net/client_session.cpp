@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "net/frame.h"
+#include "net/io_pool.h"
 #include "net/wire_convert.h"
 
 namespace drl::net {
@@ -198,7 +199,9 @@ void ClientSession::handle_check(uint64_t id, std::chrono::steady_clock::time_po
       request_->timeout_ms() == 0
           ? limits_.default_timeout
           : std::min(std::chrono::milliseconds(request_->timeout_ms()), limits_.max_timeout);
-  const int64_t arrived = read_at_.time_since_epoch() / std::chrono::nanoseconds(1);
+  // Less this thread's loop lag: a ready socket waits that long before its handler runs.
+  const int64_t arrived =
+      read_at_.time_since_epoch() / std::chrono::nanoseconds(1) - IoPool::loop_lag();
   const int64_t deadline =
       arrived + std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
   for (auto& call : calls_) call.deadline = deadline;

@@ -1,12 +1,43 @@
 #include "net/io_pool.h"
 
+#include <algorithm>
+#include <chrono>
+
 namespace drl::net {
+namespace {
+
+constexpr auto kProbeEvery = std::chrono::milliseconds(1);
+
+// Written only by the probe of the pool thread that owns it, read by that thread's sessions.
+thread_local Nanos t_loop_lag = 0;
+
+}  // namespace
+
+// One thread's lag probe: lives on that thread's context, re-armed after each firing.
+struct IoPool::Probe {
+  explicit Probe(asio::io_context& io) : timer(io) {}
+  void arm() {
+    timer.expires_after(kProbeEvery);
+    timer.async_wait([this](std::error_code ec) {
+      if (ec) return;
+      const Nanos late = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::steady_clock::now() - timer.expiry())
+                             .count();
+      // A new peak counts at once; an old one halves each probe, so the estimate follows a
+      // queue that drains within a few milliseconds.
+      t_loop_lag = std::max(std::max<Nanos>(late, 0), t_loop_lag / 2);
+      arm();
+    });
+  }
+  asio::steady_timer timer;
+};
 
 IoPool::IoPool(size_t threads) {
   if (threads == 0) threads = 1;
   for (size_t i = 0; i < threads; ++i) {
     // Concurrency hint 1: each context is run by exactly one thread.
     contexts_.push_back(std::make_unique<asio::io_context>(1));
+    probes_.push_back(std::make_unique<Probe>(*contexts_.back()));
   }
 }
 
@@ -20,8 +51,11 @@ size_t IoPool::next_index() {
 
 void IoPool::start() {
   for (auto& c : contexts_) guards_.emplace_back(asio::make_work_guard(*c));
-  for (auto& c : contexts_) {
-    threads_.emplace_back([ctx = c.get()] { ctx->run(); });
+  for (size_t i = 0; i < contexts_.size(); ++i) {
+    threads_.emplace_back([ctx = contexts_[i].get(), probe = probes_[i].get()] {
+      probe->arm();
+      ctx->run();
+    });
   }
 }
 
@@ -33,5 +67,7 @@ void IoPool::stop() {
   }
   threads_.clear();
 }
+
+Nanos IoPool::loop_lag() { return t_loop_lag; }
 
 }  // namespace drl::net
