@@ -86,6 +86,11 @@ void ClusterNode::tick(TimePoint now) {
   }
 }
 
+void ClusterNode::flush(TimePoint now) {
+  flush_batches(now, true);
+  flush_answers();
+}
+
 ClusterStatus ClusterNode::status(TimePoint now) const {
   ClusterStatus out;
   out.epoch = target_.epoch();

@@ -31,6 +31,10 @@ struct ClusterOptions {
   // time the answer of a check decided just before its deadline has to come back before the
   // forwarder fails over. 0: tau / 4.
   Nanos deadline_margin = 0;
+  // An attempt's timeout, once seen, is deferred by this much once, so a shell that was
+  // starved past the timeout reads the answers already in its sockets before failing over.
+  // 0 disables it.
+  Nanos failover_grace = 2 * kMillisecond;
   Nanos handoff_timeout = 500 * kMillisecond;  // then take over from replica state
   Nanos flush_delay = 50 * kMicrosecond;       // a forward batch waits at most this
   size_t max_batch = 64;                       // checks per CheckBatch
@@ -88,6 +92,10 @@ class ClusterNode {
   // Flushes due batches, fails over timed-out forwards, replicates every
   // replication_interval, expires store keys. Call at least every flush_delay.
   void tick(TimePoint now);
+  // Sends every queued forward batch now, whatever its age. A shell that knows when a burst
+  // of work has been handed over calls it then: batches fill from the burst without waiting
+  // flush_delay (tick() still flushes batches older than that).
+  void flush(TimePoint now);
 
   std::vector<CheckResult> take_results() { return std::exchange(results_, {}); }
   std::vector<Outgoing> take_outgoing() { return std::exchange(outgoing_, {}); }
@@ -120,6 +128,7 @@ class ClusterNode {
     // ring not tried yet, so a view change during a fail-over lands on the new owner.
     std::vector<std::string> tried;
     TimePoint deadline = 0;
+    bool grace_given = false;  // the attempt's timeout was seen once and deferred
   };
   struct OutBatch {
     CheckBatch batch;

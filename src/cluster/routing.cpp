@@ -95,6 +95,7 @@ void ClusterNode::try_next(uint64_t id, TimePoint now) {
     out.hops = p.check.hops + 1;
     out.must_decide = p.check.must_decide || !p.tried.empty();
     p.tried.push_back(*next);
+    p.grace_given = false;
     p.deadline = now + options_.failover_timeout;
     // A relayed check also honours the deadline it came with: its forwarder stops waiting.
     out.deadline = p.deadline - deadline_margin();
@@ -271,6 +272,16 @@ void ClusterNode::expire_forwards(TimePoint now) {
     deadlines_.erase(deadlines_.begin());
     auto it = pending_.find(id);
     if (it == pending_.end() || it->second.deadline != deadline) continue;
+    Pending& p = it->second;
+    if (!p.grace_given && options_.failover_grace > 0) {
+      // Not yet: a shell whose thread was starved sees the timeout before it has read the
+      // answers that arrived meanwhile. One more turn of its event loop reads them; failing
+      // over first would let the next node decide a check already decided.
+      p.grace_given = true;
+      p.deadline = now + options_.failover_grace;
+      deadlines_.emplace(p.deadline, id);
+      continue;
+    }
     ++stats_.failovers;
     try_next(id, now);
   }

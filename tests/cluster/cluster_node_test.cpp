@@ -129,7 +129,10 @@ TEST_F(TwoNodes, SilentOwnerFailsOverToTheReplicaAfterTau) {
   a.tick(kT0 + kMillisecond);
   ASSERT_EQ(a.take_outgoing().size(), 1u);  // lost
   const Nanos tau = ClusterOptions{}.failover_timeout;
+  const Nanos grace = ClusterOptions{}.failover_grace;
   a.tick(kT0 + tau);
+  EXPECT_TRUE(a.take_results().empty());  // one more turn to read answers already received
+  a.tick(kT0 + tau + grace);
   auto results = a.take_results();
   ASSERT_EQ(results.size(), 1u);  // a is the second of the list: it decides from its replica
   EXPECT_EQ(results[0].decided_by, "a");
@@ -191,12 +194,32 @@ TEST_F(TwoNodes, RefusalAfterTheFailoverIsIgnored) {
   a.tick(kT0 + kMillisecond);
   auto out = a.take_outgoing();
   a.tick(kT0 + tau);
+  a.tick(kT0 + tau + ClusterOptions{}.failover_grace);
   ASSERT_EQ(a.take_results().size(), 1u);
   b.receive("a", std::move(out[0].message), kT0 + tau + kMillisecond);
   for (auto& o : b.take_outgoing()) a.receive("b", std::move(o.message), kT0 + tau);
   EXPECT_TRUE(a.take_results().empty());
   EXPECT_EQ(a.stats().late_answers, 1u);
   EXPECT_EQ(b.stats().decided_as_owner, 0u);
+}
+
+// A forwarder starved past its timeout sees the timeout before the answer it has received
+// meanwhile: the answer, read during the grace turn, wins; nobody decides the check again.
+TEST_F(TwoNodes, AnAnswerReadJustAfterTheTimeoutIsNotFailedOver) {
+  const Nanos tau = ClusterOptions{}.failover_timeout;
+  a.submit(check(1, key_owned_by(members, "b")), kT0);
+  a.tick(kT0 + kMillisecond);
+  auto out = a.take_outgoing();
+  ASSERT_EQ(out.size(), 1u);
+  b.receive("a", std::move(out[0].message), kT0 + 2 * kMillisecond);
+  auto answers = b.take_outgoing();
+  a.tick(kT0 + tau + 300 * kMillisecond);  // the first tick after a long stall
+  for (auto& o : answers) a.receive("b", std::move(o.message), kT0 + tau + 300 * kMillisecond);
+  auto results = a.take_results();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].decided_by, "b");
+  EXPECT_EQ(a.stats().failovers, 0u);
+  EXPECT_EQ(a.stats().decided_off_owner, 0u);
 }
 
 // A relay that forwards once more (views disagree) passes on the earlier of the deadlines.
