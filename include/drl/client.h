@@ -7,7 +7,8 @@
 //
 // Ownership and threads: a Client owns one background I/O thread and at most one TCP
 // connection, to the node it currently uses. Nodes are tried in turn: when the connection
-// to one fails, the next request goes to the next node of the list. All methods are
+// to one fails, the next request goes to the next node of the list. With route_to_owner it
+// also owns one connection per cluster member it sends checks to. All methods are
 // thread-safe and may be called concurrently from any thread, EXCEPT that the blocking
 // methods must not be called from inside an asynchronous callback (callbacks run on the
 // client's I/O thread, which the blocking call would then wait for). Destroying the Client
@@ -103,6 +104,14 @@ struct ClientOptions {
   // Sent with every request when the nodes require client tokens (--client-tokens-file);
   // empty = none. A node refusing it answers kRequestError and closes the connection.
   std::string auth_token{};
+  // Smart client: learn the cluster's members from a node's status, build the ring the nodes
+  // build, and send each check (a batch is split per owner) straight to its key's owner, so
+  // no node forwards it. The first checks, and any whose owner cannot be reached, go to
+  // `nodes` (which forward); the view is read again every ring_refresh, and at once when an
+  // owner fails or a check was decided elsewhere (the ring changed). Results are the same
+  // either way: routing only saves the forwarding hop.
+  bool route_to_owner = false;
+  std::chrono::milliseconds ring_refresh{1000};
 };
 
 class Client {

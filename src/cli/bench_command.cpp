@@ -4,6 +4,7 @@
 
 #include "cli/bench_ledger.h"
 #include "cli/bench_load.h"
+#include "cli/bench_smart.h"
 #include "cli/commands.h"
 #include "cli/limit_args.h"
 #include "net/client_auth.h"
@@ -37,6 +38,7 @@ Handler register_bench(CLI::App& app) {
     std::string token_file;
     bool json = false;
     bool poisson = false;
+    bool smart = false;
     std::string ledger;
   };
   auto a = std::make_shared<Args>();
@@ -67,6 +69,9 @@ Handler register_bench(CLI::App& app) {
                   "File holding the client token, for nodes with --client-tokens-file");
   cmd->add_flag("--poisson", a->poisson,
                 "Open loop: Poisson arrivals (seeded by --seed) instead of evenly spaced");
+  cmd->add_flag("--smart", a->smart,
+                "Send through the client library routing each check to its key's owner "
+                "(ClientOptions::route_to_owner); one client per connection, closed loop only");
   cmd->add_option("--ledger", a->ledger,
                   "Chaos runs: send through failing-over clients (paced by --rate) and write "
                   "every admission by key and window, and every error, to FILE "
@@ -118,17 +123,22 @@ Handler register_bench(CLI::App& app) {
     config.rate = a->rate;
     config.poisson = a->poisson;
     config.timeout_ms = a->timeout_ms;
-    config.ledger_path = a->ledger;
-    if (!config.ledger_path.empty()) return run_ledger_command(config, a->json);
     if (!a->token_file.empty()) {
       if (auto err = net::read_client_token_file(a->token_file, config.auth_token); !err.empty()) {
         std::fprintf(stderr, "drl bench: --token-file: %s\n", err.c_str());
         return 2;
       }
     }
+    config.ledger_path = a->ledger;
+    if (!config.ledger_path.empty()) return run_ledger_command(config, a->json);
     BenchCounts last;
     double last_t = 0;
-    auto result = run_bench(config, [&](const BenchCounts& c, double t) {
+    if (a->smart && a->rate > 0) {
+      std::fprintf(stderr, "drl bench: --smart runs a closed loop only (no --rate)\n");
+      return 2;
+    }
+    auto run = a->smart ? run_smart_bench : run_bench;
+    auto result = run(config, [&](const BenchCounts& c, double t) {
       const double checks = static_cast<double>((c.allowed + c.denied + c.errors) -
                                                 (last.allowed + last.denied + last.errors));
       std::fprintf(stderr,

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "client/node_link.h"
+#include "client/owner_router.h"
 #include "client/retry_policy.h"
 
 namespace drl {
@@ -125,7 +126,8 @@ struct Client::Impl {
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> guard{asio::make_work_guard(io)};
   std::shared_ptr<client::NodeLink> link;
-  std::string bad_node;  // a node text that did not parse
+  std::shared_ptr<client::OwnerRouter> router;  // with route_to_owner; falls back to `link`
+  std::string bad_node;                         // a node text that did not parse
   std::thread thread;
 };
 
@@ -146,12 +148,24 @@ Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->link =
       std::make_shared<client::NodeLink>(impl_->io, std::move(nodes), options.connect_timeout,
                                          options.request_timeout, options.max_frame_bytes);
+  if (options.route_to_owner) {
+    impl_->router = std::make_shared<client::OwnerRouter>(
+        impl_->io, impl_->link,
+        client::OwnerRouterOptions{.connect_timeout = options.connect_timeout,
+                                   .request_timeout = options.request_timeout,
+                                   .max_frame_bytes = options.max_frame_bytes,
+                                   .refresh_every = options.ring_refresh,
+                                   .prepare = [token = options.auth_token](wire::Request& r) {
+                                     if (!token.empty()) r.set_auth_token(token);
+                                   }});
+  }
   impl_->thread = std::thread([io = &impl_->io] { io->run(); });
 }
 
 Client::~Client() {
   std::promise<void> closed;
   asio::post(impl_->io, [this, &closed] {
+    if (impl_->router) impl_->router->close("the client was destroyed");
     impl_->link->close("the client was destroyed");
     for (auto& l : impl_->retry_links) {
       if (l) l->close("the client was destroyed");
@@ -244,6 +258,8 @@ void Client::Impl::send(std::shared_ptr<wire::Request> request, size_t n, uint32
   };
   if (target != kAnyNode) {
     retry_link(target).send(*request, std::move(on_response));
+  } else if (router) {
+    router->send(*request, std::move(on_response));
   } else {
     link->send(*request, std::move(on_response));
   }

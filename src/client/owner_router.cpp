@@ -1,0 +1,283 @@
+#include "client/owner_router.h"
+
+#include <algorithm>
+#include <string_view>
+
+#include "common/key_hash.h"
+#include "net/wire_convert.h"
+
+namespace drl::client {
+namespace {
+
+void append_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+// Member addresses come from the nodes' own status ("host:port"); anything else is skipped.
+bool endpoint_of(const std::string& text, Endpoint& out) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 >= text.size()) return false;
+  uint32_t port = 0;
+  for (char c : std::string_view(text).substr(colon + 1)) {
+    if (c < '0' || c > '9' || port > 65535) return false;
+    port = port * 10 + static_cast<uint32_t>(c - '0');
+  }
+  if (port == 0 || port > 65535) return false;
+  out.host = text.substr(0, colon);
+  if (out.host.size() >= 2 && out.host.front() == '[')
+    out.host = out.host.substr(1, out.host.size() - 2);
+  out.port = static_cast<uint16_t>(port);
+  out.text = text;
+  return !out.host.empty();
+}
+
+}  // namespace
+
+void placement_key(const net::CheckCall& call, std::string& out) {
+  out.clear();
+  if (!call.has_inline) {
+    out.push_back('p');
+    out.append(call.policy);
+    out.push_back('\0');
+  } else {
+    out.push_back('i');
+    out.push_back(static_cast<char>(call.limit.algorithm));
+    out.push_back(static_cast<char>(call.limit.calendar));
+    append_varint(out, call.limit.limit);
+    append_varint(out, static_cast<uint64_t>(call.limit.window));
+    append_varint(out, call.limit.burst);
+  }
+  out.append(call.key);
+}
+
+// One client request split into parts: the merged response and what is still out.
+struct OwnerRouter::Merge {
+  ResponseHandler handler;
+  wire::Request request;  // the original, without its checks (copied into each part)
+  google::protobuf::RepeatedPtrField<wire::Check> checks;
+  wire::Response out;
+  size_t parts = 0;
+  bool done = false;
+};
+
+OwnerRouter::OwnerRouter(asio::io_context& io, std::shared_ptr<NodeLink> fallback,
+                         OwnerRouterOptions o)
+    : io_(io), fallback_(std::move(fallback)), options_(std::move(o)) {}
+
+void OwnerRouter::send(wire::Request& request, ResponseHandler handler) {
+  const auto now = std::chrono::steady_clock::now();
+  if (!refreshing_ && now >= next_refresh_) refresh();
+  if (ring_.empty() || !request.has_check()) {
+    stats_.fallback += request.has_check() ? request.check().checks_size() : 0;
+    fallback_->send(request, std::move(handler));
+    return;
+  }
+  const auto& checks = request.check().checks();
+  // The common case, one owner for the whole request: sent as it is, no split, no merge.
+  if (checks.size() > 0) {
+    const std::string& first = owner_of(checks[0]);
+    bool one_owner = !first.empty();
+    for (int i = 1; i < checks.size() && one_owner; ++i) one_owner = owner_of(checks[i]) == first;
+    if (one_owner) {
+      if (auto link = link_for(first)) return send_whole(request, std::move(handler), first, link);
+    }
+  }
+  // Group the checks by owner, keeping their positions.
+  std::map<std::string, std::vector<int>> by_owner;
+  for (int i = 0; i < checks.size(); ++i) by_owner[owner_of(checks[i])].push_back(i);
+  auto merge = std::make_shared<Merge>();
+  merge->handler = std::move(handler);
+  // `request` stays whole: the client may send it again (overload retries).
+  merge->request = request;
+  merge->request.mutable_check()->mutable_checks()->Swap(&merge->checks);
+  auto* results = merge->out.mutable_check()->mutable_results();
+  results->Reserve(merge->checks.size());
+  for (int i = 0; i < merge->checks.size(); ++i) results->Add();
+  merge->parts = by_owner.size();
+  for (auto& [owner, indices] : by_owner) {
+    if (owner.empty()) {
+      fallback_part(merge, std::move(indices));
+    } else {
+      send_part(merge, std::move(indices), owner);
+    }
+  }
+}
+
+const std::string& OwnerRouter::owner_of(const wire::Check& check) {
+  static const std::string kFallback;  // the decoder refuses it: any node answers that
+  net::CheckCall call;
+  net::decode_check(check, call);
+  if (call.code != net::CheckCode::kOk) return kFallback;
+  placement_key(call, key_scratch_);
+  return ring_.member(ring_.owner(key_hash(key_scratch_))).id;
+}
+
+void OwnerRouter::send_whole(wire::Request& request, ResponseHandler handler,
+                             const std::string& owner, const std::shared_ptr<NodeLink>& link) {
+  stats_.routed += request.check().checks_size();
+  link->send(request,
+             [self = shared_from_this(), &request, handler = std::move(handler), owner](
+                 const wire::Response* response, std::string_view error, bool timed_out) mutable {
+               const bool shutting_down = response != nullptr && response->has_error() &&
+                                          response->error().code() == wire::SHUTTING_DOWN;
+               if (response == nullptr || shutting_down) {
+                 self->links_.erase(owner);
+                 self->next_refresh_ = {};
+                 if (!self->refreshing_) self->refresh();
+                 self->stats_.fallback += request.check().checks_size();
+                 self->fallback_->send(request, std::move(handler));
+                 return;
+               }
+               if (response->has_check()) {
+                 for (const auto& r : response->check().results()) {
+                   const std::string& by =
+                       r.decided_by().empty() ? response->check().decided_by() : r.decided_by();
+                   if (r.code() == wire::OK && !r.degraded() && by != owner) {
+                     ++self->stats_.misrouted;
+                     self->next_refresh_ = {};
+                     if (!self->refreshing_) self->refresh();
+                     break;
+                   }
+                 }
+               }
+               handler(response, error, timed_out);
+             });
+}
+
+void OwnerRouter::send_part(const std::shared_ptr<Merge>& merge, std::vector<int> indices,
+                            const std::string& owner) {
+  auto link = link_for(owner);
+  if (!link) return fallback_part(merge, std::move(indices));
+  wire::Request part = merge->request;
+  for (int i : indices) *part.mutable_check()->add_checks() = merge->checks[i];
+  stats_.routed += indices.size();
+  link->send(part,
+             [self = shared_from_this(), merge, indices = std::move(indices), owner](
+                 const wire::Response* response, std::string_view error, bool timed_out) mutable {
+               const bool shutting_down = response != nullptr && response->has_error() &&
+                                          response->error().code() == wire::SHUTTING_DOWN;
+               if (response == nullptr || shutting_down) {
+                 // The owner is gone (or going): any node answers; learn the new ring.
+                 self->links_.erase(owner);
+                 self->next_refresh_ = {};
+                 if (!self->refreshing_) self->refresh();
+                 self->fallback_part(merge, std::move(indices));
+                 return;
+               }
+               self->fill(merge, indices, response, error, timed_out, owner);
+             });
+}
+
+void OwnerRouter::fallback_part(const std::shared_ptr<Merge>& merge, std::vector<int> indices) {
+  wire::Request part = merge->request;
+  for (int i : indices) *part.mutable_check()->add_checks() = merge->checks[i];
+  stats_.fallback += indices.size();
+  fallback_->send(part,
+                  [self = shared_from_this(), merge, indices = std::move(indices)](
+                      const wire::Response* response, std::string_view error, bool timed_out) {
+                    self->fill(merge, indices, response, error, timed_out, "");
+                  });
+}
+
+void OwnerRouter::fill(const std::shared_ptr<Merge>& merge, const std::vector<int>& indices,
+                       const wire::Response* response, std::string_view error, bool timed_out,
+                       const std::string& chosen) {
+  if (merge->done) return;
+  const bool whole_failure = response == nullptr || response->has_error() ||
+                             response->check().results_size() != static_cast<int>(indices.size());
+  if (whole_failure) {
+    // As without routing: a request-level error or a lost connection fails the whole batch.
+    merge->done = true;
+    if (response != nullptr && response->has_error()) return merge->handler(response, "", false);
+    if (response != nullptr) {
+      return merge->handler(nullptr, "the node answered with the wrong number of results", false);
+    }
+    return merge->handler(nullptr, error, timed_out);
+  }
+  auto* out = merge->out.mutable_check()->mutable_results();
+  const auto& check = response->check();
+  bool misrouted = false;
+  for (size_t k = 0; k < indices.size(); ++k) {
+    wire::CheckResult& r = *out->Mutable(indices[k]);
+    r = check.results(static_cast<int>(k));
+    if (r.decided_by().empty()) r.set_decided_by(check.decided_by());
+    if (!chosen.empty() && r.code() == wire::OK && !r.degraded() && r.decided_by() != chosen) {
+      misrouted = true;
+    }
+  }
+  if (misrouted) {
+    ++stats_.misrouted;
+    next_refresh_ = {};
+    if (!refreshing_) refresh();
+  }
+  finish_part(merge);
+}
+
+void OwnerRouter::finish_part(const std::shared_ptr<Merge>& merge) {
+  if (--merge->parts > 0 || merge->done) return;
+  merge->done = true;
+  merge->handler(&merge->out, "", false);
+}
+
+void OwnerRouter::refresh() {
+  refreshing_ = true;
+  next_refresh_ = std::chrono::steady_clock::now() + options_.refresh_every;
+  wire::Request request;
+  request.mutable_status();
+  if (options_.prepare) options_.prepare(request);
+  fallback_->send(
+      request, [self = shared_from_this()](const wire::Response* response, std::string_view, bool) {
+        self->refreshing_ = false;
+        if (response != nullptr && response->has_status()) self->apply_status(response->status());
+      });
+}
+
+void OwnerRouter::apply_status(const wire::StatusResponse& status) {
+  // The members the node routes by: alive or suspect (membership::Member::live()).
+  std::vector<ring::Member> live;
+  for (const auto& m : status.members()) {
+    if (m.state() == "alive" || m.state() == "suspect") live.push_back({m.id(), m.address()});
+  }
+  if (live.empty()) return;  // a node without membership: keep using the fallback
+  ring::Ring next(std::move(live));
+  if (next.epoch() != status.ring_epoch()) {
+    // The node has not published this membership as its view yet (or computes differently):
+    // routing by it is still right most of the time (nodes forward the rest); look again soon.
+    next_refresh_ = std::chrono::steady_clock::now() + options_.refresh_every / 10;
+  }
+  if (next.epoch() == ring_.epoch()) return;
+  ++stats_.refreshes;
+  ring_ = std::move(next);
+  for (auto it = links_.begin(); it != links_.end();) {
+    const auto index = ring_.index_of(it->first);
+    if (index && it->second.address == ring_.member(*index).address) {
+      ++it;
+    } else {
+      it->second.link->close("the member left the ring");
+      it = links_.erase(it);
+    }
+  }
+}
+
+std::shared_ptr<NodeLink> OwnerRouter::link_for(const std::string& id) {
+  if (auto it = links_.find(id); it != links_.end()) return it->second.link;
+  const auto index = ring_.index_of(id);
+  Endpoint endpoint;
+  if (!index || !endpoint_of(ring_.member(*index).address, endpoint)) return nullptr;
+  auto link =
+      std::make_shared<NodeLink>(io_, std::vector<Endpoint>{endpoint}, options_.connect_timeout,
+                                 options_.request_timeout, options_.max_frame_bytes);
+  links_.emplace(id, OwnerLink{endpoint.text, link});
+  return link;
+}
+
+void OwnerRouter::close(std::string_view why) {
+  for (auto& [id, owner] : links_) owner.link->close(why);
+  links_.clear();
+}
+
+}  // namespace drl::client
