@@ -240,29 +240,28 @@ void GossipTransport::receive_next() {
   udp_.async_receive_from(asio::buffer(recv_buf_), recv_from_,
                           asio::bind_executor(strand_, [this](std::error_code ec, size_t n) {
                             if (ec == asio::error::operation_aborted || stopped_) return;
-                            if (!ec) {
-                              auto decoded = codec_.decode(std::string_view(recv_buf_.data(), n),
-                                                           options_.config.max_packet_bytes);
-                              if (decoded.message) {
-                                const FaultVerdict v = fault(decoded.message->sender_id,
-                                                             decoded.message->sender_address);
-                                if (v.delay.count() > 0) {
-                                  auto timer = std::make_shared<asio::steady_timer>(strand_,
-                                                                                    v.delay);
-                                  timer->async_wait([this, timer, m = std::move(*decoded.message)](
-                                                        std::error_code ec) {
-                                    if (ec || stopped_) return;
-                                    swim_->receive(m, now());
-                                    flush();
-                                  });
-                                } else if (!v.drop) {
-                                  swim_->receive(*decoded.message, now());
-                                  flush();
-                                }
-                              }
-                            }
+                            if (!ec) on_datagram(n);
                             receive_next();
                           }));
+}
+
+void GossipTransport::on_datagram(size_t n) {
+  auto decoded =
+      codec_.decode(std::string_view(recv_buf_.data(), n), options_.config.max_packet_bytes);
+  if (!decoded.message) return;
+  const FaultVerdict v = fault(decoded.message->sender_id, decoded.message->sender_address);
+  if (v.drop) return;
+  if (v.delay.count() > 0) {
+    auto timer = std::make_shared<asio::steady_timer>(strand_, v.delay);
+    timer->async_wait([this, timer, m = std::move(*decoded.message)](std::error_code ec) {
+      if (ec || stopped_) return;
+      swim_->receive(m, now());
+      flush();
+    });
+    return;
+  }
+  swim_->receive(*decoded.message, now());
+  flush();
 }
 
 void GossipTransport::schedule_tick() {

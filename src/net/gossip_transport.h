@@ -83,6 +83,7 @@ class GossipTransport {
 
   TimePoint now() const { return clock_.now(); }
   void receive_next();
+  void on_datagram(size_t n);  // recv_buf_ holds a datagram of n bytes; strand only
   void schedule_tick();
   void flush();  // drains Swim's outbox and events; strand only
   void refresh_snapshot();

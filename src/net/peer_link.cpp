@@ -81,8 +81,8 @@ void PeerLink::send(std::string_view payload) {
     if (v.delay.count() > 0) {
       // Same delay for every frame, so timers expire in send order.
       auto timer = std::make_shared<asio::steady_timer>(io_, v.delay);
-      timer->async_wait([self = shared_from_this(), timer, p = std::string(payload)](
-                            std::error_code) { self->enqueue(p); });
+      timer->async_wait([self = shared_from_this(), timer,
+                         p = std::string(payload)](std::error_code) { self->enqueue(p); });
       return;
     }
   }
