@@ -263,5 +263,53 @@ TEST(Resp, RedisBenchmarkPipelinedHasNoErrors) {
   EXPECT_GE(info_checks(c.get()) - before, 20000);
 }
 
+TEST(Resp, PastCapacityChecksAreDecidedOrShedOverloadedAndOthersKeepService) {
+  // 2 ms of deciding per admitted batch on the connection's I/O thread, deadline 50 ms after the
+  // bytes were read: of 200 batches read at once, at most ~25 can be decided in time.
+  RespNode n(
+      {"--enable-test-hooks", "--test-decide-delay-us", "2000", "--default-timeout-ms", "50"});
+  ASSERT_NE(n.port(), 0) << n.node().error();
+  auto c = connect(n.port());
+  // A PING after each check ends the batch, so each check is its own admission.
+  constexpr int kChecks = 200;
+  for (int i = 0; i < kChecks; ++i) {
+    const std::string key = "flood:" + std::to_string(i);
+    redisAppendCommand(c.get(), "CL.THROTTLE %s 100 100 60", key.c_str());
+    redisAppendCommand(c.get(), "PING");
+  }
+  int decided = 0, shed = 0;
+  std::string other;
+  for (int i = 0; i < 2 * kChecks; ++i) {
+    void* raw = nullptr;
+    ASSERT_EQ(redisGetReply(c.get(), &raw), REDIS_OK) << c->errstr;
+    Reply r(static_cast<redisReply*>(raw));
+    if (i % 2 == 1) {
+      ASSERT_EQ(r->type, REDIS_REPLY_STATUS) << i;
+      EXPECT_EQ(std::string(r->str), "PONG");
+    } else if (r->type == REDIS_REPLY_ARRAY && integers(r.get()).size() == 5) {
+      ++decided;
+    } else if (r->type == REDIS_REPLY_ERROR && std::string(r->str).rfind("OVERLOADED ", 0) == 0 &&
+               std::string(r->str).find("retry_after_ms") != std::string::npos) {
+      ++shed;
+    } else {
+      other = r->type == REDIS_REPLY_ERROR ? std::string(r->str)
+                                           : "reply type " + std::to_string(r->type);
+    }
+  }
+  EXPECT_TRUE(other.empty()) << other;
+  EXPECT_GT(shed, 0) << "200 x 2 ms of work behind a 50 ms deadline: most must be shed";
+  EXPECT_GT(decided, 0);
+  // Another connection is decided again once the flood is gone (it retries while the node
+  // still reports a standing queue).
+  auto good = connect(n.port());
+  EXPECT_TRUE(testing::eventually(
+      [&] {
+        auto r = command(good.get(), {"CL.THROTTLE", "good", "100", "100", "60"});
+        return r && integers(r.get()).size() == 5;
+      },
+      std::chrono::seconds(30)));
+  EXPECT_TRUE(n.node().alive());
+}
+
 }  // namespace
 }  // namespace drl
