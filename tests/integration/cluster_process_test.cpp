@@ -114,12 +114,16 @@ TEST(ClusterProcess, ClientsOnEveryNodeGetExactlyTheLimitPerKey) {
   for (const auto& [key, n] : tally.allowed) ASSERT_EQ(n, kLimit) << key;
 }
 
-// Real processes use tau = 200 ms (ClusterDecider): with 50 ms, forwards that a starved but
-// alive owner answered late were decided again by the replica (512 for 400 at 480 checks/s).
-// DISABLED in CI: when the suite runs beside other work on 2 cores the bound is still broken
-// now and then (536 admitted for 400 + 119 seen in a clean-clone CI run): a starved owner that
-// answers later than tau is decided again by the replica. Run it by hand with
-// --gtest_also_run_disabled_tests; the fix (a forward deadline the old owner honours) is open.
+// Real processes use tau = 200 ms (--failover-timeout-ms). A starved but alive owner used to
+// decide forwards its forwarders had already failed over to the replica (536 admitted for
+// 400 + 119 in a CI run); forwards now carry a deadline the owner honours (kExpiredError),
+// so each attempt has one decider. Still DISABLED: 10 runs on the loaded 2-core machine with
+// deadlines (before the fail-over grace turn) broke the bound twice (869 for 400 + 96, 588 for
+// 400 + 70) with no late forward refused: the duplicates likely come from the forwarder side (its
+// thread starved past tau with the answer unread, then replica and third node decide, then
+// degrade "local" hands out limit/5 per node). The grace turn (failover_grace) addresses the
+// first; its 10-run loop is not done yet (docs/design.md). Run by hand with
+// --gtest_also_run_disabled_tests; the output names fail-overs, refusals and degraded checks.
 TEST(ClusterProcess, DISABLED_OwnerKilledUnderLoadStaysWithinTheBoundAndKeepsItsCounts) {
   LocalCluster c(5);
   ASSERT_TRUE(c.error().empty()) << c.error();
@@ -165,9 +169,24 @@ TEST(ClusterProcess, DISABLED_OwnerKilledUnderLoadStaysWithinTheBoundAndKeepsIts
   const double rate = static_cast<double>(sent.load()) / seconds;
   const uint64_t bound = static_cast<uint64_t>(rate * 0.210) + 1;
   const uint64_t admitted = tally.allowed[hot];
-  std::printf("hot key: %llu admitted for a limit of %llu; offered %.0f checks/s; bound +%llu\n",
-              static_cast<unsigned long long>(admitted), static_cast<unsigned long long>(kLimit),
-              rate, static_cast<unsigned long long>(bound));
+  uint64_t expired = 0, failovers = 0, degraded = 0, refused = 0, off_owner = 0;
+  for (size_t n = 0; n < addresses.size(); ++n) {
+    wire::StatusResponse s;
+    if (n != owner_index && testing::fetch_status(addresses[n], s)) {
+      expired += s.expired_relays();
+      failovers += s.failovers();
+      degraded += s.degraded();
+      refused += s.refused_relays();
+      off_owner += s.decided_off_owner();
+    }
+  }
+  auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
+  std::printf(
+      "hot key: %llu admitted for a limit of %llu; offered %.0f checks/s; bound +%llu; "
+      "survivors: fail-overs %llu, late forwards refused %llu, degraded %llu, refused relays "
+      "%llu, decided off owner %llu\n",
+      u(admitted), u(kLimit), rate, u(bound), u(failovers), u(expired), u(degraded), u(refused),
+      u(off_owner));
   EXPECT_EQ(tally.errors_after_retry.load(), 0u);
   EXPECT_GE(admitted, kLimit);
   EXPECT_LE(admitted, kLimit + bound);
