@@ -157,8 +157,8 @@ void ClusterDecider::submit(const std::shared_ptr<Batch>& batch,
     check.client_token = token;
     node_->submit(std::move(check), now);
   }
+  work_pending_ = true;
   drain();
-  post_flush();
   schedule();
 }
 
@@ -181,8 +181,8 @@ void ClusterDecider::set_view(std::vector<ring::Member> alive) {
     }
     spdlog::info("cluster view: {} alive members", alive.size());
     node_->set_view(std::move(alive), clock_.now());
+    work_pending_ = true;
     drain();
-    post_flush();
     schedule();
   });
 }
@@ -240,8 +240,8 @@ bool ClusterDecider::on_peer_frame(const std::string& from, std::string_view pay
     return false;
   }
   node_->receive(from, std::move(message), clock_.now());
+  work_pending_ = true;
   drain();
-  post_flush();
   schedule();
   return true;
 }
@@ -292,21 +292,10 @@ void ClusterDecider::send(const std::string& to, const cluster::PeerMessage& mes
   it->second->send(cluster::encode_peer_message(message));
 }
 
-void ClusterDecider::post_flush() {
-  if (flush_posted_) return;
-  flush_posted_ = true;
-  // Runs after the handlers already queued (more client batches, more peer frames): their
-  // forwards join the same batches.
-  asio::post(io_, [this] {
-    flush_posted_ = false;
-    node_->flush(clock_.now());
-    drain();
-    schedule();
-  });
-}
-
 void ClusterDecider::schedule() {
-  if (node_->in_flight() > 0) {
+  if (work_pending_) {
+    arm(std::chrono::nanoseconds(cluster_options_.flush_delay));
+  } else if (node_->in_flight() > 0) {
     arm(kInFlightTick);
   } else {
     arm(kIdleTick);
@@ -327,6 +316,7 @@ void ClusterDecider::arm(std::chrono::steady_clock::duration delay) {
 
 void ClusterDecider::on_timer() {
   timer_armed_ = false;
+  work_pending_ = false;
   node_->tick(clock_.now());
   drain();
   schedule();

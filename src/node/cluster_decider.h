@@ -3,11 +3,10 @@
 // over the peer links. Completes client checks from the node's results.
 //
 // Threads: ClusterNode is single-threaded, so it runs, with the peer links and the peer
-// server, on this object's own thread and io_context. Work that arrives (client checks, peer
-// frames) posts one flush behind it: forward batches leave once the io_context has handed
-// over everything queued with them, without a timer. A timer calls tick() every millisecond
-// while forwards are in flight (fail-over), otherwise every few (replication, expiry). decide(),
-// set_view(), accept_peer() and snapshot() are thread-safe; completions run on the cluster thread.
+// server, on this object's own thread and io_context. A timer calls tick(): after
+// flush_delay while a batch may wait for flushing, every millisecond while forwards are in
+// flight, otherwise every few milliseconds (replication, expiry). decide(), set_view(),
+// accept_peer() and snapshot() are thread-safe; completions run on the cluster thread.
 // Ownership: borrows the store, policies, clock and metrics (all must outlive it); owns the
 // ClusterNode, the thread and the links. stop() (or the destructor) joins the thread.
 #pragma once
@@ -78,7 +77,6 @@ class ClusterDecider final : public net::CheckDecider {
   void complete(const cluster::CheckResult& result);
   void send(const std::string& to, const cluster::PeerMessage& message);
   void schedule();
-  void post_flush();
   void arm(std::chrono::steady_clock::duration delay);
   void on_timer();
 
@@ -101,7 +99,7 @@ class ClusterDecider final : public net::CheckDecider {
   std::map<std::string, std::string> addresses_;  // member id -> address, from views and hellos
   std::unordered_map<uint64_t, Slot> slots_;
   uint64_t next_token_ = 1;
-  bool flush_posted_ = false;  // a flush is queued behind the work that arrived
+  bool work_pending_ = false;  // submitted or received since the last tick
   asio::steady_timer timer_;
   bool timer_armed_ = false;
   std::chrono::steady_clock::time_point armed_at_;
