@@ -20,7 +20,13 @@ struct PendingConnection : std::enable_shared_from_this<PendingConnection> {
       : socket(std::move(s)), timer(io), stats(st), limits(l) {
     stats.add(stats.unidentified_opened);
   }
-  ~PendingConnection() { stats.add(stats.unidentified_closed); }
+  ~PendingConnection() { uncount(); }
+  // Stops counting this connection as unidentified: at once when it is handed on, so that it
+  // is never counted twice (a session counts itself) while the timer's cancellation is queued.
+  void uncount() {
+    if (counted) stats.add(stats.unidentified_closed);
+    counted = false;
+  }
 
   // Closes the connection `after` from now (counted as `why`) unless re-armed or cancelled.
   void arm(std::chrono::milliseconds after, ServerError why) {
@@ -38,6 +44,7 @@ struct PendingConnection : std::enable_shared_from_this<PendingConnection> {
   std::array<uint8_t, kFrameHeaderBytes> word{};
   size_t got = 0;
   bool done = false;
+  bool counted = true;
   asio::steady_timer timer;
   ServerStatsShard& stats;
   const SessionLimits& limits;
@@ -62,6 +69,7 @@ void read_first_word(std::shared_ptr<PendingConnection> p, F identified) {
         if (p->got == p->word.size()) {
           p->done = true;
           p->timer.cancel();
+          p->uncount();
           identified(*p);
           return;
         }
