@@ -472,8 +472,8 @@ std::string Node::Impl::render_metrics() {
              p.auth_failures.load(std::memory_order_relaxed));
     t.sample("drl_peer_frames_rejected_total", {{"kind", "malformed"}},
              p.malformed_frames.load(std::memory_order_relaxed));
+    cluster->render_metrics(t);
   }
-  if (cluster) cluster->render_metrics(t);
   gate.render(t);
   return t.str();
 }

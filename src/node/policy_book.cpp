@@ -28,8 +28,9 @@ std::string PolicyBook::load(const std::string& path) {
   auto loaded = limits::load_policy_file(path);
   if (!loaded.ok()) return loaded.error;
   path_ = path;
-  current_.store(std::make_shared<const PolicyCatalog>(std::move(*loaded.policies), metrics_),
-                 std::memory_order_release);
+  auto next = std::make_shared<const PolicyCatalog>(std::move(*loaded.policies), metrics_);
+  std::lock_guard lock(mutex_);
+  current_ = std::move(next);
   return "";
 }
 

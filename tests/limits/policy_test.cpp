@@ -135,8 +135,7 @@ TEST(Policy, LoadsFromAFileAndReportsAMissingOne) {
 }
 
 TEST(Policy, TheDocumentedExampleLoads) {
-  std::string path = __FILE__;
-  path = path.substr(0, path.rfind("/tests/")) + "/docs/policies.example.yaml";
+  const std::string path = std::string(DRL_SOURCE_DIR) + "/docs/policies.example.yaml";
   const PolicyLoad load = load_policy_file(path);
   ASSERT_TRUE(load.ok()) << load.error;
   EXPECT_EQ(load.policies->size(), 5u);

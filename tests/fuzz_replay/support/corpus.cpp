@@ -18,9 +18,9 @@ fs::path corpus_dir(std::string_view target) {
   if (const char* root = std::getenv("DRL_FUZZ_CORPUS"); root != nullptr && *root != '\0') {
     return fs::path(root) / target;
   }
-  // This file is tests/fuzz_replay/support/corpus.cpp; the corpora live in fuzz/corpus.
-  return fs::path(__FILE__).parent_path().parent_path().parent_path().parent_path() / "fuzz" /
-         "corpus" / target;
+  // The corpora live in fuzz/corpus of the source tree (tests/CMakeLists.txt defines
+  // DRL_SOURCE_DIR; __FILE__ is relative under ccache).
+  return fs::path(DRL_SOURCE_DIR) / "fuzz" / "corpus" / target;
 }
 
 std::vector<fs::path> corpus_files(std::string_view target) {
