@@ -156,8 +156,11 @@ EOF
 if command -v gnuplot >/dev/null; then
   awk -F'\t' 'NR > 1 { print $1 "/P" $2, $3, $4, $5 }' "$results" >"$work/plot.dat"
   gnuplot <<EOF
-set terminal png size 1100,600
+set terminal png size 1100,600 noenhanced
 set style data histograms
+set logscale y
+set bmargin 12
+set rmargin 10
 set style fill solid 0.8
 set xtics rotate by -35
 set grid ytics

@@ -13,6 +13,8 @@ if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR="$root"
   # The tests' precompiled header (tests/CMakeLists.txt) is cacheable only with these.
   export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+  # With -g ccache hashes the working directory unless told not to: another clone would miss.
+  export CCACHE_NOHASHDIR=1
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 cmake -S . -B "$dir" -G Ninja "${launcher[@]}" "$@" >/dev/null
