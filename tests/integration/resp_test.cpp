@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "integration/support/cluster_support.h"
 #include "integration/support/node_process.h"
 
 namespace drl {
@@ -309,6 +310,73 @@ TEST(Resp, PastCapacityChecksAreDecidedOrShedOverloadedAndOthersKeepService) {
       },
       std::chrono::seconds(30)));
   EXPECT_TRUE(n.node().alive());
+}
+
+// Checks that arrive through the Redis door are routed like native ones: three joined nodes,
+// each asked in turn for the same key, admit exactly the limit between them, and DRL.CHECK
+// on every node names the same decider (the key's owner).
+TEST(Resp, ChecksThroughEveryNodeOfAClusterShareOneBudget) {
+  const std::string policies = std::string(::testing::TempDir()) + "drl-resp-cluster-" +
+                               std::to_string(::getpid()) + ".yaml";
+  std::ofstream(policies) << "policies:\n  api:\n    limit: 1000\n    window: 1h\n";
+  std::vector<std::unique_ptr<RespNode>> nodes;
+  nodes.push_back(
+      std::make_unique<RespNode>(std::vector<std::string>{"--id", "n1", "--policies", policies}));
+  ASSERT_NE(nodes[0]->port(), 0) << nodes[0]->node().error();
+  const std::string seed = nodes[0]->node().address();
+  for (const char* id : {"n2", "n3"}) {
+    nodes.push_back(std::make_unique<RespNode>(
+        std::vector<std::string>{"--id", id, "--join", seed, "--policies", policies}));
+    ASSERT_NE(nodes.back()->port(), 0) << nodes.back()->node().error();
+  }
+  std::vector<std::string> addresses;
+  for (auto& n : nodes) addresses.push_back(n->node().address());
+  ASSERT_TRUE(testing::eventually(
+      [&] {
+        for (const auto& a : addresses) {
+          const auto states = testing::member_states(a);
+          if (states.size() != 3) return false;
+          for (const auto& [id, state] : states) {
+            if (state != "alive") return false;
+          }
+        }
+        return testing::same_ring(addresses);
+      },
+      std::chrono::seconds(30)))
+      << "the three nodes never agreed on one ring";
+
+  std::vector<Context> clients;
+  for (auto& n : nodes) clients.push_back(connect(n->port()));
+  // max_burst 9: a budget of 10 per hour, so nothing refills during the test.
+  int allowed = 0;
+  for (int i = 0; i < 30; ++i) {
+    auto r = command(clients[i % 3].get(), {"CL.THROTTLE", "resp:cluster:key", "9", "10", "3600"});
+    const auto v = integers(r.get());
+    ASSERT_EQ(v.size(), 5u) << "reply " << i;
+    if (v[0] == 0) ++allowed;
+  }
+  EXPECT_EQ(allowed, 10);
+
+  auto text = [](const redisReply* r, const std::string& name) -> std::string {
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
+      if (name != std::string(r->element[i]->str, r->element[i]->len)) continue;
+      const redisReply* v = r->element[i + 1];
+      return v->type == REDIS_REPLY_STRING || v->type == REDIS_REPLY_STATUS
+                 ? std::string(v->str, v->len)
+                 : std::to_string(v->integer);
+    }
+    return "";
+  };
+  std::vector<std::string> deciders;
+  for (auto& c : clients) {
+    auto r = command(c.get(), {"DRL.CHECK", "api", "resp:cluster:policy-key"});
+    EXPECT_EQ(text(r.get(), "code"), "OK");
+    deciders.push_back(text(r.get(), "decided_by"));
+  }
+  EXPECT_FALSE(deciders[0].empty());
+  EXPECT_EQ(deciders[0], deciders[1]);
+  EXPECT_EQ(deciders[0], deciders[2]);
+  std::remove(policies.c_str());
 }
 
 }  // namespace
