@@ -4,18 +4,11 @@
 #include <string_view>
 
 #include "common/key_hash.h"
+#include "net/store_key.h"
 #include "net/wire_convert.h"
 
 namespace drl::client {
 namespace {
-
-void append_varint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
 
 // Member addresses come from the nodes' own status ("host:port"); anything else is skipped.
 bool endpoint_of(const std::string& text, Endpoint& out) {
@@ -37,22 +30,7 @@ bool endpoint_of(const std::string& text, Endpoint& out) {
 
 }  // namespace
 
-void placement_key(const net::CheckCall& call, std::string& out) {
-  out.clear();
-  if (!call.has_inline) {
-    out.push_back('p');
-    out.append(call.policy);
-    out.push_back('\0');
-  } else {
-    out.push_back('i');
-    out.push_back(static_cast<char>(call.limit.algorithm));
-    out.push_back(static_cast<char>(call.limit.calendar));
-    append_varint(out, call.limit.limit);
-    append_varint(out, static_cast<uint64_t>(call.limit.window));
-    append_varint(out, call.limit.burst);
-  }
-  out.append(call.key);
-}
+void placement_key(const net::CheckCall& call, std::string& out) { net::store_key_for(call, out); }
 
 // One client request split into parts: the merged response and what is still out.
 struct OwnerRouter::Merge {

@@ -29,8 +29,7 @@
 namespace drl::client {
 
 // The bytes the cluster's ring hashes for a check: the user key namespaced by its policy name
-// or by its inline limit. Must equal node::store_key_for (asserted by
-// tests/integration/smart_client_test.cpp).
+// or by its inline limit: net::store_key_for, the same function the node keys its store with.
 void placement_key(const net::CheckCall& call, std::string& out);
 
 struct OwnerRouterOptions {

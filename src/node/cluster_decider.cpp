@@ -9,6 +9,7 @@
 
 #include "cluster/peer_codec.h"
 #include "limits/denial.h"
+#include "net/store_key.h"
 #include "node/local_decider.h"
 
 namespace drl::node {
@@ -133,7 +134,7 @@ void ClusterDecider::decide(std::span<const net::CheckCall> calls, net::CheckCom
     }
     // The store key namespaces the user key by its limit, exactly as on a single node, and
     // is what the ring hashes: every node routes the same check to the same owner.
-    store_key_for(call, check.key);
+    net::store_key_for(call, check.key);
     batch->user_keys[i].assign(call.key);
     batch->limits[i] = check.limit;
     checks.push_back(std::move(check));

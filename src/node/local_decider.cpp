@@ -3,17 +3,10 @@
 #include <vector>
 
 #include "limits/denial.h"
+#include "net/store_key.h"
 
 namespace drl::node {
 namespace {
-
-void append_varint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
 
 std::string printable_key(std::string_view key) {
   std::string out;
@@ -23,23 +16,6 @@ std::string printable_key(std::string_view key) {
 }
 
 }  // namespace
-
-void store_key_for(const net::CheckCall& call, std::string& out) {
-  out.clear();
-  if (!call.has_inline) {
-    out.push_back('p');
-    out.append(call.policy);
-    out.push_back('\0');
-  } else {
-    out.push_back('i');
-    out.push_back(static_cast<char>(call.limit.algorithm));
-    out.push_back(static_cast<char>(call.limit.calendar));
-    append_varint(out, call.limit.limit);
-    append_varint(out, static_cast<uint64_t>(call.limit.window));
-    append_varint(out, call.limit.burst);
-  }
-  out.append(call.key);
-}
 
 LocalDecider::LocalDecider(store::Store& store, const PolicyBook& policies, const Clock& clock,
                            DecisionMetrics& metrics)
@@ -98,7 +74,7 @@ void LocalDecider::decide_one(const net::CheckCall& call, const PolicyCatalog& c
     metrics_.count(slot, CheckResultKind::kError);
     return;
   }
-  store_key_for(call, key);
+  net::store_key_for(call, key);
   out.decision = store_.apply(key, *limit, *req, now);
   if (out.decision.allowed) {
     metrics_.count(slot, CheckResultKind::kAllowed);

@@ -29,9 +29,5 @@ class LocalDecider final : public net::CheckDecider {
   DecisionMetrics& metrics_;
 };
 
-// The store key of a check: the limit's identity, then the user key, so one user key under
-// two limits has two states. Policy: "p" + name + '\0' + key. Inline: "i" + algorithm,
-// calendar, varint limit, window (ns), burst + key. Overwrites `out`.
-void store_key_for(const net::CheckCall& call, std::string& out);
 
 }  // namespace drl::node

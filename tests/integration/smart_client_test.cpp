@@ -11,7 +11,6 @@
 #include "drl/client.h"
 #include "integration/support/cluster_support.h"
 #include "net/wire_convert.h"
-#include "node/local_decider.h"
 #include "ring/ring.h"
 
 namespace drl {
@@ -62,31 +61,6 @@ uint64_t forwarded_total(const std::vector<std::string>& addresses) {
     if (testing::fetch_status(a, s)) n += s.forwarded();
   }
   return n;
-}
-
-// The client hashes what the nodes hash: placement_key must equal node::store_key_for.
-TEST(SmartClient, PlacementKeyIsTheNodesStoreKey) {
-  std::vector<wire::Check> checks(4);
-  checks[0].set_key("user:1");
-  checks[0].set_policy("api");
-  checks[1].set_key(std::string("bytes\0key", 9));
-  checks[1].mutable_limit()->set_algorithm(wire::Algorithm::SLIDING_WINDOW);
-  checks[1].mutable_limit()->set_limit(300);
-  checks[1].mutable_limit()->set_window_ms(90'000);
-  checks[2].set_key("u");
-  checks[2].mutable_limit()->set_limit(1u << 30);
-  checks[2].mutable_limit()->set_window_ms(1);
-  checks[2].mutable_limit()->set_burst(77);
-  checks[3].set_key("cal");
-  checks[3].set_policy(std::string(300, 'p'));
-  for (const auto& c : checks) {
-    net::CheckCall call;
-    net::decode_check(c, call);
-    std::string ours, nodes;
-    client::placement_key(call, ours);
-    node::store_key_for(call, nodes);
-    EXPECT_EQ(ours, nodes) << c.ShortDebugString();
-  }
 }
 
 TEST(SmartClient, ChecksGoStraightToTheOwner) {
