@@ -18,6 +18,7 @@
 #include "common/random.h"
 #include "drl/client.pb.h"
 #include "net/frame.h"
+#include "net/response_scan.h"
 
 namespace drl::cli {
 namespace {
@@ -123,29 +124,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
       auto view = net::next_frame({in_.data() + offset, in_len_ - offset}, 64u << 20);
       if (view.status != net::FrameStatus::kComplete) break;
       offset += view.consumed;
-      bool shed = false;
-      if (!response_.ParseFromArray(view.payload.data(), static_cast<int>(view.payload.size())) ||
-          !response_.has_check()) {
+      // The light reader, not a full parse: the generator shares the cores with the node.
+      if (!net::scan_response(view.payload, tally_) || !tally_.check) {
         errors += config_.batch;
       } else {
-        for (const auto& r : response_.check().results()) {
-          if (r.code() == wire::OVERLOADED) ++overloaded;
-          if (r.code() != wire::OK) {
-            ++errors;
-          } else if (r.allowed()) {
-            ++allowed;
-          } else {
-            ++denied;
-          }
-        }
-        shed = response_.check().results_size() > 0 &&
-               response_.check().results(0).code() == wire::OVERLOADED;
+        allowed += tally_.allowed;
+        denied += tally_.denied;
+        errors += tally_.errors;
+        overloaded += tally_.overloaded;
+        // Latency from the intended send time, not from when the request actually left.
+        (tally_.first_overloaded ? histograms_.shed_latency : histograms_.latency)
+            .record(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        now - intended_[tally_.id % kWindow])
+                        .count());
       }
-      // Latency from the intended send time, not from when the request actually left.
-      (shed ? histograms_.shed_latency : histograms_.latency)
-          .record(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      now - intended_[response_.id() % kWindow])
-                      .count());
       ++requests;
       if (outstanding_ > 0) --outstanding_;
     }
@@ -175,7 +167,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closed_ = false;
   std::vector<uint8_t> in_;
   size_t in_len_ = 0;
-  wire::Response response_;
+  net::ResponseTally tally_;
 };
 
 // One generator thread's schedule: its share of the rate, one timer, its connections.
