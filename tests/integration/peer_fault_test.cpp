@@ -3,11 +3,8 @@
 // back once healed; a node started without --enable-test-hooks refuses the request.
 #include <gtest/gtest.h>
 
-#include <asio/io_context.hpp>
-#include <asio/post.hpp>
 #include <chrono>
 
-#include "client/node_link.h"
 #include "integration/support/cluster_support.h"
 
 namespace drl {
@@ -19,31 +16,9 @@ using testing::LocalCluster;
 // Sends `admin` to the node at `address`; the whole response (or an error text in `error`).
 bool send_admin(const std::string& address, const wire::AdminRequest& admin, wire::Response& out,
                 std::string& error) {
-  const auto colon = address.rfind(':');
-  asio::io_context io;
-  auto link = std::make_shared<client::NodeLink>(
-      io,
-      std::vector<client::Endpoint>{{address.substr(0, colon),
-                                     static_cast<uint16_t>(std::stoi(address.substr(colon + 1))),
-                                     address}},
-      std::chrono::seconds(2), std::chrono::seconds(10), 1u << 20);
-  bool ok = false;
-  asio::post(io, [&] {
-    wire::Request request;
-    *request.mutable_admin() = admin;
-    link->send(request, [&](const wire::Response* response, std::string_view e, bool) {
-      if (response != nullptr) {
-        out = *response;
-        ok = true;
-      } else {
-        error = std::string(e);
-      }
-      link->close("done");
-      io.stop();
-    });
-  });
-  io.run();
-  return ok;
+  wire::Request request;
+  *request.mutable_admin() = admin;
+  return testing::exchange(address, request, out, error);
 }
 
 // True when the node at `address` holds member `id` in one of `states`.

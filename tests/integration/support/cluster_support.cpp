@@ -8,9 +8,13 @@
 
 namespace drl::testing {
 
-bool fetch_status(const std::string& address, wire::StatusResponse& out, std::string* error) {
+bool exchange(const std::string& address, wire::Request request, wire::Response& out,
+              std::string& error) {
   const auto colon = address.rfind(':');
-  if (colon == std::string::npos) return false;
+  if (colon == std::string::npos) {
+    error = "not host:port: " + address;
+    return false;
+  }
   asio::io_context io;
   auto link = std::make_shared<client::NodeLink>(
       io,
@@ -20,14 +24,12 @@ bool fetch_status(const std::string& address, wire::StatusResponse& out, std::st
       std::chrono::seconds(1), std::chrono::seconds(3), 16u << 20);
   bool ok = false;
   asio::post(io, [&] {
-    wire::Request request;
-    request.mutable_status();
     link->send(request, [&](const wire::Response* response, std::string_view e, bool) {
-      if (response != nullptr && response->has_status()) {
-        out = response->status();
+      if (response != nullptr) {
+        out = *response;
         ok = true;
-      } else if (error != nullptr) {
-        *error = response == nullptr ? std::string(e) : "not a status";
+      } else {
+        error = std::string(e);
       }
       link->close("done");
       io.stop();
@@ -35,6 +37,23 @@ bool fetch_status(const std::string& address, wire::StatusResponse& out, std::st
   });
   io.run();
   return ok;
+}
+
+bool fetch_status(const std::string& address, wire::StatusResponse& out, std::string* error) {
+  wire::Request request;
+  request.mutable_status();
+  wire::Response response;
+  std::string e;
+  if (!exchange(address, request, response, e)) {
+    if (error != nullptr) *error = e;
+    return false;
+  }
+  if (!response.has_status()) {
+    if (error != nullptr) *error = "not a status";
+    return false;
+  }
+  out = response.status();
+  return true;
 }
 
 std::map<std::string, std::string> member_states(const std::string& address) {

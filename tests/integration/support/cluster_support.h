@@ -11,6 +11,11 @@
 
 namespace drl::testing {
 
+// Sends one request to the node at `address` and waits for its response. False (and `error`
+// set) when it does not answer.
+bool exchange(const std::string& address, wire::Request request, wire::Response& out,
+              std::string& error);
+
 // Asks `address` for its status. False (and `error` set) when it does not answer.
 bool fetch_status(const std::string& address, wire::StatusResponse& out,
                   std::string* error = nullptr);
