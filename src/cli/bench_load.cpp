@@ -231,9 +231,9 @@ BenchResult run_bench(const BenchConfig& config,
       result.failure = "'" + server.host + "' is not an IP address";
       return result;
     }
-    auto conn = std::make_shared<BenchConnection>(*contexts[t], config,
-                                                  encode_check_bodies(config, random), counts[t],
-                                                  latency[t], shed_latency[t], stop);
+    auto conn =
+        std::make_shared<BenchConnection>(*contexts[t], config, encode_check_bodies(config, random),
+                                          counts[t], latency[t], shed_latency[t], stop);
     conn->start(asio::ip::tcp::endpoint(address, server.port), [&](std::string why) {
       std::lock_guard lock(failure_mutex);
       if (failure.empty()) failure = why;

@@ -50,7 +50,7 @@ struct BenchResult {
   LatencyHistogram latency;       // per request with no OVERLOADED result
   LatencyHistogram shed_latency;  // per request answered OVERLOADED
   double seconds = 0;
-  std::string failure;  // non-empty when connections could not be made
+  std::string failure;       // non-empty when connections could not be made
   OpenLoopReport open_loop;  // open loop only (config.rate > 0)
 };
 

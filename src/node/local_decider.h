@@ -29,5 +29,4 @@ class LocalDecider final : public net::CheckDecider {
   DecisionMetrics& metrics_;
 };
 
-
 }  // namespace drl::node

@@ -24,9 +24,9 @@
 #include "node/cluster_decider.h"
 #include "node/fault_admin.h"
 #include "node/local_decider.h"
-#include "node/solo_decider.h"
 #include "node/metrics_server.h"
 #include "node/prometheus_text.h"
+#include "node/solo_decider.h"
 #include "store/store.h"
 
 namespace drl::node {
