@@ -121,10 +121,11 @@ struct Client::Impl {
   size_t node_index(const std::string& text) const;
 
   std::vector<client::Endpoint> endpoints;
-  std::vector<std::shared_ptr<client::NodeLink>> retry_links;  // by node index; may be null
 
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> guard{asio::make_work_guard(io)};
+  // Every link is declared after `io`, so it is destroyed before the io_context it uses.
+  std::vector<std::shared_ptr<client::NodeLink>> retry_links;  // by node index; may be null
   std::shared_ptr<client::NodeLink> link;
   std::shared_ptr<client::OwnerRouter> router;  // with route_to_owner; falls back to `link`
   std::string bad_node;                         // a node text that did not parse
