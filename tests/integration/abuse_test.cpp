@@ -141,7 +141,14 @@ TEST(Abuse, TenThousandIdleConnectionsLeaveServiceAndMemoryAlone) {
   std::printf("RSS %llu KiB before, %llu KiB with %d idle connections: %.1f KiB each\n",
               static_cast<unsigned long long>(rss_before),
               static_cast<unsigned long long>(rss_after), kIdle, per_connection_kib);
-  EXPECT_LT(per_connection_kib, 64.0);  // generous; measured about 12 KiB on loopback
+  // Generous; measured about 12 KiB on loopback. ThreadSanitizer's shadow memory multiplies
+  // every byte the node touches (about 122 KiB per connection seen), so its bound is wider.
+#if defined(__SANITIZE_THREAD__)
+  constexpr double kBoundKib = 512.0;
+#else
+  constexpr double kBoundKib = 64.0;
+#endif
+  EXPECT_LT(per_connection_kib, kBoundKib);
   EXPECT_TRUE(m.node().alive());
 }
 

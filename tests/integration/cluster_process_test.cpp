@@ -79,12 +79,23 @@ void check_with_retry(Client& client, const std::vector<CheckSpec>& specs, Tally
   tally.add(again, retried);
 }
 
+// Under ThreadSanitizer every node runs several times slower than the default fail-over
+// timeout (200 ms) assumes, so forwards time out and fail over while the owner still decides:
+// the known starvation case (docs/design.md). The exactness tests then give the forwards room.
+std::vector<std::string> node_args() {
+#if defined(__SANITIZE_THREAD__)
+  return {"--failover-timeout-ms", "3000"};
+#else
+  return {};
+#endif
+}
+
 bool wait_converged(LocalCluster& c) {
   return eventually([&] { return c.stable(); }, std::chrono::seconds(20));
 }
 
 TEST(ClusterProcess, ClientsOnEveryNodeGetExactlyTheLimitPerKey) {
-  LocalCluster c(5);
+  LocalCluster c(5, node_args());
   ASSERT_TRUE(c.error().empty()) << c.error();
   ASSERT_TRUE(wait_converged(c));
   const auto addresses = c.addresses();
@@ -208,7 +219,7 @@ TEST(ClusterProcess, DISABLED_OwnerKilledUnderLoadStaysWithinTheBoundAndKeepsIts
 // Peers learn of the newcomer before it has its first view: it refuses their forwards (they
 // move down the preference list) and holds its own clients' checks until the view arrives.
 TEST(ClusterProcess, ANodeJoiningALoadedClusterGivesNoKeyASecondBudget) {
-  LocalCluster c(4);
+  LocalCluster c(4, node_args());
   ASSERT_TRUE(c.error().empty()) << c.error();
   ASSERT_TRUE(wait_converged(c));
   constexpr uint64_t kLimit = 10;
