@@ -257,8 +257,14 @@ void Client::Impl::send(std::shared_ptr<wire::Request> request, size_t n, uint32
     for (const auto& r : check.results()) results.push_back(from_wire(r, check.decided_by()));
     done(std::move(results));
   };
+  // A retry pinned to the node the usual link already talks to goes over that link: a
+  // second connection to the same node costs it a descriptor and a --max-connections slot.
   if (target != kAnyNode) {
-    retry_link(target).send(*request, std::move(on_response));
+    if (link->connected_to(endpoints[target].text)) {
+      link->send(*request, std::move(on_response));
+    } else {
+      retry_link(target).send(*request, std::move(on_response));
+    }
   } else if (router) {
     router->send(*request, std::move(on_response));
   } else {

@@ -40,6 +40,11 @@ class NodeLink : public std::enable_shared_from_this<NodeLink> {
   // On the io thread: fails everything pending and closes.
   void close(std::string_view why);
   std::string current_node() const;  // any thread (copy under no lock: set before use)
+  // On the io thread: whether a request sent now goes over a connection (made or being
+  // made) to `node` ("host:port"), so that a caller need not open another one.
+  bool connected_to(std::string_view node) const {
+    return state_ != State::kIdle && current_ == node;
+  }
 
  private:
   enum class State { kIdle, kConnecting, kConnected };

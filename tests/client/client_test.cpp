@@ -62,6 +62,56 @@ class ScriptedServer {
   std::thread thread_;
 };
 
+// Answers each request as it arrives on the one connection it accepts, with whatever
+// `answer` makes of it; counts any further connection the client opens.
+class ConversationServer {
+ public:
+  using Answer = std::function<wire::Response(const wire::Request&, size_t nth)>;
+  explicit ConversationServer(Answer answer)
+      : acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
+    thread_ = std::thread([this, answer] {
+      std::error_code ec;
+      asio::ip::tcp::socket s(io_);
+      acceptor_.accept(s, ec);
+      if (ec) return;
+      acceptor_.non_blocking(true, ec);
+      for (size_t nth = 0;; ++nth) {
+        uint8_t header[4];
+        asio::read(s, asio::buffer(header), ec);
+        if (ec) return;
+        std::string body(net::read_be32(header), '\0');
+        asio::read(s, asio::buffer(body), ec);
+        if (ec) return;
+        wire::Request request;
+        request.ParseFromString(body);
+        // A connection the client opened beside this one, by now, is in the accept queue.
+        asio::ip::tcp::socket extra(io_);
+        acceptor_.accept(extra, ec);
+        if (!ec) ++extra_connections_;
+        std::string out;
+        net::append_frame(out, answer(request, nth));
+        asio::write(s, asio::buffer(out), ec);
+        if (ec) return;
+      }
+    });
+  }
+  ~ConversationServer() {
+    std::error_code ec;
+    acceptor_.close(ec);
+    thread_.join();
+  }
+  std::string address() const {
+    return "127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
+  }
+  size_t extra_connections() const { return extra_connections_; }
+
+ private:
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+  std::atomic<size_t> extra_connections_{0};
+};
+
 CheckSpec spec(std::string key) {
   CheckSpec s;
   s.key = std::move(key);
@@ -125,6 +175,29 @@ TEST(Client, ConnectionLostBeforeTheAnswerIsUnavailable) {
   const auto r = client.check(spec("a"));
   EXPECT_EQ(r.code, ResultCode::kUnavailable);
   EXPECT_FALSE(r.message.empty());
+}
+
+// With one node, a retry after OVERLOADED goes back over the connection already open: a second
+// connection would cost a node that is shedding load one more descriptor and, at its
+// --max-connections, be refused (seen as "connection reset" by the caller).
+TEST(Client, RetryOnTheSameNodeReusesItsConnection) {
+  ConversationServer server([](const wire::Request& request, size_t nth) {
+    wire::Response r;
+    r.set_id(request.id());
+    auto* result = r.mutable_check()->add_results();
+    if (nth == 0) {
+      result->set_code(wire::OVERLOADED);
+      result->set_retry_after_ms(1);
+    } else {
+      result->set_allowed(true);
+    }
+    return r;
+  });
+  Client client({.nodes = {server.address()}, .request_timeout = std::chrono::seconds(2)});
+  const auto r = client.check(spec("a"));
+  EXPECT_EQ(r.code, ResultCode::kOk) << r.message;
+  EXPECT_TRUE(r.allowed);
+  EXPECT_EQ(server.extra_connections(), 0u);
 }
 
 TEST(Client, BadAddressIsAnErrorNotACrash) {
