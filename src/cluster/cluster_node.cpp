@@ -35,6 +35,7 @@ void ClusterNode::set_view(std::vector<ring::Member> alive, TimePoint now) {
   }
   // else: keep the last ring whose hand-off completed; the moves are recomputed from it.
   target_ = std::move(next);
+  ++ownership_changes_;
   handoffs_.clear();
   start_handoff(now);
   serve_deferred_requests();
@@ -80,7 +81,8 @@ void ClusterNode::tick(TimePoint now) {
   replicate(now);
   flush_batches(now, false);
   flush_answers();
-  if (options_.expire_budget > 0) {
+  if (options_.expire_budget > 0 && now >= next_expiry_) {
+    next_expiry_ = now + options_.expire_interval;
     store_.expire(now, options_.expire_budget);
     degraded_store_.expire(now, options_.expire_budget);
   }
@@ -89,6 +91,13 @@ void ClusterNode::tick(TimePoint now) {
 void ClusterNode::flush(TimePoint now) {
   flush_batches(now, true);
   flush_answers();
+}
+
+Ownership ClusterNode::ownership() const {
+  const bool settled = has_view_ && !target_.empty() && !handoff_pending() &&
+                       !(options_.min_view_size > 0 && target_.size() < options_.min_view_size);
+  if (!settled) return {};
+  return Ownership(self_.id, target_);
 }
 
 ClusterStatus ClusterNode::status(TimePoint now) const {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cluster/check.h"
+#include "cluster/ownership.h"
 #include "cluster/peer_messages.h"
 #include "common/time.h"
 #include "ring/ring.h"
@@ -42,7 +43,10 @@ struct ClusterOptions {
   // A view with fewer alive members than this means "we are the minority side of a
   // partition": every check is decided by its degrade mode. 0 disables the guard.
   size_t min_view_size = 0;
-  size_t expire_budget = 1024;        // store keys expired per tick
+  size_t expire_budget = 1024;  // store keys expired per expiry pass
+  // Expiry passes sweep the store's slots (a cost in the table's size, not in the keys that
+  // expire), so tick() runs one at most this often, however often it is called.
+  Nanos expire_interval = 50 * kMillisecond;
   size_t max_deferred_handoffs = 64;  // requests held until the view has the peer
   // Client checks that arrive before the first view are held this long for it, then decided
   // by their degrade mode: a node without a view cannot know it is not alone, and deciding
@@ -107,6 +111,13 @@ class ClusterNode {
   bool handoff_pending() const { return !handoffs_.empty(); }
   size_t in_flight() const { return pending_.size(); }
   const ClusterStats& stats() const { return stats_; }
+  // What a shell may decide without this object (cluster/ownership.h): the keys this node
+  // owns when the view is settled (a view, no hand-off pending, not below min_view_size).
+  // A pure function of this node's state.
+  Ownership ownership() const;
+  // Raised by every call that may change ownership(): a shell republishes its copy when this
+  // differs from the value it published with.
+  uint64_t ownership_changes() const { return ownership_changes_; }
   // Scans the store to count keys: for status requests, not for the request path.
   ClusterStatus status(TimePoint now) const;
 
@@ -158,6 +169,7 @@ class ClusterNode {
   void release_held(TimePoint now, bool view_arrived);
   // replication.cpp
   void replicate(TimePoint now);
+  void harvest_changes(std::map<std::string, ReplicaBatch>& batches);
   void on_replicas(const ReplicaBatch& batch);
   void resync_replicas(std::map<std::string, ReplicaBatch>& batches);
   void add_record(std::map<std::string, ReplicaBatch>& batches, const std::string& to,
@@ -198,6 +210,7 @@ class ClusterNode {
   std::map<std::string, OutBatch> out_checks_;
   std::map<std::string, AnswerBatch> out_answers_;
 
+  TimePoint next_expiry_ = 0;
   uint64_t replicated_seq_ = 0;
   TimePoint next_replication_ = 0;
   TimePoint last_replication_ = 0;
@@ -208,6 +221,7 @@ class ClusterNode {
   ring::Ring synced_ring_;
 
   std::map<uint64_t, Handoff> handoffs_;
+  uint64_t ownership_changes_ = 0;
   // Requests from members this node's view does not hold yet: answering them now would let
   // the requester decide while this node still does too. Served when the view catches up.
   std::vector<std::pair<std::string, HandoffRequest>> deferred_requests_;

@@ -82,7 +82,9 @@ void ClusterNode::expire_handoffs(TimePoint now) {
 }
 
 void ClusterNode::finish_handoff_if_done() {
-  if (handoffs_.empty()) stable_ = target_;
+  if (!handoffs_.empty()) return;
+  stable_ = target_;
+  ++ownership_changes_;
 }
 
 }  // namespace drl::cluster

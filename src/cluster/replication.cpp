@@ -23,8 +23,20 @@ void ClusterNode::replicate(TimePoint now) {
   next_replication_ = now + options_.replication_interval;
   last_replication_ = now;
   std::map<std::string, ReplicaBatch> batches;
+  // Alone (or without a view) there is nobody to ship to: leave the changes unharvested; the
+  // first harvest with peers gets them all, and resync_replicas ships every owned key anyway.
+  if (target_.size() > 1) harvest_changes(batches);
+  off_owner_keys_.clear();
+  if (!handoff_pending() && synced_ring_.epoch() != target_.epoch()) resync_replicas(batches);
+  for (auto& [to, batch] : batches) {
+    if (!batch.records.empty()) outgoing_.push_back({to, std::move(batch)});
+  }
+}
+
+void ClusterNode::harvest_changes(std::map<std::string, ReplicaBatch>& batches) {
+  // Every change to the store counts, whichever thread made it: the shell's inline decisions
+  // (cluster/ownership.h) are harvested here like this node's own.
   replicated_seq_ = store_.changed_since(replicated_seq_, [&](const store::KeyRecord& record) {
-    if (target_.empty()) return;
     target_.preference_list(key_hash(record.key), options_.replicas, scratch_);
     // Installed replicas change the store too; only the decider ships them on.
     if (!is_self(scratch_[0], target_) && !off_owner_keys_.contains(record.key)) return;
@@ -32,11 +44,6 @@ void ClusterNode::replicate(TimePoint now) {
       if (!is_self(m, target_)) add_record(batches, target_.member(m).id, record);
     }
   });
-  off_owner_keys_.clear();
-  if (!handoff_pending() && synced_ring_.epoch() != target_.epoch()) resync_replicas(batches);
-  for (auto& [to, batch] : batches) {
-    if (!batch.records.empty()) outgoing_.push_back({to, std::move(batch)});
-  }
 }
 
 void ClusterNode::resync_replicas(std::map<std::string, ReplicaBatch>& batches) {

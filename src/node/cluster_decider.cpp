@@ -6,8 +6,10 @@
 #include <asio/post.hpp>
 #include <future>
 #include <set>
+#include <thread>
 
 #include "cluster/peer_codec.h"
+#include "common/key_hash.h"
 #include "limits/denial.h"
 #include "net/store_key.h"
 #include "node/local_decider.h"
@@ -56,6 +58,7 @@ ClusterDecider::~ClusterDecider() { stop(); }
 
 void ClusterDecider::start(ring::Member self) {
   hello_ = self.id + '\0' + self.address;
+  self_id_ = self.id;
   node_.emplace(std::move(self), store_, cluster_options_);
   server_.emplace(
       peer_options_, peer_stats_,
@@ -85,82 +88,150 @@ void ClusterDecider::stop() {
 }
 
 void ClusterDecider::decide(std::span<const net::CheckCall> calls, net::CheckCompletion done) {
-  auto batch = std::make_shared<Batch>();
-  batch->done = std::move(done);
-  batch->outcomes.resize(calls.size());
-  batch->decided_by.resize(calls.size());
-  batch->user_keys.resize(calls.size());
-  batch->limits.resize(calls.size());
-  batch->slots.resize(calls.size(), DecisionMetrics::kInlineSlot);
-  std::vector<cluster::ClientCheck> checks;
-  checks.reserve(calls.size());
-  const auto catalog = policies_.current();
-  for (size_t i = 0; i < calls.size(); ++i) {
-    const net::CheckCall& call = calls[i];
-    net::CheckOutcome& out = batch->outcomes[i];
-    uint16_t& slot = batch->slots[i];
-    if (call.code != net::CheckCode::kOk) {
-      out.code = call.code;
-      out.message.assign(call.error);
-      metrics_.count(slot, CheckResultKind::kError);
-      continue;
-    }
-    cluster::ClientCheck check;
-    check.client_token = i;
-    check.limit = call.limit;
-    check.request = call.request;
-    if (!call.has_inline) {
-      const limits::Policy* policy = catalog->find(call.policy, slot);
-      if (policy == nullptr) {
-        out.code = net::CheckCode::kUnknownPolicy;
-        out.message = "unknown policy '" + printable(call.policy) + "'";
-        if (catalog->size() == 0) {
-          out.message += "; this node has no policy file (start it with --policies FILE)";
-        } else {
-          out.message += "; known policies:";
-          for (const auto& n : catalog->names()) out.message += " " + n;
-        }
-        metrics_.count(slot, CheckResultKind::kError);
-        continue;
-      }
-      check.limit = policy->limit;
-      check.degrade = policy->degrade;
-      if (policy->shadow) check.request.shadow = true;
-    } else if (auto problem = limits::validate(call.limit); !problem.empty()) {
-      out.code = net::CheckCode::kInvalidLimit;
-      out.message = "invalid limit: " + problem;
-      metrics_.count(slot, CheckResultKind::kError);
-      continue;
-    }
-    // The store key namespaces the user key by its limit, exactly as on a single node, and
-    // is what the ring hashes: every node routes the same check to the same owner.
-    net::store_key_for(call, check.key);
-    batch->user_keys[i].assign(call.key);
-    batch->limits[i] = check.limit;
-    checks.push_back(std::move(check));
-  }
-  batch->remaining = checks.size();
-  if (checks.empty()) {
-    batch->done(std::span<const net::CheckOutcome>(batch->outcomes));
-    return;
-  }
-  asio::post(io_, [this, batch = std::move(batch), checks = std::move(checks)]() mutable {
-    submit(batch, std::move(checks));
-  });
+  decide_calls(calls, done);
 }
 
-void ClusterDecider::submit(const std::shared_ptr<Batch>& batch,
-                            std::vector<cluster::ClientCheck> checks) {
+bool ClusterDecider::resolve(const net::CheckCall& call, const PolicyCatalog& catalog,
+                             cluster::ClientCheck& check, net::CheckOutcome& out, uint16_t& slot) {
+  if (call.code != net::CheckCode::kOk) {
+    out.code = call.code;
+    out.message.assign(call.error);
+    metrics_.count(slot, CheckResultKind::kError);
+    return false;
+  }
+  check.limit = call.limit;
+  check.request = call.request;
+  check.degrade = cluster::DegradeMode::kLocal;
+  if (!call.has_inline) {
+    const limits::Policy* policy = catalog.find(call.policy, slot);
+    if (policy == nullptr) {
+      out.code = net::CheckCode::kUnknownPolicy;
+      out.message = "unknown policy '" + printable(call.policy) + "'";
+      if (catalog.size() == 0) {
+        out.message += "; this node has no policy file (start it with --policies FILE)";
+      } else {
+        out.message += "; known policies:";
+        for (const auto& n : catalog.names()) out.message += " " + n;
+      }
+      metrics_.count(slot, CheckResultKind::kError);
+      return false;
+    }
+    check.limit = policy->limit;
+    check.degrade = policy->degrade;
+    if (policy->shadow) check.request.shadow = true;
+  } else if (auto problem = limits::validate(call.limit); !problem.empty()) {
+    out.code = net::CheckCode::kInvalidLimit;
+    out.message = "invalid limit: " + problem;
+    metrics_.count(slot, CheckResultKind::kError);
+    return false;
+  }
+  // The store key namespaces the user key by its limit, exactly as on a single node, and
+  // is what the ring hashes: every node routes the same check to the same owner.
+  net::store_key_for(call, check.key);
+  return true;
+}
+
+void ClusterDecider::decide_calls(std::span<const net::CheckCall> calls,
+                                  net::CheckCompletion& done) {
+  // Reused per thread: a completion never calls decide() on the same thread before it returns.
+  thread_local std::vector<net::CheckOutcome> outcomes;
+  thread_local std::vector<uint16_t> slots;
+  thread_local cluster::ClientCheck scratch;
+  outcomes.assign(calls.size(), net::CheckOutcome{});
+  slots.assign(calls.size(), DecisionMetrics::kInlineSlot);
+  std::vector<cluster::ClientCheck> deferred;
+  const auto catalog = policies_.current();
+
+  inline_.fetch_add(1);
+  const bool fast = !changing_.load();
+  const TimePoint now = fast ? clock_.now() : 0;
+  size_t decided = 0;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    net::CheckOutcome& out = outcomes[i];
+    if (!resolve(calls[i], *catalog, scratch, out, slots[i])) continue;
+    if (fast && ownership_.decides(key_hash(scratch.key))) {
+      out.decision = store_.apply(scratch.key, scratch.limit, scratch.request, now);
+      out.decided_by = self_id_;
+      ++decided;
+      if (out.decision.allowed) {
+        metrics_.count(slots[i], CheckResultKind::kAllowed);
+      } else {
+        out.message = limits::describe_denial(calls[i].key, scratch.limit, out.decision);
+        metrics_.count(slots[i], CheckResultKind::kDenied);
+      }
+      continue;
+    }
+    scratch.client_token = i;
+    deferred.push_back(scratch);
+  }
+  inline_.fetch_sub(1);
+  if (decided > 0) decided_inline_.fetch_add(decided, std::memory_order_relaxed);
+
+  if (deferred.empty()) {
+    done(std::span<const net::CheckOutcome>(outcomes.data(), calls.size()));
+    return;
+  }
+  auto batch = std::make_shared<Batch>();
+  batch->done = std::move(done);
+  batch->outcomes = outcomes;
+  batch->decided_by.resize(calls.size());
+  for (size_t i = 0; i < calls.size(); ++i) batch->decided_by[i] = outcomes[i].decided_by;
+  batch->user_keys.resize(calls.size());
+  batch->limits.resize(calls.size());
+  batch->slots = slots;
+  for (const cluster::ClientCheck& check : deferred) {
+    batch->user_keys[check.client_token].assign(calls[check.client_token].key);
+    batch->limits[check.client_token] = check.limit;
+  }
+  batch->remaining = deferred.size();
+  enqueue(std::move(batch), std::move(deferred));
+}
+
+void ClusterDecider::enqueue(std::shared_ptr<Batch> batch,
+                             std::vector<cluster::ClientCheck> checks) {
+  bool wake = false;
+  {
+    std::lock_guard lock(inbox_mu_);
+    inbox_.push_back(Queued{std::move(batch), std::move(checks)});
+    wake = !std::exchange(inbox_posted_, true);
+  }
+  if (wake) asio::post(io_, [this] { take_inbox(); });
+}
+
+void ClusterDecider::take_inbox() {
+  std::vector<Queued> queued;
+  {
+    std::lock_guard lock(inbox_mu_);
+    queued.swap(inbox_);
+    inbox_posted_ = false;
+  }
   const TimePoint now = clock_.now();
-  for (auto& check : checks) {
-    const uint64_t token = next_token_++;
-    slots_.emplace(token, Slot{batch, check.client_token});
-    check.client_token = token;
-    node_->submit(std::move(check), now);
+  for (Queued& q : queued) {
+    for (auto& check : q.checks) {
+      const uint64_t token = next_token_++;
+      slots_.emplace(token, Slot{q.batch, check.client_token});
+      check.client_token = token;
+      node_->submit(std::move(check), now);
+    }
   }
   work_pending_ = true;
   drain();
   schedule();
+}
+
+template <typename F>
+void ClusterDecider::change_ownership(F&& change) {
+  changing_.store(true);
+  // Inline decisions take microseconds; new ones see changing_ and go to this thread.
+  while (inline_.load() != 0) std::this_thread::yield();
+  change();
+  ownership_ = node_->ownership();
+  published_changes_ = node_->ownership_changes();
+  changing_.store(false);
+}
+
+void ClusterDecider::republish_if_changed() {
+  if (node_->ownership_changes() != published_changes_) change_ownership([] {});
 }
 
 void ClusterDecider::set_view(std::vector<ring::Member> alive) {
@@ -181,7 +252,7 @@ void ClusterDecider::set_view(std::vector<ring::Member> alive) {
       }
     }
     spdlog::info("cluster view: {} alive members", alive.size());
-    node_->set_view(std::move(alive), clock_.now());
+    change_ownership([&] { node_->set_view(std::move(alive), clock_.now()); });
     work_pending_ = true;
     drain();
     schedule();
@@ -227,6 +298,7 @@ bool ClusterDecider::snapshot(ClusterSnapshot& out, std::chrono::milliseconds wa
     ClusterSnapshot s;
     s.status = node_->status(clock_.now());
     s.stats = node_->stats();
+    s.stats.decided_as_owner += decided_inline_.load(std::memory_order_relaxed);
     promise->set_value(std::move(s));
   });
   if (future.wait_for(wait) != std::future_status::ready) return false;
@@ -248,6 +320,7 @@ bool ClusterDecider::on_peer_frame(const std::string& from, std::string_view pay
 }
 
 void ClusterDecider::drain() {
+  republish_if_changed();
   for (const auto& result : node_->take_results()) complete(result);
   for (const auto& out : node_->take_outgoing()) send(out.to, out.message);
 }

@@ -36,6 +36,7 @@ void SimCluster::start_node(size_t i) {
   s.store = std::make_unique<store::Store>(store::StoreOptions{.shards = 4, .max_memory_bytes = 0});
   s.node = std::make_unique<ClusterNode>(s.member, *s.store, options_.cluster);
   ++s.incarnation;
+  s.decided_inline = 0;
   rebuild_truth();
 }
 
@@ -128,7 +129,19 @@ void SimCluster::ask(size_t node, std::string key, const limits::Limit& limit,
   check.key = std::move(key);
   check.limit = limit;
   check.degrade = degrade;
-  slots_[node].node->submit(std::move(check), now_);
+  Slot& slot = slots_[node];
+  if (options_.inline_owned && slot.node->ownership().decides(key_hash(check.key))) {
+    CheckResult result;
+    result.client_token = token;
+    result.decided_by = slot.member.id;
+    result.decision = slot.store->apply(check.key, check.limit, check.request, now_);
+    ++slot.decided_inline;
+    asks_.erase(token);
+    observed_.push_back({node, check.key, now_, now_, std::move(result)});
+    check_invariants();
+    return;
+  }
+  slot.node->submit(std::move(check), now_);
   drain(node);
 }
 
@@ -209,7 +222,15 @@ uint64_t SimCluster::decisions() const {
   for (const Slot& s : slots_) {
     if (!s.node) continue;
     const ClusterStats& st = s.node->stats();
-    n += st.decided_as_owner + st.decided_off_owner + st.degraded;
+    n += st.decided_as_owner + st.decided_off_owner + st.degraded + s.decided_inline;
+  }
+  return n;
+}
+
+uint64_t SimCluster::decided_inline() const {
+  uint64_t n = 0;
+  for (const Slot& s : slots_) {
+    if (s.node) n += s.decided_inline;
   }
   return n;
 }

@@ -32,6 +32,11 @@ struct SimOptions {
   // How long a joining (or restarted) node waits for its own first view; 0: at once. The
   // others may learn of it sooner and forward to it before it has a view.
   Nanos joiner_view_lag = 0;
+  // Decide client checks as the node's shell does (node/cluster_decider.h): a check that the
+  // asked node's ClusterNode::ownership() decides goes straight into its store, without the
+  // ClusterNode; the others are submitted. Ownership is read at the time of the check, so an
+  // inline decision never straddles a view change (the shell's exclusion).
+  bool inline_owned = false;
 };
 
 // A client load: every step, `per_step` checks at each alive node, on keys drawn uniformly.
@@ -78,6 +83,8 @@ class SimCluster {
   // Decisions taken over all nodes alive now (as owner, off owner, degraded): with one
   // decider per check this equals the number of answered client checks.
   uint64_t decisions() const;
+  // Checks decided inline (SimOptions::inline_owned) over all nodes alive now.
+  uint64_t decided_inline() const;
 
   // One check from a client at `node`; its answer shows up in observed().
   void ask(size_t node, std::string key, const limits::Limit& limit, DegradeMode degrade);
@@ -100,7 +107,8 @@ class SimCluster {
     ring::Member member;
     std::unique_ptr<store::Store> store;
     std::unique_ptr<ClusterNode> node;
-    uint64_t incarnation = 0;  // raised on restart: stale in-flight messages are dropped
+    uint64_t incarnation = 0;     // raised on restart: stale in-flight messages are dropped
+    uint64_t decided_inline = 0;  // inline_owned: checks decided without the ClusterNode
   };
   struct Message {
     size_t from;
