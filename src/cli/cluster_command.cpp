@@ -1,6 +1,9 @@
 // `drl cluster`: a local cluster of `drl node` processes on loopback, in the foreground.
 // It writes DIR/nodes.json (id, pid, address, argv, log of every node) so that scripts can
-// kill and restart nodes; Ctrl-C (or SIGTERM) stops them all.
+// kill and restart nodes; Ctrl-C (or SIGTERM) stops them all. With --base-host each node
+// listens on (and sends its peer traffic from) its own address, so a firewall can cut the
+// link between two nodes (scripts/chaos.sh does, as root).
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -8,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -25,6 +29,7 @@ namespace {
 struct ClusterOptions {
   int nodes = 3;
   int base_port = 7700;
+  std::string base_host;  // empty: every node on 127.0.0.1
   std::string dir = "drl-cluster";
   std::string policies;
   std::string cluster_key_file;
@@ -93,7 +98,36 @@ bool write_nodes_json(const std::string& path, const std::vector<LocalNode>& nod
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
+// The listen host of each of `n` nodes: all "127.0.0.1" without a base host, else
+// base_host, base_host + 1, ... (IPv4). Returns "" or a message.
+std::string node_hosts(const std::string& base_host, int n, std::vector<std::string>& out) {
+  out.assign(n, "127.0.0.1");
+  if (base_host.empty()) return "";
+  in_addr a{};
+  if (inet_pton(AF_INET, base_host.c_str(), &a) != 1) {
+    return "'" + base_host + "' is not an IPv4 address (for example 127.0.0.11)";
+  }
+  const uint32_t first = ntohl(a.s_addr);
+  if (first == 0) return "0.0.0.0 is every address, not one per node; give e.g. 127.0.0.11";
+  if (first > UINT32_MAX - static_cast<uint32_t>(n - 1)) {
+    return "'" + base_host + "' leaves no room for " + std::to_string(n) + " addresses";
+  }
+  for (int i = 0; i < n; ++i) {
+    in_addr ai{};
+    ai.s_addr = htonl(first + static_cast<uint32_t>(i));
+    char text[INET_ADDRSTRLEN] = {};
+    inet_ntop(AF_INET, &ai, text, sizeof text);
+    out[i] = text;
+  }
+  return "";
+}
+
 int run_cluster(const ClusterOptions& o) {
+  std::vector<std::string> hosts;
+  if (auto err = node_hosts(o.base_host, o.nodes, hosts); !err.empty()) {
+    std::fprintf(stderr, "drl cluster: --base-host: %s\n", err.c_str());
+    return 2;
+  }
   std::error_code ec;
   std::filesystem::create_directories(o.dir, ec);
   if (ec) {
@@ -103,12 +137,12 @@ int run_cluster(const ClusterOptions& o) {
   }
   const std::string dir = std::filesystem::absolute(o.dir).string();
   const std::string bin = self_binary();
-  const std::string seed = "127.0.0.1:" + std::to_string(o.base_port);
+  const std::string seed = hosts[0] + ":" + std::to_string(o.base_port);
   std::vector<LocalNode> nodes(o.nodes);
   for (int i = 0; i < o.nodes; ++i) {
     auto& n = nodes[i];
     n.id = "n" + std::to_string(i + 1);
-    n.address = "127.0.0.1:" + std::to_string(o.base_port + i);
+    n.address = hosts[i] + ":" + std::to_string(o.base_port + i);
     n.log = dir + "/" + n.id + ".log";
     n.argv = {bin, "node", "--listen", n.address, "--id", n.id};
     if (i > 0) n.argv.insert(n.argv.end(), {"--join", seed});
@@ -141,8 +175,8 @@ int run_cluster(const ClusterOptions& o) {
   if (!write_nodes_json(nodes_json, nodes)) {
     std::fprintf(stderr, "drl cluster: cannot write %s\n", nodes_json.c_str());
   }
-  std::printf("drl cluster: %d nodes on 127.0.0.1:%d-%d; logs and nodes.json in %s\n", o.nodes,
-              o.base_port, o.base_port + o.nodes - 1, dir.c_str());
+  std::printf("drl cluster: %d nodes on %s .. %s; logs and nodes.json in %s\n", o.nodes,
+              nodes.front().address.c_str(), nodes.back().address.c_str(), dir.c_str());
   std::printf("  try:  %s check --server %s user:42 --limit 3 --window 1m\n", bin.c_str(),
               nodes[0].address.c_str());
   std::printf("        %s status --server %s\n", bin.c_str(), nodes[0].address.c_str());
@@ -194,13 +228,20 @@ Handler register_cluster(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "cluster",
       "Start a local cluster of N nodes on loopback, joined to each other, in the foreground.\n"
-      "Node i (from 1) is n<i> on 127.0.0.1:<base-port + i - 1>; DIR/nodes.json lists each\n"
-      "node's id, pid, address, argv and log so scripts can kill and restart nodes.\n"
-      "Ctrl-C stops them all.\n"
-      "Example: drl cluster --nodes 3 --base-port 7700 --dir /tmp/drl");
+      "Node i (from 1) is n<i> on 127.0.0.1:<base-port + i - 1>, or with --base-host on\n"
+      "<base-host + i - 1>:<base-port + i - 1>; DIR/nodes.json lists each node's id, pid,\n"
+      "address, argv and log so scripts can kill and restart nodes. Ctrl-C stops them all.\n"
+      "Examples: drl cluster --nodes 3 --base-port 7700 --dir /tmp/drl\n"
+      "          drl cluster --nodes 3 --base-host 127.0.0.11   # n1 127.0.0.11:7700, n2 "
+      "127.0.0.12:7701, ...");
   cmd->add_option("--nodes,-n", opts->nodes, "Number of nodes")->check(CLI::Range(1, 64));
   cmd->add_option("--base-port,-p", opts->base_port, "Port of the first node; the others follow")
       ->check(CLI::Range(1, 65535 - 64));
+  cmd->add_option("--base-host", opts->base_host,
+                  "IPv4 address of the first node; node i listens on base-host + i - 1 and sends\n"
+                  "its peer traffic from there, so a firewall tells the nodes apart (all of\n"
+                  "127.0.0.0/8 is loopback on Linux: 127.0.0.11 gives .11, .12, ...).\n"
+                  "Default: every node on 127.0.0.1");
   cmd->add_option("--dir,-d", opts->dir, "Directory for nodes.json and the node logs")
       ->capture_default_str();
   cmd->add_option("--policies", opts->policies, "Policy file given to every node")

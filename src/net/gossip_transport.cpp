@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "net/source_address.h"
+
 namespace drl::net {
 namespace {
 
@@ -82,11 +84,28 @@ class GossipTransport::SyncExchange : public std::enable_shared_from_this<SyncEx
     tcp::resolver resolver(owner_.io_);
     auto endpoints = resolver.resolve(hp->first, hp->second, ec);
     if (ec) return finish();
-    asio::async_connect(*socket_, endpoints,
-                        [self = shared_from_this()](std::error_code ec, const tcp::endpoint&) {
-                          if (ec) return self->finish();
-                          self->write();
-                        });
+    const auto source = specific_source(owner_.options_.bind_host);
+    if (!source) {
+      asio::async_connect(*socket_, endpoints,
+                          [self = shared_from_this()](std::error_code ec, const tcp::endpoint&) {
+                            if (ec) return self->finish();
+                            self->write();
+                          });
+      return;
+    }
+    // From the node's own address: one endpoint of its family (a range connect would
+    // reopen the socket and lose the binding).
+    for (const auto& entry : endpoints) {
+      const tcp::endpoint peer = entry.endpoint();
+      if (peer.address().is_v4() != source->is_v4()) continue;
+      if (open_bound(*socket_, peer, source)) return finish();
+      socket_->async_connect(peer, [self = shared_from_this()](std::error_code ec) {
+        if (ec) return self->finish();
+        self->write();
+      });
+      return;
+    }
+    finish();
   }
 
  private:
@@ -181,11 +200,14 @@ GossipTransport::~GossipTransport() = default;
 std::string GossipTransport::start(std::vector<std::string> seeds) {
   if (swim_) return "gossip: already started";
   std::error_code ec;
-  udp_.open(udp::v4(), ec);
-  if (!ec) udp_.bind(udp::endpoint(udp::v4(), requested_port_), ec);
+  const auto host = specific_source(options_.bind_host);
+  const udp::endpoint local =
+      host ? udp::endpoint(*host, requested_port_) : udp::endpoint(udp::v4(), requested_port_);
+  udp_.open(local.protocol(), ec);
+  if (!ec) udp_.bind(local, ec);
   if (ec) {
-    return "gossip: cannot bind UDP port " + std::to_string(requested_port_) + ": " + ec.message() +
-           " (is another process using it?)";
+    return "gossip: cannot bind UDP port " + std::to_string(requested_port_) + " on " +
+           local.address().to_string() + ": " + ec.message() + " (is another process using it?)";
   }
   const uint16_t bound = udp_.local_endpoint(ec).port();
   auto hp = split_host_port(self_.address);

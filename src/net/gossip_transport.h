@@ -43,6 +43,10 @@ struct GossipTransportOptions {
   Nanos tick_interval = 20 * kMillisecond;
   Nanos sync_timeout = 5 * kSecond;
   uint32_t max_sync_frame = 1u << 20;  // push/pull frames, bytes
+  // The host the node listens on. When it is a specific address (not empty, 0.0.0.0 or ::),
+  // the UDP socket binds to it and outgoing sync connections leave from it, so every packet
+  // of this node carries its own address (net/source_address.h); else UDP binds 0.0.0.0.
+  std::string bind_host;
   // Test-only (--enable-test-hooks): datagrams and sync exchanges to or from a faulty peer are
   // dropped or delayed (incoming sync exchanges are only dropped). Not owned; outlives this.
   const PeerFaultFilter* faults = nullptr;

@@ -2,11 +2,11 @@
 
 #include <sodium.h>
 
-#include <asio/connect.hpp>
 #include <asio/read.hpp>
 #include <asio/write.hpp>
 
 #include "net/frame.h"
+#include "net/source_address.h"
 
 namespace drl::net {
 namespace {
@@ -125,14 +125,19 @@ void PeerLink::connect() {
   } else {
     ec = asio::error::invalid_argument;
   }
+  if (!ec && endpoints.empty()) ec = asio::error::host_not_found;
   if (ec) return fail(ec);
+  // A numeric host resolves to one endpoint: connect to it from the node's own address.
+  const asio::ip::tcp::endpoint peer = *endpoints.begin();
   socket_ = asio::ip::tcp::socket(io_);
-  asio::async_connect(socket_, endpoints,
-                      [self = shared_from_this(), gen](std::error_code e, const auto&) {
-                        if (gen != self->generation_) return;
-                        if (e) return self->fail(e);
-                        self->on_connected();
-                      });
+  if (auto bind_ec = open_bound(socket_, peer, specific_source(options_.source_host))) {
+    return fail(bind_ec);
+  }
+  socket_.async_connect(peer, [self = shared_from_this(), gen](std::error_code e) {
+    if (gen != self->generation_) return;
+    if (e) return self->fail(e);
+    self->on_connected();
+  });
 }
 
 void PeerLink::on_connected() {

@@ -35,6 +35,10 @@ struct PeerLinkOptions {
   uint32_t max_frame_bytes = 64u << 20;       // frames announcing more close the connection
   std::chrono::milliseconds backoff_min{20};  // reconnect delay, doubling up to backoff_max
   std::chrono::milliseconds backoff_max{1000};
+  // The host this node listens on. When it is a specific address (not empty, 0.0.0.0 or ::),
+  // links bind their local end to it (port 0) before connecting, so peers and firewalls see
+  // the node's traffic come from its own address (net/source_address.h).
+  std::string source_host;
   // Test-only (--enable-test-hooks): frames to or from a faulty peer are dropped or held.
   // Not owned; outlives every link and the server. Links match it by address, the server
   // by the sender's id and address.

@@ -153,6 +153,7 @@ int Node::Impl::run() {
   co.first_view_wait = static_cast<Nanos>(options.first_view_wait.count()) * kMillisecond;
   net::PeerLinkOptions po;
   po.key = options.cluster_key;
+  po.source_host = options.host;  // peer traffic leaves from the listen address
   if (options.enable_test_hooks) {
     po.faults = &peer_faults;
     services.admin = [this](const wire::AdminRequest& request, wire::AdminResponse& response) {
@@ -277,6 +278,7 @@ std::string Node::Impl::start_cluster(uint16_t port) {
   self.meta.tags["client"] = listen_address;
   net::GossipTransportOptions go;
   go.key = options.cluster_key;
+  go.bind_host = options.host;  // gossip binds to, and sends from, the listen address
   if (options.enable_test_hooks) go.faults = &peer_faults;
   gossip.emplace(control, port, self, go);
   gossip->set_listener([this](const membership::MembershipEvent& e) {
