@@ -93,6 +93,11 @@ void ClusterNode::flush(TimePoint now) {
   flush_answers();
 }
 
+bool ClusterNode::has_unflushed_forwards() const {
+  return std::any_of(out_checks_.begin(), out_checks_.end(),
+                     [](const auto& entry) { return !entry.second.batch.checks.empty(); });
+}
+
 Ownership ClusterNode::ownership() const {
   const bool settled = has_view_ && !target_.empty() && !handoff_pending() &&
                        !(options_.min_view_size > 0 && target_.size() < options_.min_view_size);

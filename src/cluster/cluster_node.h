@@ -110,6 +110,8 @@ class ClusterNode {
   const ring::Ring& routing_ring() const { return handoff_pending() ? stable_ : target_; }
   bool handoff_pending() const { return !handoffs_.empty(); }
   size_t in_flight() const { return pending_.size(); }
+  // True while a forward batch waits for its flush (tick() after flush_delay sends it).
+  bool has_unflushed_forwards() const;
   const ClusterStats& stats() const { return stats_; }
   // What a shell may decide without this object (cluster/ownership.h): the keys this node
   // owns when the view is settled (a view, no hand-off pending, not below min_view_size).

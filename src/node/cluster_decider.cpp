@@ -367,7 +367,9 @@ void ClusterDecider::send(const std::string& to, const cluster::PeerMessage& mes
 }
 
 void ClusterDecider::schedule() {
-  if (work_pending_) {
+  // Only a forward batch waiting for its flush needs the short timer; answers leave at once,
+  // and replication and fail-over run on the 1 ms / 5 ms ticks.
+  if (work_pending_ && node_->has_unflushed_forwards()) {
     arm(std::chrono::nanoseconds(cluster_options_.flush_delay));
   } else if (node_->in_flight() > 0) {
     arm(kInFlightTick);
