@@ -3,8 +3,14 @@
 
 Starts `drl cluster` (nodes with --enable-test-hooks), runs `drl bench --ledger` against every
 node, and carries out a fault plan derived only from --seed: kill -9 + restart, SIGSTOP +
-SIGCONT, and cutting a node off its peers (the test-only admin request, `drl test-fault`).
-One fault at a time. Meanwhile it polls `drl status --json` of every node (membership, ring)
+SIGCONT, and cutting a node off its peers. One fault at a time.
+
+Cuts (--cut-method): as root with a working iptables, the kernel cuts them: each node listens on
+its own loopback address (drl cluster --base-host; nodes send their peer traffic from it), and
+DROP rules in a chain of this run's own (DRL-CHAOS-<pid>, hooked into INPUT) drop every packet,
+TCP and UDP, between the victim's address and every other node's; the heal flushes the chain,
+and the chain is removed at exit (also after an error, Ctrl-C or SIGTERM). Otherwise the node
+is told to drop its peer traffic itself (the test-only admin request, `drl test-fault`). Meanwhile it polls `drl status --json` of every node (membership, ring)
 and the nodes' RSS. At the end it prints a report and exits 1 if a bound is broken (or the
 cluster never agreed again), 2 if the run itself failed.
 
@@ -25,6 +31,7 @@ import math
 import os
 import random
 import signal
+import shutil
 import subprocess
 import sys
 import threading
@@ -58,9 +65,23 @@ def parse_args():
     p.add_argument("--poll-interval", type=float, default=0.5, help="status poll period, s")
     p.add_argument("--settle-timeout", type=float, default=60,
                    help="max seconds to wait for agreement after a fault (default 60)")
+    p.add_argument("--cut-method", choices=("auto", "iptables", "admin"), default="auto",
+                   help="how `cut` faults cut a node off: iptables rules (needs root), the "
+                        "test-only admin request, or auto: iptables when root and iptables "
+                        "works, else admin (default auto)")
+    p.add_argument("--base-host", default="",
+                   help="with iptables cuts, node i listens on base-host + i - 1 (default: "
+                        "127.<base-port / 256>.<base-port %% 256>.1, so runs never share addresses)")
     p.add_argument("--plan-only", action="store_true", help="print the fault plan and exit")
     a = p.parse_args()
     a.kinds = [k for k in a.faults.split(",") if k]
+    a.base_host_given = bool(a.base_host)
+    if a.base_host:
+        import ipaddress
+        try:
+            ipaddress.IPv4Address(a.base_host) + (a.nodes - 1)
+        except ValueError as e:
+            p.error(f"--base-host: {e}")
     bad = [k for k in a.kinds if k not in KINDS]
     if bad or not a.kinds and a.faults:
         p.error(f"--faults: unknown kind(s) {bad}; use kill, stop, cut")
@@ -95,9 +116,10 @@ class Cluster:
 
     def start(self):
         log = open(os.path.join(self.dir, "cluster.out"), "w")
+        hosts = ["--base-host", self.a.base_host] if self.a.base_host else []
         self.proc = subprocess.Popen(
             [self.a.drl, "cluster", "--nodes", str(self.a.nodes), "--base-port",
-             str(self.a.base_port), "--dir", self.dir, "--node-arg=--enable-test-hooks"],
+             str(self.a.base_port), "--dir", self.dir, "--node-arg=--enable-test-hooks"] + hosts,
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         path = os.path.join(self.dir, "nodes.json")
         if not poll(lambda: os.path.exists(path), 30):
@@ -146,15 +168,143 @@ class Cluster:
                     n["popen"].kill()
 
 
-def port_free(port):
+def port_free(port, host="127.0.0.1"):
     import socket
     for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
         with socket.socket(socket.AF_INET, kind) as s:
             try:
-                s.bind(("127.0.0.1", port))
+                s.bind((host, port))
             except OSError:
                 return False
     return True
+
+
+def node_host(a, i):
+    """The listen host of node i (from 0): 127.0.0.1, or base-host + i with --base-host."""
+    if not a.base_host:
+        return "127.0.0.1"
+    import ipaddress
+    return str(ipaddress.IPv4Address(a.base_host) + i)
+
+
+def host_of(address):
+    return address.rsplit(":", 1)[0]
+
+
+IPTABLES = shutil.which("iptables") or next(
+    (p for p in ("/usr/sbin/iptables", "/sbin/iptables") if os.access(p, os.X_OK)), None)
+
+
+def iptables(*args):
+    """Runs iptables -w (waits for another process's lock); (exit code, output)."""
+    r = subprocess.run([IPTABLES, "-w"] + list(args), capture_output=True, text=True, timeout=60)
+    return r.returncode, (r.stdout + r.stderr).strip()
+
+
+def iptables_unavailable():
+    """None when this run may cut with iptables, else why not."""
+    if os.geteuid() != 0:
+        return "not root"
+    if not IPTABLES:
+        return "iptables not found"
+    code, out = iptables("-n", "-L", "INPUT")
+    return None if code == 0 else f"iptables does not work here: {out}"
+
+
+class FirewallCuts:
+    """Cuts by the kernel: DROP rules in chain DRL-CHAOS-<pid>, hooked into INPUT.
+
+    On loopback every packet crosses INPUT, so one hook cuts both directions, and silently (a
+    DROP in OUTPUT would fail the sender's send() at once with EPERM, which no real partition
+    does). Clients on 127.0.0.1 match no rule and keep reaching every node."""
+
+    PREFIX = "DRL-CHAOS-"
+
+    def __init__(self, cluster):
+        self.cluster = cluster
+        self.chain = f"{self.PREFIX}{os.getpid()}"
+        self.created = self.hooked = False
+
+    def describe(self):
+        return (f"iptables (chain {self.chain} hooked into INPUT drops TCP and UDP between the "
+                f"victim's address and every other node's)")
+
+    def open(self):
+        self.remove_stale()
+        self.must("-N", self.chain)
+        self.created = True
+        self.must("-I", "INPUT", "-j", self.chain)
+        self.hooked = True
+
+    def must(self, *args):
+        code, out = iptables(*args)
+        if code != 0:
+            raise RuntimeError(f"iptables {' '.join(args)}: {out}")
+
+    def cut(self, nid):
+        victim = host_of(self.cluster.nodes[nid]["address"])
+        for other, n in self.cluster.nodes.items():
+            if other == nid:
+                continue
+            peer = host_of(n["address"])
+            self.must("-A", self.chain, "-s", victim, "-d", peer, "-j", "DROP")
+            self.must("-A", self.chain, "-s", peer, "-d", victim, "-j", "DROP")
+
+    def heal(self, nid):
+        self.must("-F", self.chain)
+
+    def close(self):
+        """Unhooks and deletes the chain; safe to call twice and after a failed open()."""
+        if self.hooked:
+            while iptables("-D", "INPUT", "-j", self.chain)[0] == 0:
+                pass
+            self.hooked = False
+        if self.created:
+            iptables("-F", self.chain)
+            iptables("-X", self.chain)
+            self.created = False
+
+    def remove_stale(self):
+        """Deletes the chains of chaos runs that died without cleaning up (kill -9)."""
+        _, rules = iptables("-S")
+        for line in rules.splitlines():
+            if not line.startswith("-N " + self.PREFIX):
+                continue
+            chain = line[3:]
+            try:
+                os.kill(int(chain[len(self.PREFIX):]), 0)
+                continue  # its run is still going
+            except ProcessLookupError:
+                pass
+            except (ValueError, PermissionError):
+                continue
+            while iptables("-D", "INPUT", "-j", chain)[0] == 0:
+                pass
+            iptables("-F", chain)
+            iptables("-X", chain)
+            print(f"chaos: removed the stale chain {chain}")
+
+
+class AdminCuts:
+    """Cuts by the node itself: the test-only admin request (drl test-fault)."""
+
+    def __init__(self, a, cluster, why):
+        self.a, self.cluster, self.why = a, cluster, why
+
+    def describe(self):
+        return f"the test-only admin request, drl test-fault ({self.why})"
+
+    def open(self):
+        pass
+
+    def cut(self, nid):
+        fault(self.a, self.cluster.nodes[nid]["address"], ["--drop", "*"])
+
+    def heal(self, nid):
+        fault(self.a, self.cluster.nodes[nid]["address"], ["--heal"])
+
+    def close(self):
+        pass
 
 
 def poll(cond, timeout, every=0.2):
@@ -235,13 +385,34 @@ def all_mark_dead(view, victim, others):
     return True
 
 
+def cut_method(a):
+    """("iptables", None) or ("admin", why not iptables); exits 2 if iptables was demanded."""
+    if a.cut_method == "admin":
+        return "admin", "--cut-method admin"
+    why = iptables_unavailable()
+    if why is None:
+        return "iptables", None
+    if a.cut_method == "iptables":
+        sys.exit(f"chaos: --cut-method iptables: {why}")
+    return "admin", why
+
+
 def run(a):
+    method, why = ("admin", "plan only") if a.plan_only else cut_method(a)
+    own_hosts = method == "iptables" or a.base_host
     if not a.base_port:  # below the kernel's ephemeral range; skip ports in use
         a.base_port = 10000 + (a.seed * 97) % 20000
-        while not all(port_free(a.base_port + i) for i in range(a.nodes)):
+        # Own addresses follow the base port, so concurrent runs never share (or cut) any.
+        while True:
+            if own_hosts and not a.base_host_given:
+                a.base_host = f"127.{a.base_port >> 8}.{a.base_port & 255}.1"
+            if all(port_free(a.base_port + i, node_host(a, i)) for i in range(a.nodes)):
+                break
             a.base_port += a.nodes
+    elif own_hosts and not a.base_host_given:
+        a.base_host = f"127.{a.base_port >> 8}.{a.base_port & 255}.1"
     plan = make_plan(a)
-    print(f"chaos: seed {a.seed}, {a.nodes} nodes on 127.0.0.1:{a.base_port}.., "
+    print(f"chaos: seed {a.seed}, {a.nodes} nodes on {node_host(a, 0)}:{a.base_port}.., "
           f"{a.duration:.0f} s of load, {a.keys} keys, limit {a.limit} per {a.window_ms} ms, "
           f"{a.rate:.0f} checks/s")
     print("fault plan (s after load starts: fault, node, length):")
@@ -255,8 +426,11 @@ def run(a):
     print(f"chaos: work dir {workdir} (nodes.json, node logs, ledger.tsv, rss.tsv)", flush=True)
     ids = [f"n{i + 1}" for i in range(a.nodes)]
     cluster = Cluster(a, workdir)
-    watcher = None
+    cuts = FirewallCuts(cluster) if method == "iptables" else AdminCuts(a, cluster, why)
+    print(f"chaos: cuts by {cuts.describe()}", flush=True)
+    watcher = bench = None
     try:
+        cuts.open()
         cluster.start()
         if not poll(lambda: agreed({i: status(a.drl, cluster.nodes[i]["address"]) for i in ids},
                                    ids), 60, 0.5):
@@ -287,14 +461,14 @@ def run(a):
                 watcher.down.add(node)
                 os.kill(pid, signal.SIGSTOP)
             else:
-                fault(a, cluster.nodes[node]["address"], ["--drop", "*"])
+                cuts.cut(node)
             time.sleep(max(0, start + length - (time.monotonic() - t0)))
             if kind == "kill":
                 cluster.restart(node)
             elif kind == "stop":
                 os.kill(pid, signal.SIGCONT)
             else:
-                fault(a, cluster.nodes[node]["address"], ["--heal"])
+                cuts.heal(node)
             watcher.down.discard(node)
             events.append((time.monotonic() - t0, kind, node, "end"))
             print(f"  {events[-2][0]:7.1f}  {kind} {node} .. {events[-1][0]:.1f}", flush=True)
@@ -304,10 +478,15 @@ def run(a):
              a.settle_timeout, 0.5)
         time.sleep(2 * a.poll_interval)
     finally:
+        cuts.close()  # first: a cut must never outlive the run
+        if bench and bench.poll() is None:  # interrupted: the load stops with the run
+            bench.kill()
+            bench.wait()
         if watcher:
             watcher.done.set()
             watcher.join()
         cluster.stop()
+    print(f"\ncuts: by {method}")
     return report(a, workdir, wall0, events, watcher, ids, bench.returncode)
 
 
@@ -444,8 +623,18 @@ def report(a, workdir, wall0, events, watcher, ids, bench_rc):
     return 1 if failures else 0
 
 
+def raise_on_sigterm(signo, frame):
+    # Unwinds through run()'s finally, which removes the iptables chain and stops the nodes.
+    raise KeyboardInterrupt(f"signal {signo}")
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, raise_on_sigterm)
     args = parse_args()
     if not args.drl and not args.plan_only:
         sys.exit("chaos: give --drl or set DRL_BIN")
-    sys.exit(run(args))
+    try:
+        sys.exit(run(args))
+    except (RuntimeError, KeyboardInterrupt) as e:  # cleaned up by run()'s finally
+        print(f"chaos: run failed: {e or 'interrupted'}")
+        sys.exit(2)
