@@ -67,6 +67,7 @@ ClientSession::~ClientSession() { stats_.add(stats_.connections_closed); }
 void ClientSession::start() {
   last_activity_ = std::chrono::steady_clock::now();
   read_at_ = last_activity_;
+  arrived_at_ = last_activity_;
   arm_idle_timer();
   process_input();
 }
@@ -84,8 +85,9 @@ void ClientSession::read_more() {
     in_.resize(std::min(in_.size() * 2, max_total));
   }
   reading_ = true;
-  socket_.async_read_some(asio::buffer(in_.data() + in_len_, in_.size() - in_len_),
-                          [self = shared_from_this()](std::error_code ec, size_t n) {
+  const size_t space = in_.size() - in_len_;
+  socket_.async_read_some(asio::buffer(in_.data() + in_len_, space),
+                          [self = shared_from_this(), space](std::error_code ec, size_t n) {
                             self->reading_ = false;
                             if (ec) {
                               if (ec != asio::error::eof && ec != asio::error::operation_aborted) {
@@ -95,8 +97,14 @@ void ClientSession::read_more() {
                               return;
                             }
                             self->in_len_ += n;
-                            self->last_activity_ = std::chrono::steady_clock::now();
-                            self->read_at_ = self->last_activity_;
+                            const auto now = std::chrono::steady_clock::now();
+                            // Time in kernel buffers is invisible, except that a read which
+                            // filled the buffer left more behind: those bytes have waited at
+                            // least since it, and a backlog there must count as queueing.
+                            self->arrived_at_ = self->last_read_filled_ ? self->read_at_ : now;
+                            self->last_read_filled_ = n == space;
+                            self->last_activity_ = now;
+                            self->read_at_ = now;
                             self->process_input();
                           });
 }
@@ -193,15 +201,16 @@ void ClientSession::handle_check(uint64_t id, std::chrono::steady_clock::time_po
   calls_.resize(checks.size());
   for (int i = 0; i < checks.size(); ++i) decode_check(checks[i], calls_[i]);
   stats_.add(stats_.checks, calls_.size());
-  // The deadline counts from when the frame's bytes were read, not from when the client sent
-  // them: time in kernel buffers is invisible here (docs/design.md, overload and deadlines).
+  // The deadline counts from when the frame's bytes arrived as far as the node can tell (the
+  // read, or the read before it when that one left a backlog), not from when the client
+  // sent them (docs/design.md, overload and deadlines).
   const auto timeout =
       request_->timeout_ms() == 0
           ? limits_.default_timeout
           : std::min(std::chrono::milliseconds(request_->timeout_ms()), limits_.max_timeout);
   // Less this thread's loop lag: a ready socket waits that long before its handler runs.
   const int64_t arrived =
-      read_at_.time_since_epoch() / std::chrono::nanoseconds(1) - IoPool::loop_lag();
+      arrived_at_.time_since_epoch() / std::chrono::nanoseconds(1) - IoPool::loop_lag();
   const int64_t deadline =
       arrived + std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
   for (auto& call : calls_) call.deadline = deadline;

@@ -105,6 +105,11 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   uint32_t outstanding_ = 0;
   std::chrono::steady_clock::time_point last_activity_;
   std::chrono::steady_clock::time_point read_at_;  // when the bytes in in_ arrived (latest)
+  // When the requests of the latest read arrived, as far as admission can tell: the read's
+  // time, or, when the read before it filled the buffer (the socket was not drained), that
+  // earlier read's time, since the bytes left in the kernel were waiting by then.
+  std::chrono::steady_clock::time_point arrived_at_;
+  bool last_read_filled_ = false;
 
   std::chrono::steady_clock::time_point partial_since_{};  // first byte of the frame in in_
   bool frame_timer_armed_ = false;
