@@ -79,16 +79,12 @@ void check_with_retry(Client& client, const std::vector<CheckSpec>& specs, Tally
   tally.add(again, retried);
 }
 
-// Under ThreadSanitizer every node runs several times slower than the default fail-over
-// timeout (200 ms) assumes, so forwards time out and fail over while the owner still decides:
-// the known starvation case (docs/design.md). The exactness tests then give the forwards room.
-std::vector<std::string> node_args() {
-#if defined(__SANITIZE_THREAD__)
-  return {"--failover-timeout-ms", "3000"};
-#else
-  return {};
-#endif
-}
+// These tests are about the steady state. A starved node (a loaded CI machine, and always
+// under the sanitizers, which slow every node several times) answers later than the default
+// fail-over timeout (200 ms) assumes, so forwards fail over while the owner still decides:
+// the known starvation case, bounded separately (docs/design.md). The exactness tests give
+// the forwards room so that they test exactness, not the machine's load.
+std::vector<std::string> node_args() { return {"--failover-timeout-ms", "3000"}; }
 
 bool wait_converged(LocalCluster& c) {
   return eventually([&] { return c.stable(); }, std::chrono::seconds(20));
