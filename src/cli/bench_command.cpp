@@ -38,6 +38,7 @@ Handler register_bench(CLI::App& app) {
     std::string token_file;
     bool json = false;
     bool poisson = false;
+    bool coalesce = false;
     bool smart = false;
     std::string ledger;
   };
@@ -69,6 +70,10 @@ Handler register_bench(CLI::App& app) {
                   "File holding the client token, for nodes with --client-tokens-file");
   cmd->add_flag("--poisson", a->poisson,
                 "Open loop: Poisson arrivals (seeded by --seed) instead of evenly spaced");
+  cmd->add_flag("--coalesce", a->coalesce,
+                "Open loop: requests due at the same timer tick (100 us) leave together on "
+                "one connection, the next each tick, as a pipelining client sends its queue "
+                "(default: each request to the next connection, one write each)");
   cmd->add_flag("--smart", a->smart,
                 "Send through the client library routing each check to its key's owner "
                 "(ClientOptions::route_to_owner); one client per connection, closed loop only");
@@ -122,6 +127,7 @@ Handler register_bench(CLI::App& app) {
     }
     config.rate = a->rate;
     config.poisson = a->poisson;
+    config.coalesce = a->coalesce;
     config.timeout_ms = a->timeout_ms;
     if (!a->token_file.empty()) {
       if (auto err = net::read_client_token_file(a->token_file, config.auth_token); !err.empty()) {

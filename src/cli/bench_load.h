@@ -36,6 +36,10 @@ struct BenchConfig {
   uint32_t timeout_ms = 0;  // Request.timeout_ms; 0 = the node's default
   std::string auth_token;   // Request.auth_token (--token-file); empty = none
   bool poisson = false;     // open loop: Poisson arrivals (seeded) instead of evenly spaced
+  // Open loop: the requests due at one timer tick leave together on one connection (the
+  // next one each tick), as a pipelining client library sends what is queued; otherwise
+  // each request goes to the next connection.
+  bool coalesce = false;
   std::string ledger_path;  // --ledger: run_ledger_bench (bench_ledger.h) writes its ledger here
 };
 

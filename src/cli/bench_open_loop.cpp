@@ -173,11 +173,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
 // One generator thread's schedule: its share of the rate, one timer, its connections.
 class Schedule {
  public:
-  Schedule(asio::io_context& io, double rate, bool poisson, uint64_t seed, LiveCounts& counts,
-           ThreadHistograms& histograms)
+  Schedule(asio::io_context& io, double rate, bool poisson, bool coalesce, uint64_t seed,
+           LiveCounts& counts, ThreadHistograms& histograms)
       : timer_(io),
         mean_gap_ns_(1e9 / rate),
         poisson_(poisson),
+        coalesce_(coalesce),
         random_(seed),
         counts_(counts),
         histograms_(histograms) {}
@@ -209,7 +210,7 @@ class Schedule {
     while (next_ <= now && next_ < end_) {
       ++scheduled;
       auto& c = *connections_[rr_];
-      rr_ = (rr_ + 1) % connections_.size();
+      if (!coalesce_) rr_ = (rr_ + 1) % connections_.size();
       if (c.queue(next_)) {
         ++sent;
         histograms_.send_lag.record(
@@ -219,6 +220,7 @@ class Schedule {
       }
       next_ += gap();
     }
+    if (coalesce_ && scheduled > 0) rr_ = (rr_ + 1) % connections_.size();
     for (auto& c : connections_) c->flush();
     cli::add(counts_.scheduled, scheduled);
     cli::add(counts_.sent, sent);
@@ -239,6 +241,7 @@ class Schedule {
   asio::steady_timer timer_;
   double mean_gap_ns_;
   bool poisson_;
+  bool coalesce_;
   Random random_;
   LiveCounts& counts_;
   ThreadHistograms& histograms_;
@@ -262,7 +265,7 @@ BenchResult run_open_loop(const BenchConfig& config,
     contexts.push_back(std::make_unique<asio::io_context>(1));
     schedules.push_back(std::make_unique<Schedule>(
         *contexts[t], config.rate / static_cast<double>(threads), config.poisson,
-        config.seed * 1000003 + t, counts[t], histograms[t]));
+        config.coalesce, config.seed * 1000003 + t, counts[t], histograms[t]));
   }
   std::mutex mutex;
   std::condition_variable connected_cv;

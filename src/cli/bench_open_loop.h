@@ -5,8 +5,9 @@
 //
 // Each generator thread owns one timer and a share of the connections and of the rate. When
 // the timer fires it takes every request that has come due, spreads them round-robin over
-// its connections and writes each connection's share with one write, so the cost per
-// request is a frame copy, not a syscall or a timer. It records how late each request left
+// its connections (or, with --coalesce, puts them all on the next connection) and writes
+// each connection's share with one write, so the cost per request is a frame copy, not a
+// syscall or a timer. It records how late each request left
 // against its intended time; if that lag is large the generator, not the node, was the
 // bottleneck and the report says the measurement is invalid.
 #pragma once
