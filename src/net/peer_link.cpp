@@ -1,5 +1,7 @@
 #include "net/peer_link.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sodium.h>
 
 #include <asio/read.hpp>
@@ -12,6 +14,7 @@ namespace drl::net {
 namespace {
 
 constexpr size_t kTagBytes = crypto_auth_BYTES;
+using UnackedTimeout = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_USER_TIMEOUT>;
 static_assert(crypto_auth_KEYBYTES == membership::kClusterKeyBytes);
 
 bool split_host_port(const std::string& address, std::string& host, std::string& port) {
@@ -132,6 +135,10 @@ void PeerLink::connect() {
   socket_ = asio::ip::tcp::socket(io_);
   if (auto bind_ec = open_bound(socket_, peer, specific_source(options_.source_host))) {
     return fail(bind_ec);
+  }
+  if (options_.unacked_timeout.count() > 0) {
+    std::error_code ignored;  // without it the link still works, as on older kernels
+    socket_.set_option(UnackedTimeout(static_cast<int>(options_.unacked_timeout.count())), ignored);
   }
   socket_.async_connect(peer, [self = shared_from_this(), gen](std::error_code e) {
     if (gen != self->generation_) return;

@@ -35,6 +35,12 @@ struct PeerLinkOptions {
   uint32_t max_frame_bytes = 64u << 20;       // frames announcing more close the connection
   std::chrono::milliseconds backoff_min{20};  // reconnect delay, doubling up to backoff_max
   std::chrono::milliseconds backoff_max{1000};
+  // How long sent bytes may stay unacknowledged (and a connect unanswered) before the kernel
+  // breaks the connection (TCP_USER_TIMEOUT; 0 = the kernel's default, minutes). A link whose
+  // packets are silently dropped (a partition, a firewall) then fails and reconnects with
+  // backoff, so it carries traffic again within about a second of the heal instead of after
+  // the next exponentially backed-off retransmission, seconds later.
+  std::chrono::milliseconds unacked_timeout{2000};
   // The host this node listens on. When it is a specific address (not empty, 0.0.0.0 or ::),
   // links bind their local end to it (port 0) before connecting, so peers and firewalls see
   // the node's traffic come from its own address (net/source_address.h).
