@@ -119,6 +119,7 @@ BenchResult run_ledger_bench(const BenchConfig& config,
       o.nodes.push_back(s.host + ":" + std::to_string(s.port));
     }
     o.connect_timeout = std::chrono::milliseconds(500);
+    o.auth_token = config.auth_token;
     if (config.timeout_ms > 0) o.request_timeout = std::chrono::milliseconds(config.timeout_ms);
     w->client = std::make_unique<Client>(o);
     workers.push_back(std::move(w));

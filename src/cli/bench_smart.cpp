@@ -55,6 +55,7 @@ BenchResult run_smart_bench(
     }
     o.route_to_owner = true;
     o.overload_retries = 0;
+    o.auth_token = config.auth_token;
     if (config.timeout_ms > 0) o.request_timeout = std::chrono::milliseconds(config.timeout_ms);
     w->client = std::make_unique<Client>(o);
     w->random.seed(config.seed * 7919 + i);

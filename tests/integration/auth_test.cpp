@@ -148,6 +148,33 @@ TEST(Auth, CliTakesTheTokenFromAFile) {
             2);
 }
 
+// Every bench mode sends the token: the raw closed loop, the open loop (--rate), --smart (the
+// client library, routed to owners) and --ledger. Without it every check of a mode is refused
+// and bench exits 2; with it none is.
+TEST(Auth, EveryBenchModeTakesTheTokenFromAFile) {
+  AuthNode a;
+  ASSERT_NE(a.node().port(), 0) << a.node().error();
+  TempFile token(kAlice + "\n");
+  TempFile ledger("");
+  const std::string server = a.node().address();
+  const std::vector<std::vector<std::string>> modes = {
+      {}, {"--rate", "200"}, {"--smart"}, {"--ledger", ledger.path(), "--keys", "4"}};
+  for (const auto& mode : modes) {
+    std::vector<std::string> args = {"bench",        "--servers",     server, "--duration",
+                                     "300ms",        "--connections", "1",    "--json",
+                                     "--timeout-ms", "5000"};
+    args.insert(args.end(), mode.begin(), mode.end());
+    const std::string name = mode.empty() ? "closed loop" : mode.front();
+    const auto refused = testing::run_drl(args);
+    EXPECT_EQ(refused.exit_code, 2) << name << ": " << refused.out;
+    args.insert(args.end(), {"--token-file", token.path()});
+    const auto ok = testing::run_drl(args);
+    EXPECT_EQ(ok.exit_code, 0) << name << ": " << ok.out;
+    EXPECT_NE(ok.out.find("\"errors\":0,"), std::string::npos) << name << ": " << ok.out;
+  }
+  EXPECT_GT(a.metric("drl_client_requests_total{client=\"alice\"}"), 0);
+}
+
 TEST(Auth, SighupReloadsTheTokens) {
   AuthNode a;
   ASSERT_NE(a.node().port(), 0) << a.node().error();
