@@ -42,7 +42,10 @@ FaultVerdict PeerFaultFilter::verdict(std::string_view id, std::string_view addr
     if (f.drop) v.drop = true;
     v.delay = std::max(v.delay, f.delay);
   }
-  if (v.drop) v.delay = std::chrono::milliseconds(0);
+  if (v.drop) {
+    v.delay = std::chrono::milliseconds(0);
+    drops_.fetch_add(1, std::memory_order_relaxed);
+  }
   return v;
 }
 

@@ -4,13 +4,15 @@
 // transport ask verdict() for every frame or packet they send or receive.
 //
 // A pure value holder: no I/O, no clock, no threads of its own. The transports apply the
-// verdict (drop, or hold the bytes for the delay).
+// verdict (drop, or hold the bytes for the delay); every caller drops what a drop verdict
+// names, so the filter counts the drops itself (drops(), the node's metrics page).
 // Threads: every method is thread-safe. verdict() is cheap when no fault is in force (one
 // atomic load), so the filter can sit on every hot path.
 #pragma once
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -45,8 +47,12 @@ class PeerFaultFilter {
 
   // What to do with traffic to or from the peer known by `id` and/or `address` (either may be
   // empty when the caller does not know it). Every matching fault counts: a drop wins, else
-  // the longest delay applies.
+  // the longest delay applies. A drop verdict is counted in drops(): the caller must drop the
+  // frame or packet it asked about.
   FaultVerdict verdict(std::string_view id, std::string_view address) const;
+
+  // Frames and packets dropped so far (drop verdicts given), over every set of faults.
+  uint64_t drops() const { return drops_.load(std::memory_order_relaxed); }
 
   size_t size() const;
   std::vector<PeerFault> faults() const;
@@ -55,6 +61,7 @@ class PeerFaultFilter {
   mutable std::mutex mu_;
   std::vector<PeerFault> faults_;  // guarded by mu_
   std::atomic<bool> any_{false};
+  mutable std::atomic<uint64_t> drops_{0};  // a statistic, not state: verdict() stays const
 };
 
 }  // namespace drl::net

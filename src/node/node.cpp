@@ -476,6 +476,12 @@ std::string Node::Impl::render_metrics() {
              p.malformed_frames.load(std::memory_order_relaxed));
     cluster->render_metrics(t);
   }
+  if (options.enable_test_hooks) {
+    t.help("drl_test_fault_drops_total", "counter",
+           "Peer frames and gossip packets, sent or received, dropped by faults injected with "
+           "drl test-fault (--enable-test-hooks only).");
+    t.sample("drl_test_fault_drops_total", {}, peer_faults.drops());
+  }
   gate.render(t);
   return t.str();
 }

@@ -1,10 +1,12 @@
 // The test-only peer faults in real processes: a node told (AdminRequest, through
 // `drl test-fault`) to drop all its peer traffic is declared dead by the others, and comes
-// back once healed; a node started without --enable-test-hooks refuses the request.
+// back once healed, and counts what it dropped (drl_test_fault_drops_total); a node started
+// without --enable-test-hooks refuses the request.
 #include <gtest/gtest.h>
 
 #include <chrono>
 
+#include "integration/support/abuse_support.h"
 #include "integration/support/cluster_support.h"
 
 namespace drl {
@@ -34,11 +36,17 @@ bool sees(const std::string& address, const std::string& id,
 }
 
 TEST(PeerFault, ACutOffNodeIsDeclaredDeadAndReturnsWhenHealed) {
-  LocalCluster c(3, {"--enable-test-hooks"});
+  LocalCluster c(3, {"--enable-test-hooks", "--metrics", "127.0.0.1:0"});
   ASSERT_TRUE(c.error().empty()) << c.error();
   ASSERT_TRUE(eventually([&] { return c.converged(); }, std::chrono::seconds(30)))
       << "the 3 nodes never all saw each other alive";
   const auto addresses = c.addresses();
+  const uint16_t n1_metrics = testing::metrics_port(c.node(0));
+  ASSERT_NE(n1_metrics, 0) << c.node(0).log();
+  auto fault_drops = [](uint16_t port) {
+    return testing::scrape_metric(port, "drl_test_fault_drops_total");
+  };
+  EXPECT_EQ(fault_drops(n1_metrics), 0) << "nothing dropped before a fault";
 
   // Cut n1 off: it drops every frame and packet to and from every peer.
   const auto cut = testing::run_drl({"test-fault", "--server", addresses[0], "--drop", "*"});
@@ -57,14 +65,24 @@ TEST(PeerFault, ACutOffNodeIsDeclaredDeadAndReturnsWhenHealed) {
   // The two others still see each other: only n1's traffic was cut.
   EXPECT_TRUE(sees(addresses[1], "n3", {"alive"}));
   EXPECT_TRUE(sees(addresses[2], "n2", {"alive"}));
+  // n1 counted its drops (the others' probes it ignored, its own it never sent); the others
+  // have no fault and drop nothing on purpose.
+  EXPECT_GT(fault_drops(n1_metrics), 0);
+  const uint16_t n2_metrics = testing::metrics_port(c.node(1));
+  ASSERT_NE(n2_metrics, 0) << c.node(1).log();
+  EXPECT_EQ(fault_drops(n2_metrics), 0);
 
   const auto heal = testing::run_drl({"test-fault", "--server", addresses[0], "--heal"});
   ASSERT_EQ(heal.exit_code, 0) << heal.out;
   EXPECT_NE(heal.out.find("0 peer fault(s) in force"), std::string::npos) << heal.out;
+  // Healed (the answer came after the faults were cleared): the count stays, and grows no more.
+  const double dropped = fault_drops(n1_metrics);
+  EXPECT_GT(dropped, 0) << "healing reset the count";
   EXPECT_TRUE(eventually([&] { return c.converged(); }, std::chrono::seconds(60)))
       << "after healing, n1 and the others never saw each other alive again";
   EXPECT_TRUE(eventually([&] { return c.stable(); }, std::chrono::seconds(60)))
       << "after healing, the nodes never agreed on one ring";
+  EXPECT_EQ(fault_drops(n1_metrics), dropped) << "a healed node still dropped traffic";
 }
 
 TEST(PeerFault, ANodeWithoutTestHooksRefuses) {

@@ -44,6 +44,20 @@ TEST(PeerFaultFilter, DropWinsAndTheLongestDelayApplies) {
   EXPECT_EQ(v.delay, milliseconds(0)) << "a dropped frame is not also held";
 }
 
+TEST(PeerFaultFilter, CountsEveryDropAcrossHeals) {
+  PeerFaultFilter f;
+  EXPECT_EQ(f.drops(), 0u);
+  ASSERT_EQ(f.set({{"n2", true, milliseconds(0)}, {"n3", false, milliseconds(20)}}), "");
+  EXPECT_TRUE(f.verdict("n2", "").drop);
+  EXPECT_TRUE(f.verdict("n2", "").drop);
+  EXPECT_FALSE(f.verdict("n3", "").drop);  // a delay is not a drop
+  EXPECT_TRUE(f.verdict("n4", "").pass());
+  EXPECT_EQ(f.drops(), 2u);
+  ASSERT_EQ(f.set({}), "");
+  EXPECT_TRUE(f.verdict("n2", "").pass());
+  EXPECT_EQ(f.drops(), 2u) << "healing keeps the count";
+}
+
 TEST(PeerFaultFilter, AnEmptySetHeals) {
   PeerFaultFilter f;
   ASSERT_EQ(f.set({{"n2", true, milliseconds(0)}}), "");
