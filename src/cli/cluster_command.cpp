@@ -137,7 +137,6 @@ int run_cluster(const ClusterOptions& o) {
   }
   const std::string dir = std::filesystem::absolute(o.dir).string();
   const std::string bin = self_binary();
-  const std::string seed = hosts[0] + ":" + std::to_string(o.base_port);
   std::vector<LocalNode> nodes(o.nodes);
   for (int i = 0; i < o.nodes; ++i) {
     auto& n = nodes[i];
@@ -145,7 +144,16 @@ int run_cluster(const ClusterOptions& o) {
     n.address = hosts[i] + ":" + std::to_string(o.base_port + i);
     n.log = dir + "/" + n.id + ".log";
     n.argv = {bin, "node", "--listen", n.address, "--id", n.id};
-    if (i > 0) n.argv.insert(n.argv.end(), {"--join", seed});
+    // Every node names all the others as seeds (any live one lets it join), so a node
+    // restarted from nodes.json, n1 included, joins the running cluster instead of founding
+    // a new one.
+    std::string seeds;
+    for (int j = 0; j < o.nodes; ++j) {
+      if (j == i) continue;
+      if (!seeds.empty()) seeds += ',';
+      seeds += hosts[j] + ":" + std::to_string(o.base_port + j);
+    }
+    if (!seeds.empty()) n.argv.insert(n.argv.end(), {"--join", seeds});
     if (!o.policies.empty()) {
       n.argv.insert(n.argv.end(), {"--policies", std::filesystem::absolute(o.policies).string()});
     }

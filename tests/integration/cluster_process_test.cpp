@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <algorithm>
 #include <asio/ip/tcp.hpp>
 #include <asio/ip/udp.hpp>
 #include <atomic>
@@ -323,6 +324,61 @@ TEST(ClusterProcess, DrlClusterStartsThreeJoinedNodes) {
   auto r = client.check(fixed("cluster:cli", 1));
   EXPECT_EQ(r.code, ResultCode::kOk);
   EXPECT_FALSE(r.allowed);
+
+  // n1, killed and restarted from its argv in nodes.json (as chaos scripts do), joins the
+  // running cluster (every node names the others as seeds) rather than founding its own,
+  // and the key's spent budget stays spent.
+  std::ifstream f(dir + "/nodes.json");
+  std::stringstream text;
+  text << f.rdbuf();
+  const std::string json = text.str();
+  const size_t open = json.find("\"argv\":[");
+  ASSERT_NE(open, std::string::npos) << json;
+  const size_t close = json.find(']', open);
+  std::vector<std::string> argv;
+  for (size_t at = json.find('"', open + 8); at < close; at = json.find('"', at + 1)) {
+    const size_t end = json.find('"', at + 1);
+    argv.push_back(json.substr(at + 1, end - at - 1));
+    at = end;
+  }
+  ASSERT_GE(argv.size(), 6u) << json;
+  EXPECT_NE(std::find(argv.begin(), argv.end(), "--join"), argv.end()) << json;
+  ::kill(pids[0], SIGKILL);
+  const auto n1_dead_at = [&](const std::string& address) {
+    wire::StatusResponse s;
+    if (!testing::fetch_status(address, s)) return false;
+    for (const auto& m : s.members()) {
+      if (m.id() == "n1") return m.state() == "dead";
+    }
+    return false;
+  };
+  ASSERT_TRUE(eventually([&] { return n1_dead_at(addresses[1]) && n1_dead_at(addresses[2]); },
+                         std::chrono::seconds(30)))
+      << "the survivors never marked the killed n1 dead";
+  const pid_t restarted = fork();
+  if (restarted == 0) {
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  struct ReapRestarted {
+    pid_t pid;
+    ~ReapRestarted() {
+      ::kill(pid, SIGTERM);
+      waitpid(pid, nullptr, 0);
+    }
+  } reap_restarted{restarted};
+  EXPECT_TRUE(eventually([&] { return testing::same_ring(addresses); }, std::chrono::seconds(30)))
+      << "the restarted n1 never rejoined the other two";
+  Client at_n1(ClientOptions{.nodes = {addresses[0]}});
+  auto again = at_n1.check(fixed("cluster:cli", 1));
+  EXPECT_EQ(again.code, ResultCode::kOk) << again.message;
+  EXPECT_FALSE(again.allowed) << "decided by " << again.decided_by;
 }
 
 }  // namespace
