@@ -48,10 +48,10 @@ ClientSession::ClientSession(asio::io_context& io, asio::ip::tcp::socket socket,
     : io_(io),
       socket_(std::move(socket)),
       idle_timer_(socket_.get_executor()),
-      frame_timer_(socket_.get_executor()),
       limits_(limits),
       services_(services),
       stats_(stats),
+      watchdog_(socket_.get_executor(), limits.frame_timeout, *this),
       arena_block_(new char[kArenaBlock]),
       arena_(arena_options(arena_block_.get())) {
   in_.resize(kInitialReadBuffer);
@@ -129,7 +129,7 @@ void ClientSession::process_input() {
     std::memmove(in_.data(), in_.data() + offset, in_len_ - offset);
     in_len_ -= offset;
   }
-  note_partial_frame(offset > 0);
+  watchdog_.note(in_len_ > 0 ? shared_from_this() : nullptr, in_len_, offset > 0, read_at_);
   // Give memory back once a large frame has passed.
   if (in_.size() > kInitialReadBuffer && in_len_ <= kInitialReadBuffer) {
     in_.resize(kInitialReadBuffer);
@@ -340,7 +340,7 @@ void ClientSession::shut() {
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   idle_timer_.cancel();
-  frame_timer_.cancel();
+  watchdog_.cancel();
 }
 
 bool ClientSession::refuse_unauthenticated(uint64_t id) {
@@ -354,38 +354,9 @@ bool ClientSession::refuse_unauthenticated(uint64_t id) {
   return false;
 }
 
-// Bytes left in in_ after processing begin a frame still incomplete. It must be whole within
-// frame_timeout of its first byte's arrival, or the sender is a slowloris.
-void ClientSession::note_partial_frame(bool frame_consumed) {
-  if (in_len_ == 0) {
-    partial_since_ = {};
-    return;
-  }
-  if (frame_consumed || partial_since_ == std::chrono::steady_clock::time_point{}) {
-    partial_since_ = read_at_;
-  }
-  if (!frame_timer_armed_) arm_frame_timer();
-}
-
-void ClientSession::arm_frame_timer() {
-  if (limits_.frame_timeout.count() <= 0 || closed_) return;
-  frame_timer_armed_ = true;
-  frame_timer_.expires_at(partial_since_ + limits_.frame_timeout);
-  frame_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
-    self->frame_timer_armed_ = false;
-    if (ec || self->closed_ || self->in_len_ == 0) return;
-    // Only a frame the client owes us counts: while the node holds back reading (outstanding
-    // requests, full output), the bytes waiting are whole frames, not a slow sender's.
-    const auto now = std::chrono::steady_clock::now();
-    if (!self->reading_) {
-      self->partial_since_ = now;  // held back by the node: the client's time starts again
-    } else if (now - self->partial_since_ >= self->limits_.frame_timeout) {
-      self->stats_.error(ServerError::kFrameTimeout);
-      self->shut();
-      return;
-    }
-    self->arm_frame_timer();
-  });
+void ClientSession::watchdog_expired() {
+  stats_.error(ServerError::kFrameTimeout);
+  shut();
 }
 
 }  // namespace drl::net

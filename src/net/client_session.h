@@ -17,6 +17,7 @@
 #include "drl/client.pb.h"
 #include "net/check_decider.h"
 #include "net/client_auth.h"
+#include "net/frame_watchdog.h"
 #include "net/server_stats.h"
 
 namespace drl::net {
@@ -59,7 +60,8 @@ struct SessionServices {
   std::string node_id;
 };
 
-class ClientSession : public std::enable_shared_from_this<ClientSession> {
+class ClientSession : public std::enable_shared_from_this<ClientSession>,
+                      private FrameWatchdog::Session {
  public:
   // `prefix` holds bytes already read from the socket (the listener's first word).
   // `io` is the context that owns `socket`.
@@ -80,8 +82,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void append_response(uint64_t id, int field, const google::protobuf::MessageLite& body);
   void flush();
   void arm_idle_timer();
-  void note_partial_frame(bool frame_consumed);
-  void arm_frame_timer();
+  bool watchdog_closed() const override { return closed_; }
+  bool watchdog_has_input() const override { return in_len_ > 0; }
+  bool watchdog_reading() const override { return reading_; }
+  void watchdog_expired() override;
   bool refuse_unauthenticated(uint64_t id);
   void shut();
   bool can_read() const;
@@ -89,7 +93,6 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   asio::io_context& io_;
   asio::ip::tcp::socket socket_;
   asio::steady_timer idle_timer_;
-  asio::steady_timer frame_timer_;  // armed while a frame is incomplete (frame_timeout)
   const SessionLimits& limits_;
   const SessionServices& services_;
   ServerStatsShard& stats_;
@@ -111,8 +114,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::chrono::steady_clock::time_point arrived_at_;
   bool last_read_filled_ = false;
 
-  std::chrono::steady_clock::time_point partial_since_{};  // first byte of the frame in in_
-  bool frame_timer_armed_ = false;
+  FrameWatchdog watchdog_;  // a frame begun must be whole within frame_timeout
 
   // Reused for every request, so steady-state traffic allocates nothing per check: each
   // request is parsed into an arena over a block the session owns, reset per frame.

@@ -19,11 +19,11 @@ RespSession::RespSession(asio::io_context& io, asio::ip::tcp::socket socket,
     : io_(io),
       socket_(std::move(socket)),
       idle_timer_(socket_.get_executor()),
-      frame_timer_(socket_.get_executor()),
       limits_(limits),
       services_(services),
       stats_(stats),
-      authenticated_(services.auth == nullptr) {
+      authenticated_(services.auth == nullptr),
+      watchdog_(socket_.get_executor(), limits.frame_timeout, *this) {
   in_.resize(std::min(kInitialReadBuffer, limits_.max_input_bytes));
   stats_.add(stats_.connections_accepted);
   std::error_code ec;
@@ -100,7 +100,7 @@ void RespSession::process_input() {
     std::memmove(in_.data(), in_.data() + offset, in_len_ - offset);
     in_len_ -= offset;
   }
-  note_partial_command(offset > 0);
+  watchdog_.note(in_len_ > 0 ? shared_from_this() : nullptr, in_len_, offset > 0, last_activity_);
   if (in_.size() > kInitialReadBuffer && in_len_ <= kInitialReadBuffer) {
     in_.resize(kInitialReadBuffer);
     in_.shrink_to_fit();
@@ -254,7 +254,7 @@ void RespSession::shut() {
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   idle_timer_.cancel();
-  frame_timer_.cancel();
+  watchdog_.cancel();
 }
 
 bool RespSession::auth_command(std::span<const std::string_view> args) {
@@ -291,38 +291,9 @@ bool RespSession::auth_command(std::span<const std::string_view> args) {
   return true;
 }
 
-// Bytes left in in_ after processing begin a command still incomplete. It must be whole within
-// frame_timeout of its first byte's arrival, or the sender is a slowloris.
-void RespSession::note_partial_command(bool command_consumed) {
-  if (in_len_ == 0) {
-    partial_since_ = {};
-    return;
-  }
-  if (command_consumed || partial_since_ == std::chrono::steady_clock::time_point{}) {
-    partial_since_ = last_activity_;
-  }
-  if (!frame_timer_armed_) arm_frame_timer();
-}
-
-void RespSession::arm_frame_timer() {
-  if (limits_.frame_timeout.count() <= 0 || closed_) return;
-  frame_timer_armed_ = true;
-  frame_timer_.expires_at(partial_since_ + limits_.frame_timeout);
-  frame_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
-    self->frame_timer_armed_ = false;
-    if (ec || self->closed_ || self->in_len_ == 0) return;
-    const auto now = std::chrono::steady_clock::now();
-    // While the node holds back reading (a batch deciding, full output), the bytes waiting are
-    // not a slow sender's: the client's time starts again.
-    if (!self->reading_) {
-      self->partial_since_ = now;
-    } else if (now - self->partial_since_ >= self->limits_.frame_timeout) {
-      self->stats_.error(ServerError::kFrameTimeout);
-      self->shut();
-      return;
-    }
-    self->arm_frame_timer();
-  });
+void RespSession::watchdog_expired() {
+  stats_.error(ServerError::kFrameTimeout);
+  shut();
 }
 
 }  // namespace drl::net

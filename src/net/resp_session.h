@@ -19,6 +19,7 @@
 #include "net/check_decider.h"
 #include "net/client_auth.h"
 #include "net/client_session.h"
+#include "net/frame_watchdog.h"
 #include "net/resp_commands.h"
 #include "net/resp_parser.h"
 #include "net/server_stats.h"
@@ -52,7 +53,8 @@ struct RespServices {
   RequestGate* gate = nullptr;
 };
 
-class RespSession : public std::enable_shared_from_this<RespSession> {
+class RespSession : public std::enable_shared_from_this<RespSession>,
+                    private FrameWatchdog::Session {
  public:
   RespSession(asio::io_context& io, asio::ip::tcp::socket socket, const RespSessionLimits& limits,
               const RespServices& services, ServerStatsShard& stats);
@@ -73,8 +75,10 @@ class RespSession : public std::enable_shared_from_this<RespSession> {
   void arm_idle_timer();
   // AUTH, and refusal of everything else until it succeeded; false: not an AUTH matter.
   bool auth_command(std::span<const std::string_view> args);
-  void note_partial_command(bool command_consumed);
-  void arm_frame_timer();
+  bool watchdog_closed() const override { return closed_; }
+  bool watchdog_has_input() const override { return in_len_ > 0; }
+  bool watchdog_reading() const override { return reading_; }
+  void watchdog_expired() override;
   void shut();
   bool can_read() const;
   TimePoint now() const;
@@ -82,7 +86,6 @@ class RespSession : public std::enable_shared_from_this<RespSession> {
   asio::io_context& io_;
   asio::ip::tcp::socket socket_;
   asio::steady_timer idle_timer_;
-  asio::steady_timer frame_timer_;  // armed while a command is incomplete (frame_timeout)
   const RespSessionLimits& limits_;
   const RespServices& services_;
   ServerStatsShard& stats_;
@@ -99,8 +102,7 @@ class RespSession : public std::enable_shared_from_this<RespSession> {
   bool deciding_ = false;  // inside decider->decide() on this thread
 
   bool authenticated_ = false;  // set in the constructor when no token is required
-  bool frame_timer_armed_ = false;
-  std::chrono::steady_clock::time_point partial_since_{};  // first byte of the command in in_
+  FrameWatchdog watchdog_;  // a command begun must be whole within frame_timeout
   std::chrono::steady_clock::time_point last_activity_;
   std::chrono::steady_clock::time_point batch_start_;
   std::chrono::steady_clock::time_point read_at_;  // when the bytes in in_ arrived (latest)
