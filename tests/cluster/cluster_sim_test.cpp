@@ -8,63 +8,18 @@
 #include <string>
 
 #include "cluster/support/sim_cluster.h"
+#include "cluster/support/sim_scenarios.h"
 #include "common/key_hash.h"
 
 namespace drl::cluster::sim {
 namespace {
-
-uint64_t seed_or(uint64_t fallback) {
-  const char* env = std::getenv("DRL_SEED");
-  return env ? std::strtoull(env, nullptr, 10) : fallback;
-}
-
-limits::Limit fixed_window(uint64_t limit, Nanos window) {
-  limits::Limit l;
-  l.algorithm = limits::Algorithm::kFixedWindow;
-  l.limit = limit;
-  l.window = window;
-  return l;
-}
-
-std::vector<std::string> keys(size_t n, const std::string& prefix = "user:") {
-  std::vector<std::string> out;
-  for (size_t i = 0; i < n; ++i) out.push_back(prefix + std::to_string(i));
-  return out;
-}
-
-// Largest (admitted - limit) over all (key, window) pairs; negative when under.
-int64_t worst_excess(const SimCluster& sim, uint64_t limit) {
-  int64_t worst = -static_cast<int64_t>(limit);
-  for (const auto& [key_window, n] : sim.admissions()) {
-    worst = std::max(worst, static_cast<int64_t>(n) - static_cast<int64_t>(limit));
-  }
-  return worst;
-}
-
-void expect_no_violations(const SimCluster& sim) {
-  for (const auto& v : sim.violations()) ADD_FAILURE() << v;
-}
 
 TEST(ClusterSimTest, SteadyStateIsExactWithClientsOnEveryNode) {
   SimOptions options;
   options.seed = seed_or(101);
   SimCluster sim(options);
   SCOPED_TRACE(sim.describe_seed());
-  const limits::Limit limit = fixed_window(40, kSecond);
-  Load load{keys(30), limit, 1};
-  sim.run(100 * kMillisecond);  // hand-off among the founders
-  sim.run(3 * kSecond, &load);
-  sim.run(200 * kMillisecond);
-  expect_no_violations(sim);
-  EXPECT_EQ(sim.unanswered(), 0u);
-  size_t full_windows = 0;
-  for (const auto& [key_window, n] : sim.admissions()) {
-    EXPECT_LE(n, limit.limit) << key_window.first << " window ending " << key_window.second;
-    full_windows += n == limit.limit;
-  }
-  // Each key sees ~3300 checks/s against 40/s: every window that is entirely inside the run
-  // fills exactly to the limit.
-  EXPECT_GE(full_windows, 30u * 2);
+  steady_state_is_exact(sim);
   uint64_t forwarded = 0;
   for (size_t i = 0; i < sim.size(); ++i) forwarded += sim.node(i).stats().forwarded;
   EXPECT_GT(forwarded, 0u);
@@ -155,20 +110,7 @@ TEST(ClusterSimTest, RestartedOwnerDoesNotResetItsKeys) {
   options.view_lag = 300 * kMillisecond;
   SimCluster sim(options);
   SCOPED_TRACE(sim.describe_seed());
-  // One long window: the budget is spent early, so any fresh budget would show.
-  const limits::Limit limit = fixed_window(500, 60 * kSecond);
-  Load load{keys(20, "api:"), limit, 1};
-  load.every_steps = 4;
-  sim.run(100 * kMillisecond);
-  sim.run(kSecond, &load);
-  const size_t owner = sim.owner_of("api:3");
-  sim.crash(owner);
-  sim.run(kSecond, &load);
-  sim.restart(owner);
-  sim.run(2 * kSecond, &load);
-  expect_no_violations(sim);
-  EXPECT_LE(worst_excess(sim, limit.limit), 0);
-  EXPECT_GT(sim.node(owner).stats().handoff_records_installed, 0u);
+  const size_t owner = restarted_owner_keeps_its_keys(sim);
   EXPECT_GT(sim.node(owner).stats().decided_as_owner, 0u);
 }
 
@@ -200,32 +142,8 @@ TEST(ClusterSimTest, JoinWhileBudgetsAreBeingSpentKeepsOneDecider) {
   options.view_lag = 300 * kMillisecond;
   SimCluster sim(options);
   SCOPED_TRACE(sim.describe_seed());
-  const limits::Limit limit = fixed_window(100, 60 * kSecond);
-  Load load{keys(400, "ip:"), limit, 1};
-  load.every_steps = 4;  // ~62 checks/s per key: the budgets run out ~1.6 s in
-  sim.run(100 * kMillisecond);
-  sim.run(kSecond, &load);
-  const size_t newcomer = sim.join();
-  sim.run(3 * kSecond, &load);
-  sim.run(500 * kMillisecond);
-  expect_no_violations(sim);
-  EXPECT_EQ(sim.unanswered(), 0u);
-  const int64_t excess = worst_excess(sim, limit.limit);
-  std::printf("join under load: worst extra admissions per key %lld\n",
-              static_cast<long long>(excess));
-  EXPECT_LE(excess, 1);  // at most the checks of one round trip around the hand-off
+  const size_t newcomer = join_while_spending_keeps_one_decider(sim);
   EXPECT_GT(sim.node(newcomer).stats().decided_as_owner, 0u);
-}
-
-// Everything a client was told "allowed" per key, degraded answers included: a degraded
-// "local" answer from a fresh budget is an admission too.
-uint64_t most_allowed_per_key(const SimCluster& sim) {
-  std::map<std::string, uint64_t> allowed;
-  uint64_t most = 0;
-  for (const Observed& o : sim.observed()) {
-    if (o.result.decision.allowed) most = std::max(most, ++allowed[o.key]);
-  }
-  return most;
 }
 
 // The others learn of the newcomer before it gets its own first view (the real join: peers
@@ -238,21 +156,7 @@ TEST(ClusterSimTest, ForwardsToAJoinerWithoutAViewAreNotDecidedFresh) {
   options.joiner_view_lag = 300 * kMillisecond;
   SimCluster sim(options);
   SCOPED_TRACE(sim.describe_seed());
-  const limits::Limit limit = fixed_window(100, 60 * kSecond);
-  Load load{keys(40, "ip:"), limit, 1};
-  load.every_steps = 2;  // ~200 checks/s per key: the budgets are spent before the join
-  sim.run(100 * kMillisecond);
-  sim.run(kSecond, &load);
-  const size_t newcomer = sim.join();
-  sim.run(kSecond, &load);
-  sim.run(500 * kMillisecond);
-  expect_no_violations(sim);
-  EXPECT_EQ(sim.unanswered(), 0u);
-  const uint64_t most = most_allowed_per_key(sim);
-  std::printf("joiner without a view: most admissions per key %llu (limit %llu)\n",
-              static_cast<unsigned long long>(most), static_cast<unsigned long long>(limit.limit));
-  EXPECT_LE(most, limit.limit + 1);
-  EXPECT_EQ(sim.node(newcomer).stats().degraded, 0u);
+  const size_t newcomer = joiner_without_a_view_decides_nothing_fresh(sim);
   EXPECT_GT(sim.node(newcomer).stats().decided_as_owner, 0u);
 }
 

@@ -13,51 +13,13 @@
 #include <vector>
 
 #include "cluster/support/sim_cluster.h"
+#include "cluster/support/sim_scenarios.h"
 #include "common/key_hash.h"
 
 namespace drl::cluster::sim {
 namespace {
 
 constexpr TimePoint kT0 = 1'000'000 * kSecond;
-
-uint64_t seed_or(uint64_t fallback) {
-  const char* env = std::getenv("DRL_SEED");
-  return env ? std::strtoull(env, nullptr, 10) : fallback;
-}
-
-limits::Limit fixed_window(uint64_t limit, Nanos window) {
-  limits::Limit l;
-  l.algorithm = limits::Algorithm::kFixedWindow;
-  l.limit = limit;
-  l.window = window;
-  return l;
-}
-
-std::vector<std::string> keys(size_t n, const std::string& prefix) {
-  std::vector<std::string> out;
-  for (size_t i = 0; i < n; ++i) out.push_back(prefix + std::to_string(i));
-  return out;
-}
-
-int64_t worst_excess(const SimCluster& sim, uint64_t limit) {
-  int64_t worst = -static_cast<int64_t>(limit);
-  for (const auto& [key_window, n] : sim.admissions()) {
-    worst = std::max(worst, static_cast<int64_t>(n) - static_cast<int64_t>(limit));
-  }
-  return worst;
-}
-
-uint64_t allowed_for(const SimCluster& sim, const std::string& key) {
-  uint64_t n = 0;
-  for (const Observed& o : sim.observed()) {
-    n += o.key == key && o.result.decision.allowed && !o.result.degraded;
-  }
-  return n;
-}
-
-void expect_no_violations(const SimCluster& sim) {
-  for (const auto& v : sim.violations()) ADD_FAILURE() << v;
-}
 
 SimOptions inline_options(uint64_t seed) {
   SimOptions options;
@@ -123,19 +85,7 @@ TEST(InlineDecisionSimTest, InlineDecisionsAreReplicated) {
 TEST(InlineDecisionSimTest, SteadyStateIsExactWithClientsOnEveryNode) {
   SimCluster sim(inline_options(611));
   SCOPED_TRACE(sim.describe_seed());
-  const limits::Limit limit = fixed_window(40, kSecond);
-  Load load{keys(30, "user:"), limit, 1};
-  sim.run(100 * kMillisecond);
-  sim.run(3 * kSecond, &load);
-  sim.run(200 * kMillisecond);
-  expect_no_violations(sim);
-  EXPECT_EQ(sim.unanswered(), 0u);
-  size_t full_windows = 0;
-  for (const auto& [key_window, n] : sim.admissions()) {
-    EXPECT_LE(n, limit.limit) << key_window.first << " window ending " << key_window.second;
-    full_windows += n == limit.limit;
-  }
-  EXPECT_GE(full_windows, 30u * 2);
+  steady_state_is_exact(sim);
   EXPECT_GT(sim.decided_inline(), 0u);
 }
 
@@ -146,19 +96,7 @@ TEST(InlineDecisionSimTest, RestartedOwnerDoesNotResetItsKeys) {
   options.view_lag = 300 * kMillisecond;
   SimCluster sim(options);
   SCOPED_TRACE(sim.describe_seed());
-  const limits::Limit limit = fixed_window(500, 60 * kSecond);
-  Load load{keys(20, "api:"), limit, 1};
-  load.every_steps = 4;
-  sim.run(100 * kMillisecond);
-  sim.run(kSecond, &load);
-  const size_t owner = sim.owner_of("api:3");
-  sim.crash(owner);
-  sim.run(kSecond, &load);
-  sim.restart(owner);
-  sim.run(2 * kSecond, &load);
-  expect_no_violations(sim);
-  EXPECT_LE(worst_excess(sim, limit.limit), 0);
-  EXPECT_GT(sim.node(owner).stats().handoff_records_installed, 0u);
+  restarted_owner_keeps_its_keys(sim);
   EXPECT_GT(sim.decided_inline(), 0u);
 }
 
@@ -168,18 +106,7 @@ TEST(InlineDecisionSimTest, JoinWhileBudgetsAreBeingSpentKeepsOneDecider) {
     options.view_lag = 300 * kMillisecond;
     SimCluster sim(options);
     SCOPED_TRACE(sim.describe_seed());
-    const limits::Limit limit = fixed_window(100, 60 * kSecond);
-    Load load{keys(400, "ip:"), limit, 1};
-    load.every_steps = 4;
-    sim.run(100 * kMillisecond);
-    sim.run(kSecond, &load);
-    sim.join();
-    sim.run(3 * kSecond, &load);
-    sim.run(500 * kMillisecond);
-    expect_no_violations(sim);
-    EXPECT_EQ(sim.unanswered(), 0u);
-    // As without the fast path (cluster_sim_test): one round trip around the hand-off.
-    EXPECT_LE(worst_excess(sim, limit.limit), 1);
+    join_while_spending_keeps_one_decider(sim);
     EXPECT_GT(sim.decided_inline(), 0u);
   }
 }
@@ -190,23 +117,7 @@ TEST(InlineDecisionSimTest, ForwardsToAJoinerWithoutAViewAreNotDecidedFresh) {
   options.joiner_view_lag = 300 * kMillisecond;
   SimCluster sim(options);
   SCOPED_TRACE(sim.describe_seed());
-  const limits::Limit limit = fixed_window(100, 60 * kSecond);
-  Load load{keys(40, "ip:"), limit, 1};
-  load.every_steps = 2;
-  sim.run(100 * kMillisecond);
-  sim.run(kSecond, &load);
-  const size_t newcomer = sim.join();
-  sim.run(kSecond, &load);
-  sim.run(500 * kMillisecond);
-  expect_no_violations(sim);
-  EXPECT_EQ(sim.unanswered(), 0u);
-  uint64_t most = 0;
-  std::map<std::string, uint64_t> allowed;
-  for (const Observed& o : sim.observed()) {
-    if (o.result.decision.allowed) most = std::max(most, ++allowed[o.key]);
-  }
-  EXPECT_LE(most, limit.limit + 1);
-  EXPECT_EQ(sim.node(newcomer).stats().degraded, 0u);
+  joiner_without_a_view_decides_nothing_fresh(sim);
 }
 
 }  // namespace
