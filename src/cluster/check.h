@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/time.h"
 #include "limits/limit.h"
 #include "limits/policy.h"
 
@@ -21,7 +22,15 @@ struct ClientCheck {
   limits::Limit limit;
   limits::Request request;
   DegradeMode degrade = DegradeMode::kLocal;
+  // When the client stops waiting (0 = never): a forward carries it to the owner, which does
+  // not decide a check that reaches it later, and no node tries the check past it.
+  TimePoint deadline = 0;
 };
+
+// CheckResult::error of a check whose client deadline passed before any node of its
+// preference list decided it (the forwards were lost, slow or refused as late).
+inline constexpr char kClientDeadlineError[] =
+    "deadline exceeded: no node decided the check before the request's deadline";
 
 struct CheckResult {
   uint64_t client_token = 0;

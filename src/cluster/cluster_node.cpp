@@ -53,6 +53,7 @@ void ClusterNode::submit(ClientCheck check, TimePoint now) {
   fc.limit = check.limit;
   fc.request = check.request;
   fc.degrade = check.degrade;
+  fc.deadline = check.deadline;
   route(std::move(origin), std::move(fc), now);
   flush_batches(now, false);
   flush_answers();

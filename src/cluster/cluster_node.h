@@ -69,6 +69,7 @@ struct ClusterStats {
   uint64_t held_for_view = 0;   // client checks held until the first view
   uint64_t expired_relays = 0;  // relayed checks not decided: they arrived after their deadline
   uint64_t late_answers = 0;    // answers (or refusals) to attempts already failed over
+  uint64_t expired_checks = 0;  // not tried further: their deadline (client's or relay's) passed
 };
 
 // What `drl status` shows about this node's place in the cluster.

@@ -76,6 +76,18 @@ void ClusterNode::try_next(uint64_t id, TimePoint now) {
   auto it = pending_.find(id);
   if (it == pending_.end()) return;
   Pending& p = it->second;
+  if (p.check.deadline != 0 && now >= p.check.deadline) {
+    // Whoever asked has stopped waiting: another attempt could only decide a check nobody
+    // will see answered (or, for a relay, one its forwarder has already moved past).
+    ++stats_.expired_checks;
+    CheckAnswer answer;
+    answer.hops = p.check.hops;
+    answer.error = p.origin.relay ? kExpiredError : kClientDeadlineError;
+    Origin origin = std::move(p.origin);
+    pending_.erase(it);
+    deliver(origin, std::move(answer));
+    return;
+  }
   const std::string* next = nullptr;
   if (!p.previous_owner.empty()) {
     if (p.tried.empty()) next = &p.previous_owner;
@@ -96,10 +108,15 @@ void ClusterNode::try_next(uint64_t id, TimePoint now) {
     out.must_decide = p.check.must_decide || !p.tried.empty();
     p.tried.push_back(*next);
     p.grace_given = false;
-    p.deadline = now + options_.failover_timeout;
-    // A relayed check also honours the deadline it came with: its forwarder stops waiting.
-    out.deadline = p.deadline - deadline_margin();
+    const TimePoint failover_at = now + options_.failover_timeout;
+    // The receiver must answer a return margin before the fail-over, and never past the
+    // check's own deadline (the client's, or a relay's upstream one): nobody waits then.
+    out.deadline = failover_at - deadline_margin();
     if (p.check.deadline != 0) out.deadline = std::min(out.deadline, p.check.deadline);
+    // Stop waiting at the fail-over, or at the check's deadline if sooner: a client whose
+    // deadline passes is answered (deadline exceeded) then.
+    p.deadline = failover_at;
+    if (p.check.deadline != 0) p.deadline = std::min(p.deadline, p.check.deadline);
     deadlines_.emplace(p.deadline, id);
     ++stats_.forwarded;
     enqueue_forward(p.tried.back(), std::move(out), now);

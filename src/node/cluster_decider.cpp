@@ -162,6 +162,11 @@ void ClusterDecider::decide_calls(std::span<const net::CheckCall> calls,
       continue;
     }
     scratch.client_token = i;
+    // The client's deadline, from this host's steady clock to the wall clock the cluster
+    // carries between nodes (the forwards' deadlines are wall-clock times).
+    scratch.deadline = calls[i].deadline == 0
+                           ? 0
+                           : clock_.now() + (calls[i].deadline - clock_.monotonic());
     deferred.push_back(scratch);
   }
   inline_.fetch_sub(1);
@@ -268,7 +273,9 @@ void ClusterDecider::render_metrics(PrometheusText& t) {
          "decided_as_owner, decided_off_owner (replica, previous owner, 2 hops), failovers, "
          "degraded, refused_relays (no view or hand-off pending here), held_for_view (client "
          "checks held for the first view), expired_relays (forwards that came after their "
-         "deadline, not decided), late_answers (answers to attempts already failed over).");
+         "deadline, not decided), late_answers (answers to attempts already failed over), "
+         "expired_checks (checks given up at their deadline, the client's or a relay's, "
+         "instead of being tried on the next node).");
   const std::pair<const char*, uint64_t> rows[] = {
       {"forwarded", s.forwarded},
       {"decided_as_owner", s.decided_as_owner},
@@ -279,6 +286,7 @@ void ClusterDecider::render_metrics(PrometheusText& t) {
       {"held_for_view", s.held_for_view},
       {"expired_relays", s.expired_relays},
       {"late_answers", s.late_answers},
+      {"expired_checks", s.expired_checks},
   };
   for (const auto& [kind, n] : rows) t.sample("drl_cluster_checks_total", {{"kind", kind}}, n);
 }

@@ -237,6 +237,50 @@ TEST_F(TwoNodes, ARelayPassesOnTheUpstreamDeadline) {
   EXPECT_EQ(std::get<CheckBatch>(out[0].message).checks[0].deadline, kT0 + kMillisecond);
 }
 
+// A client's deadline travels with its check: the owner does not decide a forward that
+// reaches it later, and the forwarder answers "deadline exceeded" instead of failing over to
+// the next node (which would decide a check nobody waits for).
+TEST_F(TwoNodes, ACheckPastItsClientsDeadlineIsNotDecidedNorTriedFurther) {
+  ClientCheck c = check(1, key_owned_by(members, "b"));
+  c.deadline = kT0 + 20 * kMillisecond;  // well inside the fail-over timeout
+  a.submit(c, kT0);
+  a.tick(kT0 + kMillisecond);
+  auto out = a.take_outgoing();
+  ASSERT_EQ(out.size(), 1u);
+  auto* batch = std::get_if<CheckBatch>(&out[0].message);
+  ASSERT_NE(batch, nullptr);
+  EXPECT_EQ(batch->checks[0].deadline, c.deadline);
+  // The owner reads it late: refused, not decided.
+  b.receive("a", std::move(out[0].message), kT0 + 25 * kMillisecond);
+  EXPECT_EQ(b.stats().expired_relays, 1u);
+  EXPECT_EQ(b.stats().decided_as_owner, 0u);
+  auto refusals = b.take_outgoing();
+  for (auto& o : refusals) a.receive("b", std::move(o.message), kT0 + 26 * kMillisecond);
+  auto results = a.take_results();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].error, kClientDeadlineError);
+  EXPECT_EQ(a.stats().decided_off_owner, 0u) << "a decided from its replica past the deadline";
+  EXPECT_EQ(a.stats().expired_checks, 1u);
+}
+
+// With no answer at all, the forwarder gives up at the client's deadline, not at the
+// fail-over timeout, and does not fail over.
+TEST_F(TwoNodes, ASilentOwnerIsNotFailedOverPastTheClientsDeadline) {
+  ClientCheck c = check(1, key_owned_by(members, "b"));
+  c.deadline = kT0 + 20 * kMillisecond;
+  a.submit(c, kT0);
+  a.tick(kT0 + kMillisecond);
+  ASSERT_EQ(a.take_outgoing().size(), 1u);  // lost
+  const Nanos grace = ClusterOptions{}.failover_grace;
+  a.tick(c.deadline);
+  a.tick(c.deadline + grace);
+  auto results = a.take_results();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].error, kClientDeadlineError);
+  EXPECT_EQ(a.stats().decided_off_owner, 0u);
+  EXPECT_EQ(a.take_outgoing().size(), 0u) << "tried another node past the deadline";
+}
+
 TEST_F(TwoNodes, InvalidLimitIsAnErrorValue) {
   limits::Limit bad = fixed(10);
   bad.window = 0;
