@@ -35,7 +35,7 @@ Handler register_node(CLI::App& app) {
     uint64_t idle_timeout_ms = 300'000;
     uint64_t frame_timeout_ms = 5'000;
     std::string client_tokens_file;
-    uint64_t default_timeout_ms = 100, queue_target_ms = 5, test_decide_delay_us = 0;
+    uint64_t default_timeout_ms = 1000, queue_target_ms = 5, test_decide_delay_us = 0;
     uint32_t max_in_flight = 4096;
     bool enable_test_hooks = false;
   };

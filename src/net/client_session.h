@@ -30,7 +30,7 @@ struct SessionLimits {
   // A frame begun must be complete within this (slowloris defence; 0 = no limit).
   std::chrono::milliseconds frame_timeout{5'000};
   // Deadline of a request that carries no timeout_ms; requests may ask for at most max.
-  std::chrono::milliseconds default_timeout{100};
+  std::chrono::milliseconds default_timeout{1000};
   std::chrono::milliseconds max_timeout{60'000};
 };
 

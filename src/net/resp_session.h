@@ -32,7 +32,7 @@ struct RespSessionLimits {
   size_t max_pending_output = 4u << 20;  // stop reading while this much is unwritten
   size_t max_batch = 1024;               // checks handed to the decider in one call
   // Deadline of every check, counted from when its bytes were read (RESP carries none).
-  std::chrono::milliseconds default_timeout{100};
+  std::chrono::milliseconds default_timeout{1000};
   // A command begun must be complete within this (slowloris defence; 0 = no limit).
   std::chrono::milliseconds frame_timeout{5'000};
   std::chrono::milliseconds idle_timeout{300'000};

@@ -39,7 +39,7 @@ struct AdmissionOptions {
 
 struct OverloadOptions {
   AdmissionOptions admission;
-  std::chrono::milliseconds default_timeout{100};  // for requests without timeout_ms
+  std::chrono::milliseconds default_timeout{1000};  // for requests without timeout_ms
   // Test hook: busy-wait this long per admitted request, so a test can make deciding
   // slow. The CLI refuses it without --enable-test-hooks.
   std::chrono::microseconds test_decide_delay{0};

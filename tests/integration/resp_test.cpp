@@ -320,13 +320,20 @@ TEST(Resp, ChecksThroughEveryNodeOfAClusterShareOneBudget) {
                                std::to_string(::getpid()) + ".yaml";
   std::ofstream(policies) << "policies:\n  api:\n    limit: 1000\n    window: 1h\n";
   std::vector<std::unique_ptr<RespNode>> nodes;
-  nodes.push_back(
-      std::make_unique<RespNode>(std::vector<std::string>{"--id", "n1", "--policies", policies}));
+  // About exactness, not the machine's speed: RESP requests carry no deadline, so give them
+  // (and the forwards) room on a starved CI machine or under a sanitizer.
+  const std::vector<std::string> patient{"--default-timeout-ms", "5000", "--failover-timeout-ms",
+                                         "3000"};
+  const auto args = [&](std::vector<std::string> a) {
+    a.insert(a.end(), patient.begin(), patient.end());
+    return a;
+  };
+  nodes.push_back(std::make_unique<RespNode>(args({"--id", "n1", "--policies", policies})));
   ASSERT_NE(nodes[0]->port(), 0) << nodes[0]->node().error();
   const std::string seed = nodes[0]->node().address();
   for (const char* id : {"n2", "n3"}) {
-    nodes.push_back(std::make_unique<RespNode>(
-        std::vector<std::string>{"--id", id, "--join", seed, "--policies", policies}));
+    nodes.push_back(
+        std::make_unique<RespNode>(args({"--id", id, "--join", seed, "--policies", policies})));
     ASSERT_NE(nodes.back()->port(), 0) << nodes.back()->node().error();
   }
   std::vector<std::string> addresses;
