@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "net/frame.h"
+#include "net/tcp_listen.h"
 
 namespace drl::net {
 namespace {
@@ -91,17 +92,7 @@ Listener::Listener(IoPool& pool, ListenerOptions options, SessionServices servic
 Listener::~Listener() { stop(); }
 
 std::error_code Listener::listen(const std::string& host, uint16_t port) {
-  std::error_code ec;
-  const auto address = asio::ip::make_address(host, ec);
-  if (ec) return ec;
-  const asio::ip::tcp::endpoint endpoint(address, port);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (ec) return ec;
-  acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-  acceptor_.bind(endpoint, ec);
-  if (ec) return ec;
-  acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  return ec;
+  return open_and_listen(acceptor_, host, port);
 }
 
 asio::ip::tcp::endpoint Listener::local_endpoint() const {

@@ -3,6 +3,8 @@
 #include <asio/post.hpp>
 #include <memory>
 
+#include "net/tcp_listen.h"
+
 namespace drl::net {
 
 RespListener::RespListener(IoPool& pool, RespListenerOptions options, RespServices services,
@@ -16,17 +18,7 @@ RespListener::RespListener(IoPool& pool, RespListenerOptions options, RespServic
 RespListener::~RespListener() { stop(); }
 
 std::error_code RespListener::listen(const std::string& host, uint16_t port) {
-  std::error_code ec;
-  const auto address = asio::ip::make_address(host, ec);
-  if (ec) return ec;
-  const asio::ip::tcp::endpoint endpoint(address, port);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (ec) return ec;
-  acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-  acceptor_.bind(endpoint, ec);
-  if (ec) return ec;
-  acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  return ec;
+  return open_and_listen(acceptor_, host, port);
 }
 
 asio::ip::tcp::endpoint RespListener::local_endpoint() const {

@@ -6,23 +6,15 @@
 #include <asio/write.hpp>
 #include <memory>
 
+#include "net/tcp_listen.h"
+
 namespace drl::node {
 
 MetricsServer::MetricsServer(asio::io_context& io, std::function<std::string()> render)
     : io_(io), render_(std::move(render)), acceptor_(io) {}
 
 std::error_code MetricsServer::listen(const std::string& host, uint16_t port) {
-  std::error_code ec;
-  const auto address = asio::ip::make_address(host, ec);
-  if (ec) return ec;
-  const asio::ip::tcp::endpoint endpoint(address, port);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (ec) return ec;
-  acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-  acceptor_.bind(endpoint, ec);
-  if (ec) return ec;
-  acceptor_.listen(64, ec);
-  return ec;
+  return net::open_and_listen(acceptor_, host, port, 64);
 }
 
 asio::ip::tcp::endpoint MetricsServer::local_endpoint() const {
