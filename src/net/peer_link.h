@@ -61,6 +61,8 @@ struct PeerStats {
   std::atomic<uint64_t> connect_failures{0};
   std::atomic<uint64_t> disconnects{0};
   std::atomic<uint64_t> fault_drops{0};  // frames dropped by an injected fault (test hooks)
+  // Incoming connections closed because the same peer connected again (it gave them up).
+  std::atomic<uint64_t> replaced_connections{0};
 };
 
 // A whole frame (length word included) carrying `payload`, tagged when `key` is set.

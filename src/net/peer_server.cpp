@@ -1,5 +1,7 @@
 #include "net/peer_server.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <unistd.h>
 
 #include <asio/steady_timer.hpp>
@@ -9,6 +11,14 @@
 #include "net/frame.h"
 
 namespace drl::net {
+namespace {
+
+using KeepIdle = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPIDLE>;
+using KeepInterval = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPINTVL>;
+using KeepCount = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPCNT>;
+constexpr int kKeepIdleSeconds = 5, kKeepIntervalSeconds = 2, kKeepCount = 5;
+
+}  // namespace
 
 class PeerServer::Session : public std::enable_shared_from_this<Session> {
  public:
@@ -18,8 +28,15 @@ class PeerServer::Session : public std::enable_shared_from_this<Session> {
   void start() {
     std::error_code ignored;
     socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+    // A peer that vanishes without a FIN (a cut link, a dead host) leaves this side reading a
+    // silent connection forever: keep-alive probes find it dead within about 15 s.
+    socket_.set_option(asio::socket_base::keep_alive(true), ignored);
+    socket_.set_option(KeepIdle(kKeepIdleSeconds), ignored);
+    socket_.set_option(KeepInterval(kKeepIntervalSeconds), ignored);
+    socket_.set_option(KeepCount(kKeepCount), ignored);
     read_more();
   }
+  const std::string& from() const { return from_; }
   void close() {
     std::error_code ignored;
     socket_.close(ignored);
@@ -67,6 +84,7 @@ class PeerServer::Session : public std::enable_shared_from_this<Session> {
           server_.stats_.malformed_frames.fetch_add(1, std::memory_order_relaxed);
           return false;
         }
+        server_.replace_older(*this);
         if (server_.on_hello_) {
           server_.on_hello_(from_, nul == std::string_view::npos
                                        ? std::string()
@@ -154,6 +172,23 @@ void PeerServer::accept(asio::ip::tcp::socket socket) {
   sessions_.insert(session);
   session->start();
 }
+
+void PeerServer::replace_older(const Session& newer) {
+  // A peer keeps one link to this node: a new connection from it means it gave the old one
+  // up (broken by its unacked timeout after a cut, or a restart). The old one may never see a
+  // FIN, so close it here rather than hold its buffer until keep-alive notices.
+  std::vector<std::shared_ptr<Session>> older;
+  for (const auto& s : sessions_) {
+    if (s.get() != &newer && s->from() == newer.from()) older.push_back(s);
+  }
+  for (const auto& s : older) {
+    s->close();
+    sessions_.erase(s);
+    stats_.replaced_connections.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+size_t PeerServer::sessions() const { return sessions_.size(); }
 
 void PeerServer::stop() {
   stopped_ = true;

@@ -41,9 +41,12 @@ class PeerServer {
   // `socket` must belong to the io_context this server runs on.
   void accept(asio::ip::tcp::socket socket);
   void stop();
+  // Open incoming peer connections (for tests and status).
+  size_t sessions() const;
 
  private:
   class Session;
+  void replace_older(const Session& newer);
   const PeerLinkOptions& options_;
   PeerStats& stats_;
   Handler handler_;

@@ -474,6 +474,11 @@ std::string Node::Impl::render_metrics() {
              p.auth_failures.load(std::memory_order_relaxed));
     t.sample("drl_peer_frames_rejected_total", {{"kind", "malformed"}},
              p.malformed_frames.load(std::memory_order_relaxed));
+    t.help("drl_peer_connections_replaced_total", "counter",
+           "Incoming peer connections closed because the same peer connected again (it had "
+           "given them up, e.g. after a cut link: they may never see a FIN).");
+    t.sample("drl_peer_connections_replaced_total", {},
+             p.replaced_connections.load(std::memory_order_relaxed));
     cluster->render_metrics(t);
   }
   if (options.enable_test_hooks) {
