@@ -264,8 +264,8 @@ BenchResult run_open_loop(const BenchConfig& config,
   for (size_t t = 0; t < threads; ++t) {
     contexts.push_back(std::make_unique<asio::io_context>(1));
     schedules.push_back(std::make_unique<Schedule>(
-        *contexts[t], config.rate / static_cast<double>(threads), config.poisson,
-        config.coalesce, config.seed * 1000003 + t, counts[t], histograms[t]));
+        *contexts[t], config.rate / static_cast<double>(threads), config.poisson, config.coalesce,
+        config.seed * 1000003 + t, counts[t], histograms[t]));
   }
   std::mutex mutex;
   std::condition_variable connected_cv;

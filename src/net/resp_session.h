@@ -102,7 +102,7 @@ class RespSession : public std::enable_shared_from_this<RespSession>,
   bool deciding_ = false;  // inside decider->decide() on this thread
 
   bool authenticated_ = false;  // set in the constructor when no token is required
-  FrameWatchdog watchdog_;  // a command begun must be whole within frame_timeout
+  FrameWatchdog watchdog_;      // a command begun must be whole within frame_timeout
   std::chrono::steady_clock::time_point last_activity_;
   std::chrono::steady_clock::time_point batch_start_;
   std::chrono::steady_clock::time_point read_at_;  // when the bytes in in_ arrived (latest)

@@ -164,9 +164,8 @@ void ClusterDecider::decide_calls(std::span<const net::CheckCall> calls,
     scratch.client_token = i;
     // The client's deadline, from this host's steady clock to the wall clock the cluster
     // carries between nodes (the forwards' deadlines are wall-clock times).
-    scratch.deadline = calls[i].deadline == 0
-                           ? 0
-                           : clock_.now() + (calls[i].deadline - clock_.monotonic());
+    scratch.deadline =
+        calls[i].deadline == 0 ? 0 : clock_.now() + (calls[i].deadline - clock_.monotonic());
     deferred.push_back(scratch);
   }
   inline_.fetch_sub(1);
