@@ -8,6 +8,7 @@
 #include <thread>
 #include <tuple>
 
+#include "cli/bench_check_spec.h"
 #include "common/random.h"
 #include "drl/client.h"
 
@@ -15,18 +16,6 @@ namespace drl::cli {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-CheckSpec spec_from(const wire::Check& t) {
-  CheckSpec s;
-  s.cost = t.has_cost() ? t.cost() : 1;
-  if (t.has_limit()) {
-    s.limit = InlineLimit{static_cast<Algorithm>(t.limit().algorithm()), t.limit().limit(),
-                          std::chrono::milliseconds(t.limit().window_ms()), t.limit().burst()};
-  } else {
-    s.policy = t.policy();
-  }
-  return s;
-}
 
 struct WindowCount {
   uint64_t allowed = 0, decided = 0;
@@ -104,7 +93,7 @@ BenchResult run_ledger_bench(const BenchConfig& config,
     result.failure = "no servers or no connections";
     return result;
   }
-  const CheckSpec base = spec_from(config.check_template);
+  const CheckSpec base = check_spec_from(config.check_template);
   SteadyClock::duration period{0};
   if (config.rate > 0) {
     period = std::chrono::duration_cast<SteadyClock::duration>(

@@ -7,22 +7,11 @@
 #include <random>
 #include <thread>
 
+#include "cli/bench_check_spec.h"
 #include "drl/client.h"
 
 namespace drl::cli {
 namespace {
-
-CheckSpec spec_from(const wire::Check& t) {
-  CheckSpec s;
-  s.cost = t.cost() == 0 ? 1 : t.cost();
-  if (t.has_limit()) {
-    s.limit = InlineLimit{static_cast<Algorithm>(t.limit().algorithm()), t.limit().limit(),
-                          std::chrono::milliseconds(t.limit().window_ms()), t.limit().burst()};
-  } else {
-    s.policy = t.policy();
-  }
-  return s;
-}
 
 // One client and its closed loop. Callbacks run on the client's I/O thread, one at a time.
 struct Worker {
@@ -43,7 +32,7 @@ BenchResult run_smart_bench(
     result.failure = "no servers";
     return result;
   }
-  const CheckSpec base = spec_from(config.check_template);
+  const CheckSpec base = check_spec_from(config.check_template);
   std::atomic<bool> stop{false};
   std::vector<std::unique_ptr<Worker>> workers;
   for (size_t i = 0; i < config.connections; ++i) {
