@@ -15,11 +15,13 @@
 #include "common/random.h"
 #include "net/frame.h"
 #include "net/response_scan.h"
+#include "net/varint.h"
 
 namespace drl::cli {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
+using net::append_varint;
 
 // Counters of one I/O thread; written by it, read by the progress printer.
 struct alignas(64) ThreadCounts {
@@ -28,14 +30,6 @@ struct alignas(64) ThreadCounts {
 
 void add(std::atomic<uint64_t>& a, uint64_t n) {
   a.store(a.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-}
-
-void append_varint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "net/frame.h"
 #include "net/io_pool.h"
+#include "net/varint.h"
 #include "net/wire_convert.h"
 
 namespace drl::net {
@@ -21,14 +22,6 @@ google::protobuf::ArenaOptions arena_options(char* block) {
   o.initial_block = block;
   o.initial_block_size = kArenaBlock;
   return o;
-}
-
-void append_varint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
 }
 
 size_t varint_size(uint64_t v) {

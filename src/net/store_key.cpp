@@ -2,18 +2,9 @@
 
 #include <cstdint>
 
+#include "net/varint.h"
+
 namespace drl::net {
-namespace {
-
-void append_varint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-}  // namespace
 
 void store_key_for(const CheckCall& call, std::string& out) {
   out.clear();
