@@ -9,7 +9,10 @@
 # Usage: bench/overload.sh [path/to/drl]
 # Env: DELAY_US (per decided request, default 50), DURATION (per run, default 5s),
 #      CONNECTIONS (default 8), NODE_THREADS (default 1), GEN_THREADS (default 1),
-#      TIMEOUT_MS (deadline sent with each request, default 100), MULTIPLES ("0.5 1 2 5").
+#      TIMEOUT_MS (deadline sent with each request, default 100), MULTIPLES ("0.5 1 2 5"),
+#      NODE_ARGS (more flags for the node, e.g. "--queue-target-ms 2"),
+#      NODE_CPUS / GEN_CPUS (taskset CPU lists, e.g. 1 and 0: the node and the generator each
+#      on its own core, as on separate machines; default: unpinned).
 set -euo pipefail
 DRL=${1:-${DRL:-build/bin/drl}}
 DELAY_US=${DELAY_US:-50}
@@ -19,6 +22,10 @@ NODE_THREADS=${NODE_THREADS:-1}
 GEN_THREADS=${GEN_THREADS:-1}
 TIMEOUT_MS=${TIMEOUT_MS:-100}
 MULTIPLES=${MULTIPLES:-0.5 1 2 5}
+read -r -a node_args <<<"${NODE_ARGS:-}"
+node_pin=(); gen_pin=()
+[[ -n "${NODE_CPUS:-}" ]] && node_pin=(taskset -c "$NODE_CPUS")
+[[ -n "${GEN_CPUS:-}" ]] && gen_pin=(taskset -c "$GEN_CPUS")
 
 work=$(mktemp -d)
 node_pid=""
@@ -28,8 +35,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$DRL" node --listen 127.0.0.1:0 --threads "$NODE_THREADS" --enable-test-hooks \
-  --test-decide-delay-us "$DELAY_US" --port-file "$work/port" 2>"$work/node.log" >/dev/null &
+"${node_pin[@]}" "$DRL" node --listen 127.0.0.1:0 --threads "$NODE_THREADS" --enable-test-hooks \
+  --test-decide-delay-us "$DELAY_US" --port-file "$work/port" "${node_args[@]}" 2>"$work/node.log" >/dev/null &
 node_pid=$!
 for _ in $(seq 1 200); do [[ -s "$work/port" ]] && break; sleep 0.05; done
 [[ -s "$work/port" ]] || { echo "node did not start:"; cat "$work/node.log"; exit 1; }
@@ -37,14 +44,14 @@ server="127.0.0.1:$(cat "$work/port")"
 
 common=(--servers "$server" --connections "$CONNECTIONS" --threads "$GEN_THREADS" --batch 1
         --keys 100000 --limit 1000000000 --duration "$DURATION" --timeout-ms "$TIMEOUT_MS" --json)
-echo "node: $server, --threads $NODE_THREADS, --test-decide-delay-us $DELAY_US" >&2
-"$DRL" bench "${common[@]}" --pipeline 4 2>/dev/null >"$work/peak.json"
+echo "node: $server, --threads $NODE_THREADS, --test-decide-delay-us $DELAY_US ${NODE_ARGS:-}" >&2
+"${gen_pin[@]}" "$DRL" bench "${common[@]}" --pipeline 4 2>/dev/null >"$work/peak.json"
 peak=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["decided_per_sec"]))' "$work/peak.json")
 echo "closed-loop peak: $peak decided checks/s" >&2
 
 for m in $MULTIPLES; do
   rate=$(python3 -c "print(int($peak * $m))")
-  "$DRL" bench "${common[@]}" --rate "$rate" 2>/dev/null >"$work/open_$m.json" || true
+  "${gen_pin[@]}" "$DRL" bench "${common[@]}" --rate "$rate" 2>/dev/null >"$work/open_$m.json" || true
 done
 
 python3 - "$work" "$peak" $MULTIPLES <<'PY'

@@ -61,6 +61,7 @@ void ClientSession::start() {
   last_activity_ = std::chrono::steady_clock::now();
   read_at_ = last_activity_;
   arrived_at_ = last_activity_;
+  if (in_len_ > 0) read_dates_.push_back({in_len_, last_activity_});
   arm_idle_timer();
   process_input();
 }
@@ -74,11 +75,14 @@ void ClientSession::read_more() {
   if (reading_ || !can_read()) return;
   const size_t max_total = kFrameHeaderBytes + limits_.max_frame_bytes;
   if (in_len_ == in_.size()) {
+    compact_input();
     // Grow only as far as one whole frame needs; next_frame() refused anything larger.
-    in_.resize(std::min(in_.size() * 2, max_total));
+    if (in_len_ == in_.size()) in_.resize(std::min(in_.size() * 2, max_total));
   }
   reading_ = true;
   const size_t space = in_.size() - in_len_;
+  // The read fills in_ past in_len_; until it completes, in_ is neither moved nor resized
+  // (compact_input() waits for it), though frames before in_len_ may be handled meanwhile.
   socket_.async_read_some(asio::buffer(in_.data() + in_len_, space),
                           [self = shared_from_this(), space](std::error_code ec, size_t n) {
                             self->reading_ = false;
@@ -94,7 +98,12 @@ void ClientSession::read_more() {
                             // Time in kernel buffers is invisible, except that a read which
                             // filled the buffer left more behind: those bytes have waited at
                             // least since it, and a backlog there must count as queueing.
-                            self->arrived_at_ = self->last_read_filled_ ? self->read_at_ : now;
+                            // The socket was ready a loop lag before this handler ran.
+                            const auto arrived =
+                                self->last_read_filled_
+                                    ? self->read_at_
+                                    : now - std::chrono::nanoseconds(IoPool::loop_lag());
+                            self->read_dates_.push_back({self->in_len_, arrived});
                             self->last_read_filled_ = n == space;
                             self->last_activity_ = now;
                             self->read_at_ = now;
@@ -103,9 +112,18 @@ void ClientSession::read_more() {
 }
 
 void ClientSession::process_input() {
-  size_t offset = 0;
+  const auto turn_start = std::chrono::steady_clock::now();
+  const size_t first = in_begin_;
+  bool yielded = false;
   while (!closing_ && !closed_ && outstanding_ < limits_.max_outstanding) {
-    auto view = next_frame({in_.data() + offset, in_len_ - offset}, limits_.max_frame_bytes);
+    if (in_begin_ > first && limits_.turn_budget.count() > 0 &&
+        std::chrono::steady_clock::now() - turn_start >= limits_.turn_budget) {
+      // This turn is spent: the other connections of this thread go first, then the rest
+      // of this input (it keeps its arrival dates, so its wait counts).
+      yielded = true;
+      break;
+    }
+    auto view = next_frame({in_.data() + in_begin_, in_len_ - in_begin_}, limits_.max_frame_bytes);
     if (view.status == FrameStatus::kNeedMore) break;
     if (view.status == FrameStatus::kTooLarge) {
       stats_.error(ServerError::kFrameTooLarge);
@@ -115,21 +133,50 @@ void ClientSession::process_input() {
                  true);
       break;
     }
-    offset += view.consumed;
+    in_begin_ += view.consumed;
+    arrived_at_ = date_of_frame_ending_at(in_begin_);
     if (!handle_frame(view.payload)) break;
   }
-  if (offset > 0) {
-    std::memmove(in_.data(), in_.data() + offset, in_len_ - offset);
-    in_len_ -= offset;
+  const bool consumed = in_begin_ > first;
+  compact_input();
+  const size_t leftover = in_len_ - in_begin_;
+  watchdog_.note(leftover > 0 ? shared_from_this() : nullptr, leftover, consumed, read_at_);
+  if (yielded && !turn_posted_) {
+    turn_posted_ = true;
+    asio::post(io_, [self = shared_from_this()] {
+      self->turn_posted_ = false;
+      if (!self->closed_) self->process_input();
+    });
   }
-  watchdog_.note(in_len_ > 0 ? shared_from_this() : nullptr, in_len_, offset > 0, read_at_);
+  flush();
+  read_more();
+}
+
+void ClientSession::compact_input() {
+  if (reading_) return;
+  if (in_begin_ > 0) {
+    std::memmove(in_.data(), in_.data() + in_begin_, in_len_ - in_begin_);
+    in_len_ -= in_begin_;
+    size_t keep = 0;
+    for (auto& d : read_dates_) {
+      if (d.end <= in_begin_) continue;
+      read_dates_[keep++] = {d.end - in_begin_, d.arrived};
+    }
+    read_dates_.resize(keep);
+    in_begin_ = 0;
+  }
   // Give memory back once a large frame has passed.
   if (in_.size() > kInitialReadBuffer && in_len_ <= kInitialReadBuffer) {
     in_.resize(kInitialReadBuffer);
     in_.shrink_to_fit();
   }
-  flush();
-  read_more();
+}
+
+std::chrono::steady_clock::time_point ClientSession::date_of_frame_ending_at(size_t end) const {
+  for (const auto& d : read_dates_) {
+    if (end <= d.end) return d.arrived;
+  }
+  return read_dates_.empty() ? read_at_ : read_dates_.back().arrived;
 }
 
 bool ClientSession::handle_frame(std::span<const uint8_t> payload) {
@@ -201,9 +248,8 @@ void ClientSession::handle_check(uint64_t id, std::chrono::steady_clock::time_po
       request_->timeout_ms() == 0
           ? limits_.default_timeout
           : std::min(std::chrono::milliseconds(request_->timeout_ms()), limits_.max_timeout);
-  // Less this thread's loop lag: a ready socket waits that long before its handler runs.
-  const int64_t arrived =
-      arrived_at_.time_since_epoch() / std::chrono::nanoseconds(1) - IoPool::loop_lag();
+  // arrived_at_ already counts the thread's loop lag at the read (see read_more).
+  const int64_t arrived = arrived_at_.time_since_epoch() / std::chrono::nanoseconds(1);
   const int64_t deadline =
       arrived + std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
   for (auto& call : calls_) call.deadline = deadline;

@@ -32,6 +32,10 @@ struct SessionLimits {
   // Deadline of a request that carries no timeout_ms; requests may ask for at most max.
   std::chrono::milliseconds default_timeout{1000};
   std::chrono::milliseconds max_timeout{60'000};
+  // Longest a session works through its input before it lets the thread's other
+  // connections take a turn (it continues after them). Bounds how long a request waits
+  // unread in another connection's socket while this one is busy (0 = no limit).
+  std::chrono::microseconds turn_budget{250};
 };
 
 // Decides, per check request, whether it is worked on or shed (overload control). The node
@@ -74,6 +78,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
  private:
   void read_more();
   void process_input();
+  std::chrono::steady_clock::time_point date_of_frame_ending_at(size_t end) const;
+  void compact_input();  // drops handled bytes from in_ unless a read is filling it
   bool handle_frame(std::span<const uint8_t> payload);  // false: stop reading
   void handle_check(uint64_t id, std::chrono::steady_clock::time_point start);
   void on_outcomes(uint64_t id, std::chrono::steady_clock::time_point start,
@@ -83,7 +89,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
   void flush();
   void arm_idle_timer();
   bool watchdog_closed() const override { return closed_; }
-  bool watchdog_has_input() const override { return in_len_ > 0; }
+  bool watchdog_has_input() const override { return in_len_ > in_begin_; }
   bool watchdog_reading() const override { return reading_; }
   void watchdog_expired() override;
   bool refuse_unauthenticated(uint64_t id);
@@ -98,7 +104,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
   ServerStatsShard& stats_;
 
   std::vector<uint8_t> in_;
-  size_t in_len_ = 0;
+  size_t in_len_ = 0;    // bytes in in_
+  size_t in_begin_ = 0;  // in_[0, in_begin_) is handled, kept until compact_input()
   std::string out_pending_;
   std::string out_inflight_;
   bool reading_ = false;
@@ -108,11 +115,20 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
   uint32_t outstanding_ = 0;
   std::chrono::steady_clock::time_point last_activity_;
   std::chrono::steady_clock::time_point read_at_;  // when the bytes in in_ arrived (latest)
-  // When the requests of the latest read arrived, as far as admission can tell: the read's
-  // time, or, when the read before it filled the buffer (the socket was not drained), that
-  // earlier read's time, since the bytes left in the kernel were waiting by then.
-  std::chrono::steady_clock::time_point arrived_at_;
+  // When each read's bytes arrived, as far as admission can tell: the read's time less the
+  // thread's loop lag, or, when the read before it filled the buffer (the socket was not
+  // drained), that earlier read's time, since the bytes left in the kernel were waiting by
+  // then. One entry per read whose bytes are still in in_, oldest first: `end` is the
+  // offset in in_ just past that read's bytes. A frame is dated by the read that completed it,
+  // so a frame left over from an earlier turn keeps its own, older, date.
+  struct ReadDate {
+    size_t end;
+    std::chrono::steady_clock::time_point arrived;
+  };
+  std::vector<ReadDate> read_dates_;
+  std::chrono::steady_clock::time_point arrived_at_;  // the frame being handled
   bool last_read_filled_ = false;
+  bool turn_posted_ = false;  // a continuation of process_input() waits behind other sessions
 
   FrameWatchdog watchdog_;  // a frame begun must be whole within frame_timeout
 

@@ -27,17 +27,30 @@ void AdmissionController::observe(Nanos now, Nanos delay) {
     started_ = true;
     interval_end_ = now + options_.interval;
     min_delay_ = delay;
+    max_delay_ = delay;
     return;
   }
   if (now >= interval_end_) {
-    // The verdict on the interval that just ended: had the queue ever emptied (a request
-    // went through quickly), or did it stand above the target the whole time?
-    overloaded_ = min_delay_ > options_.target_delay;
+    // The verdict on the interval that just ended. Not overloaded: did the queue stand
+    // above the target the whole time? Overloaded: did any request still queue past it?
+    overloaded_ =
+        overloaded_ ? max_delay_ > options_.target_delay : min_delay_ > options_.target_delay;
     min_delay_ = delay;
+    max_delay_ = delay;
     interval_end_ = now + options_.interval;
     return;
   }
   min_delay_ = std::min(min_delay_, delay);
+  max_delay_ = std::max(max_delay_, delay);
+  // A flood need not wait out a whole interval: once every request of the last quarter
+  // interval queued past the target, the queue stands.
+  if (!overloaded_ && min_delay_ > options_.target_delay &&
+      now - (interval_end_ - options_.interval) >= options_.interval / 4) {
+    overloaded_ = true;
+    min_delay_ = delay;
+    max_delay_ = delay;
+    interval_end_ = now + options_.interval;
+  }
 }
 
 Admission AdmissionController::admit(Nanos now, Nanos arrived, Nanos deadline) {

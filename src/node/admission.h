@@ -7,9 +7,14 @@
 //     client has given up on it, so deciding it would only spend budget and CPU.
 //  2. Queueing delay (CoDel as used for server queues): the controller tracks the smallest
 //     queueing delay seen in each interval (100 ms). A standing queue shows as a minimum
-//     above the target (5 ms); while one stands, any request that queued longer than the
-//     target is shed, otherwise only those that queued longer than the interval. Bursts
-//     pass; a standing queue is drained fast, newest-served-first would not be needed.
+//     above the target (5 ms), over the whole interval or, sooner, over its first quarter
+//     (a flood is cut within 25 ms, not 100-200); from then on any request that queued longer than
+//     the target is shed, otherwise only those that queued longer than the interval. Bursts pass; a
+//     standing queue is drained fast, newest-served-first would not be needed. The state is
+//     left only after a whole interval in which no request queued past the target: a node
+//     serves many connections, each its own queue, so a fresh request on one of them says
+//     nothing about the others, and leaving on the minimum alone let a flood grow back to
+//     the interval's depth every other interval.
 //  3. Concurrency: at most `max_in_flight` admitted requests not yet done (matters for a
 //     decider that completes later, such as a forward to the key's owner).
 // Not thread-safe: the owner serialises calls (the node's OverloadGate holds a lock).
@@ -76,6 +81,7 @@ class AdmissionController {
   bool started_ = false;
   Nanos interval_end_ = 0;
   Nanos min_delay_ = 0;  // smallest delay seen in the current interval
+  Nanos max_delay_ = 0;  // largest delay seen in the current interval
   uint32_t in_flight_ = 0;
 };
 

@@ -74,6 +74,53 @@ TEST(Admission, ABurstPassesButAStandingQueueIsCutToTheTarget) {
   EXPECT_TRUE(c.admit(t, t - 50 * kMs, kNoDeadline).admitted);
 }
 
+// Many connections, each its own queue: while a flood lasts, some requests are fresh (just
+// read off a quiet socket) and others queued past the target. The fresh ones must not end
+// the overload, or every other interval would let the queues grow back to 100 ms.
+TEST(Admission, FreshRequestsOnSomeConnectionsDoNotEndAnOverload) {
+  AdmissionController c(options());
+  Nanos t = 0;
+  for (; t < 250 * kMs; t += kMs) {
+    auto a = c.admit(t, t - 8 * kMs, kNoDeadline);
+    if (a.admitted) c.done();
+  }
+  ASSERT_TRUE(c.overloaded());
+  for (; t < 800 * kMs; t += kMs) {
+    const Nanos delay = (t / kMs) % 2 == 0 ? 0 : 8 * kMs;
+    auto a = c.admit(t, t - delay, kNoDeadline);
+    EXPECT_EQ(a.admitted, delay == 0) << "at " << t / kMs << " ms";
+    if (a.admitted) c.done();
+    ASSERT_TRUE(c.overloaded()) << "left the overload at " << t / kMs << " ms";
+  }
+}
+
+// A flood is recognised within a quarter interval, not at the end of the interval.
+TEST(Admission, AFloodIsCutWithinAQuarterInterval) {
+  AdmissionController c(options());
+  EXPECT_TRUE(c.admit(0, 0, kNoDeadline).admitted);
+  c.done();
+  Nanos t = kMs;
+  for (; t < 26 * kMs; t += kMs) {
+    ASSERT_TRUE(c.admit(t, t - 8 * kMs, kNoDeadline).admitted) << "at " << t / kMs << " ms";
+    c.done();
+  }
+  EXPECT_FALSE(c.overloaded());
+  // The window began at 0 with a quick request: not yet a quarter interval of late ones.
+  for (; t < 100 * kMs && !c.overloaded(); t += kMs) {
+    auto a = c.admit(t, t - 8 * kMs, kNoDeadline);
+    if (a.admitted) c.done();
+  }
+  // The interval ending at 100 ms saw the quick request: not overloaded yet. The next one
+  // is: 25 ms into it, every request queued past the target.
+  EXPECT_FALSE(c.overloaded());
+  for (; t < 126 * kMs; t += kMs) {
+    auto a = c.admit(t, t - 8 * kMs, kNoDeadline);
+    if (a.admitted) c.done();
+  }
+  EXPECT_TRUE(c.overloaded());
+  EXPECT_FALSE(c.admit(t, t - 8 * kMs, kNoDeadline).admitted);
+}
+
 TEST(Admission, QueueingLongerThanTheIntervalIsAlwaysShed) {
   AdmissionController c(options());
   auto a = c.admit(500 * kMs, 300 * kMs, kNoDeadline);
