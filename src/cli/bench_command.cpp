@@ -39,6 +39,7 @@ Handler register_bench(CLI::App& app) {
     bool json = false;
     bool poisson = false;
     bool coalesce = false;
+    bool floor = false;
     bool smart = false;
     std::string ledger;
   };
@@ -74,6 +75,10 @@ Handler register_bench(CLI::App& app) {
                 "Open loop: requests due at the same timer tick (100 us) leave together on "
                 "one connection, the next each tick, as a pipelining client sends its queue "
                 "(default: each request to the next connection, one write each)");
+  cmd->add_flag("--floor", a->floor,
+                "Send empty check requests, which the node answers EMPTY_REQUEST without "
+                "deciding: the bare request/response floor of this node, generator and machine "
+                "(latency as for checks; the answers count as errors)");
   cmd->add_flag("--smart", a->smart,
                 "Send through the client library routing each check to its key's owner "
                 "(ClientOptions::route_to_owner); one client per connection, closed loop only");
@@ -128,12 +133,17 @@ Handler register_bench(CLI::App& app) {
     config.rate = a->rate;
     config.poisson = a->poisson;
     config.coalesce = a->coalesce;
+    config.floor = a->floor;
     config.timeout_ms = a->timeout_ms;
     if (!a->token_file.empty()) {
       if (auto err = net::read_client_token_file(a->token_file, config.auth_token); !err.empty()) {
         std::fprintf(stderr, "drl bench: --token-file: %s\n", err.c_str());
         return 2;
       }
+    }
+    if (a->floor && (a->smart || !a->ledger.empty())) {
+      std::fprintf(stderr, "drl bench: --floor sends raw frames: not with --smart or --ledger\n");
+      return 2;
     }
     config.ledger_path = a->ledger;
     if (!config.ledger_path.empty()) return run_ledger_command(config, a->json);
@@ -212,6 +222,7 @@ Handler register_bench(CLI::App& app) {
       }
       if (config.rate > 0) std::fputs(open_loop_text(result.open_loop).c_str(), stdout);
     }
+    if (config.floor) return c.requests > 0 ? 0 : 2;
     return c.errors > 0 && c.allowed + c.denied == 0 ? 2 : 0;
   };
 }

@@ -41,6 +41,10 @@ struct BenchConfig {
   // each request goes to the next connection.
   bool coalesce = false;
   std::string ledger_path;  // --ledger: run_ledger_bench (bench_ledger.h) writes its ledger here
+  // --floor: every request is an empty CheckRequest, which the node answers EMPTY_REQUEST
+  // without deciding anything: the same frames, parse, answer and sockets as a check, less
+  // the deciding. Those answers count as errors and their latency as the floor's.
+  bool floor = false;
 };
 
 struct BenchCounts {
@@ -59,7 +63,7 @@ struct BenchResult {
 };
 
 // Pre-encoded CheckRequest bodies for one connection (checks of config.check_template, keys
-// drawn uniformly from config.keys).
+// drawn uniformly from config.keys; one empty CheckRequest with config.floor).
 std::vector<std::string> encode_check_bodies(const BenchConfig& config, Random& random);
 // Appends one framed Request{id, timeout_ms, check = body} to `out`.
 void append_request_frame(std::string& out, uint64_t id, const BenchConfig& config,

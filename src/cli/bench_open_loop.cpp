@@ -127,6 +127,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
       // The light reader, not a full parse: the generator shares the cores with the node.
       if (!net::scan_response(view.payload, tally_) || !tally_.check) {
         errors += config_.batch;
+        if (config_.floor) {
+          histograms_.latency.record(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                         now - intended_[tally_.id % kWindow])
+                                         .count());
+        }
       } else {
         allowed += tally_.allowed;
         denied += tally_.denied;

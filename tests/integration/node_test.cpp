@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "drl/client.h"
+#include "integration/support/cluster_support.h"
 #include "integration/support/node_process.h"
 
 namespace drl {
@@ -233,6 +234,29 @@ TEST(Cli, BenchPrintsOneJsonLine) {
                             "\"denied\":", "\"errors\":0"}) {
     EXPECT_NE(r.out.find(field), std::string::npos) << field << " in " << r.out;
   }
+}
+
+// --floor: empty check requests, each answered EMPTY_REQUEST without deciding; latency is
+// recorded for them in the closed and the open loop alike, and nothing is decided.
+TEST(Cli, BenchFloorMeasuresAnswersWithoutDeciding) {
+  NodeProcess node;
+  ASSERT_NE(node.port(), 0) << node.error();
+  for (const std::vector<std::string>& mode :
+       std::vector<std::vector<std::string>>{{}, {"--rate", "2000"}}) {
+    std::vector<std::string> args{"bench",    "--servers",  node.address(), "--connections",
+                                  "2",        "--pipeline", "4",            "--duration",
+                                  "300ms",    "--floor",    "--json"};
+    args.insert(args.end(), mode.begin(), mode.end());
+    auto r = run_drl(args);
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_NE(r.out.find("\"allowed\":0,\"denied\":0,"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("\"p50_us\":0.0,"), std::string::npos) << "no latency in " << r.out;
+  }
+  wire::StatusResponse status;
+  ASSERT_TRUE(testing::fetch_status(node.address(), status));
+  EXPECT_EQ(status.keys(), 0u) << "the floor decided something";
+  auto refused = run_drl({"bench", "--servers", node.address(), "--floor", "--smart"});
+  EXPECT_EQ(refused.exit_code, 2);
 }
 
 }  // namespace
