@@ -31,10 +31,7 @@ void AdmissionController::observe(Nanos now, Nanos delay) {
     return;
   }
   if (now >= interval_end_) {
-    // The verdict on the interval that just ended. Not overloaded: did the queue stand
-    // above the target the whole time? Overloaded: did any request still queue past it?
-    overloaded_ =
-        overloaded_ ? max_delay_ > options_.target_delay : min_delay_ > options_.target_delay;
+    overloaded_ = verdict(now);
     min_delay_ = delay;
     max_delay_ = delay;
     interval_end_ = now + options_.interval;
@@ -51,6 +48,19 @@ void AdmissionController::observe(Nanos now, Nanos delay) {
     max_delay_ = delay;
     interval_end_ = now + options_.interval;
   }
+}
+
+bool AdmissionController::verdict(Nanos now) const {
+  // An interval with no request at all: the queue was empty.
+  if (now >= interval_end_ + options_.interval) return false;
+  // The verdict on the interval that ended. Not overloaded: did the queue stand above the
+  // target the whole time? Overloaded: did any request still queue past it?
+  return overloaded_ ? max_delay_ > options_.target_delay : min_delay_ > options_.target_delay;
+}
+
+bool AdmissionController::overloaded(Nanos now) const {
+  if (!started_ || now < interval_end_) return overloaded_;
+  return verdict(now);
 }
 
 Admission AdmissionController::admit(Nanos now, Nanos arrived, Nanos deadline) {

@@ -66,8 +66,11 @@ class AdmissionController {
   Admission admit(Nanos now, Nanos arrived, Nanos deadline);
   void done();
 
-  // True while a standing queue is detected (shedding at the target delay).
+  // True while a standing queue is detected (shedding at the target delay), as of the last
+  // admit(); overloaded(now) also settles an interval that ended since (for a gauge read
+  // while no request comes).
   bool overloaded() const { return overloaded_; }
+  bool overloaded(Nanos now) const;
   // Requests that queued longer than this are shed now.
   Nanos queue_timeout() const { return overloaded_ ? options_.target_delay : options_.interval; }
   uint32_t in_flight() const { return in_flight_; }
@@ -75,6 +78,7 @@ class AdmissionController {
 
  private:
   void observe(Nanos now, Nanos delay);
+  bool verdict(Nanos now) const;  // the state once the current interval has ended at `now`
 
   AdmissionOptions options_;
   bool overloaded_ = false;

@@ -82,8 +82,10 @@ std::array<uint64_t, kShedReasons> AdmissionGate::shed_checks() const {
 }
 
 bool AdmissionGate::overloaded() const {
+  const auto now =
+      std::chrono::steady_clock::now().time_since_epoch() / std::chrono::nanoseconds(1);
   std::lock_guard lock(mutex_);
-  return controller_.overloaded();
+  return controller_.overloaded(now);
 }
 
 void AdmissionGate::render(PrometheusText& page) const {

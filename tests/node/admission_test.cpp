@@ -121,6 +121,25 @@ TEST(Admission, AFloodIsCutWithinAQuarterInterval) {
   EXPECT_FALSE(c.admit(t, t - 8 * kMs, kNoDeadline).admitted);
 }
 
+// When the flood stops, the overload ends with it: a gauge read while nothing comes says
+// so, and a request after a quiet interval is judged afresh.
+TEST(Admission, AnOverloadEndsWhenTheRequestsStop) {
+  AdmissionController c(options());
+  Nanos t = 0;
+  for (; t < 150 * kMs; t += kMs) {
+    auto a = c.admit(t, t - 8 * kMs, kNoDeadline);
+    if (a.admitted) c.done();
+  }
+  ASSERT_TRUE(c.overloaded());
+  EXPECT_TRUE(c.overloaded(t));
+  t += 400 * kMs;
+  EXPECT_FALSE(c.overloaded(t));
+  // A burst after the quiet time queues 8 ms: let through (below the interval).
+  EXPECT_TRUE(c.admit(t, t - 8 * kMs, kNoDeadline).admitted);
+  c.done();
+  EXPECT_FALSE(c.overloaded());
+}
+
 TEST(Admission, QueueingLongerThanTheIntervalIsAlwaysShed) {
   AdmissionController c(options());
   auto a = c.admit(500 * kMs, 300 * kMs, kNoDeadline);
