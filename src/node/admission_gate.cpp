@@ -6,8 +6,24 @@
 
 namespace drl::node {
 
+namespace {
+
+std::string why_shed(ShedReason reason) {
+  return reason == ShedReason::kDeadline
+             ? "its deadline passed before it could be decided"
+             : "the node is overloaded (" + std::string(shed_reason_name(reason)) + ")";
+}
+
+}  // namespace
+
 AdmissionGate::AdmissionGate(const OverloadOptions& options, const PolicyBook& policies)
-    : options_(options), policies_(policies), controller_(options.admission) {}
+    : options_(options), policies_(policies), controller_(options.admission) {
+  // Built once: a flood is answered without building a sentence per shed check.
+  for (size_t i = 0; i < kShedReasons; ++i) {
+    overloaded_message_[i] = "not decided: " + why_shed(static_cast<ShedReason>(i)) +
+                             "; retry after the given delay, or another node";
+  }
+}
 
 bool AdmissionGate::admit(int64_t now, int64_t arrived, int64_t deadline,
                           std::span<const net::CheckCall> calls,
@@ -40,10 +56,6 @@ void AdmissionGate::fill_shed(const Admission& verdict, std::span<const net::Che
                               std::vector<net::CheckOutcome>& shed) const {
   shed.resize(calls.size());
   const auto catalog = policies_.current();
-  const std::string why =
-      verdict.reason == ShedReason::kDeadline
-          ? "its deadline passed before it could be decided"
-          : "the node is overloaded (" + std::string(shed_reason_name(verdict.reason)) + ")";
   for (size_t i = 0; i < calls.size(); ++i) {
     const auto& call = calls[i];
     auto& out = shed[i];
@@ -65,13 +77,13 @@ void AdmissionGate::fill_shed(const Admission& verdict, std::span<const net::Che
     if (mode == limits::DegradeMode::kClosed) {
       out.degraded = true;
       out.decision.retry_after = verdict.retry_after;
-      out.message =
-          "denied without deciding: " + why + " and policy '" + policy->name + "' degrades closed";
+      out.message = "denied without deciding: " + why_shed(verdict.reason) + " and policy '" +
+                    policy->name + "' degrades closed";
       continue;
     }
     out.code = net::CheckCode::kOverloaded;
     out.decision.retry_after = verdict.retry_after;
-    out.message = "not decided: " + why + "; retry after the given delay, or another node";
+    out.message = overloaded_message_[static_cast<size_t>(verdict.reason)];
   }
 }
 

@@ -41,6 +41,7 @@ class AdmissionGate final : public net::RequestGate {
   mutable std::mutex mutex_;
   AdmissionController controller_;  // guarded by mutex_
   std::array<std::atomic<uint64_t>, kShedReasons> shed_{};
+  std::array<std::string, kShedReasons> overloaded_message_;  // by reason; set once
 };
 
 }  // namespace drl::node
