@@ -43,15 +43,32 @@ std::unique_ptr<Client> client_for(const std::vector<std::string>& addresses, si
   return std::make_unique<Client>(o);
 }
 
+// One answered check, as its client saw it.
+struct Answer {
+  std::chrono::steady_clock::time_point at;
+  std::string decided_by;
+  bool allowed = false;
+  uint64_t remaining = 0;
+  int64_t reset_at_ms = 0;  // the end of the window it counted in
+};
+
 // Admissions per key, summed over every client thread; errors left after one retry.
 struct Tally {
   std::mutex mu;
   std::map<std::string, uint64_t> allowed;
+  std::vector<Answer> log;  // every answered check, when `record` is set
+  bool record = false;
   std::atomic<uint64_t> attempts{0}, errors_after_retry{0};
   void add(const std::vector<CheckSpec>& specs, const std::vector<CheckResult>& results) {
+    const auto now = std::chrono::steady_clock::now();
     std::lock_guard lock(mu);
     for (size_t i = 0; i < results.size(); ++i) {
-      if (results[i].code == ResultCode::kOk && results[i].allowed) ++allowed[specs[i].key];
+      if (results[i].code != ResultCode::kOk) continue;
+      if (results[i].allowed) ++allowed[specs[i].key];
+      if (record) {
+        log.push_back({now, results[i].decided_by, results[i].allowed, results[i].remaining,
+                       results[i].reset_at_ms});
+      }
     }
   }
 };
@@ -122,59 +139,100 @@ TEST(ClusterProcess, ClientsOnEveryNodeGetExactlyTheLimitPerKey) {
   for (const auto& [key, n] : tally.allowed) ASSERT_EQ(n, kLimit) << key;
 }
 
-// Real processes use tau = 200 ms (--failover-timeout-ms). A starved but alive owner used to
-// decide forwards its forwarders had already failed over to the replica (536 admitted for
-// 400 + 119 in a CI run); forwards now carry a deadline the owner honours (kExpiredError),
-// so each attempt has one decider, and a timed-out forward gets a grace turn. Still DISABLED:
-// on the loaded 2-core machine 5 of 10 runs broke the bound (+128 to +204 over bounds of +91
-// to +122) with no check degraded and almost no late forward refused, so the excess comes from
-// elsewhere (docs/design.md, "In real processes"). Run by hand with
-// --gtest_also_run_disabled_tests; the output names the survivors' counters.
-TEST(ClusterProcess, DISABLED_OwnerKilledUnderLoadStaysWithinTheBoundAndKeepsItsCounts) {
+// The published bound after a `kill -9` of a key's owner (docs/design.md, "In real
+// processes"): the extra admissions in the window of the crash are at most the admissions
+// the owner answered in its last delta + tau = 10 + 200 ms (rate x (delta + tau), the rate
+// being the key's own at the crash, measured here from the answers). The clients are paced
+// and never catch up, so the owner admits for about half a second before it is killed, much
+// more than the 210 ms hold: a replica that took over from a fresh or much older count
+// would break the bound. (This test used to average the rate over the whole run, fail-over
+// included, ~500 checks/s, while its unpaced owner admitted its ~200 checks in 20-40 ms,
+// 5,000-11,000 checks/s: rate x delta alone then broke the "bound" in ~half the runs.)
+// Admissions are counted per fixed window (reset_at), so a run that straddles a window's
+// end is not mistaken for a second budget.
+TEST(ClusterProcess, OwnerKilledUnderLoadStaysWithinTheBoundAndKeepsItsCounts) {
   LocalCluster c(5);
   ASSERT_TRUE(c.error().empty()) << c.error();
   ASSERT_TRUE(wait_converged(c));
   const auto addresses = c.addresses();
-  constexpr uint64_t kLimit = 400;
+  constexpr uint64_t kLimit = 1000;
+  constexpr auto kWindow = std::chrono::milliseconds(10 + 200);  // delta + tau (defaults)
+  // 4 client threads, a batch of 4 checks every 16 ms each: at most ~1,000 checks/s.
+  constexpr auto kPace = std::chrono::milliseconds(16);
   const std::string hot = "hot:key";
+  Tally tally;
+  tally.record = true;
   // The owner decides in steady state.
   auto probe = client_for(addresses, 0);
-  const std::string owner = probe->check(fixed(hot, kLimit)).decided_by;
+  const std::vector<CheckSpec> first = {fixed(hot, kLimit)};
+  tally.add(first, probe->check(first));
+  ASSERT_EQ(tally.log.size(), 1u);
+  const std::string owner = tally.log[0].decided_by;
   ASSERT_FALSE(owner.empty());
   size_t owner_index = 0;
   while (c.id(owner_index) != owner) ++owner_index;
 
-  Tally tally;
-  ++tally.allowed[hot];  // the probe above
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> sent{0};
   std::vector<std::thread> threads;
-  const auto started = std::chrono::steady_clock::now();
   for (size_t n = 0; n < 5; ++n) {
     if (n == owner_index) continue;  // its clients would simply lose their node
     threads.emplace_back([&, n] {
       auto client = client_for(addresses, n);
+      auto next = std::chrono::steady_clock::now();
       while (!stop) {
         std::vector<CheckSpec> specs(4, fixed(hot, kLimit));
         check_with_retry(*client, specs, tally);
         sent += specs.size();
+        // Pacing that never catches up: at most one batch per kPace per thread.
+        next = std::max(next + kPace, std::chrono::steady_clock::now());
+        std::this_thread::sleep_until(next);
       }
     });
   }
   // Kill the owner while the budget is still being spent.
-  ASSERT_TRUE(eventually([&] { return sent.load() >= kLimit / 2; }));
+  ASSERT_TRUE(eventually([&] { return sent.load() >= kLimit / 2; }, std::chrono::seconds(60)));
+  const auto killed_at = std::chrono::steady_clock::now();
   c.kill(owner_index);
-  ASSERT_TRUE(eventually([&] { return sent.load() >= kLimit * 4; }, std::chrono::seconds(30)));
+  // Run until the survivors have denied 200 checks: the budget is spent and stays spent.
+  auto survivors_denied = [&] {
+    std::lock_guard lock(tally.mu);
+    return std::count_if(tally.log.begin(), tally.log.end(),
+                         [&](const Answer& a) { return a.decided_by != owner && !a.allowed; });
+  };
+  ASSERT_TRUE(eventually([&] { return survivors_denied() >= 200; }, std::chrono::seconds(60)));
   stop = true;
   for (auto& t : threads) t.join();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  // Published bound for real processes: rate x (replication interval 10 ms + fail-over
-  // timeout 200 ms) = rate x 210 ms, with the rate this test offered (an upper bound on the
-  // admission rate).
-  const double rate = static_cast<double>(sent.load()) / seconds;
-  const uint64_t bound = static_cast<uint64_t>(rate * 0.210) + 1;
-  const uint64_t admitted = tally.allowed[hot];
+
+  // Per window (its end, reset_at): admissions; the crash's window is the owner's last.
+  std::map<int64_t, uint64_t> admitted;
+  int64_t crash_window = 0, spent_window = 0;
+  for (const Answer& a : tally.log) {
+    if (a.allowed) ++admitted[a.reset_at_ms];
+    if (a.allowed && a.decided_by == owner) crash_window = a.reset_at_ms;
+    if (!a.allowed && a.decided_by != owner) spent_window = a.reset_at_ms;
+  }
+  // Within the crash's window: the owner's admissions, those of its last delta + tau, the
+  // count the first survivor to decide started from, and the survivors' admissions.
+  uint64_t owner_admitted = 0, in_window = 0, survivor_admitted = 0, start_count = 0;
+  double first_survivor_ms = -1;
+  std::map<std::string, uint64_t> by_decider;
+  for (const Answer& a : tally.log) {
+    if (a.reset_at_ms != crash_window) continue;
+    if (a.allowed) ++by_decider[a.decided_by];
+    if (a.decided_by == owner) {
+      if (!a.allowed) continue;
+      ++owner_admitted;
+      if (a.at >= killed_at - kWindow) ++in_window;
+    } else {
+      if (a.allowed) ++survivor_admitted;
+      if (first_survivor_ms < 0) {
+        first_survivor_ms = std::chrono::duration<double, std::milli>(a.at - killed_at).count();
+        start_count = kLimit - a.remaining - (a.allowed ? 1 : 0);
+      }
+    }
+  }
+  const uint64_t bound = in_window + 1;
   uint64_t expired = 0, failovers = 0, degraded = 0, refused = 0, off_owner = 0;
   for (size_t n = 0; n < addresses.size(); ++n) {
     wire::StatusResponse s;
@@ -187,15 +245,26 @@ TEST(ClusterProcess, DISABLED_OwnerKilledUnderLoadStaysWithinTheBoundAndKeepsIts
     }
   }
   auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
+  std::string deciders;
+  for (const auto& [id, n] : by_decider) deciders += " " + id + "=" + std::to_string(n);
   std::printf(
-      "hot key: %llu admitted for a limit of %llu; offered %.0f checks/s; bound +%llu; "
-      "survivors: fail-overs %llu, late forwards refused %llu, degraded %llu, refused relays "
-      "%llu, decided off owner %llu\n",
-      u(admitted), u(kLimit), rate, u(bound), u(failovers), u(expired), u(degraded), u(refused),
-      u(off_owner));
+      "hot key: %llu admitted for a limit of %llu (admitted by:%s); the owner %s admitted "
+      "%llu, %llu of them in the %lld ms before its kill: the bound is +%llu; the first "
+      "survivor decided %.0f ms after the kill from count %llu (the owner's admissions it "
+      "never saw: %lld); survivors: fail-overs %llu, late forwards refused %llu, degraded "
+      "%llu, refused relays %llu, decided off owner %llu; windows counted: %zu\n",
+      u(admitted[crash_window]), u(kLimit), deciders.c_str(), owner.c_str(), u(owner_admitted),
+      u(in_window), static_cast<long long>(kWindow.count()), u(bound), first_survivor_ms,
+      u(start_count), static_cast<long long>(owner_admitted) - static_cast<long long>(start_count),
+      u(failovers), u(expired), u(degraded), u(refused), u(off_owner), admitted.size());
   EXPECT_EQ(tally.errors_after_retry.load(), 0u);
-  EXPECT_GE(admitted, kLimit);
-  EXPECT_LE(admitted, kLimit + bound);
+  EXPECT_GE(admitted[spent_window], kLimit);
+  for (const auto& [window_end, n] : admitted) {
+    EXPECT_LE(n, kLimit + bound) << "in the window ending at " << window_end << " ms";
+  }
+  // The test's own power: a replica that took over from a fresh budget would have admitted
+  // the owner's whole count again, beyond the bound.
+  EXPECT_GT(owner_admitted, bound) << "the owner admitted everything within delta + tau";
 
   // The restarted owner takes its keys back without resetting them.
   c.start(owner_index);
@@ -209,7 +278,9 @@ TEST(ClusterProcess, DISABLED_OwnerKilledUnderLoadStaysWithinTheBoundAndKeepsIts
   for (int i = 0; i < 20; ++i) {
     auto r = after->check(fixed(hot, kLimit));
     ASSERT_EQ(r.code, ResultCode::kOk) << r.message;
-    EXPECT_FALSE(r.allowed) << "a fresh budget after the restart, decided by " << r.decided_by;
+    // Unless the spent window has ended meanwhile (a new one rightly starts afresh).
+    EXPECT_TRUE(!r.allowed || r.reset_at_ms > spent_window)
+        << "a fresh budget after the restart, decided by " << r.decided_by;
   }
 }
 
