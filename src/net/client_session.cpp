@@ -134,7 +134,7 @@ void ClientSession::process_input() {
       break;
     }
     in_begin_ += view.consumed;
-    arrived_at_ = date_of_frame_ending_at(in_begin_);
+    arrived_at_ = date_of_frame_ending_at(in_begin_, superseded_);
     if (!handle_frame(view.payload)) break;
   }
   const bool consumed = in_begin_ > first;
@@ -172,10 +172,15 @@ void ClientSession::compact_input() {
   }
 }
 
-std::chrono::steady_clock::time_point ClientSession::date_of_frame_ending_at(size_t end) const {
-  for (const auto& d : read_dates_) {
-    if (end <= d.end) return d.arrived;
+std::chrono::steady_clock::time_point ClientSession::date_of_frame_ending_at(
+    size_t end, bool& superseded) const {
+  for (size_t i = 0; i < read_dates_.size(); ++i) {
+    if (end <= read_dates_[i].end) {
+      superseded = i + 1 < read_dates_.size();
+      return read_dates_[i].arrived;
+    }
   }
+  superseded = false;
   return read_dates_.empty() ? read_at_ : read_dates_.back().arrived;
 }
 
@@ -256,7 +261,7 @@ void ClientSession::handle_check(uint64_t id, std::chrono::steady_clock::time_po
   RequestGate* gate = services_.gate;
   if (gate != nullptr) {
     const int64_t now = start.time_since_epoch() / std::chrono::nanoseconds(1);
-    if (!gate->admit(now, arrived, deadline, calls_, shed_)) {
+    if (!gate->admit(now, arrived, deadline, calls_, shed_, superseded_)) {
       ++outstanding_;
       on_outcomes(id, start, std::span<const CheckOutcome>(shed_.data(), calls_.size()));
       return;

@@ -46,8 +46,11 @@ class RequestGate {
   virtual ~RequestGate() = default;
   // True: decide `calls`, then call finished() once their outcomes are in. False: `shed`
   // holds one outcome per call (OVERLOADED with retry-after, or the policy's degrade mode).
+  // `superseded`: newer requests of the same connection were read while this one waited
+  // (a gate may serve those first under overload).
   virtual bool admit(int64_t now, int64_t arrived, int64_t deadline,
-                     std::span<const CheckCall> calls, std::vector<CheckOutcome>& shed) = 0;
+                     std::span<const CheckCall> calls, std::vector<CheckOutcome>& shed,
+                     bool superseded = false) = 0;
   virtual void finished() = 0;
 };
 
@@ -78,7 +81,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
  private:
   void read_more();
   void process_input();
-  std::chrono::steady_clock::time_point date_of_frame_ending_at(size_t end) const;
+  // The date of the read that completed the frame ending at `end`; `superseded` is set when
+  // a later read has brought more bytes since.
+  std::chrono::steady_clock::time_point date_of_frame_ending_at(size_t end, bool& superseded) const;
   void compact_input();  // drops handled bytes from in_ unless a read is filling it
   bool handle_frame(std::span<const uint8_t> payload);  // false: stop reading
   void handle_check(uint64_t id, std::chrono::steady_clock::time_point start);
@@ -127,6 +132,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
   };
   std::vector<ReadDate> read_dates_;
   std::chrono::steady_clock::time_point arrived_at_;  // the frame being handled
+  bool superseded_ = false;  // the frame being handled came before the latest read
   bool last_read_filled_ = false;
   bool turn_posted_ = false;  // a continuation of process_input() waits behind other sessions
 

@@ -12,6 +12,8 @@ std::string_view shed_reason_name(ShedReason reason) {
       return "queue_delay";
     case ShedReason::kConcurrency:
       return "concurrency";
+    case ShedReason::kSuperseded:
+      return "superseded";
   }
   return "unknown";
 }
@@ -28,12 +30,14 @@ void AdmissionController::observe(Nanos now, Nanos delay) {
     interval_end_ = now + options_.interval;
     min_delay_ = delay;
     max_delay_ = delay;
+    superseded_seen_ = false;
     return;
   }
   if (now >= interval_end_) {
     overloaded_ = verdict(now);
     min_delay_ = delay;
     max_delay_ = delay;
+    superseded_seen_ = false;
     interval_end_ = now + options_.interval;
     return;
   }
@@ -46,6 +50,7 @@ void AdmissionController::observe(Nanos now, Nanos delay) {
     overloaded_ = true;
     min_delay_ = delay;
     max_delay_ = delay;
+    superseded_seen_ = false;
     interval_end_ = now + options_.interval;
   }
 }
@@ -54,8 +59,10 @@ bool AdmissionController::verdict(Nanos now) const {
   // An interval with no request at all: the queue was empty.
   if (now >= interval_end_ + options_.interval) return false;
   // The verdict on the interval that ended. Not overloaded: did the queue stand above the
-  // target the whole time? Overloaded: did any request still queue past it?
-  return overloaded_ ? max_delay_ > options_.target_delay : min_delay_ > options_.target_delay;
+  // target the whole time? Overloaded: did any request still queue past it, or get
+  // overtaken by newer ones (the newest-first rule hides the queue it cuts)?
+  return overloaded_ ? max_delay_ > options_.target_delay || superseded_seen_
+                     : min_delay_ > options_.target_delay;
 }
 
 bool AdmissionController::overloaded(Nanos now) const {
@@ -63,7 +70,7 @@ bool AdmissionController::overloaded(Nanos now) const {
   return verdict(now);
 }
 
-Admission AdmissionController::admit(Nanos now, Nanos arrived, Nanos deadline) {
+Admission AdmissionController::admit(Nanos now, Nanos arrived, Nanos deadline, bool superseded) {
   const Nanos delay = std::max<Nanos>(0, now - arrived);
   observe(now, delay);
   Admission a;
@@ -73,6 +80,10 @@ Admission AdmissionController::admit(Nanos now, Nanos arrived, Nanos deadline) {
   } else if (delay > queue_timeout()) {
     a.admitted = false;
     a.reason = ShedReason::kQueueDelay;
+  } else if (overloaded_ && superseded) {
+    a.admitted = false;
+    a.reason = ShedReason::kSuperseded;
+    superseded_seen_ = true;
   } else if (in_flight_ >= options_.max_in_flight) {
     a.admitted = false;
     a.reason = ShedReason::kConcurrency;

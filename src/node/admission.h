@@ -15,7 +15,11 @@
 //     serves many connections, each its own queue, so a fresh request on one of them says
 //     nothing about the others, and leaving on the minimum alone let a flood grow back to
 //     the interval's depth every other interval.
-//  3. Concurrency: at most `max_in_flight` admitted requests not yet done (matters for a
+//  3. Newest first while overloaded: a request that newer requests of its own connection
+//     have overtaken (read after it, while it waited for its turn) is shed, so the node
+//     spends its capacity on requests that have barely waited. Under FIFO with a timeout,
+//     every request decided during a flood would have waited almost the full target.
+//  4. Concurrency: at most `max_in_flight` admitted requests not yet done (matters for a
 //     decider that completes later, such as a forward to the key's owner).
 // Not thread-safe: the owner serialises calls (the node's OverloadGate holds a lock).
 #pragma once
@@ -31,8 +35,9 @@ enum class ShedReason : uint8_t {
   kDeadline = 0,     // the request's deadline passed before it was decided
   kQueueDelay = 1,   // it queued longer than the controller allows now
   kConcurrency = 2,  // too many admitted requests still in flight
+  kSuperseded = 3,   // overloaded, and newer requests of its connection were read since
 };
-inline constexpr size_t kShedReasons = 3;
+inline constexpr size_t kShedReasons = 4;
 std::string_view shed_reason_name(ShedReason reason);
 
 struct AdmissionOptions {
@@ -62,8 +67,9 @@ class AdmissionController {
 
   // A request that arrived (was read off the socket) at `arrived` is about to be worked on at
   // `now`; `deadline` is when its answer stops being useful (0 = none). On admission the
-  // caller must call done() once the work completes.
-  Admission admit(Nanos now, Nanos arrived, Nanos deadline);
+  // caller must call done() once the work completes. `superseded`: newer requests of the
+  // same connection were read while this one waited (rule 3).
+  Admission admit(Nanos now, Nanos arrived, Nanos deadline, bool superseded = false);
   void done();
 
   // True while a standing queue is detected (shedding at the target delay), as of the last
@@ -84,8 +90,9 @@ class AdmissionController {
   bool overloaded_ = false;
   bool started_ = false;
   Nanos interval_end_ = 0;
-  Nanos min_delay_ = 0;  // smallest delay seen in the current interval
-  Nanos max_delay_ = 0;  // largest delay seen in the current interval
+  Nanos min_delay_ = 0;           // smallest delay seen in the current interval
+  Nanos max_delay_ = 0;           // largest delay seen in the current interval
+  bool superseded_seen_ = false;  // a request was shed by rule 3 in the current interval
   uint32_t in_flight_ = 0;
 };
 

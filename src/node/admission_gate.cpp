@@ -9,9 +9,14 @@ namespace drl::node {
 namespace {
 
 std::string why_shed(ShedReason reason) {
-  return reason == ShedReason::kDeadline
-             ? "its deadline passed before it could be decided"
-             : "the node is overloaded (" + std::string(shed_reason_name(reason)) + ")";
+  switch (reason) {
+    case ShedReason::kDeadline:
+      return "its deadline passed before it could be decided";
+    case ShedReason::kSuperseded:
+      return "the node is overloaded and serves the newest requests of each connection first";
+    default:
+      return "the node is overloaded (" + std::string(shed_reason_name(reason)) + ")";
+  }
 }
 
 }  // namespace
@@ -27,11 +32,11 @@ AdmissionGate::AdmissionGate(const OverloadOptions& options, const PolicyBook& p
 
 bool AdmissionGate::admit(int64_t now, int64_t arrived, int64_t deadline,
                           std::span<const net::CheckCall> calls,
-                          std::vector<net::CheckOutcome>& shed) {
+                          std::vector<net::CheckOutcome>& shed, bool superseded) {
   Admission verdict;
   {
     std::lock_guard lock(mutex_);
-    verdict = controller_.admit(now, arrived, deadline);
+    verdict = controller_.admit(now, arrived, deadline, superseded);
   }
   if (!verdict.admitted) {
     shed_[static_cast<size_t>(verdict.reason)].fetch_add(calls.size(), std::memory_order_relaxed);

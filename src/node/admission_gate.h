@@ -23,7 +23,7 @@ class AdmissionGate final : public net::RequestGate {
   AdmissionGate(const OverloadOptions& options, const PolicyBook& policies);
 
   bool admit(int64_t now, int64_t arrived, int64_t deadline, std::span<const net::CheckCall> calls,
-             std::vector<net::CheckOutcome>& shed) override;
+             std::vector<net::CheckOutcome>& shed, bool superseded) override;
   void finished() override;
 
   // Checks shed, by reason (indexed by ShedReason).

@@ -140,6 +140,38 @@ TEST(Admission, AnOverloadEndsWhenTheRequestsStop) {
   EXPECT_FALSE(c.overloaded());
 }
 
+// Rule 3: while overloaded, a request that newer ones of its connection have overtaken is
+// shed even though it queued less than the target; outside an overload it is decided. The
+// overload lasts while such requests keep coming, though their delays stay low.
+TEST(Admission, WhileOverloadedTheNewestRequestsOfAConnectionGoFirst) {
+  AdmissionController c(options());
+  EXPECT_TRUE(c.admit(0, 0, kNoDeadline, /*superseded=*/true).admitted);
+  c.done();
+  Nanos t = kMs;
+  for (; t < 150 * kMs; t += kMs) {
+    auto a = c.admit(t, t - 8 * kMs, kNoDeadline);
+    if (a.admitted) c.done();
+  }
+  ASSERT_TRUE(c.overloaded());
+  for (; t < 600 * kMs; t += kMs) {
+    const bool superseded = (t / kMs) % 2 == 1;
+    auto a = c.admit(t, t - kMs, kNoDeadline, superseded);
+    EXPECT_EQ(a.admitted, !superseded) << "at " << t / kMs << " ms";
+    if (superseded) {
+      EXPECT_EQ(a.reason, ShedReason::kSuperseded);
+    }
+    if (a.admitted) c.done();
+    ASSERT_TRUE(c.overloaded()) << "left the overload at " << t / kMs << " ms";
+  }
+  // No more overtaken requests: the overload ends after an interval.
+  for (; t < 900 * kMs; t += kMs) {
+    ASSERT_TRUE(c.admit(t, t - kMs, kNoDeadline).admitted);
+    c.done();
+  }
+  EXPECT_FALSE(c.overloaded());
+  EXPECT_EQ(shed_reason_name(ShedReason::kSuperseded), "superseded");
+}
+
 TEST(Admission, QueueingLongerThanTheIntervalIsAlwaysShed) {
   AdmissionController c(options());
   auto a = c.admit(500 * kMs, 300 * kMs, kNoDeadline);
