@@ -171,6 +171,10 @@ Handler register_bench(CLI::App& app) {
       std::fprintf(stderr, "drl bench: %s\n", result.failure.c_str());
       return 2;
     }
+    if (!result.first_error.empty()) {
+      std::fprintf(stderr, "drl bench: a node answered a request with an error: %s\n",
+                   result.first_error.c_str());
+    }
     const auto& c = result.counts;
     const double checks = static_cast<double>(c.allowed + c.denied + c.errors);
     const double cps = checks / result.seconds;

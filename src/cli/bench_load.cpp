@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "cli/bench_error_sample.h"
 #include "common/random.h"
 #include "net/frame.h"
 #include "net/response_scan.h"
@@ -64,7 +65,7 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
  public:
   BenchConnection(asio::io_context& io, const BenchConfig& config, std::vector<std::string> bodies,
                   ThreadCounts& counts, LatencyHistogram& latency, LatencyHistogram& shed_latency,
-                  const std::atomic<bool>& stop)
+                  const std::atomic<bool>& stop, ErrorSample& error_sample)
       : socket_(io),
         config_(config),
         bodies_(std::move(bodies)),
@@ -72,6 +73,7 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
         latency_(latency),
         shed_latency_(shed_latency),
         stop_(stop),
+        error_sample_(error_sample),
         sent_at_(config.pipeline * 4) {
     in_.resize(256 * 1024);
   }
@@ -137,6 +139,7 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
       // The light reader, not a full parse: the generator shares the cores with the node.
       if (!net::scan_response(view.payload, tally_) || !tally_.check) {
         errors += config_.batch;
+        if (!config_.floor) error_sample_.note(view.payload);
       } else {
         allowed += tally_.allowed;
         denied += tally_.denied;
@@ -174,6 +177,7 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
   LatencyHistogram& latency_;
   LatencyHistogram& shed_latency_;
   const std::atomic<bool>& stop_;
+  ErrorSample& error_sample_;
   std::vector<SteadyClock::time_point> sent_at_;
   uint64_t next_id_ = 1;
   size_t outstanding_ = 0;
@@ -216,6 +220,7 @@ BenchResult run_bench(const BenchConfig& config,
   std::string failure;
   Random random(config.seed);
   std::vector<std::shared_ptr<BenchConnection>> connections;
+  ErrorSample error_sample;
   for (size_t t = 0; t < threads; ++t) contexts.push_back(std::make_unique<asio::io_context>(1));
   for (size_t c = 0; c < config.connections; ++c) {
     const size_t t = c % threads;
@@ -226,9 +231,9 @@ BenchResult run_bench(const BenchConfig& config,
       result.failure = "'" + server.host + "' is not an IP address";
       return result;
     }
-    auto conn =
-        std::make_shared<BenchConnection>(*contexts[t], config, encode_check_bodies(config, random),
-                                          counts[t], latency[t], shed_latency[t], stop);
+    auto conn = std::make_shared<BenchConnection>(*contexts[t], config,
+                                                  encode_check_bodies(config, random), counts[t],
+                                                  latency[t], shed_latency[t], stop, error_sample);
     conn->start(asio::ip::tcp::endpoint(address, server.port), [&](std::string why) {
       std::lock_guard lock(failure_mutex);
       if (failure.empty()) failure = why;
@@ -269,6 +274,7 @@ BenchResult run_bench(const BenchConfig& config,
   }
   for (auto& w : workers) w.join();
   result.counts = totals();
+  result.first_error = error_sample.text();
   for (auto& h : latency) result.latency.merge(h);
   for (auto& h : shed_latency) result.shed_latency.merge(h);
   {

@@ -59,6 +59,7 @@ struct BenchResult {
   LatencyHistogram shed_latency;  // per request answered OVERLOADED
   double seconds = 0;
   std::string failure;       // non-empty when connections could not be made
+  std::string first_error;   // the first request-level error a node answered ("" = none)
   OpenLoopReport open_loop;  // open loop only (config.rate > 0)
 };
 

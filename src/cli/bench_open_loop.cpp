@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "cli/bench_error_sample.h"
 #include "cli/bench_load.h"
 #include "common/random.h"
 #include "drl/client.pb.h"
@@ -52,12 +53,15 @@ struct ThreadHistograms {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(asio::io_context& io, const BenchConfig& config, std::vector<std::string> bodies,
-             LiveCounts& counts, ThreadHistograms& histograms)
+             LiveCounts& counts, ThreadHistograms& histograms, ErrorSample& error_sample,
+             std::atomic<size_t>& lost)
       : socket_(io),
         config_(config),
         bodies_(std::move(bodies)),
         counts_(counts),
         histograms_(histograms),
+        error_sample_(error_sample),
+        lost_(lost),
         intended_(kWindow) {
     in_.resize(256 * 1024);
   }
@@ -110,7 +114,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read_more() {
     socket_.async_read_some(asio::buffer(in_.data() + in_len_, in_.size() - in_len_),
                             [self = shared_from_this()](std::error_code ec, size_t n) {
-                              if (ec) return;
+                              if (ec) {
+                                if (!self->closed_) self->lost_.fetch_add(1);
+                                return;
+                              }
                               self->in_len_ += n;
                               self->on_input();
                             });
@@ -127,6 +134,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       // The light reader, not a full parse: the generator shares the cores with the node.
       if (!net::scan_response(view.payload, tally_) || !tally_.check) {
         errors += config_.batch;
+        if (!config_.floor) error_sample_.note(view.payload);
         if (config_.floor) {
           histograms_.latency.record(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                          now - intended_[tally_.id % kWindow])
@@ -164,6 +172,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<std::string> bodies_;
   LiveCounts& counts_;
   ThreadHistograms& histograms_;
+  ErrorSample& error_sample_;
+  std::atomic<size_t>& lost_;                      // connections the node closed, over all threads
   std::vector<SteadyClock::time_point> intended_;  // by id % kWindow
   uint64_t next_id_ = 1;
   size_t outstanding_ = 0;
@@ -265,6 +275,8 @@ BenchResult run_open_loop(const BenchConfig& config,
   std::vector<LiveCounts> counts(threads);
   std::vector<ThreadHistograms> histograms(threads);
   std::vector<std::unique_ptr<Schedule>> schedules;
+  ErrorSample error_sample;
+  std::atomic<size_t> lost{0};
   Random random(config.seed);
   for (size_t t = 0; t < threads; ++t) {
     contexts.push_back(std::make_unique<asio::io_context>(1));
@@ -285,8 +297,9 @@ BenchResult run_open_loop(const BenchConfig& config,
       result.failure = "'" + server.host + "' is not an IP address";
       return result;
     }
-    auto conn = std::make_shared<Connection>(
-        *contexts[t], config, encode_check_bodies(config, random), counts[t], histograms[t]);
+    auto conn =
+        std::make_shared<Connection>(*contexts[t], config, encode_check_bodies(config, random),
+                                     counts[t], histograms[t], error_sample, lost);
     conn->connect(asio::ip::tcp::endpoint(address, server.port), [&](std::string why) {
       std::lock_guard lock(mutex);
       if (!why.empty() && failure.empty()) failure = why;
@@ -345,7 +358,9 @@ BenchResult run_open_loop(const BenchConfig& config,
     return n;
   };
   auto next_tick = started + std::chrono::seconds(1);
-  while (SteadyClock::now() < end) {
+  // A node that closed every connection (a refused token, say) answers nothing more.
+  auto all_lost = [&] { return lost.load() >= config.connections; };
+  while (SteadyClock::now() < end && !all_lost()) {
     std::this_thread::sleep_until(std::min(next_tick, end));
     if (SteadyClock::now() >= next_tick) {
       each_second(totals(), std::chrono::duration<double>(SteadyClock::now() - started).count());
@@ -356,12 +371,13 @@ BenchResult run_open_loop(const BenchConfig& config,
   const auto drain = std::max<SteadyClock::duration>(
       kMinDrain, std::chrono::milliseconds(3 * static_cast<int64_t>(config.timeout_ms)));
   const auto drain_end = SteadyClock::now() + drain;
-  while (totals().requests < sent_total() && SteadyClock::now() < drain_end) {
+  while (totals().requests < sent_total() && SteadyClock::now() < drain_end && !all_lost()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   stop_all();
   result.seconds = std::chrono::duration<double>(config.duration).count();
   result.counts = totals();
+  result.first_error = error_sample.text();
   auto& report = result.open_loop;
   for (size_t t = 0; t < threads; ++t) {
     result.latency.merge(histograms[t].latency);
