@@ -285,8 +285,9 @@ void ClientSession::handle_check(uint64_t id, std::chrono::steady_clock::time_po
                                deciders = std::move(deciders)]() mutable {
           for (size_t i = 0; i < copy.size(); ++i) copy[i].decided_by = deciders[i];
           self->on_outcomes(id, start, copy);
-          self->flush();
-          self->read_more();
+          // Not only flush and read: requests already read may have waited for this slot
+          // (max_outstanding), and a client that pipelined past it may send nothing more.
+          if (!self->closed_) self->process_input();
         });
       });
 }
