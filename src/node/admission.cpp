@@ -28,6 +28,8 @@ void AdmissionController::observe(Nanos now, Nanos delay) {
   if (!started_) {
     started_ = true;
     interval_end_ = now + options_.interval;
+    quarter_start_ = now;
+    quarter_min_ = delay;
     min_delay_ = delay;
     max_delay_ = delay;
     superseded_seen_ = false;
@@ -43,15 +45,22 @@ void AdmissionController::observe(Nanos now, Nanos delay) {
   }
   min_delay_ = std::min(min_delay_, delay);
   max_delay_ = std::max(max_delay_, delay);
-  // A flood need not wait out a whole interval: once every request of the last quarter
-  // interval queued past the target, the queue stands.
-  if (!overloaded_ && min_delay_ > options_.target_delay &&
-      now - (interval_end_ - options_.interval) >= options_.interval / 4) {
-    overloaded_ = true;
-    min_delay_ = delay;
-    max_delay_ = delay;
-    superseded_seen_ = false;
-    interval_end_ = now + options_.interval;
+  // A flood need not wait out a whole interval: once every request of a quarter interval
+  // (tumbling windows, so a quick request before the flood does not hide it) queued past
+  // the target, the queue stands.
+  if (now - quarter_start_ >= options_.interval / 4) {
+    const bool standing = quarter_min_ > options_.target_delay;
+    quarter_start_ = now;
+    quarter_min_ = delay;
+    if (!overloaded_ && standing) {
+      overloaded_ = true;
+      min_delay_ = delay;
+      max_delay_ = delay;
+      superseded_seen_ = false;
+      interval_end_ = now + options_.interval;
+    }
+  } else {
+    quarter_min_ = std::min(quarter_min_, delay);
   }
 }
 

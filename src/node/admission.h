@@ -7,13 +7,13 @@
 //     client has given up on it, so deciding it would only spend budget and CPU.
 //  2. Queueing delay (CoDel as used for server queues): the controller tracks the smallest
 //     queueing delay seen in each interval (100 ms). A standing queue shows as a minimum
-//     above the target (5 ms), over the whole interval or, sooner, over its first quarter
-//     (a flood is cut within 25 ms, not 100-200); from then on any request that queued longer than
-//     the target is shed, otherwise only those that queued longer than the interval. Bursts pass; a
-//     standing queue is drained fast, newest-served-first would not be needed. The state is
-//     left only after a whole interval in which no request queued past the target: a node
-//     serves many connections, each its own queue, so a fresh request on one of them says
-//     nothing about the others, and leaving on the minimum alone let a flood grow back to
+//     above the target (5 ms), over the whole interval or, sooner, over any quarter of it
+//     (tumbling 25 ms windows: a flood is cut within 25-50 ms, not 100-200); from then on any
+//     request that queued longer than the target is shed, otherwise only those that queued longer
+//     than the interval. Bursts pass; a standing queue is drained fast, newest-served-first would
+//     not be needed. The state is left only after a whole interval in which no request queued past
+//     the target: a node serves many connections, each its own queue, so a fresh request on one of
+//     them says nothing about the others, and leaving on the minimum alone let a flood grow back to
 //     the interval's depth every other interval.
 //  3. Newest first while overloaded: a request that newer requests of its own connection
 //     have overtaken (read after it, while it waited for its turn) is shed, so the node
@@ -93,6 +93,8 @@ class AdmissionController {
   Nanos min_delay_ = 0;           // smallest delay seen in the current interval
   Nanos max_delay_ = 0;           // largest delay seen in the current interval
   bool superseded_seen_ = false;  // a request was shed by rule 3 in the current interval
+  Nanos quarter_start_ = 0;       // the current quarter-interval window (entry test)
+  Nanos quarter_min_ = 0;         // smallest delay seen in it
   uint32_t in_flight_ = 0;
 };
 
