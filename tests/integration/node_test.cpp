@@ -243,9 +243,9 @@ TEST(Cli, BenchFloorMeasuresAnswersWithoutDeciding) {
   ASSERT_NE(node.port(), 0) << node.error();
   for (const std::vector<std::string>& mode :
        std::vector<std::vector<std::string>>{{}, {"--rate", "2000"}}) {
-    std::vector<std::string> args{"bench",    "--servers",  node.address(), "--connections",
-                                  "2",        "--pipeline", "4",            "--duration",
-                                  "300ms",    "--floor",    "--json"};
+    std::vector<std::string> args{
+        "bench", "--servers",  node.address(), "--connections", "2",     "--pipeline",
+        "4",     "--duration", "300ms",        "--floor",       "--json"};
     args.insert(args.end(), mode.begin(), mode.end());
     auto r = run_drl(args);
     EXPECT_EQ(r.exit_code, 0) << r.out;
