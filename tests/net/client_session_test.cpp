@@ -83,7 +83,7 @@ class SlowDecider final : public CheckDecider {
 
 // One node port with one I/O thread and the given decider.
 struct Server {
-  Server(CheckDecider& decider, SessionLimits limits) : pool(1), stats(1) {
+  Server(CheckDecider& decider, SessionLimits limits) : stats(1), pool(1) {
     ListenerOptions options;
     options.session = limits;
     SessionServices services;
@@ -97,8 +97,10 @@ struct Server {
     pool.stop();
     listener->stop();
   }
-  IoPool pool;
+  // Declared before the pool: sessions still queued in the pool's contexts count into it
+  // when the pool destroys them.
   ServerStats stats;
+  IoPool pool;
   std::unique_ptr<Listener> listener;
 };
 
