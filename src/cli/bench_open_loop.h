@@ -31,6 +31,9 @@ struct OpenLoopReport {
   uint64_t sent = 0;
   uint64_t unanswered = 0;    // sent, but no answer came before the drain ended
   LatencyHistogram send_lag;  // actual minus intended send time, per request
+  // Per read of answers: when it was read minus when the kernel received its newest answer
+  // (the generator's own delay, which the latency leaves out).
+  LatencyHistogram receive_lag;
   bool behind = false;        // the generator missed its schedule: results invalid
   std::string behind_reason;  // why `behind`, for a human
 };

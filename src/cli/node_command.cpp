@@ -67,7 +67,8 @@ Handler register_node(CLI::App& app) {
                   "Deadline of a request that sets no timeout_ms; undecided past it = OVERLOADED")
       ->capture_default_str();
   cmd->add_option("--queue-target-ms", a->queue_target_ms,
-                  "Queueing delay above which a standing queue is shed (CoDel target)")
+                  "Queueing delay that marks an overload (CoDel target); while overloaded, "
+                  "requests that queued over half of it are shed")
       ->capture_default_str();
   cmd->add_option("--max-in-flight", a->max_in_flight,
                   "Requests being decided at once, at most; more are shed")

@@ -6,6 +6,7 @@
 #include <asio/write.hpp>
 #include <cstring>
 
+#include "net/dated_receive.h"
 #include "net/frame.h"
 #include "net/io_pool.h"
 #include "net/varint.h"
@@ -53,6 +54,7 @@ ClientSession::ClientSession(asio::io_context& io, asio::ip::tcp::socket socket,
   stats_.add(stats_.connections_accepted);
   std::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  enable_receive_dates(socket_);
 }
 
 ClientSession::~ClientSession() { stats_.add(stats_.connections_closed); }
@@ -83,32 +85,34 @@ void ClientSession::read_more() {
   const size_t space = in_.size() - in_len_;
   // The read fills in_ past in_len_; until it completes, in_ is neither moved nor resized
   // (compact_input() waits for it), though frames before in_len_ may be handled meanwhile.
-  socket_.async_read_some(asio::buffer(in_.data() + in_len_, space),
-                          [self = shared_from_this(), space](std::error_code ec, size_t n) {
-                            self->reading_ = false;
-                            if (ec) {
-                              if (ec != asio::error::eof && ec != asio::error::operation_aborted) {
-                                self->stats_.error(ServerError::kIo);
-                              }
-                              self->shut();
-                              return;
-                            }
-                            self->in_len_ += n;
-                            const auto now = std::chrono::steady_clock::now();
-                            // Time in kernel buffers is invisible, except that a read which
-                            // filled the buffer left more behind: those bytes have waited at
-                            // least since it, and a backlog there must count as queueing.
-                            // The socket was ready a loop lag before this handler ran.
-                            const auto arrived =
-                                self->last_read_filled_
-                                    ? self->read_at_
-                                    : now - std::chrono::nanoseconds(IoPool::loop_lag());
-                            self->read_dates_.push_back({self->in_len_, arrived});
-                            self->last_read_filled_ = n == space;
-                            self->last_activity_ = now;
-                            self->read_at_ = now;
-                            self->process_input();
-                          });
+  async_receive_dated(socket_, {in_.data() + in_len_, space},
+                      [self = shared_from_this(), space](const DatedReceive& r) {
+                        self->on_received(r, space);
+                      });
+}
+
+void ClientSession::on_received(const DatedReceive& r, size_t space) {
+  reading_ = false;
+  if (closed_) return;
+  if (r.error || r.eof) {
+    if (r.error && r.error != asio::error::operation_aborted) stats_.error(ServerError::kIo);
+    shut();
+    return;
+  }
+  in_len_ += r.bytes;
+  const auto now = r.read_at;
+  // When did these bytes arrive? The earliest of what the session can tell: the kernel's
+  // date of the newest of them (SO_TIMESTAMPNS: it stays right while this thread is busy
+  // or descheduled); the socket was ready a loop lag before this read; and a read which
+  // filled the buffer left more behind, which has waited at least since that read.
+  auto arrived = now - std::chrono::nanoseconds(IoPool::loop_lag());
+  if (r.newest_arrival) arrived = std::min(arrived, *r.newest_arrival);
+  if (last_read_filled_) arrived = std::min(arrived, read_at_);
+  read_dates_.push_back({in_len_, arrived});
+  last_read_filled_ = r.bytes == space;
+  last_activity_ = now;
+  read_at_ = now;
+  process_input();
 }
 
 void ClientSession::process_input() {

@@ -17,6 +17,7 @@
 #include "drl/client.pb.h"
 #include "net/check_decider.h"
 #include "net/client_auth.h"
+#include "net/dated_receive.h"
 #include "net/frame_watchdog.h"
 #include "net/server_stats.h"
 
@@ -80,6 +81,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
 
  private:
   void read_more();
+  void on_received(const DatedReceive& r, size_t space);
   void process_input();
   // The date of the read that completed the frame ending at `end`; `superseded` is set when
   // a later read has brought more bytes since.
@@ -120,10 +122,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
   uint32_t outstanding_ = 0;
   std::chrono::steady_clock::time_point last_activity_;
   std::chrono::steady_clock::time_point read_at_;  // when the bytes in in_ arrived (latest)
-  // When each read's bytes arrived, as far as admission can tell: the read's time less the
-  // thread's loop lag, or, when the read before it filled the buffer (the socket was not
-  // drained), that earlier read's time, since the bytes left in the kernel were waiting by
-  // then. One entry per read whose bytes are still in in_, oldest first: `end` is the
+  // When each read's bytes arrived, as far as admission can tell: the earliest of the
+  // kernel's date of the newest of them, the read's time less the thread's loop lag, and,
+  // when the read before it filled the buffer (the socket was not drained), that earlier
+  // read's time, since the bytes left in the kernel were waiting by then. One entry per read whose bytes are still in in_, oldest first: `end` is the
   // offset in in_ just past that read's bytes. A frame is dated by the read that completed it,
   // so a frame left over from an earlier turn keeps its own, older, date.
   struct ReadDate {

@@ -25,6 +25,7 @@ AdmissionController::AdmissionController(AdmissionOptions options) : options_(op
 }
 
 void AdmissionController::observe(Nanos now, Nanos delay) {
+  track_growth(now, delay);
   if (!started_) {
     started_ = true;
     interval_end_ = now + options_.interval;
@@ -52,16 +53,37 @@ void AdmissionController::observe(Nanos now, Nanos delay) {
     const bool standing = quarter_min_ > options_.target_delay;
     quarter_start_ = now;
     quarter_min_ = delay;
-    if (!overloaded_ && standing) {
-      overloaded_ = true;
-      min_delay_ = delay;
-      max_delay_ = delay;
-      superseded_seen_ = false;
-      interval_end_ = now + options_.interval;
-    }
+    if (!overloaded_ && standing) enter(now, delay);
   } else {
     quarter_min_ = std::min(quarter_min_, delay);
   }
+}
+
+void AdmissionController::track_growth(Nanos now, Nanos delay) {
+  if (delay <= options_.target_delay) {
+    in_late_run_ = false;
+    return;
+  }
+  if (!in_late_run_) {
+    in_late_run_ = true;
+    late_run_start_ = now;
+    late_run_first_delay_ = delay;
+    return;
+  }
+  // Late for a whole target's time, and later now than at the start: a queue that grows
+  // (a backlog left by a stall drains instead, and its delays fall).
+  if (!overloaded_ && started_ && now - late_run_start_ >= options_.target_delay &&
+      delay >= late_run_first_delay_) {
+    enter(now, delay);
+  }
+}
+
+void AdmissionController::enter(Nanos now, Nanos delay) {
+  overloaded_ = true;
+  min_delay_ = delay;
+  max_delay_ = delay;
+  superseded_seen_ = false;
+  interval_end_ = now + options_.interval;
 }
 
 bool AdmissionController::verdict(Nanos now) const {
@@ -70,7 +92,7 @@ bool AdmissionController::verdict(Nanos now) const {
   // The verdict on the interval that ended. Not overloaded: did the queue stand above the
   // target the whole time? Overloaded: did any request still queue past it, or get
   // overtaken by newer ones (the newest-first rule hides the queue it cuts)?
-  return overloaded_ ? max_delay_ > options_.target_delay || superseded_seen_
+  return overloaded_ ? max_delay_ > overloaded_delay() || superseded_seen_
                      : min_delay_ > options_.target_delay;
 }
 

@@ -2,19 +2,23 @@
 // work or shed it with a fast OVERLOADED answer. Pure logic (no clock, no threads): the
 // caller passes every time in, as monotonic nanoseconds.
 //
-// Three rules, checked in order:
+// Four rules, checked in order:
 //  1. Deadline: a request whose deadline has passed is dropped before it is decided; the
 //     client has given up on it, so deciding it would only spend budget and CPU.
-//  2. Queueing delay (CoDel as used for server queues): the controller tracks the smallest
-//     queueing delay seen in each interval (100 ms). A standing queue shows as a minimum
-//     above the target (5 ms), over the whole interval or, sooner, over any quarter of it
-//     (tumbling 25 ms windows: a flood is cut within 25-50 ms, not 100-200); from then on any
-//     request that queued longer than the target is shed, otherwise only those that queued longer
-//     than the interval. Bursts pass; a standing queue is drained fast, newest-served-first would
-//     not be needed. The state is left only after a whole interval in which no request queued past
-//     the target: a node serves many connections, each its own queue, so a fresh request on one of
-//     them says nothing about the others, and leaving on the minimum alone let a flood grow back to
-//     the interval's depth every other interval.
+//  2. Queueing delay (CoDel as used for server queues): a request that queued longer than
+//     the interval (100 ms) is always shed; while overloaded, one that queued longer than
+//     half the target (5 ms / 2) is. The overload begins when
+//       - requests have queued past the target for the target's time (5 ms) and the latest
+//         queued longer than the first of that run: the queue grows (a flood; at 5x a
+//         node's capacity each millisecond adds 4 ms, so waiting longer lets it grow
+//         deep), while a backlog left by a stall drains and its delays fall; or
+//       - every request of a quarter interval (tumbling 25 ms windows) queued past the
+//         target: a queue that stands without growing.
+//     It ends only after a whole interval in which no request queued past half the target
+//     (the hysteresis keeps the survivors of a flood under the target without the state
+//     flapping). A node serves many connections, each its own queue, so a fresh request on
+//     one of them says nothing about the others, and leaving on CoDel's minimum alone let a
+//     flood grow back to the interval's depth every other interval.
 //  3. Newest first while overloaded: a request that newer requests of its own connection
 //     have overtaken (read after it, while it waited for its turn) is shed, so the node
 //     spends its capacity on requests that have barely waited. Under FIFO with a timeout,
@@ -78,12 +82,17 @@ class AdmissionController {
   bool overloaded() const { return overloaded_; }
   bool overloaded(Nanos now) const;
   // Requests that queued longer than this are shed now.
-  Nanos queue_timeout() const { return overloaded_ ? options_.target_delay : options_.interval; }
+  Nanos queue_timeout() const { return overloaded_ ? overloaded_delay() : options_.interval; }
+  // While overloaded, requests that queued longer than this are shed, and the overload ends
+  // only after an interval in which none did (half the target: hysteresis).
+  Nanos overloaded_delay() const { return options_.target_delay / 2; }
   uint32_t in_flight() const { return in_flight_; }
   const AdmissionOptions& options() const { return options_; }
 
  private:
   void observe(Nanos now, Nanos delay);
+  void track_growth(Nanos now, Nanos delay);  // the fast entry test (rule 2)
+  void enter(Nanos now, Nanos delay);         // starts an overload at `now`
   bool verdict(Nanos now) const;  // the state once the current interval has ended at `now`
 
   AdmissionOptions options_;
@@ -95,6 +104,9 @@ class AdmissionController {
   bool superseded_seen_ = false;  // a request was shed by rule 3 in the current interval
   Nanos quarter_start_ = 0;       // the current quarter-interval window (entry test)
   Nanos quarter_min_ = 0;         // smallest delay seen in it
+  bool in_late_run_ = false;      // every request since late_run_start_ queued past the target
+  Nanos late_run_start_ = 0;
+  Nanos late_run_first_delay_ = 0;  // the delay of the run's first request
   uint32_t in_flight_ = 0;
 };
 

@@ -251,6 +251,9 @@ TEST(Cli, BenchFloorMeasuresAnswersWithoutDeciding) {
     EXPECT_EQ(r.exit_code, 0) << r.out;
     EXPECT_NE(r.out.find("\"allowed\":0,\"denied\":0,"), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("\"p50_us\":0.0,"), std::string::npos) << "no latency in " << r.out;
+    if (!mode.empty()) {
+      EXPECT_NE(r.out.find("\"receive_lag_p99_us\":"), std::string::npos) << r.out;
+    }
   }
   wire::StatusResponse status;
   ASSERT_TRUE(testing::fetch_status(node.address(), status));

@@ -57,11 +57,12 @@ TEST(Admission, ABurstPassesButAStandingQueueIsCutToTheTarget) {
     if (a.admitted) c.done();
   }
   EXPECT_TRUE(c.overloaded());
-  EXPECT_EQ(c.queue_timeout(), 5 * kMs);
+  // While overloaded the queue is held to half the target (hysteresis).
+  EXPECT_EQ(c.queue_timeout(), 2500 * kMicrosecond);
   auto shed = c.admit(t, t - 8 * kMs, kNoDeadline);
   EXPECT_FALSE(shed.admitted);
   EXPECT_EQ(shed.reason, ShedReason::kQueueDelay);
-  // Work that queued less than the target still goes through while overloaded.
+  // Work that queued less than that still goes through while overloaded.
   EXPECT_TRUE(c.admit(t, t - 2 * kMs, kNoDeadline).admitted);
   c.done();
   // Once the queue drains (quick requests for a whole interval), the target is lifted.
@@ -94,15 +95,55 @@ TEST(Admission, FreshRequestsOnSomeConnectionsDoNotEndAnOverload) {
   }
 }
 
-// A flood is recognised within a quarter interval or two (tumbling 25 ms windows), not at
-// the end of the interval, even when a quick request came just before it.
-TEST(Admission, AFloodIsCutWithinAQuarterInterval) {
+// A flood makes the queue grow: at 5x a node's capacity each millisecond adds 4 ms of
+// waiting. It is recognised once requests have been late for the target's time (5 ms) and
+// later than when that began, so the queue is cut before it is ~30 ms deep, not after a
+// quarter interval (25-50 ms: 100-200 ms deep, or the interval's cap).
+TEST(Admission, AGrowingQueueIsCutWithinATargetsTime) {
   AdmissionController c(options());
   EXPECT_TRUE(c.admit(0, 0, kNoDeadline).admitted);
   c.done();
+  const Nanos onset = kMs;
+  Nanos first_shed_delay = -1;
+  for (Nanos t = onset; t < 60 * kMs; t += 100 * kMicrosecond) {
+    const Nanos delay = 4 * (t - onset);
+    auto a = c.admit(t, t - delay, kNoDeadline);
+    if (a.admitted) {
+      c.done();
+    } else if (first_shed_delay < 0) {
+      first_shed_delay = delay;
+    }
+  }
+  ASSERT_GE(first_shed_delay, 0) << "never shed";
+  EXPECT_LT(first_shed_delay, 30 * kMs) << "the queue grew to " << first_shed_delay / kMs << " ms";
+  EXPECT_TRUE(c.overloaded());
+}
+
+// A stall (the thread descheduled for 15 ms at half load) leaves a backlog whose delays fall
+// as it drains: late for more than the target's time, but not a growing queue, so it is
+// served, not shed.
+TEST(Admission, AStallsDrainingBacklogIsNotAnOverload) {
+  AdmissionController c(options());
+  EXPECT_TRUE(c.admit(0, 0, kNoDeadline).admitted);
+  c.done();
+  for (Nanos t = 20 * kMs, delay = 15 * kMs; delay >= 0; t += kMs, delay -= kMs) {
+    ASSERT_TRUE(c.admit(t, t - delay, kNoDeadline).admitted) << "delay " << delay / kMs << " ms";
+    c.done();
+  }
+  EXPECT_FALSE(c.overloaded());
+}
+
+// A standing queue that does not grow (its delays even fall slowly) is recognised within a
+// quarter interval or two (tumbling 25 ms windows), not at the end of the interval, even
+// when a quick request came just before it.
+TEST(Admission, AStandingQueueIsCutWithinAQuarterInterval) {
+  AdmissionController c(options());
+  EXPECT_TRUE(c.admit(0, 0, kNoDeadline).admitted);
+  c.done();
+  auto delay_at = [](Nanos t) { return 60 * kMs - t / 2; };  // 60 ms, falling slowly
   Nanos t = kMs;
   for (; t < 26 * kMs; t += kMs) {
-    ASSERT_TRUE(c.admit(t, t - 8 * kMs, kNoDeadline).admitted) << "at " << t / kMs << " ms";
+    ASSERT_TRUE(c.admit(t, t - delay_at(t), kNoDeadline).admitted) << "at " << t / kMs << " ms";
     c.done();
   }
   // The first quarter held the quick request: not a standing queue yet.
@@ -110,11 +151,38 @@ TEST(Admission, AFloodIsCutWithinAQuarterInterval) {
   // The next quarter (25-50 ms) is all late: overloaded by 51 ms, where the interval alone
   // would have waited until 200 ms (its first interval saw the quick request).
   for (; t < 52 * kMs; t += kMs) {
-    auto a = c.admit(t, t - 8 * kMs, kNoDeadline);
+    auto a = c.admit(t, t - delay_at(t), kNoDeadline);
     if (a.admitted) c.done();
   }
   EXPECT_TRUE(c.overloaded());
-  EXPECT_FALSE(c.admit(t, t - 8 * kMs, kNoDeadline).admitted);
+  EXPECT_FALSE(c.admit(t, t - delay_at(t), kNoDeadline).admitted);
+}
+
+// Hysteresis: while overloaded, requests that queued more than half the target are shed,
+// and the overload lasts while any still do. Judged by the full target instead, a flood
+// whose survivors queue between the two would leave the overload every interval and let
+// the queue grow back.
+TEST(Admission, WhileOverloadedTheQueueIsHeldToHalfTheTarget) {
+  AdmissionController c(options());
+  Nanos t = 0;
+  for (; t < 20 * kMs; t += kMs) {
+    auto a = c.admit(t, t - 8 * kMs, kNoDeadline);
+    if (a.admitted) c.done();
+  }
+  ASSERT_TRUE(c.overloaded());
+  for (; t < 500 * kMs; t += kMs) {
+    const Nanos delay = (t / kMs) % 2 == 0 ? kMs : 4 * kMs;
+    auto a = c.admit(t, t - delay, kNoDeadline);
+    EXPECT_EQ(a.admitted, delay == kMs) << "at " << t / kMs << " ms";
+    if (a.admitted) c.done();
+    ASSERT_TRUE(c.overloaded()) << "left the overload at " << t / kMs << " ms";
+  }
+  // Every request under half the target for an interval: the overload ends.
+  for (; t < 800 * kMs; t += kMs) {
+    ASSERT_TRUE(c.admit(t, t - 2 * kMs, kNoDeadline).admitted);
+    c.done();
+  }
+  EXPECT_FALSE(c.overloaded());
 }
 
 // When the flood stops, the overload ends with it: a gauge read while nothing comes says
