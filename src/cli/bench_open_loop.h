@@ -1,7 +1,8 @@
 // The open-loop mode of `drl bench` (--rate R): requests are given intended send times on a
 // fixed schedule (evenly spaced, or a seeded Poisson process), whatever the answers do, and
 // each request's latency counts from its intended time, so a node (or a generator) that
-// stalls is charged for every request it held back (no coordinated omission).
+// stalls is charged for every request it held back (no coordinated omission), until the
+// kernel received its answer (the generator's delay in reading it is the receive lag).
 //
 // Each generator thread owns one timer and a share of the connections and of the rate. When
 // the timer fires it takes every request that has come due, spreads them round-robin over
