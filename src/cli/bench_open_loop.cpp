@@ -415,19 +415,18 @@ BenchResult run_open_loop(const BenchConfig& config,
 
 std::string open_loop_text(const OpenLoopReport& r) {
   char line[768];
-  std::snprintf(line, sizeof line,
-                "schedule: offered %.0f requests/s, sent %.0f requests/s; send lag p50 %.1f us  "
-                "p99 %.1f us  max %.1f us; unanswered %llu\n"
-                "answers read: receive lag (kernel receipt to read, not in the latency) p50 "
-                "%.1f us  p99 %.1f us  max %.1f us\n",
-                r.offered_per_sec, r.sent_per_sec,
-                static_cast<double>(r.send_lag.percentile(0.5)) / 1000.0,
-                static_cast<double>(r.send_lag.percentile(0.99)) / 1000.0,
-                static_cast<double>(r.send_lag.max()) / 1000.0,
-                static_cast<unsigned long long>(r.unanswered),
-                static_cast<double>(r.receive_lag.percentile(0.5)) / 1000.0,
-                static_cast<double>(r.receive_lag.percentile(0.99)) / 1000.0,
-                static_cast<double>(r.receive_lag.max()) / 1000.0);
+  std::snprintf(
+      line, sizeof line,
+      "schedule: offered %.0f requests/s, sent %.0f requests/s; send lag p50 %.1f us  "
+      "p99 %.1f us  max %.1f us; unanswered %llu\n"
+      "answers read: receive lag (kernel receipt to read, not in the latency) p50 "
+      "%.1f us  p99 %.1f us  max %.1f us\n",
+      r.offered_per_sec, r.sent_per_sec, static_cast<double>(r.send_lag.percentile(0.5)) / 1000.0,
+      static_cast<double>(r.send_lag.percentile(0.99)) / 1000.0,
+      static_cast<double>(r.send_lag.max()) / 1000.0, static_cast<unsigned long long>(r.unanswered),
+      static_cast<double>(r.receive_lag.percentile(0.5)) / 1000.0,
+      static_cast<double>(r.receive_lag.percentile(0.99)) / 1000.0,
+      static_cast<double>(r.receive_lag.max()) / 1000.0);
   std::string out = line;
   if (r.behind) {
     out += "INVALID MEASUREMENT: the generator fell behind its schedule (" + r.behind_reason +

@@ -85,10 +85,9 @@ void ClientSession::read_more() {
   const size_t space = in_.size() - in_len_;
   // The read fills in_ past in_len_; until it completes, in_ is neither moved nor resized
   // (compact_input() waits for it), though frames before in_len_ may be handled meanwhile.
-  async_receive_dated(socket_, {in_.data() + in_len_, space},
-                      [self = shared_from_this(), space](const DatedReceive& r) {
-                        self->on_received(r, space);
-                      });
+  async_receive_dated(
+      socket_, {in_.data() + in_len_, space},
+      [self = shared_from_this(), space](const DatedReceive& r) { self->on_received(r, space); });
 }
 
 void ClientSession::on_received(const DatedReceive& r, size_t space) {

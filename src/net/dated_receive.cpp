@@ -60,8 +60,8 @@ DatedReceive receive_dated(asio::ip::tcp::socket& socket, std::span<uint8_t> buf
     // age counts beyond kMaxAge.
     const auto age = std::chrono::seconds(wall.tv_sec - kernel.tv_sec) +
                      std::chrono::nanoseconds(wall.tv_nsec - kernel.tv_nsec);
-    r.newest_arrival = now - std::clamp<std::chrono::nanoseconds>(age, std::chrono::nanoseconds(0),
-                                                                   kMaxAge);
+    r.newest_arrival =
+        now - std::clamp<std::chrono::nanoseconds>(age, std::chrono::nanoseconds(0), kMaxAge);
   }
   return r;
 }

@@ -5,12 +5,12 @@
 #pragma once
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
-#include <utility>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <system_error>
+#include <utility>
 
 namespace drl::net {
 

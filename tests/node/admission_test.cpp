@@ -17,6 +17,31 @@ AdmissionOptions options() {
   return o;
 }
 
+// One request per millisecond from `from` to `until`, each having queued `delay`; the
+// admitted ones complete at once. Returns `until`.
+Nanos requests_every_ms(AdmissionController& c, Nanos from, Nanos until, Nanos delay) {
+  for (Nanos t = from; t < until; t += kMs) {
+    if (c.admit(t, t - delay, kNoDeadline).admitted) c.done();
+  }
+  return until;
+}
+
+// From `from` to `until`, one request per millisecond, queued `even` on even milliseconds
+// and `odd` on odd ones (two connections, say): the `even` ones must be admitted, the `odd`
+// ones shed, and the controller must stay overloaded throughout. Returns `until`.
+Nanos alternating_while_overloaded(AdmissionController& c, Nanos from, Nanos until, Nanos even,
+                                   Nanos odd) {
+  for (Nanos t = from; t < until; t += kMs) {
+    const Nanos delay = (t / kMs) % 2 == 0 ? even : odd;
+    auto a = c.admit(t, t - delay, kNoDeadline);
+    EXPECT_EQ(a.admitted, delay == even) << "at " << t / kMs << " ms";
+    if (a.admitted) c.done();
+    EXPECT_TRUE(c.overloaded()) << "left the overload at " << t / kMs << " ms";
+    if (!c.overloaded()) break;
+  }
+  return until;
+}
+
 TEST(Admission, AdmitsWorkThatDidNotQueue) {
   AdmissionController c(options());
   for (Nanos t = 0; t < 1000 * kMs; t += kMs) {
@@ -51,11 +76,7 @@ TEST(Admission, ABurstPassesButAStandingQueueIsCutToTheTarget) {
   c.done();
   EXPECT_FALSE(c.overloaded());
   // A standing queue: every request of a whole interval waited 8 ms or more.
-  Nanos t = 100 * kMs;
-  for (; t < 300 * kMs; t += kMs) {
-    auto a = c.admit(t, t - 8 * kMs, kNoDeadline);
-    if (a.admitted) c.done();
-  }
+  Nanos t = requests_every_ms(c, 100 * kMs, 300 * kMs, 8 * kMs);
   EXPECT_TRUE(c.overloaded());
   // While overloaded the queue is held to half the target (hysteresis).
   EXPECT_EQ(c.queue_timeout(), 2500 * kMicrosecond);
@@ -80,19 +101,9 @@ TEST(Admission, ABurstPassesButAStandingQueueIsCutToTheTarget) {
 // the overload, or every other interval would let the queues grow back to 100 ms.
 TEST(Admission, FreshRequestsOnSomeConnectionsDoNotEndAnOverload) {
   AdmissionController c(options());
-  Nanos t = 0;
-  for (; t < 250 * kMs; t += kMs) {
-    auto a = c.admit(t, t - 8 * kMs, kNoDeadline);
-    if (a.admitted) c.done();
-  }
+  const Nanos t = requests_every_ms(c, 0, 250 * kMs, 8 * kMs);
   ASSERT_TRUE(c.overloaded());
-  for (; t < 800 * kMs; t += kMs) {
-    const Nanos delay = (t / kMs) % 2 == 0 ? 0 : 8 * kMs;
-    auto a = c.admit(t, t - delay, kNoDeadline);
-    EXPECT_EQ(a.admitted, delay == 0) << "at " << t / kMs << " ms";
-    if (a.admitted) c.done();
-    ASSERT_TRUE(c.overloaded()) << "left the overload at " << t / kMs << " ms";
-  }
+  alternating_while_overloaded(c, t, 800 * kMs, 0, 8 * kMs);
 }
 
 // A flood makes the queue grow: at 5x a node's capacity each millisecond adds 4 ms of
@@ -164,19 +175,9 @@ TEST(Admission, AStandingQueueIsCutWithinAQuarterInterval) {
 // the queue grow back.
 TEST(Admission, WhileOverloadedTheQueueIsHeldToHalfTheTarget) {
   AdmissionController c(options());
-  Nanos t = 0;
-  for (; t < 20 * kMs; t += kMs) {
-    auto a = c.admit(t, t - 8 * kMs, kNoDeadline);
-    if (a.admitted) c.done();
-  }
+  Nanos t = requests_every_ms(c, 0, 20 * kMs, 8 * kMs);
   ASSERT_TRUE(c.overloaded());
-  for (; t < 500 * kMs; t += kMs) {
-    const Nanos delay = (t / kMs) % 2 == 0 ? kMs : 4 * kMs;
-    auto a = c.admit(t, t - delay, kNoDeadline);
-    EXPECT_EQ(a.admitted, delay == kMs) << "at " << t / kMs << " ms";
-    if (a.admitted) c.done();
-    ASSERT_TRUE(c.overloaded()) << "left the overload at " << t / kMs << " ms";
-  }
+  t = alternating_while_overloaded(c, t, 500 * kMs, kMs, 4 * kMs);
   // Every request under half the target for an interval: the overload ends.
   for (; t < 800 * kMs; t += kMs) {
     ASSERT_TRUE(c.admit(t, t - 2 * kMs, kNoDeadline).admitted);
@@ -189,11 +190,7 @@ TEST(Admission, WhileOverloadedTheQueueIsHeldToHalfTheTarget) {
 // so, and a request after a quiet interval is judged afresh.
 TEST(Admission, AnOverloadEndsWhenTheRequestsStop) {
   AdmissionController c(options());
-  Nanos t = 0;
-  for (; t < 150 * kMs; t += kMs) {
-    auto a = c.admit(t, t - 8 * kMs, kNoDeadline);
-    if (a.admitted) c.done();
-  }
+  Nanos t = requests_every_ms(c, 0, 150 * kMs, 8 * kMs);
   ASSERT_TRUE(c.overloaded());
   EXPECT_TRUE(c.overloaded(t));
   t += 400 * kMs;
@@ -211,11 +208,7 @@ TEST(Admission, WhileOverloadedTheNewestRequestsOfAConnectionGoFirst) {
   AdmissionController c(options());
   EXPECT_TRUE(c.admit(0, 0, kNoDeadline, /*superseded=*/true).admitted);
   c.done();
-  Nanos t = kMs;
-  for (; t < 150 * kMs; t += kMs) {
-    auto a = c.admit(t, t - 8 * kMs, kNoDeadline);
-    if (a.admitted) c.done();
-  }
+  Nanos t = requests_every_ms(c, kMs, 150 * kMs, 8 * kMs);
   ASSERT_TRUE(c.overloaded());
   for (; t < 600 * kMs; t += kMs) {
     const bool superseded = (t / kMs) % 2 == 1;
