@@ -1,6 +1,9 @@
 // Reads from a TCP socket together with when the kernel received the newest of the bytes
 // read (SO_TIMESTAMPNS), so a reader can date data by its arrival rather than by when its
-// busy or descheduled thread got round to reading it (`drl bench` dates answers this way).
+// busy or descheduled thread got round to reading it: client sessions date requests this
+// way for admission control, and `drl bench` dates answers. The asynchronous form also
+// tries every read at once, where asio's async_read_some, after a read that drained the
+// socket, waits for the reactor (polled once per pass through a busy thread's handlers).
 // I/O shell only.
 #pragma once
 #include <asio/ip/tcp.hpp>
