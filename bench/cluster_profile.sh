@@ -8,7 +8,8 @@
 # at callgrind's speed (~50x slower).
 #
 # Usage: bench/cluster_profile.sh [NODES] [RATE] [SECONDS]    (defaults: 3 2000 8)
-# Env: BUILD (default build), SMART=1 (drl bench --smart: clients route to the owner),
+# Env: BUILD (default build), SMART=1 (drl bench --smart: clients route to the owner; a
+#      closed loop, since --smart has no fixed rate, so RATE is ignored),
 #      ANNOTATE=1 (print the top functions of the first node, inclusive), KEEP=DIR (keep the
 #      callgrind outputs there).
 # Prints: "nodes=<n> rate=<r> checks=<n> instructions_per_check=<n>" and each node's share.
@@ -55,11 +56,15 @@ for s in "${servers[@]}"; do
 done
 
 for p in "${pids[@]}"; do callgrind_control -i on "$p" >/dev/null 2>&1; done
-smart=()
-[ "${SMART:-0}" = 1 ] && smart=(--smart)
+load=(--rate "$rate")
+if [ "${SMART:-0}" = 1 ]; then
+  load=(--smart)
+  rate=closed-loop-smart
+fi
 all=$(IFS=,; echo "${servers[*]}")
 line=$("$drl" bench --servers "$all" --connections $((3 * nodes)) --pipeline 4 --keys 10000 \
-  --limit 1000000000 --rate "$rate" --duration "${seconds}s" "${smart[@]}" --json 2>/dev/null | tail -n 1)
+  --limit 1000000000 --duration "${seconds}s" "${load[@]}" --json 2>"$work/bench.err" | tail -n 1) ||
+  { echo "cluster_profile: drl bench failed:" >&2; cat "$work/bench.err" >&2; exit 1; }
 for p in "${pids[@]}"; do callgrind_control -i off "$p" >/dev/null 2>&1; done
 for p in "${pids[@]}"; do kill -TERM "$p"; done
 for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
