@@ -1,223 +1,638 @@
-#include "cluster/peer_codec.h"
+// A hand-written encoder and decoder of drl.v1.PeerMessage (proto/drl/peer.proto): the same
+// bytes as the generated classes, without building a protobuf message per check, answer and
+// record (docs/optimization.md, "A hand-written peer codec"). The encoder writes what
+// protobuf's serializer writes: fields in number order, proto3 zero scalars omitted,
+// sub-messages always present, `log` packed, minimal varints. The decoder accepts what
+// protobuf's parser accepts (any field order, unknown fields skipped, `log` packed or not,
+// the last occurrence of a scalar wins, a repeated occurrence of a sub-message merges into
+// it, a later oneof body replaces an earlier one) except groups, which it refuses.
+// tests/cluster/peer_codec_diff_test.cpp checks both against the generated classes.
+#include <cassert>
+#include <cstring>
+#include <string>
 
-#include "drl/peer.pb.h"
+#include "cluster/peer_codec.h"
+#include "cluster/peer_wire.h"
 
 namespace drl::cluster {
 namespace {
+
+using wire::Field;
+using wire::Reader;
+using wire::varint_size;
 
 constexpr uint32_t kMaxAlgorithm = static_cast<uint32_t>(limits::Algorithm::kSlidingWindow);
 constexpr uint32_t kMaxCalendar = static_cast<uint32_t>(limits::Calendar::kMonth);
 constexpr uint32_t kMaxDegrade = static_cast<uint32_t>(DegradeMode::kClosed);
 
-void to_proto(const limits::Limit& in, v1::PeerLimit& out) {
-  out.set_algorithm(static_cast<uint32_t>(in.algorithm));
-  out.set_limit(in.limit);
-  out.set_window_ns(in.window);
-  out.set_burst(in.burst);
-  out.set_calendar(static_cast<uint32_t>(in.calendar));
+// ---- Sizes: exactly what the writers below write. Every field number is < 16, so every
+// tag is one byte.
+
+size_t varint_field(uint64_t v) { return v == 0 ? 0 : 1 + varint_size(v); }
+size_t bool_field(bool b) { return b ? 2 : 0; }
+size_t bytes_field(std::string_view s) {
+  return s.empty() ? 0 : 1 + varint_size(s.size()) + s.size();
+}
+size_t message_field(size_t size) { return 1 + varint_size(size) + size; }
+uint64_t u64(int64_t v) { return static_cast<uint64_t>(v); }
+
+size_t limit_size(const limits::Limit& l) {
+  return varint_field(static_cast<uint32_t>(l.algorithm)) + varint_field(l.limit) +
+         varint_field(u64(l.window)) + varint_field(l.burst) +
+         varint_field(static_cast<uint32_t>(l.calendar));
 }
 
-void to_proto(const limits::Request& in, v1::PeerRequest& out) {
-  out.set_cost(in.cost);
-  out.set_refund(in.refund);
-  out.set_reset(in.reset);
-  out.set_drain_on_deny(in.drain_on_deny);
-  out.set_shadow(in.shadow);
+size_t request_size(const limits::Request& r) {
+  return varint_field(r.cost) + bool_field(r.refund) + bool_field(r.reset) +
+         bool_field(r.drain_on_deny) + bool_field(r.shadow);
 }
 
-void to_proto(const limits::Decision& in, v1::PeerDecision& out) {
-  out.set_allowed(in.allowed);
-  out.set_shadow_denied(in.shadow_denied);
-  out.set_limit(in.limit);
-  out.set_remaining(in.remaining);
-  out.set_reset_at_ns(in.reset_at);
-  out.set_retry_after_ns(in.retry_after);
-  out.set_delay_ns(in.delay);
+size_t decision_size(const limits::Decision& d) {
+  return bool_field(d.allowed) + bool_field(d.shadow_denied) + varint_field(d.limit) +
+         varint_field(d.remaining) + varint_field(u64(d.reset_at)) +
+         varint_field(u64(d.retry_after)) + varint_field(u64(d.delay));
 }
 
-void to_proto(const store::KeyRecord& in, v1::PeerKeyRecord& out) {
-  out.set_key(in.key);
-  out.set_algorithm(static_cast<uint32_t>(in.algorithm));
-  out.set_state_t(in.state.t);
-  out.set_state_a(in.state.a);
-  out.set_state_b(in.state.b);
-  for (TimePoint t : in.log) out.add_log(t);
-  out.set_expires_at_ns(in.expires_at);
-  out.set_version(in.version);
+size_t check_size(const ForwardedCheck& c) {
+  return varint_field(c.request_id) + varint_field(c.hops) + bool_field(c.must_decide) +
+         bytes_field(c.key) + message_field(limit_size(c.limit)) +
+         message_field(request_size(c.request)) + varint_field(static_cast<uint32_t>(c.degrade)) +
+         varint_field(u64(c.deadline));
 }
 
-std::string from_proto(const v1::PeerLimit& in, limits::Limit& out) {
-  if (in.algorithm() > kMaxAlgorithm) return "unknown algorithm " + std::to_string(in.algorithm());
-  if (in.calendar() > kMaxCalendar) return "unknown calendar " + std::to_string(in.calendar());
-  out.algorithm = static_cast<limits::Algorithm>(in.algorithm());
-  out.limit = in.limit();
-  out.window = in.window_ns();
-  out.burst = in.burst();
-  out.calendar = static_cast<limits::Calendar>(in.calendar());
-  return "";
+size_t answer_size(const CheckAnswer& a) {
+  return varint_field(a.request_id) + message_field(decision_size(a.decision)) +
+         bytes_field(a.decided_by) + bool_field(a.degraded) + varint_field(a.hops) +
+         bytes_field(a.error);
 }
 
-void from_proto(const v1::PeerRequest& in, limits::Request& out) {
-  out.cost = in.cost();
-  out.refund = in.refund();
-  out.reset = in.reset();
-  out.drain_on_deny = in.drain_on_deny();
-  out.shadow = in.shadow();
+size_t log_size(const limits::SlidingLog& log) {
+  size_t n = 0;
+  for (TimePoint t : log) n += varint_size(u64(t));
+  return n;
 }
 
-void from_proto(const v1::PeerDecision& in, limits::Decision& out) {
-  out.allowed = in.allowed();
-  out.shadow_denied = in.shadow_denied();
-  out.limit = in.limit();
-  out.remaining = in.remaining();
-  out.reset_at = in.reset_at_ns();
-  out.retry_after = in.retry_after_ns();
-  out.delay = in.delay_ns();
+size_t record_size(const store::KeyRecord& r) {
+  return bytes_field(r.key) + varint_field(static_cast<uint32_t>(r.algorithm)) +
+         varint_field(u64(r.state.t)) + varint_field(r.state.a) + varint_field(r.state.b) +
+         (r.log.empty() ? 0 : message_field(log_size(r.log))) + varint_field(u64(r.expires_at)) +
+         varint_field(r.version);
 }
 
-std::string from_proto(const v1::PeerKeyRecord& in, store::KeyRecord& out) {
-  if (in.algorithm() > kMaxAlgorithm) return "unknown algorithm " + std::to_string(in.algorithm());
-  out.key = in.key();
-  out.algorithm = static_cast<limits::Algorithm>(in.algorithm());
-  out.state.t = in.state_t();
-  out.state.a = in.state_a();
-  out.state.b = in.state_b();
-  out.log.assign(in.log().begin(), in.log().end());
-  out.expires_at = in.expires_at_ns();
-  out.version = in.version();
-  return "";
+size_t range_size(const ring::HashRange& r) { return varint_field(r.lo) + varint_field(r.hi); }
+
+size_t records_size(const std::vector<store::KeyRecord>& records) {
+  size_t n = 0;
+  for (const auto& r : records) n += message_field(record_size(r));
+  return n;
 }
 
-std::string from_proto(const google::protobuf::RepeatedPtrField<v1::PeerKeyRecord>& in,
-                       std::vector<store::KeyRecord>& out) {
-  out.resize(static_cast<size_t>(in.size()));
-  for (int i = 0; i < in.size(); ++i) {
-    if (std::string e = from_proto(in[i], out[static_cast<size_t>(i)]); !e.empty()) {
-      return "record " + std::to_string(i) + ": " + e;
+size_t body_size(const PeerMessage& message) {
+  size_t n = 0;
+  if (const auto* m = std::get_if<CheckBatch>(&message)) {
+    for (const auto& c : m->checks) n += message_field(check_size(c));
+  } else if (const auto* m = std::get_if<AnswerBatch>(&message)) {
+    for (const auto& a : m->answers) n += message_field(answer_size(a));
+  } else if (const auto* m = std::get_if<ReplicaBatch>(&message)) {
+    n = records_size(m->records);
+  } else if (const auto* m = std::get_if<HandoffRequest>(&message)) {
+    n = varint_field(m->request_id);
+    for (const auto& r : m->ranges) n += message_field(range_size(r));
+  } else if (const auto* m = std::get_if<HandoffChunk>(&message)) {
+    n = varint_field(m->request_id) + records_size(m->records) + bool_field(m->last);
+  }
+  return n;
+}
+
+// ---- Writers: each takes the next free byte and returns the new one. The buffer was
+// sized by the functions above.
+
+class Writer {
+ public:
+  explicit Writer(char* p) : p_(p) {}
+  char* end() const { return p_; }
+
+  void varint(uint32_t field, uint64_t v) {
+    if (v == 0) return;
+    tag(field, wire::kVarint);
+    p_ = wire::put_varint(p_, v);
+  }
+  void boolean(uint32_t field, bool b) {
+    if (!b) return;
+    tag(field, wire::kVarint);
+    *p_++ = 1;
+  }
+  void bytes(uint32_t field, std::string_view s) {
+    if (s.empty()) return;
+    header(field, s.size());
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+  // The tag and length of a length-delimited field whose payload the caller writes next.
+  void header(uint32_t field, size_t size) {
+    tag(field, wire::kLength);
+    p_ = wire::put_varint(p_, size);
+  }
+
+  void limit(uint32_t field, const limits::Limit& l) {
+    header(field, limit_size(l));
+    varint(1, static_cast<uint32_t>(l.algorithm));
+    varint(2, l.limit);
+    varint(3, u64(l.window));
+    varint(4, l.burst);
+    varint(5, static_cast<uint32_t>(l.calendar));
+  }
+  void request(uint32_t field, const limits::Request& r) {
+    header(field, request_size(r));
+    varint(1, r.cost);
+    boolean(2, r.refund);
+    boolean(3, r.reset);
+    boolean(4, r.drain_on_deny);
+    boolean(5, r.shadow);
+  }
+  void decision(uint32_t field, const limits::Decision& d) {
+    header(field, decision_size(d));
+    boolean(1, d.allowed);
+    boolean(2, d.shadow_denied);
+    varint(3, d.limit);
+    varint(4, d.remaining);
+    varint(5, u64(d.reset_at));
+    varint(6, u64(d.retry_after));
+    varint(7, u64(d.delay));
+  }
+  void check(uint32_t field, const ForwardedCheck& c) {
+    header(field, check_size(c));
+    varint(1, c.request_id);
+    varint(2, c.hops);
+    boolean(3, c.must_decide);
+    bytes(4, c.key);
+    limit(5, c.limit);
+    request(6, c.request);
+    varint(7, static_cast<uint32_t>(c.degrade));
+    varint(8, u64(c.deadline));
+  }
+  void answer(uint32_t field, const CheckAnswer& a) {
+    header(field, answer_size(a));
+    varint(1, a.request_id);
+    decision(2, a.decision);
+    bytes(3, a.decided_by);
+    boolean(4, a.degraded);
+    varint(5, a.hops);
+    bytes(6, a.error);
+  }
+  void record(uint32_t field, const store::KeyRecord& r) {
+    header(field, record_size(r));
+    bytes(1, r.key);
+    varint(2, static_cast<uint32_t>(r.algorithm));
+    varint(3, u64(r.state.t));
+    varint(4, r.state.a);
+    varint(5, r.state.b);
+    if (!r.log.empty()) {
+      header(6, log_size(r.log));
+      for (TimePoint t : r.log) p_ = wire::put_varint(p_, u64(t));
+    }
+    varint(7, u64(r.expires_at));
+    varint(8, r.version);
+  }
+  void range(uint32_t field, const ring::HashRange& r) {
+    header(field, range_size(r));
+    varint(1, r.lo);
+    varint(2, r.hi);
+  }
+
+ private:
+  void tag(uint32_t field, uint32_t type) { *p_++ = static_cast<char>(field << 3 | type); }
+  char* p_;
+};
+
+// ---- Decoding. Each parse_* reads one (sub-)message into a value that already holds what
+// earlier occurrences set, so a repeated occurrence merges as in protobuf. Enum fields are
+// kept raw and validated when the message is complete, so the last occurrence decides.
+
+constexpr char kNotUtf8[] = "a string field is not valid UTF-8";
+
+// proto3 `string` fields must be UTF-8 (the generated parser refuses them otherwise): no
+// overlong forms, no surrogates, nothing above U+10FFFF.
+bool valid_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const auto* end = p + s.size();
+  while (p != end) {
+    const uint8_t c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    size_t len = 0;
+    uint32_t cp = 0, min = 0;
+    if ((c & 0xe0) == 0xc0) {
+      len = 2, cp = c & 0x1f, min = 0x80;
+    } else if ((c & 0xf0) == 0xe0) {
+      len = 3, cp = c & 0x0f, min = 0x800;
+    } else if ((c & 0xf8) == 0xf0) {
+      len = 4, cp = c & 0x07, min = 0x10000;
+    } else {
+      return false;
+    }
+    if (static_cast<size_t>(end - p) < len) return false;
+    for (size_t k = 1; k < len; ++k) {
+      if ((p[k] & 0xc0) != 0x80) return false;
+      cp = cp << 6 | (p[k] & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    p += len;
+  }
+  return true;
+}
+
+class Decoder {
+ public:
+  explicit Decoder(std::string_view bytes) : bytes_(bytes) {}
+
+  std::string run(PeerMessage& out) {
+    Reader r(bytes_);
+    uint32_t body = 0;
+    Field f;
+    while (!r.done()) {
+      if (!next(r, f)) return error();
+      if (f.type != wire::kLength || f.number < 1 || f.number > 5) continue;
+      if (f.number != body) {  // a oneof: a new body replaces the previous one
+        body = f.number;
+        invalid_.clear();
+        reset(out, body);
+      }
+      if (!parse_body(Reader(f.bytes), out)) return error();
+    }
+    if (body == 0) return "peer message has no body";
+    return invalid_;
+  }
+
+ private:
+  static void reset(PeerMessage& out, uint32_t body) {
+    switch (body) {
+      case 1:
+        out.emplace<CheckBatch>();
+        break;
+      case 2:
+        out.emplace<AnswerBatch>();
+        break;
+      case 3:
+        out.emplace<ReplicaBatch>();
+        break;
+      case 4:
+        out.emplace<HandoffRequest>();
+        break;
+      default:
+        out.emplace<HandoffChunk>();
+        break;
     }
   }
-  return "";
-}
+
+  bool parse_body(Reader r, PeerMessage& out) {
+    if (auto* m = std::get_if<CheckBatch>(&out)) return parse_checks(r, *m);
+    if (auto* m = std::get_if<AnswerBatch>(&out)) return parse_answers(r, *m);
+    if (auto* m = std::get_if<ReplicaBatch>(&out)) {
+      return parse_records(r, 1, m->records, "replica batch: ", nullptr, nullptr);
+    }
+    if (auto* m = std::get_if<HandoffRequest>(&out)) return parse_handoff_request(r, *m);
+    auto& m = std::get<HandoffChunk>(out);
+    return parse_records(r, 2, m.records, "hand-off chunk: ", &m.request_id, &m.last);
+  }
+
+  bool parse_checks(Reader r, CheckBatch& batch) {
+    Field f;
+    while (!r.done()) {
+      if (!next(r, f)) return false;
+      if (f.number != 1 || f.type != wire::kLength) continue;
+      ForwardedCheck& c = batch.checks.emplace_back();
+      c.hops = 0;  // absent fields are proto3 zeros, not the struct's defaults
+      c.request.cost = 0;
+      if (!parse_check(Reader(f.bytes), c)) return false;
+    }
+    return true;
+  }
+
+  bool parse_check(Reader r, ForwardedCheck& c) {
+    uint32_t algorithm = 0, calendar = 0, degrade = 0;
+    Field f;
+    while (!r.done()) {
+      if (!next(r, f)) return false;
+      if (f.type == wire::kVarint) {
+        switch (f.number) {
+          case 1:
+            c.request_id = f.value;
+            break;
+          case 2:
+            c.hops = static_cast<uint32_t>(f.value);
+            break;
+          case 3:
+            c.must_decide = f.value != 0;
+            break;
+          case 7:
+            degrade = static_cast<uint32_t>(f.value);
+            break;
+          case 8:
+            c.deadline = static_cast<int64_t>(f.value);
+            break;
+          default:
+            break;
+        }
+      } else if (f.type == wire::kLength) {
+        if (f.number == 4) {
+          c.key.assign(f.bytes);
+        } else if (f.number == 5) {
+          if (!parse_limit(Reader(f.bytes), c.limit, algorithm, calendar)) return false;
+        } else if (f.number == 6) {
+          if (!parse_request(Reader(f.bytes), c.request)) return false;
+        }
+      }
+    }
+    if (algorithm > kMaxAlgorithm) {
+      invalid("check: unknown algorithm " + std::to_string(algorithm));
+    } else if (calendar > kMaxCalendar) {
+      invalid("check: unknown calendar " + std::to_string(calendar));
+    } else if (degrade > kMaxDegrade) {
+      invalid("check: unknown degrade mode " + std::to_string(degrade));
+    }
+    c.limit.algorithm = static_cast<limits::Algorithm>(algorithm);
+    c.limit.calendar = static_cast<limits::Calendar>(calendar);
+    c.degrade = static_cast<DegradeMode>(degrade);
+    return true;
+  }
+
+  bool parse_limit(Reader r, limits::Limit& l, uint32_t& algorithm, uint32_t& calendar) {
+    Field f;
+    while (!r.done()) {
+      if (!next(r, f)) return false;
+      if (f.type != wire::kVarint) continue;
+      switch (f.number) {
+        case 1:
+          algorithm = static_cast<uint32_t>(f.value);
+          break;
+        case 2:
+          l.limit = f.value;
+          break;
+        case 3:
+          l.window = static_cast<int64_t>(f.value);
+          break;
+        case 4:
+          l.burst = f.value;
+          break;
+        case 5:
+          calendar = static_cast<uint32_t>(f.value);
+          break;
+        default:
+          break;
+      }
+    }
+    return true;
+  }
+
+  bool parse_request(Reader r, limits::Request& q) {
+    Field f;
+    while (!r.done()) {
+      if (!next(r, f)) return false;
+      if (f.type != wire::kVarint) continue;
+      switch (f.number) {
+        case 1:
+          q.cost = f.value;
+          break;
+        case 2:
+          q.refund = f.value != 0;
+          break;
+        case 3:
+          q.reset = f.value != 0;
+          break;
+        case 4:
+          q.drain_on_deny = f.value != 0;
+          break;
+        case 5:
+          q.shadow = f.value != 0;
+          break;
+        default:
+          break;
+      }
+    }
+    return true;
+  }
+
+  bool parse_answers(Reader r, AnswerBatch& batch) {
+    Field f;
+    while (!r.done()) {
+      if (!next(r, f)) return false;
+      if (f.number != 1 || f.type != wire::kLength) continue;
+      if (!parse_answer(Reader(f.bytes), batch.answers.emplace_back())) return false;
+    }
+    return true;
+  }
+
+  bool parse_answer(Reader r, CheckAnswer& a) {
+    Field f;
+    while (!r.done()) {
+      if (!next(r, f)) return false;
+      if (f.type == wire::kVarint) {
+        switch (f.number) {
+          case 1:
+            a.request_id = f.value;
+            break;
+          case 4:
+            a.degraded = f.value != 0;
+            break;
+          case 5:
+            a.hops = static_cast<uint32_t>(f.value);
+            break;
+          default:
+            break;
+        }
+      } else if (f.type == wire::kLength) {
+        if (f.number == 2) {
+          if (!parse_decision(Reader(f.bytes), a.decision)) return false;
+        } else if (f.number == 3 || f.number == 6) {
+          if (!valid_utf8(f.bytes)) return fail(f.bytes.data(), kNotUtf8);
+          (f.number == 3 ? a.decided_by : a.error).assign(f.bytes);
+        }
+      }
+    }
+    return true;
+  }
+
+  bool parse_decision(Reader r, limits::Decision& d) {
+    Field f;
+    while (!r.done()) {
+      if (!next(r, f)) return false;
+      if (f.type != wire::kVarint) continue;
+      switch (f.number) {
+        case 1:
+          d.allowed = f.value != 0;
+          break;
+        case 2:
+          d.shadow_denied = f.value != 0;
+          break;
+        case 3:
+          d.limit = f.value;
+          break;
+        case 4:
+          d.remaining = f.value;
+          break;
+        case 5:
+          d.reset_at = static_cast<int64_t>(f.value);
+          break;
+        case 6:
+          d.retry_after = static_cast<int64_t>(f.value);
+          break;
+        case 7:
+          d.delay = static_cast<int64_t>(f.value);
+          break;
+        default:
+          break;
+      }
+    }
+    return true;
+  }
+
+  // The records of a ReplicaBatch (field 1) or a HandoffChunk (field 2, with request_id 1
+  // and last 3; null for a ReplicaBatch).
+  bool parse_records(Reader r, uint32_t records_field, std::vector<store::KeyRecord>& records,
+                     const char* context, uint64_t* request_id, bool* last) {
+    Field f;
+    while (!r.done()) {
+      if (!next(r, f)) return false;
+      if (f.type == wire::kLength && f.number == records_field) {
+        uint32_t algorithm = 0;
+        if (!parse_record(Reader(f.bytes), records.emplace_back(), algorithm)) return false;
+        if (algorithm > kMaxAlgorithm) {
+          invalid(context + ("record " + std::to_string(records.size() - 1)) +
+                  ": unknown algorithm " + std::to_string(algorithm));
+        }
+      } else if (f.type == wire::kVarint && request_id != nullptr) {
+        if (f.number == 1) *request_id = f.value;
+        if (f.number == 3) *last = f.value != 0;
+      }
+    }
+    return true;
+  }
+
+  bool parse_record(Reader r, store::KeyRecord& k, uint32_t& algorithm) {
+    Field f;
+    while (!r.done()) {
+      if (!next(r, f)) return false;
+      if (f.type == wire::kVarint) {
+        switch (f.number) {
+          case 2:
+            algorithm = static_cast<uint32_t>(f.value);
+            break;
+          case 3:
+            k.state.t = static_cast<int64_t>(f.value);
+            break;
+          case 4:
+            k.state.a = static_cast<uint32_t>(f.value);
+            break;
+          case 5:
+            k.state.b = static_cast<uint32_t>(f.value);
+            break;
+          case 6:
+            k.log.push_back(static_cast<int64_t>(f.value));
+            break;  // unpacked
+          case 7:
+            k.expires_at = static_cast<int64_t>(f.value);
+            break;
+          case 8:
+            k.version = f.value;
+            break;
+          default:
+            break;
+        }
+      } else if (f.type == wire::kLength) {
+        if (f.number == 1) {
+          k.key.assign(f.bytes);
+        } else if (f.number == 6) {  // packed
+          Reader packed(f.bytes);
+          uint64_t v = 0;
+          while (!packed.done()) {
+            if (!packed.varint(v)) return fail(packed.position(), "a packed log is truncated");
+            k.log.push_back(static_cast<int64_t>(v));
+          }
+        }
+      }
+    }
+    k.algorithm = static_cast<limits::Algorithm>(algorithm);
+    return true;
+  }
+
+  bool parse_handoff_request(Reader r, HandoffRequest& m) {
+    Field f;
+    while (!r.done()) {
+      if (!next(r, f)) return false;
+      if (f.type == wire::kVarint && f.number == 1) {
+        m.request_id = f.value;
+      } else if (f.type == wire::kLength && f.number == 2) {
+        ring::HashRange& range = m.ranges.emplace_back();
+        range = {0, 0};
+        Reader rr(f.bytes);
+        Field g;
+        while (!rr.done()) {
+          if (!next(rr, g)) return false;
+          if (g.type != wire::kVarint) continue;
+          if (g.number == 1) range.lo = g.value;
+          if (g.number == 2) range.hi = g.value;
+        }
+      }
+    }
+    return true;
+  }
+
+  bool next(Reader& r, Field& f) {
+    const char* what = r.next(f);
+    return what == nullptr || fail(r.position(), what);
+  }
+  bool fail(const char* at, const char* what) {
+    error_ = what;
+    error_at_ = static_cast<size_t>(at - bytes_.data());
+    return false;
+  }
+  std::string error() const {
+    return "peer message is not a valid drl.v1.PeerMessage: " + error_ + " (at byte " +
+           std::to_string(error_at_) + " of " + std::to_string(bytes_.size()) + ")";
+  }
+  // Keeps the first invalid value of the current body: it is reported once the whole
+  // message parsed, as a malformed byte anywhere takes precedence (as in the old codec).
+  void invalid(std::string what) {
+    if (invalid_.empty()) invalid_ = std::move(what);
+  }
+
+  std::string_view bytes_;
+  std::string error_;
+  size_t error_at_ = 0;
+  std::string invalid_;
+};
 
 }  // namespace
 
 std::string encode_peer_message(const PeerMessage& message) {
-  v1::PeerMessage pb;
+  const size_t body = body_size(message);
+  std::string out(message_field(body), '\0');
+  Writer w(out.data());
+  const auto field = static_cast<uint32_t>(message.index() + 1);  // oneof body numbers 1..5
+  w.header(field, body);
   if (const auto* m = std::get_if<CheckBatch>(&message)) {
-    auto* out = pb.mutable_checks();
-    for (const ForwardedCheck& c : m->checks) {
-      auto* fc = out->add_checks();
-      fc->set_request_id(c.request_id);
-      fc->set_hops(c.hops);
-      fc->set_must_decide(c.must_decide);
-      fc->set_key(c.key);
-      to_proto(c.limit, *fc->mutable_limit());
-      to_proto(c.request, *fc->mutable_request());
-      fc->set_degrade(static_cast<uint32_t>(c.degrade));
-      fc->set_deadline_ns(c.deadline);
-    }
+    for (const auto& c : m->checks) w.check(1, c);
   } else if (const auto* m = std::get_if<AnswerBatch>(&message)) {
-    auto* out = pb.mutable_answers();
-    for (const CheckAnswer& a : m->answers) {
-      auto* ca = out->add_answers();
-      ca->set_request_id(a.request_id);
-      to_proto(a.decision, *ca->mutable_decision());
-      ca->set_decided_by(a.decided_by);
-      ca->set_degraded(a.degraded);
-      ca->set_hops(a.hops);
-      ca->set_error(a.error);
-    }
+    for (const auto& a : m->answers) w.answer(1, a);
   } else if (const auto* m = std::get_if<ReplicaBatch>(&message)) {
-    auto* out = pb.mutable_replicas();
-    for (const auto& r : m->records) to_proto(r, *out->add_records());
+    for (const auto& r : m->records) w.record(1, r);
   } else if (const auto* m = std::get_if<HandoffRequest>(&message)) {
-    auto* out = pb.mutable_handoff_request();
-    out->set_request_id(m->request_id);
-    for (const auto& r : m->ranges) {
-      auto* range = out->add_ranges();
-      range->set_lo(r.lo);
-      range->set_hi(r.hi);
-    }
+    w.varint(1, m->request_id);
+    for (const auto& r : m->ranges) w.range(2, r);
   } else if (const auto* m = std::get_if<HandoffChunk>(&message)) {
-    auto* out = pb.mutable_handoff_chunk();
-    out->set_request_id(m->request_id);
-    for (const auto& r : m->records) to_proto(r, *out->add_records());
-    out->set_last(m->last);
+    w.varint(1, m->request_id);
+    for (const auto& r : m->records) w.record(2, r);
+    w.boolean(3, m->last);
   }
-  return pb.SerializeAsString();
+  assert(w.end() == out.data() + out.size());
+  return out;
 }
 
 std::string decode_peer_message(std::string_view bytes, PeerMessage& out) {
-  v1::PeerMessage pb;
-  if (!pb.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return "peer message is not a valid drl.v1.PeerMessage";
-  }
-  switch (pb.body_case()) {
-    case v1::PeerMessage::kChecks: {
-      CheckBatch batch;
-      for (const auto& fc : pb.checks().checks()) {
-        ForwardedCheck c;
-        c.request_id = fc.request_id();
-        c.hops = fc.hops();
-        c.must_decide = fc.must_decide();
-        c.key = fc.key();
-        if (std::string e = from_proto(fc.limit(), c.limit); !e.empty()) return "check: " + e;
-        from_proto(fc.request(), c.request);
-        if (fc.degrade() > kMaxDegrade) {
-          return "check: unknown degrade mode " + std::to_string(fc.degrade());
-        }
-        c.degrade = static_cast<DegradeMode>(fc.degrade());
-        c.deadline = fc.deadline_ns();
-        batch.checks.push_back(std::move(c));
-      }
-      out = std::move(batch);
-      return "";
-    }
-    case v1::PeerMessage::kAnswers: {
-      AnswerBatch batch;
-      for (const auto& ca : pb.answers().answers()) {
-        CheckAnswer a;
-        a.request_id = ca.request_id();
-        from_proto(ca.decision(), a.decision);
-        a.decided_by = ca.decided_by();
-        a.degraded = ca.degraded();
-        a.hops = ca.hops();
-        a.error = ca.error();
-        batch.answers.push_back(std::move(a));
-      }
-      out = std::move(batch);
-      return "";
-    }
-    case v1::PeerMessage::kReplicas: {
-      ReplicaBatch batch;
-      if (std::string e = from_proto(pb.replicas().records(), batch.records); !e.empty()) {
-        return "replica batch: " + e;
-      }
-      out = std::move(batch);
-      return "";
-    }
-    case v1::PeerMessage::kHandoffRequest: {
-      HandoffRequest request;
-      request.request_id = pb.handoff_request().request_id();
-      for (const auto& r : pb.handoff_request().ranges())
-        request.ranges.push_back({r.lo(), r.hi()});
-      out = std::move(request);
-      return "";
-    }
-    case v1::PeerMessage::kHandoffChunk: {
-      HandoffChunk chunk;
-      chunk.request_id = pb.handoff_chunk().request_id();
-      chunk.last = pb.handoff_chunk().last();
-      if (std::string e = from_proto(pb.handoff_chunk().records(), chunk.records); !e.empty()) {
-        return "hand-off chunk: " + e;
-      }
-      out = std::move(chunk);
-      return "";
-    }
-    case v1::PeerMessage::BODY_NOT_SET:
-      break;
-  }
-  return "peer message has no body";
+  return Decoder(bytes).run(out);
 }
 
 }  // namespace drl::cluster

@@ -1,0 +1,139 @@
+// Protobuf wire-format primitives for the hand-written peer codec (peer_codec.cpp): sizes and
+// writers of varints and tags, and a bounds-checked reader of fields. The same idea as
+// src/net/response_scan.cpp, kept here so that cluster does not depend on net.
+// Header-only, stateless apart from the reader's position; not thread-safe per Reader.
+#pragma once
+#include <bit>
+#include <cstdint>
+#include <string_view>
+
+namespace drl::cluster::wire {
+
+enum WireType : uint32_t { kVarint = 0, kFixed64 = 1, kLength = 2, kFixed32 = 5 };
+
+inline size_t varint_size(uint64_t v) {
+  return (static_cast<size_t>(std::bit_width(v | 1)) + 6) / 7;
+}
+
+// Writes v at p, which must have varint_size(v) bytes of room; returns the end.
+inline char* put_varint(char* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+// One field as read: the varint value (kVarint), or the payload bytes (kLength).
+struct Field {
+  uint32_t number = 0;
+  uint32_t type = 0;
+  uint64_t value = 0;
+  std::string_view bytes;
+};
+
+// Reads fields from [begin, end) and never past it. After an error the reader stays where
+// the malformed field starts. The bytes are owned by the caller and must outlive the reader.
+class Reader {
+ public:
+  Reader(const char* begin, const char* end) : p_(begin), end_(end) {}
+  explicit Reader(std::string_view bytes) : Reader(bytes.data(), bytes.data() + bytes.size()) {}
+  bool done() const { return p_ == end_; }
+  const char* position() const { return p_; }
+
+  // Base-128 varint of at most max_bytes (10 for values; protobuf reads tags and lengths in
+  // at most 5); bits past the 64th are dropped, as protobuf does.
+  bool varint(uint64_t& v, int max_bytes = 10) {
+    v = 0;
+    const char* p = p_;
+    for (int shift = 0; shift < 7 * max_bytes; shift += 7) {
+      if (p == end_) return false;
+      const auto b = static_cast<uint8_t>(*p++);
+      v |= uint64_t{b & 0x7fu} << shift;
+      if (b < 0x80) {
+        p_ = p;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // A tag: at most 5 bytes, of which protobuf keeps the low 32 bits.
+  bool tag(uint32_t& tag) {
+    uint64_t v = 0;
+    if (!varint(v, 5)) return false;
+    tag = static_cast<uint32_t>(v);
+    return true;
+  }
+
+  // Reads the next field. Returns nullptr, or what is malformed. No drl message has groups
+  // (wire type 3): like protobuf, the reader skips one as an unknown field (type 3, no value),
+  // up to kMaxGroupDepth nested; an end-group tag outside a group is malformed.
+  const char* next(Field& f) { return next(f, 0); }
+
+ private:
+  static constexpr int kMaxGroupDepth = 64;
+
+  const char* next(Field& f, int depth) {
+    const char* start = p_;
+    uint32_t t = 0;
+    if (!tag(t)) return "a field tag is truncated or longer than 5 bytes";
+    if ((t >> 3) == 0) return fail(start, "a field number is 0");
+    f.number = t >> 3;
+    f.type = t & 7;
+    switch (f.type) {
+      case kVarint:
+        if (!varint(f.value)) return fail(start, "a varint is truncated or longer than 10 bytes");
+        return nullptr;
+      case kFixed64:
+        return skip(start, 8);
+      case kFixed32:
+        return skip(start, 4);
+      case kLength: {
+        uint64_t len = 0;
+        if (!varint(len, 5)) return fail(start, "a length is truncated or longer than 5 bytes");
+        if (len > static_cast<uint64_t>(end_ - p_))
+          return fail(start, "a length runs past the end");
+        f.bytes = std::string_view(p_, static_cast<size_t>(len));
+        p_ += len;
+        return nullptr;
+      }
+      case 3:
+        if (depth == kMaxGroupDepth) return fail(start, "groups nest too deeply");
+        return skip_group(start, f.number, depth + 1);
+      default:
+        return fail(start, "a field has an end-group or unknown wire type");
+    }
+  }
+
+  const char* skip_group(const char* start, uint32_t number, int depth) {
+    Field inner;
+    while (p_ != end_) {
+      const char* at = p_;
+      uint32_t t = 0;
+      if (!tag(t)) return fail(start, "a field tag is truncated or longer than 5 bytes");
+      if ((t & 7) == 4) {
+        if (t == (number << 3 | 4)) return nullptr;
+        return fail(start, "a group ends with another field's end-group tag");
+      }
+      p_ = at;
+      if (const char* what = next(inner, depth)) return fail(start, what);
+    }
+    return fail(start, "a group is not closed");
+  }
+  const char* fail(const char* start, const char* what) {
+    p_ = start;
+    return what;
+  }
+  const char* skip(const char* start, size_t n) {
+    if (static_cast<size_t>(end_ - p_) < n) return fail(start, "a fixed-size field is truncated");
+    p_ += n;
+    return nullptr;
+  }
+
+  const char* p_;
+  const char* end_;
+};
+
+}  // namespace drl::cluster::wire
