@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "cluster/support/peer_codec_reference.h"
+
 namespace drl::cluster {
 namespace {
 
@@ -96,6 +98,83 @@ TEST(PeerCodecTest, GarbageAndOutOfRangeValuesAreErrors) {
   store::KeyRecord r = record();
   r.algorithm = static_cast<limits::Algorithm>(9);
   EXPECT_NE(decode_peer_message(encode_peer_message(ReplicaBatch{{r}}), out), "");
+}
+
+// Hand-made wire bytes for what the encoder never writes but protobuf accepts or refuses
+// (tests/cluster/peer_codec_diff_test.cpp compares both decoders on random such bytes).
+std::string bytes(std::initializer_list<int> b) {
+  std::string s;
+  for (int c : b) s.push_back(static_cast<char>(c));
+  return s;
+}
+// One length-delimited field: tag byte, one-byte length, payload.
+std::string field(int tag, const std::string& payload) {
+  return bytes({tag, static_cast<int>(payload.size())}) + payload;
+}
+
+TEST(PeerCodecTest, SkipsUnknownFieldsOfEveryWireTypeIncludingGroups) {
+  const std::string check = bytes({0x08, 42}) + bytes({0x48, 1}) +           // 9: varint
+                            bytes({0x51, 1, 2, 3, 4, 5, 6, 7, 8}) +          // 10: fixed64
+                            field(0x5a, "ab") + bytes({0x65, 1, 2, 3, 4}) +  // 11, 12
+                            bytes({0x6b, 0x08, 1, 0x73, 0x74, 0x6c}) +       // 13: group
+                            bytes({0x0d, 0, 0, 0, 0});  // 1 as fixed32: unknown, not request_id
+  PeerMessage out;
+  ASSERT_EQ(decode_peer_message(bytes({0x30, 7}) + field(0x0a, field(0x0a, check)), out), "");
+  ASSERT_EQ(std::get<CheckBatch>(out).checks.size(), 1u);
+  EXPECT_EQ(std::get<CheckBatch>(out).checks[0].request_id, 42u);
+  EXPECT_EQ(std::get<CheckBatch>(out).checks[0].hops, 0u);  // absent: proto3 zero
+}
+
+TEST(PeerCodecTest, MergesAsProtobufDoes) {
+  PeerMessage out;
+  // request_id twice: the last wins; two bodies of one kind concatenate; limit twice merges.
+  const std::string c1 =
+      bytes({0x08, 1, 0x08, 2}) + field(0x2a, bytes({0x08, 3})) + field(0x2a, bytes({0x10, 9}));
+  ASSERT_EQ(decode_peer_message(
+                field(0x0a, field(0x0a, c1)) + field(0x0a, field(0x0a, bytes({0x08, 5}))), out),
+            "");
+  const auto& checks = std::get<CheckBatch>(out).checks;
+  ASSERT_EQ(checks.size(), 2u);
+  EXPECT_EQ(checks[0].request_id, 2u);
+  EXPECT_EQ(checks[0].limit.algorithm, limits::Algorithm::kSlidingLog);
+  EXPECT_EQ(checks[0].limit.limit, 9u);
+  EXPECT_EQ(checks[1].request_id, 5u);
+  // A later body of another kind replaces the earlier one (a oneof), with its errors.
+  const std::string bad = field(0x0a, field(0x2a, bytes({0x08, 77})));
+  ASSERT_EQ(decode_peer_message(field(0x0a, bad) + field(0x12, ""), out), "");
+  EXPECT_TRUE(std::get<AnswerBatch>(out).answers.empty());
+  EXPECT_EQ(decode_peer_message(field(0x12, "") + field(0x0a, bad), out),
+            "check: unknown algorithm 77");
+  // The log packed, unpacked, and both.
+  const std::string rec = bytes({0x30, 5}) + field(0x32, bytes({6, 0x7f})) + bytes({0x30, 1});
+  ASSERT_EQ(decode_peer_message(field(0x1a, field(0x0a, rec)), out), "");
+  EXPECT_EQ(std::get<ReplicaBatch>(out).records.at(0).log, (limits::SlidingLog{5, 6, 127, 1}));
+}
+
+TEST(PeerCodecTest, MalformedBytesAreErrorsThatSayWhere) {
+  PeerMessage out;
+  const std::string ok = field(0x0a, field(0x0a, bytes({0x08, 1})));
+  const std::vector<std::string> bad = {
+      bytes({0x0a, 5, 0x0a}),  // length past end
+      bytes({0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}),  // 11 B
+      bytes({0x09, 1, 2, 3}),                                 // truncated fixed64
+      bytes({0x0d, 1, 2}),                                    // truncated fixed32
+      bytes({0x0b, 0x08, 1}),                                 // group never closed
+      bytes({0x0b, 0x14}),                                    // group closed by another field's end
+      bytes({0x0c}),                                          // end-group outside a group
+      bytes({0x00}),                                          // field number 0
+      bytes({0x0f}),                                          // wire type 7
+      bytes({0x88, 0x80, 0x80, 0x80, 0x80, 0x00}),            // tag over 5 bytes
+      field(0x12, field(0x0a, field(0x1a, "\xc0\x80"))),      // decided_by: overlong, not UTF-8
+      field(0x12, field(0x0a, field(0x32, "\xed\xa0\x80"))),  // error: a surrogate
+      field(0x1a, field(0x0a, field(0x32, bytes({0x80})))),   // packed log truncated
+  };
+  for (const std::string& b : bad) {
+    const std::string error = decode_peer_message(ok + b, out);
+    EXPECT_NE(error.find("is not a valid drl.v1.PeerMessage: "), std::string::npos) << error;
+    EXPECT_NE(error.find("(at byte "), std::string::npos) << error;
+    EXPECT_EQ(reference::decode_peer_message(ok + b, out), reference::kNotValid) << error;
+  }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The old src/cluster/peer_codec.cpp (before the hand-written codec), kept verbatim but for
 // the split of encode/decode into to_proto/from_proto.
-#include "cluster/support/peer_codec_reference.h"
+// Included by its directory, so that bench/peer_codec_bench.cpp can compile this file too.
+#include "peer_codec_reference.h"
 
 namespace drl::cluster::reference {
 namespace {
