@@ -244,6 +244,21 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
+// How often `number` occurs as a length-delimited field in r: a pass over tags and lengths
+// only, to size a vector once. Stops at malformed bytes, which the real pass reports. (Each
+// occurrence takes 2 bytes or more, as each element would without the reservation.)
+size_t count_messages(Reader r, uint32_t number) {
+  size_t n = 0;
+  Field f;
+  while (!r.done() && r.next(f) == nullptr) n += f.number == number && f.type == wire::kLength;
+  return n;
+}
+
+template <typename T>
+void reserve_more(std::vector<T>& v, Reader r, uint32_t number) {
+  v.reserve(v.size() + count_messages(r, number));
+}
+
 class Decoder {
  public:
   explicit Decoder(std::string_view bytes) : bytes_(bytes) {}
@@ -299,6 +314,7 @@ class Decoder {
   }
 
   bool parse_checks(Reader r, CheckBatch& batch) {
+    reserve_more(batch.checks, r, 1);
     Field f;
     while (!r.done()) {
       if (!next(r, f)) return false;
@@ -416,6 +432,7 @@ class Decoder {
   }
 
   bool parse_answers(Reader r, AnswerBatch& batch) {
+    reserve_more(batch.answers, r, 1);
     Field f;
     while (!r.done()) {
       if (!next(r, f)) return false;
@@ -493,6 +510,7 @@ class Decoder {
   // and last 3; null for a ReplicaBatch).
   bool parse_records(Reader r, uint32_t records_field, std::vector<store::KeyRecord>& records,
                      const char* context, uint64_t* request_id, bool* last) {
+    reserve_more(records, r, records_field);
     Field f;
     while (!r.done()) {
       if (!next(r, f)) return false;

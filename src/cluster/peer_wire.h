@@ -45,18 +45,11 @@ class Reader {
   // Base-128 varint of at most max_bytes (10 for values; protobuf reads tags and lengths in
   // at most 5); bits past the 64th are dropped, as protobuf does.
   bool varint(uint64_t& v, int max_bytes = 10) {
-    v = 0;
-    const char* p = p_;
-    for (int shift = 0; shift < 7 * max_bytes; shift += 7) {
-      if (p == end_) return false;
-      const auto b = static_cast<uint8_t>(*p++);
-      v |= uint64_t{b & 0x7fu} << shift;
-      if (b < 0x80) {
-        p_ = p;
-        return true;
-      }
+    if (p_ != end_ && static_cast<uint8_t>(*p_) < 0x80) {  // most tags, lengths and values
+      v = static_cast<uint8_t>(*p_++);
+      return true;
     }
-    return false;
+    return varint_slow(v, max_bytes);
   }
 
   // A tag: at most 5 bytes, of which protobuf keeps the low 32 bits.
@@ -74,6 +67,21 @@ class Reader {
 
  private:
   static constexpr int kMaxGroupDepth = 64;
+
+  bool varint_slow(uint64_t& v, int max_bytes) {
+    v = 0;
+    const char* p = p_;
+    for (int shift = 0; shift < 7 * max_bytes; shift += 7) {
+      if (p == end_) return false;
+      const auto b = static_cast<uint8_t>(*p++);
+      v |= uint64_t{b & 0x7fu} << shift;
+      if (b < 0x80) {
+        p_ = p;
+        return true;
+      }
+    }
+    return false;
+  }
 
   const char* next(Field& f, int depth) {
     const char* start = p_;
