@@ -81,25 +81,31 @@ size_t record_size(const store::KeyRecord& r) {
 
 size_t range_size(const ring::HashRange& r) { return varint_field(r.lo) + varint_field(r.hi); }
 
-size_t records_size(const std::vector<store::KeyRecord>& records) {
+// The size of each element of a repeated sub-message field, kept for the writer (computing
+// it once halves the encoder's work), and the size of all of them with their headers.
+template <typename T, typename SizeOf>
+size_t element_sizes(const std::vector<T>& elements, SizeOf size_of, std::vector<size_t>& sizes) {
+  sizes.resize(elements.size());
   size_t n = 0;
-  for (const auto& r : records) n += message_field(record_size(r));
+  for (size_t i = 0; i < elements.size(); ++i) n += message_field(sizes[i] = size_of(elements[i]));
   return n;
 }
 
-size_t body_size(const PeerMessage& message) {
+// The body's size; `sizes` gets its checks', answers' or records' sizes.
+size_t body_size(const PeerMessage& message, std::vector<size_t>& sizes) {
   size_t n = 0;
   if (const auto* m = std::get_if<CheckBatch>(&message)) {
-    for (const auto& c : m->checks) n += message_field(check_size(c));
+    n = element_sizes(m->checks, check_size, sizes);
   } else if (const auto* m = std::get_if<AnswerBatch>(&message)) {
-    for (const auto& a : m->answers) n += message_field(answer_size(a));
+    n = element_sizes(m->answers, answer_size, sizes);
   } else if (const auto* m = std::get_if<ReplicaBatch>(&message)) {
-    n = records_size(m->records);
+    n = element_sizes(m->records, record_size, sizes);
   } else if (const auto* m = std::get_if<HandoffRequest>(&message)) {
     n = varint_field(m->request_id);
     for (const auto& r : m->ranges) n += message_field(range_size(r));
   } else if (const auto* m = std::get_if<HandoffChunk>(&message)) {
-    n = varint_field(m->request_id) + records_size(m->records) + bool_field(m->last);
+    n = varint_field(m->request_id) + element_sizes(m->records, record_size, sizes) +
+        bool_field(m->last);
   }
   return n;
 }
@@ -160,8 +166,8 @@ class Writer {
     varint(6, u64(d.retry_after));
     varint(7, u64(d.delay));
   }
-  void check(uint32_t field, const ForwardedCheck& c) {
-    header(field, check_size(c));
+  void check(uint32_t field, const ForwardedCheck& c, size_t size) {
+    header(field, size);
     varint(1, c.request_id);
     varint(2, c.hops);
     boolean(3, c.must_decide);
@@ -171,8 +177,8 @@ class Writer {
     varint(7, static_cast<uint32_t>(c.degrade));
     varint(8, u64(c.deadline));
   }
-  void answer(uint32_t field, const CheckAnswer& a) {
-    header(field, answer_size(a));
+  void answer(uint32_t field, const CheckAnswer& a, size_t size) {
+    header(field, size);
     varint(1, a.request_id);
     decision(2, a.decision);
     bytes(3, a.decided_by);
@@ -180,8 +186,8 @@ class Writer {
     varint(5, a.hops);
     bytes(6, a.error);
   }
-  void record(uint32_t field, const store::KeyRecord& r) {
-    header(field, record_size(r));
+  void record(uint32_t field, const store::KeyRecord& r, size_t size) {
+    header(field, size);
     bytes(1, r.key);
     varint(2, static_cast<uint32_t>(r.algorithm));
     varint(3, u64(r.state.t));
@@ -626,23 +632,24 @@ class Decoder {
 }  // namespace
 
 std::string encode_peer_message(const PeerMessage& message) {
-  const size_t body = body_size(message);
+  std::vector<size_t> sizes;
+  const size_t body = body_size(message, sizes);
   std::string out(message_field(body), '\0');
   Writer w(out.data());
   const auto field = static_cast<uint32_t>(message.index() + 1);  // oneof body numbers 1..5
   w.header(field, body);
   if (const auto* m = std::get_if<CheckBatch>(&message)) {
-    for (const auto& c : m->checks) w.check(1, c);
+    for (size_t i = 0; i < m->checks.size(); ++i) w.check(1, m->checks[i], sizes[i]);
   } else if (const auto* m = std::get_if<AnswerBatch>(&message)) {
-    for (const auto& a : m->answers) w.answer(1, a);
+    for (size_t i = 0; i < m->answers.size(); ++i) w.answer(1, m->answers[i], sizes[i]);
   } else if (const auto* m = std::get_if<ReplicaBatch>(&message)) {
-    for (const auto& r : m->records) w.record(1, r);
+    for (size_t i = 0; i < m->records.size(); ++i) w.record(1, m->records[i], sizes[i]);
   } else if (const auto* m = std::get_if<HandoffRequest>(&message)) {
     w.varint(1, m->request_id);
     for (const auto& r : m->ranges) w.range(2, r);
   } else if (const auto* m = std::get_if<HandoffChunk>(&message)) {
     w.varint(1, m->request_id);
-    for (const auto& r : m->records) w.record(2, r);
+    for (size_t i = 0; i < m->records.size(); ++i) w.record(2, m->records[i], sizes[i]);
     w.boolean(3, m->last);
   }
   assert(w.end() == out.data() + out.size());

@@ -3,6 +3,7 @@
 // src/net/response_scan.cpp, kept here so that cluster does not depend on net.
 // Header-only, stateless apart from the reader's position; not thread-safe per Reader.
 #pragma once
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <string_view>
@@ -45,8 +46,10 @@ class Reader {
   // Base-128 varint of at most max_bytes (10 for values; protobuf reads tags and lengths in
   // at most 5); bits past the 64th are dropped, as protobuf does.
   bool varint(uint64_t& v, int max_bytes = 10) {
-    if (p_ != end_ && static_cast<uint8_t>(*p_) < 0x80) {  // most tags, lengths and values
-      v = static_cast<uint8_t>(*p_++);
+    const char* p = p_;
+    if (p != end_ && static_cast<uint8_t>(*p) < 0x80) {  // most tags, lengths and values
+      v = static_cast<uint8_t>(*p);
+      p_ = p + 1;
       return true;
     }
     return varint_slow(v, max_bytes);
@@ -68,15 +71,16 @@ class Reader {
  private:
   static constexpr int kMaxGroupDepth = 64;
 
+  // Locals only: stores through v would make the compiler reload p_ and end_ (char aliasing).
   bool varint_slow(uint64_t& v, int max_bytes) {
-    v = 0;
-    const char* p = p_;
-    for (int shift = 0; shift < 7 * max_bytes; shift += 7) {
-      if (p == end_) return false;
-      const auto b = static_cast<uint8_t>(*p++);
-      v |= uint64_t{b & 0x7fu} << shift;
-      if (b < 0x80) {
-        p_ = p;
+    const auto* p = reinterpret_cast<const uint8_t*>(p_);
+    const size_t n = std::min(static_cast<size_t>(end_ - p_), static_cast<size_t>(max_bytes));
+    uint64_t r = 0;
+    for (size_t i = 0; i < n; ++i) {
+      r |= uint64_t{p[i] & 0x7fu} << (7 * i);
+      if (p[i] < 0x80) {
+        v = r;
+        p_ += i + 1;
         return true;
       }
     }
@@ -115,7 +119,7 @@ class Reader {
     }
   }
 
-  const char* skip_group(const char* start, uint32_t number, int depth) {
+  [[gnu::noinline]] const char* skip_group(const char* start, uint32_t number, int depth) {
     Field inner;
     while (p_ != end_) {
       const char* at = p_;
