@@ -8,21 +8,18 @@
 #include <cerrno>
 #include <sstream>
 
+#include "integration/support/node_process.h"
+
 namespace drl::testing {
 namespace {
 
 constexpr const char* kChainPrefix = "DRL-TEST-";
 
-struct Outcome {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr
-};
-
-// Runs iptables (-w: waits for the xtables lock another process holds) with `args`.
-Outcome run_iptables(const std::vector<std::string>& args) {
-  Outcome r;
+// Runs iptables (-w: waits for the xtables lock another process holds) with `args`; the
+// result holds its stdout and stderr.
+CommandResult run_iptables(const std::vector<std::string>& args) {
   int fds[2];
-  if (pipe(fds) != 0) return r;
+  if (pipe(fds) != 0) return {};
   std::vector<std::string> full = {"iptables", "-w"};
   full.insert(full.end(), args.begin(), args.end());
   const pid_t pid = fork();
@@ -40,18 +37,7 @@ Outcome run_iptables(const std::vector<std::string>& args) {
     _exit(127);
   }
   close(fds[1]);
-  if (pid < 0) {
-    close(fds[0]);
-    return r;
-  }
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0) r.out.append(buf, static_cast<size_t>(n));
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return finish_command(pid, fds[0]);
 }
 
 // Deletes the DRL-TEST-<pid> chains of processes that no longer run.
@@ -80,7 +66,7 @@ void remove_stale_chains() {
 
 std::string FirewallCut::unavailable() {
   if (geteuid() != 0) return "needs root to change iptables rules (run the test as root)";
-  const Outcome probe = run_iptables({"-n", "-L", "INPUT"});
+  const CommandResult probe = run_iptables({"-n", "-L", "INPUT"});
   if (probe.exit_code == 127) return "iptables is not installed";
   if (probe.exit_code != 0) {
     return "iptables does not work here (exit " + std::to_string(probe.exit_code) +
@@ -117,7 +103,7 @@ bool FirewallCut::isolate(const std::string& host, const std::vector<std::string
 bool FirewallCut::heal() { return created_ && iptables({"-F", chain_}); }
 
 bool FirewallCut::iptables(const std::vector<std::string>& args) {
-  const Outcome r = run_iptables(args);
+  const CommandResult r = run_iptables(args);
   if (r.exit_code == 0) return true;
   std::string cmd = "iptables";
   for (const auto& a : args) cmd += " " + a;

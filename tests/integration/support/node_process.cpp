@@ -106,10 +106,19 @@ CommandResult run_drl(const std::vector<std::string>& args) {
   full.insert(full.end(), args.begin(), args.end());
   const pid_t pid = spawn(full, fds[1], -1);
   close(fds[1]);
+  return finish_command(pid, fds[0]);
+}
+
+CommandResult finish_command(pid_t pid, int out_fd) {
+  CommandResult r;
+  if (pid < 0) {
+    close(out_fd);
+    return r;
+  }
   char buf[4096];
   ssize_t n;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0) r.out.append(buf, static_cast<size_t>(n));
-  close(fds[0]);
+  while ((n = read(out_fd, buf, sizeof buf)) > 0) r.out.append(buf, static_cast<size_t>(n));
+  close(out_fd);
   int status = 0;
   waitpid(pid, &status, 0);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

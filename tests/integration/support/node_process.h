@@ -48,6 +48,9 @@ struct CommandResult {
   std::string out;
 };
 CommandResult run_drl(const std::vector<std::string>& args);
+// Reads a child's output from `out_fd` to its end (then closes it) and waits for the child
+// `pid`; a pid below 0 (the fork failed) only closes the pipe.
+CommandResult finish_command(pid_t pid, int out_fd);
 
 void poll_pause();  // a short yield between polls (never a wait for a result)
 
