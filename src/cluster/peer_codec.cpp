@@ -3,9 +3,10 @@
 // record (docs/optimization.md, "A hand-written peer codec"). The encoder writes what
 // protobuf's serializer writes: fields in number order, proto3 zero scalars omitted,
 // sub-messages always present, `log` packed, minimal varints. The decoder accepts what
-// protobuf's parser accepts (any field order, unknown fields skipped, `log` packed or not,
-// the last occurrence of a scalar wins, a repeated occurrence of a sub-message merges into
-// it, a later oneof body replaces an earlier one) except groups, which it refuses.
+// protobuf's parser accepts (any field order, unknown fields of every wire type skipped,
+// groups up to 64 deep included, `log` packed or not, the last occurrence of a scalar wins,
+// a repeated occurrence of a sub-message merges into it, a later oneof body replaces an
+// earlier one, proto3 strings must be UTF-8) and refuses the rest with a sentence.
 // tests/cluster/peer_codec_diff_test.cpp checks both against the generated classes.
 #include <cassert>
 #include <cstring>
