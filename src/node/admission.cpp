@@ -24,13 +24,14 @@ AdmissionController::AdmissionController(AdmissionOptions options) : options_(op
   options_.max_in_flight = std::max<uint32_t>(options_.max_in_flight, 1);
 }
 
-void AdmissionController::observe(Nanos now, Nanos delay) {
-  track_growth(now, delay);
+void AdmissionController::observe(Nanos now, Nanos arrived, Nanos delay) {
+  track_growth(now, arrived, delay);
   if (!started_) {
     started_ = true;
     interval_end_ = now + options_.interval;
     quarter_start_ = now;
     quarter_min_ = delay;
+    quarter_refilled_ = false;
     min_delay_ = delay;
     max_delay_ = delay;
     superseded_seen_ = false;
@@ -50,16 +51,18 @@ void AdmissionController::observe(Nanos now, Nanos delay) {
   // (tumbling windows, so a quick request before the flood does not hide it) queued past
   // the target, the queue stands.
   if (now - quarter_start_ >= options_.interval / 4) {
-    const bool standing = quarter_min_ > options_.target_delay;
+    const bool standing = quarter_min_ > options_.target_delay && quarter_refilled_;
     quarter_start_ = now;
     quarter_min_ = delay;
+    quarter_refilled_ = false;
     if (!overloaded_ && standing) enter(now, delay);
   } else {
     quarter_min_ = std::min(quarter_min_, delay);
+    quarter_refilled_ = quarter_refilled_ || arrived >= quarter_start_;
   }
 }
 
-void AdmissionController::track_growth(Nanos now, Nanos delay) {
+void AdmissionController::track_growth(Nanos now, Nanos arrived, Nanos delay) {
   if (delay <= options_.target_delay) {
     in_late_run_ = false;
     return;
@@ -68,12 +71,17 @@ void AdmissionController::track_growth(Nanos now, Nanos delay) {
     in_late_run_ = true;
     late_run_start_ = now;
     late_run_first_delay_ = delay;
+    late_run_first_arrival_ = arrived;
     return;
   }
-  // Late for a whole target's time, and later now than at the start: a queue that grows
-  // (a backlog left by a stall drains instead, and its delays fall).
+  // Late for a whole target's time, later now than at the start, and by requests that kept
+  // arriving (the latest arrived a fifth of the target after the first: at 5x a node's
+  // capacity that takes the target's time to see, in FIFO order): a queue that grows and
+  // keeps being refilled. A stall's backlog drains instead (its delays fall), and a burst
+  // that arrived at once (one client's deep pipeline) brings nothing new: both pass.
   if (!overloaded_ && started_ && now - late_run_start_ >= options_.target_delay &&
-      delay >= late_run_first_delay_) {
+      delay >= late_run_first_delay_ &&
+      arrived - late_run_first_arrival_ >= options_.target_delay / 5) {
     enter(now, delay);
   }
 }
@@ -103,7 +111,7 @@ bool AdmissionController::overloaded(Nanos now) const {
 
 Admission AdmissionController::admit(Nanos now, Nanos arrived, Nanos deadline, bool superseded) {
   const Nanos delay = std::max<Nanos>(0, now - arrived);
-  observe(now, delay);
+  observe(now, arrived, delay);
   Admission a;
   if (deadline_passed(now, deadline)) {
     a.admitted = false;

@@ -8,12 +8,14 @@
 //  2. Queueing delay (CoDel as used for server queues): a request that queued longer than
 //     the interval (100 ms) is always shed; while overloaded, one that queued longer than
 //     half the target (5 ms / 2) is. The overload begins when
-//       - requests have queued past the target for the target's time (5 ms) and the latest
-//         queued longer than the first of that run: the queue grows (a flood; at 5x a
-//         node's capacity each millisecond adds 4 ms, so waiting longer lets it grow
-//         deep), while a backlog left by a stall drains and its delays fall; or
+//       - requests have queued past the target for the target's time (5 ms), the latest
+//         queued longer than the first of that run, and arrived at least a fifth of the
+//         target after it: the queue grows and keeps being refilled (a flood; at 5x a node's
+//         capacity each millisecond adds 4 ms, so waiting longer lets it grow deep), while a
+//         backlog left by a stall drains (its delays fall) and a burst that came at once (one
+//         client's deep pipeline) brings nothing new, so both pass; or
 //       - every request of a quarter interval (tumbling 25 ms windows) queued past the
-//         target: a queue that stands without growing.
+//         target, and some arrived within it: a queue that stands without growing.
 //     It ends only after a whole interval in which no request queued past half the target
 //     (the hysteresis keeps the survivors of a flood under the target without the state
 //     flapping). A node serves many connections, each its own queue, so a fresh request on
@@ -90,23 +92,25 @@ class AdmissionController {
   const AdmissionOptions& options() const { return options_; }
 
  private:
-  void observe(Nanos now, Nanos delay);
-  void track_growth(Nanos now, Nanos delay);  // the fast entry test (rule 2)
-  void enter(Nanos now, Nanos delay);         // starts an overload at `now`
+  void observe(Nanos now, Nanos arrived, Nanos delay);
+  void track_growth(Nanos now, Nanos arrived, Nanos delay);  // the fast entry test (rule 2)
+  void enter(Nanos now, Nanos delay);                        // starts an overload at `now`
   bool verdict(Nanos now) const;  // the state once the current interval has ended at `now`
 
   AdmissionOptions options_;
   bool overloaded_ = false;
   bool started_ = false;
   Nanos interval_end_ = 0;
-  Nanos min_delay_ = 0;           // smallest delay seen in the current interval
-  Nanos max_delay_ = 0;           // largest delay seen in the current interval
-  bool superseded_seen_ = false;  // a request was shed by rule 3 in the current interval
-  Nanos quarter_start_ = 0;       // the current quarter-interval window (entry test)
-  Nanos quarter_min_ = 0;         // smallest delay seen in it
-  bool in_late_run_ = false;      // every request since late_run_start_ queued past the target
+  Nanos min_delay_ = 0;            // smallest delay seen in the current interval
+  Nanos max_delay_ = 0;            // largest delay seen in the current interval
+  bool superseded_seen_ = false;   // a request was shed by rule 3 in the current interval
+  Nanos quarter_start_ = 0;        // the current quarter-interval window (entry test)
+  Nanos quarter_min_ = 0;          // smallest delay seen in it
+  bool quarter_refilled_ = false;  // a request in it arrived after the window began
+  bool in_late_run_ = false;       // every request since late_run_start_ queued past the target
   Nanos late_run_start_ = 0;
-  Nanos late_run_first_delay_ = 0;  // the delay of the run's first request
+  Nanos late_run_first_delay_ = 0;    // the delay of the run's first request
+  Nanos late_run_first_arrival_ = 0;  // and when it arrived
   uint32_t in_flight_ = 0;
 };
 
