@@ -125,9 +125,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
   // When each read's bytes arrived, as far as admission can tell: the earliest of the
   // kernel's date of the newest of them, the read's time less the thread's loop lag, and,
   // when the read before it filled the buffer (the socket was not drained), that earlier
-  // read's time, since the bytes left in the kernel were waiting by then. One entry per read whose bytes are still in in_, oldest first: `end` is the
-  // offset in in_ just past that read's bytes. A frame is dated by the read that completed it,
-  // so a frame left over from an earlier turn keeps its own, older, date.
+  // read's time, since the bytes left in the kernel were waiting by then. One entry per read whose
+  // bytes are still in in_, oldest first: `end` is the offset in in_ just past that read's bytes. A
+  // frame is dated by the read that completed it, so a frame left over from an earlier turn keeps
+  // its own, older, date.
   struct ReadDate {
     size_t end;
     std::chrono::steady_clock::time_point arrived;
