@@ -195,7 +195,9 @@ void Shard::rehash(size_t new_capacity) {
   dirty_.reset();
   if (new_capacity == 0) return;
   ctrl_ = std::make_unique<uint8_t[]>(new_capacity);
-  entries_ = std::make_unique<Entry[]>(new_capacity);
+  // Entries are written before they are read (insert() fills a slot it takes), so they
+  // need no zeroing: only the control bytes say which slots hold a key.
+  entries_ = std::make_unique_for_overwrite<Entry[]>(new_capacity);
   dirty_ = std::make_unique<uint64_t[]>(dirty_words(new_capacity));
   for (size_t i = 0; i < old_capacity; ++i) {
     if (!is_full(old_ctrl[i])) continue;

@@ -6,6 +6,7 @@
 #include <absl/base/thread_annotations.h>
 #include <absl/container/node_hash_map.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -45,6 +46,10 @@ class alignas(64) Shard {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // Drops up to `max_drop` expired keys, looking at no more than `max_scan` slots.
   size_t expire(TimePoint now, size_t max_drop, size_t max_scan) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // The slots one budgeted sweep call looks at: a sixteenth of the table (at least 256).
+  size_t sweep_window() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    return std::max<size_t>(256, capacity_ / 16);
+  }
   bool install(uint64_t hash, const KeyRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   bool erase(uint64_t hash, std::string_view key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 

@@ -14,6 +14,8 @@ namespace drl::store {
 namespace {
 
 constexpr size_t kMaxShards = size_t{1} << 16;
+// Slots a budgeted sweep looks at per hold of a shard's lock.
+constexpr size_t kSweepChunk = 512;
 
 // The cheap part of limits::validate, so a bad limit that slipped past the caller's
 // validation is denied instead of dividing by zero.
@@ -81,15 +83,28 @@ limits::Decision Store::apply(std::string_view key, const limits::Limit& limit,
 
 size_t Store::expire(TimePoint now, size_t budget) {
   if (budget == 0) return 0;
-  // Bounded work per call: a caller with a budget scans a window of slots, and the next
-  // call resumes where this one stopped.
-  const size_t max_scan = budget == SIZE_MAX ? SIZE_MAX : std::max<size_t>(4096, budget * 64);
+  // Bounded work per call: a budgeted call scans a window of each shard's slots (a sixteenth
+  // of it), resuming where the last call stopped, so a whole pass takes about 16 calls
+  // whatever the table's size. The window is scanned kSweepChunk slots per lock hold, so a
+  // check on the same shard waits a few microseconds at most. Unbudgeted: every slot.
   const size_t start = impl_->expire_cursor.fetch_add(1, std::memory_order_relaxed);
   size_t dropped = 0;
   for (size_t k = 0; k < impl_->shard_count && dropped < budget; ++k) {
     Shard& shard = impl_->shards[(start + k) & (impl_->shard_count - 1)];
-    SpinLockHolder lock(shard.mu);
-    dropped += shard.expire(now, budget - dropped, max_scan);
+    if (budget == SIZE_MAX) {
+      SpinLockHolder lock(shard.mu);
+      dropped += shard.expire(now, SIZE_MAX, SIZE_MAX);
+      continue;
+    }
+    size_t window = 0;
+    {
+      SpinLockHolder lock(shard.mu);
+      window = shard.sweep_window();
+    }
+    for (size_t scanned = 0; scanned < window && dropped < budget; scanned += kSweepChunk) {
+      SpinLockHolder lock(shard.mu);
+      dropped += shard.expire(now, budget - dropped, std::min(kSweepChunk, window - scanned));
+    }
   }
   return dropped;
 }

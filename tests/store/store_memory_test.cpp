@@ -38,6 +38,26 @@ TEST(StoreExpiry, IdleKeysExpireAndTheirMemoryComesBack) {
   EXPECT_EQ(after.memory_bytes, empty.memory_bytes);
 }
 
+TEST(StoreExpiry, ABudgetedCallScansASixteenthOfTheTable) {
+  // The sweep's cost is in slots, not in keys dropped: a budgeted call must not walk the
+  // whole table (it runs every 50 ms on a node, beside the checks, under the shards' locks).
+  Store store(StoreOptions{.shards = 1});
+  constexpr int kKeys = 64000;
+  for (int i = 0; i < kKeys; ++i) store.apply(key("k", i), kPerSecond, {}, kT0);
+  const TimePoint later = kT0 + 5 * kSecond;
+  const size_t first = store.expire(later, SIZE_MAX - 1);
+  // A table at 60-85% load holds a sixteenth of its slots' worth of keys, give or take.
+  EXPECT_GT(first, 0u);
+  EXPECT_LT(first, static_cast<size_t>(kKeys / 8));
+  size_t calls = 1;
+  while (store.stats().keys > 0 && calls < 100) {
+    store.expire(later, SIZE_MAX - 1);
+    ++calls;
+  }
+  EXPECT_EQ(store.stats().keys, 0u);
+  EXPECT_LE(calls, 64u);  // shrinking rebuilds restart the cursor; still a bounded number
+}
+
 TEST(StoreExpiry, TableShrinksAsKeysLeave) {
   Store store(StoreOptions{.shards = 4});
   for (int i = 0; i < 10000; ++i) store.apply(key("short:", i), kPerSecond, {}, kT0);
