@@ -18,6 +18,7 @@ using drl::TimePoint;
 using drl::limits::Algorithm;
 
 constexpr TimePoint kT0 = 1'700'000'000 * drl::kSecond;
+constexpr uint64_t kMillionKeys = 1'000'000;
 
 // A realistic short key, "user:NNNNNNNN" (13 bytes), written without allocating.
 struct KeyBuffer {
@@ -150,6 +151,103 @@ void BM_Baseline(benchmark::State& state) {
   state.SetLabel("baseline token_bucket");
 }
 
+// Churn, the shape of `bench/report.sh`'s CL.THROTTLE case: 16-byte keys (heap keys, as
+// redis-benchmark's "key:__rand_int__" makes them) drawn from 1 M, each check a token bucket
+// of 100 per minute with a burst of 101, so a key's state expires ~1 s after its check and
+// most checks find their key gone or expired; 450 k checks per simulated second, and the
+// node's sweep every 50 ms (budget 20,000). Starts from an empty store, so the table's growth
+// is part of it. Iterations are fixed so every run does the same work.
+struct ChurnKey {
+  char bytes[16] = {'k', 'e', 'y', ':'};
+  std::string_view make(uint64_t n) {
+    for (int i = 15; i >= 4; --i, n /= 10) bytes[i] = static_cast<char>('0' + n % 10);
+    return {bytes, sizeof bytes};
+  }
+};
+constexpr drl::Nanos kChurnStep = drl::kSecond / 450'000;
+constexpr drl::Nanos kSweepEvery = 50 * drl::kMillisecond;
+
+drl::limits::Limit churn_limit() {
+  drl::limits::Limit l;
+  l.algorithm = Algorithm::kTokenBucket;
+  l.limit = 100;
+  l.window = drl::kMinute;
+  l.burst = 101;
+  return l;
+}
+
+void BM_StoreChurn(benchmark::State& state) {
+  resident().store.reset();
+  drl::store::Store store;
+  const auto limit = churn_limit();
+  ChurnKey kb;
+  Picker pick{0x9E3779B97F4A7C15ULL};
+  TimePoint now = kT0;
+  TimePoint next_sweep = kT0 + kSweepEvery;
+  for (auto _ : state) {
+    now += kChurnStep;
+    if (now >= next_sweep) {
+      store.expire(now, 20'000);
+      next_sweep += kSweepEvery;
+    }
+    benchmark::DoNotOptimize(store.apply(kb.make(pick.below(kMillionKeys)), limit, {}, now));
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["keys"] = static_cast<double>(store.stats().keys);
+  state.SetLabel("token_bucket churn");
+}
+
+// The same churn decided 16 checks at a time (one pipelined read's worth), each batch's keys
+// prefetched first, as the node's LocalDecider does.
+void BM_StoreChurnPrefetched(benchmark::State& state) {
+  resident().store.reset();
+  drl::store::Store store;
+  const auto limit = churn_limit();
+  constexpr size_t kBatch = 16;
+  ChurnKey kb[kBatch];
+  std::string_view keys[kBatch];
+  Picker pick{0x9E3779B97F4A7C15ULL};
+  TimePoint now = kT0;
+  TimePoint next_sweep = kT0 + kSweepEvery;
+  size_t next = kBatch;
+  for (auto _ : state) {
+    if (next == kBatch) {
+      for (size_t i = 0; i < kBatch; ++i) {
+        keys[i] = kb[i].make(pick.below(kMillionKeys));
+        store.prefetch(keys[i]);
+      }
+      next = 0;
+    }
+    now += kChurnStep;
+    if (now >= next_sweep) {
+      store.expire(now, 20'000);
+      next_sweep += kSweepEvery;
+    }
+    benchmark::DoNotOptimize(store.apply(keys[next++], limit, {}, now));
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["keys"] = static_cast<double>(store.stats().keys);
+  state.SetLabel("token_bucket churn, prefetched");
+}
+
+// The same churn through the baseline map (no expiry: it only grows).
+void BM_BaselineChurn(benchmark::State& state) {
+  resident().store.reset();
+  baseline().reset();
+  Baseline b;
+  const auto limit = churn_limit();
+  ChurnKey kb;
+  Picker pick{0x9E3779B97F4A7C15ULL};
+  TimePoint now = kT0;
+  for (auto _ : state) {
+    now += kChurnStep;
+    benchmark::DoNotOptimize(baseline_apply(b, kb.make(pick.below(kMillionKeys)), limit, now));
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["keys"] = static_cast<double>(b.map.size());
+  state.SetLabel("baseline token_bucket churn");
+}
+
 constexpr int64_t kHot = 1;
 constexpr int64_t kMillion = 1'000'000;
 constexpr int64_t kTenMillion = 10'000'000;
@@ -174,6 +272,10 @@ BENCHMARK(BM_Baseline)
     ->Threads(2)
     ->UseRealTime()
     ->MinTime(0.5);
+
+BENCHMARK(BM_StoreChurn)->Iterations(4'000'000)->Repetitions(3)->UseRealTime();
+BENCHMARK(BM_StoreChurnPrefetched)->Iterations(4'000'000)->Repetitions(3)->UseRealTime();
+BENCHMARK(BM_BaselineChurn)->Iterations(4'000'000)->Repetitions(3)->UseRealTime();
 
 }  // namespace
 

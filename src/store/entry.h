@@ -1,21 +1,25 @@
 // One key's slot in a shard's table: 40 bytes, trivially copyable, so ten million keys fit
 // in about half a gigabyte. Keys of up to kInlineKeyMax bytes live inside the entry; longer
-// keys are copied to a heap block the entry owns (freed by free_key). Not thread-safe: the
-// owning shard's lock guards every entry.
+// keys are copied to a block of the shard's KeyArena that the entry owns (freed by free_key).
+// Not thread-safe: the owning shard's lock guards every entry.
 #pragma once
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <string_view>
 #include <type_traits>
 
 #include "common/time.h"
 #include "limits/limit.h"
 #include "limits/state.h"
+#include "store/key_arena.h"
 
 namespace drl::store {
 
 inline constexpr size_t kInlineKeyMax = 14;
-// What a heap key costs beyond its bytes (the allocator's header, rounded), for accounting.
+// What a heap key costs beyond its bytes, for accounting: an upper bound of its KeyArena
+// block's rounding to 16 bytes.
 inline constexpr size_t kHeapKeyOverhead = 16;
 
 struct Entry {
@@ -26,7 +30,19 @@ struct Entry {
   uint8_t meta;         // bits 0-2: algorithm; bit 3: dirty (changed since last harvest)
   char key[14];         // inline bytes, or [2..5] = uint32 length, [6..13] = char* block
 };
-static_assert(sizeof(Entry) == 40 && std::is_trivially_copyable_v<Entry>);
+static_assert(sizeof(Entry) == 40 && std::is_trivially_copyable_v<Entry> &&
+              std::is_trivially_destructible_v<Entry>);
+
+// A table's entries, left uninitialised: a slot's control byte says whether it holds a key,
+// and insert() writes an entry before anything reads it, so zeroing 40 bytes a slot on every
+// rebuild would be wasted work (Entry is trivially copyable and trivially destructible).
+struct FreeEntries {
+  void operator()(Entry* p) const { ::operator delete(p); }
+};
+using EntryArray = std::unique_ptr<Entry[], FreeEntries>;
+inline EntryArray allocate_entries(size_t n) {
+  return EntryArray(static_cast<Entry*>(::operator new(n * sizeof(Entry))));
+}
 
 inline constexpr uint8_t kHeapKey = 0xFF;
 inline constexpr uint8_t kAlgorithmMask = 0x07;
@@ -50,13 +66,13 @@ inline std::string_view key_of(const Entry& e) {
 }
 
 // Stores `key` in a fresh entry; returns the heap bytes it took (0 when inline).
-inline size_t set_key(Entry& e, std::string_view key) {
+inline size_t set_key(Entry& e, std::string_view key, KeyArena& arena) {
   if (key.size() <= kInlineKeyMax) {
     e.key_len = static_cast<uint8_t>(key.size());
     if (!key.empty()) std::memcpy(e.key, key.data(), key.size());
     return 0;
   }
-  char* data = new char[key.size()];
+  char* data = arena.allocate(key.size());
   std::memcpy(data, key.data(), key.size());
   const auto len = static_cast<uint32_t>(key.size());
   e.key_len = kHeapKey;
@@ -66,10 +82,10 @@ inline size_t set_key(Entry& e, std::string_view key) {
 }
 
 // Releases the key's heap block, if any; returns the bytes given back.
-inline size_t free_key(Entry& e) {
+inline size_t free_key(Entry& e, KeyArena& arena) {
   if (e.key_len != kHeapKey) return 0;
   const std::string_view key = key_of(e);
-  delete[] key.data();
+  arena.deallocate(const_cast<char*>(key.data()), key.size());
   e.key_len = 0;
   return key.size() + kHeapKeyOverhead;
 }

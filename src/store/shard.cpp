@@ -21,6 +21,8 @@ constexpr size_t kMinCapacity = 16;
 constexpr size_t kEvictionSample = 8;
 // Live evictions one over-budget call may make for heap keys and logs.
 constexpr size_t kMaxEvictionsPerCall = 16;
+// How far ahead a rebuild prefetches heap keys.
+constexpr size_t kRehashPrefetch = 8;
 // Bookkeeping a sliding log costs beyond its key and timestamps (hash node, vector header).
 constexpr int64_t kLogOverhead = 64;
 
@@ -49,7 +51,7 @@ bool in_range(uint64_t h, uint64_t lo, uint64_t hi) {
 Shard::~Shard() {
   SpinLockHolder lock(mu);
   for (size_t i = 0; i < capacity_; ++i) {
-    if (is_full(ctrl_[i])) free_key(entries_[i]);
+    if (is_full(ctrl_[i])) free_key(entries_[i], keys_);
   }
 }
 
@@ -161,7 +163,7 @@ size_t Shard::insert(uint64_t hash, std::string_view key, TimePoint now) {
   ctrl_[i] = tag_of(hash);
   Entry& e = entries_[i];
   e = Entry{};
-  const auto heap = static_cast<int64_t>(set_key(e, key));
+  const auto heap = static_cast<int64_t>(set_key(e, key, keys_));
   side_bytes_ += heap;
   account(heap);
   ++live_;
@@ -185,7 +187,7 @@ void Shard::make_room(TimePoint now) {
 
 void Shard::rehash(size_t new_capacity) {
   std::unique_ptr<uint8_t[]> old_ctrl = std::move(ctrl_);
-  std::unique_ptr<Entry[]> old_entries = std::move(entries_);
+  EntryArray old_entries = std::move(entries_);
   const size_t old_capacity = capacity_;
   account(table_bytes(new_capacity) - table_bytes(old_capacity));
   capacity_ = new_capacity;
@@ -195,11 +197,16 @@ void Shard::rehash(size_t new_capacity) {
   dirty_.reset();
   if (new_capacity == 0) return;
   ctrl_ = std::make_unique<uint8_t[]>(new_capacity);
-  // Entries are written before they are read (insert() fills a slot it takes), so they
-  // need no zeroing: only the control bytes say which slots hold a key.
-  entries_ = std::make_unique_for_overwrite<Entry[]>(new_capacity);
+  entries_ = allocate_entries(new_capacity);
   dirty_ = std::make_unique<uint64_t[]>(dirty_words(new_capacity));
   for (size_t i = 0; i < old_capacity; ++i) {
+    // Hashing a heap key reads its block, a cache miss each: ask for the block a few slots
+    // ahead so the misses overlap. (Writes go to ascending homes, so they stream.)
+    if (const size_t ahead = i + kRehashPrefetch; ahead < old_capacity &&
+                                                  is_full(old_ctrl[ahead]) &&
+                                                  old_entries[ahead].key_len == kHeapKey) {
+      __builtin_prefetch(key_of(old_entries[ahead]).data());
+    }
     if (!is_full(old_ctrl[i])) continue;
     const Entry& e = old_entries[i];
     size_t j = home(key_hash(key_of(e)));
@@ -215,7 +222,7 @@ void Shard::rehash(size_t new_capacity) {
 void Shard::remove(size_t slot) {
   Entry& e = entries_[slot];
   if (algorithm_of(e) == Algorithm::kSlidingLog) erase_log(key_of(e));
-  const auto freed = static_cast<int64_t>(free_key(e));
+  const auto freed = static_cast<int64_t>(free_key(e, keys_));
   side_bytes_ -= freed;
   account(-freed);
   e.meta = 0;

@@ -17,6 +17,7 @@
 #include "limits/limit.h"
 #include "limits/state.h"
 #include "store/entry.h"
+#include "store/key_arena.h"
 #include "store/memory_budget.h"
 #include "store/spin_lock.h"
 #include "store/store.h"
@@ -44,6 +45,13 @@ class alignas(64) Shard {
   limits::Decision apply(uint64_t hash, std::string_view key, const limits::Limit& limit,
                          const limits::Request& request, TimePoint now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Starts loading the control byte and the entry at `hash`'s home slot (see Store::prefetch).
+  void prefetch(uint64_t hash) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    if (capacity_ == 0) return;
+    const size_t i = home(hash);
+    __builtin_prefetch(&ctrl_[i]);
+    __builtin_prefetch(&entries_[i].key_len);  // the first field a probe reads
+  }
   // Drops up to `max_drop` expired keys, looking at no more than `max_scan` slots.
   size_t expire(TimePoint now, size_t max_drop, size_t max_scan) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // The slots one budgeted sweep call looks at: a sixteenth of the table (at least 256).
@@ -96,9 +104,10 @@ class alignas(64) Shard {
   size_t live_ ABSL_GUARDED_BY(mu) = 0;
   size_t tombstones_ ABSL_GUARDED_BY(mu) = 0;
   std::unique_ptr<uint8_t[]> ctrl_ ABSL_GUARDED_BY(mu);
-  std::unique_ptr<Entry[]> entries_ ABSL_GUARDED_BY(mu);
+  EntryArray entries_ ABSL_GUARDED_BY(mu);
   // Bit i set: slot i may hold a dirty entry (the entry's own bit is the truth).
   std::unique_ptr<uint64_t[]> dirty_ ABSL_GUARDED_BY(mu);
+  KeyArena keys_ ABSL_GUARDED_BY(mu);  // blocks of keys too long to sit in their entry
   // Sliding-log timestamps, by key; only sliding-log keys have one.
   absl::node_hash_map<std::string, limits::SlidingLog> logs_ ABSL_GUARDED_BY(mu);
   int64_t bytes_ ABSL_GUARDED_BY(mu) = 0;

@@ -81,6 +81,13 @@ limits::Decision Store::apply(std::string_view key, const limits::Limit& limit,
   return shard.apply(hash, key, limit, request, now);
 }
 
+void Store::prefetch(std::string_view key) const {
+  const uint64_t hash = key_hash(key);
+  Shard& shard = impl_->shard_for(hash);
+  SpinLockHolder lock(shard.mu);
+  shard.prefetch(hash);
+}
+
 size_t Store::expire(TimePoint now, size_t budget) {
   if (budget == 0) return 0;
   // Bounded work per call: a budgeted call scans a window of each shard's slots (a sixteenth

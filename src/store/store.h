@@ -53,6 +53,11 @@ class Store {
   limits::Decision apply(std::string_view key, const limits::Limit& limit,
                          const limits::Request& request, TimePoint now);
 
+  // Asks the CPU to start loading the table slots `key` would probe, and returns at once.
+  // A caller with several keys to apply prefetches them all first, so their cache misses
+  // overlap instead of coming one after another (a large table misses on every lookup).
+  void prefetch(std::string_view key) const;
+
   // Drops keys whose state expired at or before `now`, at most `budget` of them per call
   // (so a caller can spread the work). Returns how many were dropped.
   size_t expire(TimePoint now, size_t budget = SIZE_MAX);

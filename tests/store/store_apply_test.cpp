@@ -141,3 +141,27 @@ TEST(StoreApply, ChangingAlgorithmStartsTheKeyFresh) {
 
 }  // namespace
 }  // namespace drl::store
+
+namespace drl::store {
+namespace {
+
+TEST(StorePrefetch, IsOnlyAHint) {
+  // Safe on an empty store, on absent and present keys; decisions are the same without it.
+  Store with(StoreOptions{.shards = 4});
+  Store without(StoreOptions{.shards = 4});
+  const limits::Limit limit{
+      .algorithm = limits::Algorithm::kFixedWindow, .limit = 3, .window = kSecond};
+  const TimePoint t0 = 1'700'000'000 * kSecond;
+  with.prefetch("absent");
+  for (int i = 0; i < 10; ++i) {
+    const std::string key = "a-key-longer-than-fourteen-bytes:" + std::to_string(i % 4);
+    with.prefetch(key);
+    with.prefetch("never-applied");
+    EXPECT_EQ(with.apply(key, limit, {}, t0 + i).allowed,
+              without.apply(key, limit, {}, t0 + i).allowed)
+        << "check " << i;
+  }
+}
+
+}  // namespace
+}  // namespace drl::store
