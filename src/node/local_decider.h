@@ -18,11 +18,12 @@ class LocalDecider final : public net::CheckDecider {
                DecisionMetrics& metrics);
   void decide(std::span<const net::CheckCall> calls, net::CheckCompletion done) override;
 
-  // Decides one call at `now` with a policy snapshot. Exposed for the cluster's router.
-  void decide_one(const net::CheckCall& call, const PolicyCatalog& catalog, TimePoint now,
-                  net::CheckOutcome& out);
-
  private:
+  // Decides one call at `now` with a policy snapshot; `key` is its store key
+  // (net::store_key_for), computed once per batch so the store can prefetch it.
+  void decide_one(const net::CheckCall& call, std::string_view key, const PolicyCatalog& catalog,
+                  TimePoint now, net::CheckOutcome& out);
+
   store::Store& store_;
   const PolicyBook& policies_;
   const Clock& clock_;
