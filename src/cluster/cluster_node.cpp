@@ -84,7 +84,7 @@ void ClusterNode::tick(TimePoint now) {
   flush_answers();
   if (options_.expire_budget > 0 && now >= next_expiry_) {
     next_expiry_ = now + options_.expire_interval;
-    store_.expire(now, options_.expire_budget);
+    if (options_.sweep_store) store_.expire(now, options_.expire_budget);
     degraded_store_.expire(now, options_.expire_budget);
   }
 }

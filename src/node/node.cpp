@@ -153,6 +153,7 @@ int Node::Impl::run() {
   co.replicas = options.replicas;
   co.failover_timeout = static_cast<Nanos>(options.failover_timeout.count()) * kMillisecond;
   co.first_view_wait = static_cast<Nanos>(options.first_view_wait.count()) * kMillisecond;
+  co.sweep_store = false;  // expire_tick() sweeps it, on I/O thread 0
   net::PeerLinkOptions po;
   po.key = options.cluster_key;
   po.source_host = options.host;  // peer traffic leaves from the listen address

@@ -405,3 +405,29 @@ TEST(NoViewYet, RelayedChecksAreSentBackNotDecided) {
 
 }  // namespace
 }  // namespace drl::cluster
+
+namespace drl::cluster {
+namespace {
+
+TEST(ClusterNodeSweep, TheStoreIsSweptUnlessItsOwnerSaysItSweepsItself) {
+  // The node sweeps its store on an I/O thread and turns the cluster's sweep of it off; a
+  // cluster used alone (the simulations) still sweeps.
+  for (const bool sweep : {true, false}) {
+    SCOPED_TRACE(sweep ? "sweep_store" : "!sweep_store");
+    store::Store store;
+    ClusterOptions options;
+    options.sweep_store = sweep;
+    ClusterNode node(member("a"), store, options);
+    node.set_view({member("a")}, kT0);
+    for (int i = 0; i < 100; ++i) {
+      node.submit(check(i + 1, "k" + std::to_string(i)), kT0);
+    }
+    ASSERT_EQ(store.stats().keys, 100u);
+    // Fixed windows of a second: expired by +2 s; enough ticks for a whole sweep.
+    for (int t = 0; t < 100; ++t) node.tick(kT0 + 2 * kSecond + t * options.expire_interval);
+    EXPECT_EQ(store.stats().keys, sweep ? 0u : 100u);
+  }
+}
+
+}  // namespace
+}  // namespace drl::cluster
