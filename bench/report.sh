@@ -5,18 +5,27 @@
 #   - drl through its RESP front door (CL.THROTTLE), one node and a 3-node cluster,
 #   - drl's native protocol through `drl bench`, single checks and batches of 64,
 # at pipeline 1 and 16 with 50 connections (redis-benchmark is the one client of the first
-# three), then the engine micro-benchmarks. Writes OUT/results.tsv, OUT/report.md and, when
-# gnuplot is installed, OUT/throughput.png and OUT/latency.png.
+# three), then the engine micro-benchmarks. Writes OUT/results.tsv (every run),
+# OUT/report.md (medians) and, when gnuplot is installed, OUT/throughput.png and
+# OUT/latency.png.
 #
-# Usage: bench/report.sh [OUT_DIR] (default bench/results). Env: REQUESTS (redis-benchmark
-# requests per case, default 300000), DURATION (drl bench, default 5s), BUILD (default build),
-# THREADS (I/O threads of each drl node, default 1: the client shares this machine's cores,
-# and one thread measured faster than two on 2 cores; docs/optimization.md).
+# The machine may be shared and noisy, so every case runs ROUNDS times, the cases of one
+# round one after another (Redis, then drl), and the report gives each case's median and
+# range over the rounds; ratios are taken between medians, and the key ratio (CL.THROTTLE
+# against Redis + Lua at pipeline 16) is also given round by round.
+#
+# Usage: bench/report.sh [OUT_DIR] (default bench/results). Env: ROUNDS (default 3),
+# REQUESTS (redis-benchmark requests per case at pipeline 1, default 300000; pipeline 16
+# runs 4x as many, so that each run lasts seconds), DURATION (drl bench, default 5s), BUILD
+# (default build), THREADS (I/O threads of each drl node, default 1: the client shares this
+# machine's cores, and one thread measured faster than two on 2 cores; docs/optimization.md),
+# MICRO=0 (skip the micro-benchmarks). About 6 minutes with the defaults on 2 cores.
 # Needs: a built tree (scripts/build.sh), redis-server and redis-tools.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/bench/results}
 build=${BUILD:-$root/build}
+rounds=${ROUNDS:-3}
 requests=${REQUESTS:-300000}
 duration=${DURATION:-5s}
 threads=${THREADS:-1}
@@ -33,6 +42,7 @@ trap cleanup EXIT
 
 [ -x "$drl" ] || { echo "report: $drl not found; run scripts/build.sh first" >&2; exit 2; }
 command -v redis-server >/dev/null || { echo "report: redis-server missing (apt-get install redis-server redis-tools)" >&2; exit 2; }
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "report: ROUNDS must be a positive integer, not '$rounds'" >&2; exit 2; }
 
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 wait_port() { # port: poll until something accepts on it (10 s at most)
@@ -47,61 +57,63 @@ wait_port() { # port: poll until something accepts on it (10 s at most)
 results=$out/results.tsv
 # The machine is shared: say how busy it was when the run began.
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "load average before the run: $load_before (node I/O threads: $threads)"
-printf 'case\tpipeline\tops_per_sec\tp50_ms\tp99_ms\n' >"$results"
-record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$results"; echo "  $1 P=$2: $3/s p50 $4 ms p99 $5 ms"; }
+echo "load average before the run: $load_before (node I/O threads: $threads, rounds: $rounds)"
+printf 'case\tpipeline\tround\tops_per_sec\tp50_ms\tp99_ms\n' >"$results"
+round=0
+show_last() { tail -n 1 "$results" | awk -F'\t' '{ printf "  %s P=%s: %s/s p50 %s ms p99 %s ms\n", $1, $2, $4, $5, $6 }'; }
 
-# redis-benchmark against a port: name pipeline command...
+# redis-benchmark against a port: name port pipeline command...
 rb() {
-  local name=$1 port=$2 p=$3
+  local name=$1 port=$2 p=$3 n=$requests
   shift 3
-  redis-benchmark -p "$port" -n "$requests" -c 50 -P "$p" -r 1000000 --csv "$@" 2>/dev/null |
-    tail -n 1 | tr -d '"' | awk -F, -v n="$name" -v p="$p" \
-      '{ printf "%s\t%s\t%s\t%s\t%s\n", n, p, $2, $6, $8 }' >>"$results"
-  tail -n 1 "$results" | awk -F'\t' '{ printf "  %s P=%s: %s/s p50 %s ms p99 %s ms\n", $1, $2, $3, $4, $5 }'
+  [ "$p" = 1 ] || n=$((requests * 4))
+  redis-benchmark -p "$port" -n "$n" -c 50 -P "$p" -r 1000000 --csv "$@" 2>/dev/null |
+    tail -n 1 | tr -d '"' | awk -F, -v n="$name" -v p="$p" -v r="$round" \
+      '{ printf "%s\t%s\t%s\t%s\t%s\t%s\n", n, p, r, $2, $6, $8 }' >>"$results"
+  show_last
 }
 
-echo "== Redis 7 (PING floor, Lua token bucket)"
-rport=$(free_port)
-redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-  --dir "$work" >"$work/redis.log" 2>&1 &
-pids+=($!)
-wait_port "$rport"
-sha=$(redis-cli -p "$rport" SCRIPT LOAD "$(cat "$root/bench/redis_lua_token_bucket.lua")")
-for p in 1 16; do
-  rb redis_ping "$rport" "$p" PING
-  rb redis_lua_token_bucket "$rport" "$p" EVALSHA "$sha" 1 'key:__rand_int__' 100 0.1 1
-done
-
-echo "== drl, one node (RESP door and native protocol)"
-port=$(free_port)
-resp=$(free_port)
-"$drl" node --listen "127.0.0.1:$port" --resp "127.0.0.1:$resp" --id solo --threads "$threads" \
-  >"$work/solo.log" 2>&1 &
-pids+=($!)
-wait_port "$port"
-wait_port "$resp"
-for p in 1 16; do
-  rb drl_resp_ping "$resp" "$p" PING
-  rb drl_resp_throttle_1node "$resp" "$p" CL.THROTTLE 'key:__rand_int__' 100 100 60 1
-done
 native() { # name servers pipeline batch
   local line
   line=$("$drl" bench --servers "$2" --connections 50 --pipeline "$3" --batch "$4" \
     --keys 1000000 --duration "$duration" --json 2>/dev/null | tail -n 1)
-  python3 - "$1" "$3" "$line" >>"$results" <<'EOF'
+  python3 - "$1" "$3" "$round" "$line" >>"$results" <<'EOF'
 import json, sys
-r = json.loads(sys.argv[3])
-print("%s\t%s\t%.0f\t%.3f\t%.3f" % (sys.argv[1], sys.argv[2], r["checks_per_sec"],
-      r["p50_us"] / 1000, r["p99_us"] / 1000))
+r = json.loads(sys.argv[4])
+print("%s\t%s\t%s\t%.0f\t%.3f\t%.3f" % (sys.argv[1], sys.argv[2], sys.argv[3],
+      r["checks_per_sec"], r["p50_us"] / 1000, r["p99_us"] / 1000))
 EOF
-  tail -n 1 "$results" | awk -F'\t' '{ printf "  %s P=%s: %s/s p50 %s ms p99 %s ms\n", $1, $2, $3, $4, $5 }'
+  show_last
 }
-for p in 1 16; do
-  native drl_native_1node "127.0.0.1:$port" "$p" 1
+
+echo "== starting Redis 7 and one drl node"
+rport=$(free_port)
+redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+  --dir "$work" >"$work/redis.log" 2>&1 &
+pids+=($!)
+port=$(free_port)
+resp=$(free_port)
+"$drl" node --listen "127.0.0.1:$port" --resp "127.0.0.1:$resp" --id solo --threads "$threads" \
+  >"$work/solo.log" 2>&1 &
+solo_pid=$!
+pids+=($solo_pid)
+wait_port "$rport"
+wait_port "$port"
+wait_port "$resp"
+sha=$(redis-cli -p "$rport" SCRIPT LOAD "$(cat "$root/bench/redis_lua_token_bucket.lua")")
+
+for round in $(seq "$rounds"); do
+  echo "== round $round of $rounds: Redis (PING floor, Lua token bucket), then drl, one node"
+  for p in 1 16; do
+    rb redis_ping "$rport" "$p" PING
+    rb redis_lua_token_bucket "$rport" "$p" EVALSHA "$sha" 1 'key:__rand_int__' 100 0.1 1
+    rb drl_resp_ping "$resp" "$p" PING
+    rb drl_resp_throttle_1node "$resp" "$p" CL.THROTTLE 'key:__rand_int__' 100 100 60 1
+    native drl_native_1node "127.0.0.1:$port" "$p" 1
+  done
+  native drl_native_batch64_1node "127.0.0.1:$port" 16 64
 done
-native drl_native_batch64_1node "127.0.0.1:$port" 16 64
-kill "${pids[-1]}" 2>/dev/null || true
+kill "$solo_pid" 2>/dev/null || true
 
 echo "== drl, 3-node cluster"
 base=$(free_port)
@@ -118,15 +130,16 @@ for _ in $(seq 200); do
   sleep 0.05
 done
 servers="127.0.0.1:$base,127.0.0.1:$((base + 1)),127.0.0.1:$((base + 2))"
-if ((${#resp_ports[@]} >= 1)); then
+for round in $(seq "$rounds"); do
+  echo "== round $round of $rounds: 3-node cluster"
   for p in 1 16; do
-    rb drl_resp_throttle_3nodes "${resp_ports[0]}" "$p" CL.THROTTLE 'key:__rand_int__' 100 100 60 1
+    if ((${#resp_ports[@]} >= 1)); then
+      rb drl_resp_throttle_3nodes "${resp_ports[0]}" "$p" CL.THROTTLE 'key:__rand_int__' 100 100 60 1
+    fi
+    native drl_native_3nodes "$servers" "$p" 1
   done
-fi
-for p in 1 16; do
-  native drl_native_3nodes "$servers" "$p" 1
+  native drl_native_batch64_3nodes "$servers" 16 64
 done
-native drl_native_batch64_3nodes "$servers" 16 64
 
 echo "== engine micro-benchmarks (MICRO=0 skips them)"
 for b in $([ "${MICRO:-1}" = 0 ] || echo limits_bench store_bench); do
@@ -137,24 +150,54 @@ for b in $([ "${MICRO:-1}" = 0 ] || echo limits_bench store_bench); do
   fi
 done
 
-python3 - "$results" "$out/report.md" "$load_before" "$threads" <<'EOF'
-import csv, sys
+python3 - "$results" "$out/report.md" "$out/medians.tsv" "$load_before" "$threads" "$rounds" <<'EOF'
+import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
-get = lambda c, p: next((float(r["ops_per_sec"]) for r in rows if r["case"] == c and r["pipeline"] == p), None)
-with open(sys.argv[2], "w") as f:
-    f.write("Load average before the run: %s; drl node I/O threads: %s.\n\n" % (sys.argv[3], sys.argv[4]))
+cases = []
+for r in rows:
+    if (r["case"], r["pipeline"]) not in cases:
+        cases.append((r["case"], r["pipeline"]))
+def runs(c, p):
+    return [r for r in rows if r["case"] == c and r["pipeline"] == p]
+def median(c, p, field):
+    v = [float(r[field]) for r in runs(c, p)]
+    return statistics.median(v) if v else None
+with open(sys.argv[2], "w") as f, open(sys.argv[3], "w") as m:
+    f.write("Load average before the run: %s; drl node I/O threads: %s; %s rounds, medians "
+            "(range in brackets).\n\n" % (sys.argv[4], sys.argv[5], sys.argv[6]))
     f.write("| case | pipeline | ops/s | p50 ms | p99 ms | vs Redis+Lua | vs PING floor |\n")
     f.write("| --- | --- | --- | --- | --- | --- | --- |\n")
-    for r in rows:
-        lua, ping = get("redis_lua_token_bucket", r["pipeline"]), get("redis_ping", r["pipeline"])
-        v = float(r["ops_per_sec"])
-        f.write("| %s | %s | %.0f | %s | %s | %s | %s |\n" % (r["case"], r["pipeline"], v, r["p50_ms"], r["p99_ms"],
+    m.write("case\tpipeline\tops_per_sec\tp50_ms\tp99_ms\n")
+    for c, p in cases:
+        ops = [float(r["ops_per_sec"]) for r in runs(c, p)]
+        v = median(c, p, "ops_per_sec")
+        lua = median("redis_lua_token_bucket", p, "ops_per_sec")
+        ping = median("redis_ping", p, "ops_per_sec")
+        p50, p99 = median(c, p, "p50_ms"), median(c, p, "p99_ms")
+        spread = " (%.0f-%.0f)" % (min(ops), max(ops)) if len(ops) > 1 else ""
+        f.write("| %s | %s | %.0f%s | %.3f | %.3f | %s | %s |\n" % (c, p, v, spread, p50, p99,
                 "%.2fx" % (v / lua) if lua else "-", "%.2fx" % (v / ping) if ping else "-"))
+        m.write("%s\t%s\t%.0f\t%.3f\t%.3f\n" % (c, p, v, p50, p99))
+    # The issue-7 target, round by round: CL.THROTTLE through RESP at pipeline 16 against
+    # Redis + Lua and the Redis PING floor of the same round.
+    by_round = {}
+    for r in rows:
+        if r["pipeline"] == "16":
+            by_round.setdefault(r["round"], {})[r["case"]] = float(r["ops_per_sec"])
+    f.write("\nRound by round, pipeline 16: drl CL.THROTTLE (one node) against the same round's "
+            "Redis + Lua and Redis PING.\n\n| round | vs Redis+Lua | vs PING floor |\n"
+            "| --- | --- | --- |\n")
+    for k in sorted(by_round, key=int):
+        d = by_round[k]
+        t, lua, ping = (d.get("drl_resp_throttle_1node"), d.get("redis_lua_token_bucket"),
+                        d.get("redis_ping"))
+        if t and lua and ping:
+            f.write("| %s | %.2fx | %.2fx |\n" % (k, t / lua, t / ping))
 print(open(sys.argv[2]).read())
 EOF
 
 if command -v gnuplot >/dev/null; then
-  awk -F'\t' 'NR > 1 { print $1 "/P" $2, $3, $4, $5 }' "$results" >"$work/plot.dat"
+  awk -F'\t' 'NR > 1 { print $1 "/P" $2, $3, $4, $5 }' "$out/medians.tsv" >"$work/plot.dat"
   gnuplot <<EOF
 set terminal png size 1100,600 noenhanced
 set style data histograms
@@ -165,14 +208,14 @@ set style fill solid 0.8
 set xtics rotate by -35
 set grid ytics
 set output "$out/throughput.png"
-set title "Throughput (ops/s), 50 connections, this machine, one run"
+set title "Throughput (ops/s), 50 connections, this machine, median of $rounds rounds"
 plot "$work/plot.dat" using 2:xtic(1) title "ops/s"
 set output "$out/latency.png"
-set title "Latency (ms)"
+set title "Latency (ms), median of $rounds rounds"
 plot "$work/plot.dat" using 3:xtic(1) title "p50", "" using 4 title "p99"
 EOF
   echo "charts: $out/throughput.png $out/latency.png"
 else
   echo "(install gnuplot-nox for the PNG charts)"
 fi
-echo "results: $results, report: $out/report.md"
+echo "results: $results (every run), $out/medians.tsv, report: $out/report.md"
