@@ -51,8 +51,11 @@ Handler register_node(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-connections", a->max_connections, "Client connections accepted at most")
       ->capture_default_str();
-  cmd->add_option("--max-frame", a->max_frame, "Largest frame payload accepted, bytes")
-      ->capture_default_str();
+  // At most 1 GiB: a client frame's length word must never read as the DRLG/DRLP magic words
+  // that mark gossip and peer traffic on the same port (0x44524C47, about 1.15 GB).
+  cmd->add_option("--max-frame", a->max_frame, "Largest frame payload accepted, bytes (1..1 GiB)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1u << 30));
   cmd->add_option("--idle-timeout-ms", a->idle_timeout_ms,
                   "Close a client connection silent this long (0 = never)")
       ->capture_default_str();

@@ -226,6 +226,15 @@ TEST(Cli, CheckExitCodesAndJson) {
   EXPECT_EQ(down.exit_code, 2);
 }
 
+TEST(Cli, NodeRefusesAFrameLimitThatWouldMeetThePeerMagic) {
+  // 0x44524C47 is "DRLG": a client length word that large would read as gossip. (The missing
+  // policy file makes a node that accepted the flag exit too, with another message.)
+  const auto r = testing::run_drl_with_errors({"node", "--listen", "127.0.0.1:0", "--max-frame",
+                                               "1146244167", "--policies", "/nonexistent.yaml"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("--max-frame"), std::string::npos) << r.out;
+}
+
 TEST(Cli, BenchPrintsOneJsonLine) {
   NodeProcess node;
   ASSERT_NE(node.port(), 0) << node.error();

@@ -109,6 +109,16 @@ CommandResult run_drl(const std::vector<std::string>& args) {
   return finish_command(pid, fds[0]);
 }
 
+CommandResult run_drl_with_errors(const std::vector<std::string>& args) {
+  int fds[2];
+  if (pipe(fds) != 0) return {};
+  std::vector<std::string> full = {drl_bin()};
+  full.insert(full.end(), args.begin(), args.end());
+  const pid_t pid = spawn(full, fds[1], fds[1]);
+  close(fds[1]);
+  return finish_command(pid, fds[0]);
+}
+
 CommandResult finish_command(pid_t pid, int out_fd) {
   CommandResult r;
   if (pid < 0) {

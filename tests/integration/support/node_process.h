@@ -48,6 +48,8 @@ struct CommandResult {
   std::string out;
 };
 CommandResult run_drl(const std::vector<std::string>& args);
+// The same with the command's stderr in `out` too (for its error messages).
+CommandResult run_drl_with_errors(const std::vector<std::string>& args);
 // Reads a child's output from `out_fd` to its end (then closes it) and waits for the child
 // `pid`; a pid below 0 (the fork failed) only closes the pipe.
 CommandResult finish_command(pid_t pid, int out_fd);
