@@ -216,6 +216,7 @@ void BM_StoreChurnPrefetched(benchmark::State& state) {
         keys[i] = kb[i].make(pick.below(kMillionKeys));
         store.prefetch(keys[i]);
       }
+      for (size_t i = 0; i < kBatch; ++i) store.prefetch_key_bytes(keys[i]);
       next = 0;
     }
     now += kChurnStep;

@@ -35,6 +35,10 @@ void LocalDecider::decide(std::span<const net::CheckCall> calls, net::CheckCompl
     net::store_key_for(calls[i], keys[i]);
     store_.prefetch(keys[i]);
   }
+  // Then the bytes of keys kept outside their entries, which the first pass brought in reach.
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (calls[i].code == net::CheckCode::kOk) store_.prefetch_key_bytes(keys[i]);
+  }
   for (size_t i = 0; i < calls.size(); ++i) {
     decide_one(calls[i], keys[i], *catalog, now, outcomes[i]);
   }

@@ -8,9 +8,10 @@ char* KeyArena::allocate(size_t n) {
   if (n > kMaxSmall) return new char[n];
   const size_t c = class_of(std::max<size_t>(n, 1));
   ++outstanding_;
-  if (FreeBlock* b = free_[c]; b != nullptr) {
-    free_[c] = b->next;
-    return reinterpret_cast<char*>(b);
+  if (!free_[c].empty()) {
+    char* p = free_[c].back();
+    free_[c].pop_back();
+    return p;
   }
   const size_t size = (c + 1) * kGrain;
   if (bump_left_ < size) {
@@ -31,13 +32,11 @@ void KeyArena::deallocate(char* p, size_t n) {
     return;
   }
   const size_t c = class_of(std::max<size_t>(n, 1));
-  auto* b = reinterpret_cast<FreeBlock*>(p);
-  b->next = free_[c];
-  free_[c] = b;
+  free_[c].push_back(p);
   if (--outstanding_ == 0) {
     // Nothing handed out: the memory can go back whole.
     chunks_.clear();
-    std::fill(std::begin(free_), std::end(free_), nullptr);
+    for (auto& stack : free_) stack = {};
     bump_ = nullptr;
     bump_left_ = 0;
   }

@@ -73,6 +73,20 @@ size_t Shard::find(uint64_t hash, std::string_view key) const {
   }
 }
 
+void Shard::prefetch_key_bytes(uint64_t hash) const {
+  if (capacity_ == 0) return;
+  const uint8_t tag = tag_of(hash);
+  for (size_t i = home(hash);;) {
+    const uint8_t c = ctrl_[i];
+    if (c == kEmpty) return;
+    if (c == tag) {
+      if (entries_[i].key_len == kHeapKey) __builtin_prefetch(key_of(entries_[i]).data());
+      return;
+    }
+    if (++i == capacity_) i = 0;
+  }
+}
+
 limits::Decision Shard::apply(uint64_t hash, std::string_view key, const limits::Limit& limit,
                               const limits::Request& request, TimePoint now) {
   last_now_ = std::max(last_now_, now);

@@ -52,6 +52,9 @@ class alignas(64) Shard {
     __builtin_prefetch(&ctrl_[i]);
     __builtin_prefetch(&entries_[i].key_len);  // the first field a probe reads
   }
+  // Starts loading the key block of the first entry from `hash`'s home whose tag matches
+  // (the one apply() will compare), when its key lives in the arena.
+  void prefetch_key_bytes(uint64_t hash) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // Drops up to `max_drop` expired keys, looking at no more than `max_scan` slots.
   size_t expire(TimePoint now, size_t max_drop, size_t max_scan) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // The slots one budgeted sweep call looks at: a sixteenth of the table (at least 256).

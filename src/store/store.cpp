@@ -88,6 +88,13 @@ void Store::prefetch(std::string_view key) const {
   shard.prefetch(hash);
 }
 
+void Store::prefetch_key_bytes(std::string_view key) const {
+  const uint64_t hash = key_hash(key);
+  Shard& shard = impl_->shard_for(hash);
+  SpinLockHolder lock(shard.mu);
+  shard.prefetch_key_bytes(hash);
+}
+
 size_t Store::expire(TimePoint now, size_t budget) {
   if (budget == 0) return 0;
   // Bounded work per call: a budgeted call scans a window of each shard's slots (a sixteenth

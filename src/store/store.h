@@ -57,6 +57,9 @@ class Store {
   // A caller with several keys to apply prefetches them all first, so their cache misses
   // overlap instead of coming one after another (a large table misses on every lookup).
   void prefetch(std::string_view key) const;
+  // The second stage, once the slots have had time to arrive: for a key kept outside its
+  // entry (longer than 14 bytes), starts loading those bytes too, which apply() compares.
+  void prefetch_key_bytes(std::string_view key) const;
 
   // Drops keys whose state expired at or before `now`, at most `budget` of them per call
   // (so a caller can spread the work). Returns how many were dropped.

@@ -153,10 +153,13 @@ TEST(StorePrefetch, IsOnlyAHint) {
       .algorithm = limits::Algorithm::kFixedWindow, .limit = 3, .window = kSecond};
   const TimePoint t0 = 1'700'000'000 * kSecond;
   with.prefetch("absent");
+  with.prefetch_key_bytes("absent");
   for (int i = 0; i < 10; ++i) {
     const std::string key = "a-key-longer-than-fourteen-bytes:" + std::to_string(i % 4);
     with.prefetch(key);
     with.prefetch("never-applied");
+    with.prefetch_key_bytes(key);
+    with.prefetch_key_bytes("never-applied-and-longer-than-fourteen");
     EXPECT_EQ(with.apply(key, limit, {}, t0 + i).allowed,
               without.apply(key, limit, {}, t0 + i).allowed)
         << "check " << i;
