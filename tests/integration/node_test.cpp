@@ -236,7 +236,7 @@ TEST(Cli, NodeRefusesAFrameLimitThatWouldMeetThePeerMagic) {
 }
 
 TEST(Cli, BenchPrintsOneJsonLine) {
-  NodeProcess node;
+  NodeProcess node({"--queue-target-ms", "60000"});  // about the output, not shedding
   ASSERT_NE(node.port(), 0) << node.error();
   auto r = run_drl({"bench", "--servers", node.address(), "--connections", "2", "--pipeline", "4",
                     "--duration", "300ms", "--keys", "10", "--limit", "5", "--json"});
