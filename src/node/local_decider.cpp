@@ -27,7 +27,7 @@ void LocalDecider::decide(std::span<const net::CheckCall> calls, net::CheckCompl
   const auto catalog = policies_.current();
   const TimePoint now = clock_.now();
   // Every lookup in a large table is a cache miss; asking for all of a batch's slots first
-  // lets those misses overlap (store_bench's churn case: 562 -> 461 ns a check).
+  // lets those misses overlap (store_bench's BM_StoreChurn cases; docs/optimization.md).
   thread_local std::vector<std::string> keys;
   if (keys.size() < calls.size()) keys.resize(calls.size());
   for (size_t i = 0; i < calls.size(); ++i) {
