@@ -44,8 +44,8 @@ struct ClusterOptions {
   // partition": every check is decided by its degrade mode. 0 disables the guard.
   size_t min_view_size = 0;
   size_t expire_budget = 1024;  // store keys expired per expiry pass
-  // False: the store passed in is swept by its owner (the node does it on an I/O thread, so
-  // that it never contends with checks decided there); only the degraded store is swept here.
+  // False: the store passed in is swept by its owner (the node's own timer, on its control
+  // thread), so it is not swept twice; only the degraded store is swept here.
   bool sweep_store = true;
   // Expiry passes sweep the store's slots (a cost in the table's size, not in the keys that
   // expire), so tick() runs one at most this often, however often it is called.
