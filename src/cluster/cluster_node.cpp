@@ -16,6 +16,8 @@ ClusterNode::ClusterNode(ring::Member self, store::Store& store, ClusterOptions 
   if (options_.replicas == 0) options_.replicas = 1;
   if (options_.max_batch == 0) options_.max_batch = 1;
   if (options_.max_records_per_message == 0) options_.max_records_per_message = 1;
+  if (options_.check_timeout <= 0) options_.check_timeout = 2 * kSecond;
+  next_id_ = std::max<uint64_t>(1, options_.id_base);
 }
 
 void ClusterNode::set_view(std::vector<ring::Member> alive, TimePoint now) {
@@ -40,6 +42,7 @@ void ClusterNode::set_view(std::vector<ring::Member> alive, TimePoint now) {
   start_handoff(now);
   serve_deferred_requests();
   release_held(now, true);
+  reroute_if_changed(now);
   flush_batches(now, false);
   flush_answers();
 }
@@ -71,6 +74,7 @@ void ClusterNode::receive(const std::string& from, PeerMessage message, TimePoin
   } else if (auto* chunk = std::get_if<HandoffChunk>(&message)) {
     on_handoff_chunk(*chunk);
   }
+  reroute_if_changed(now);
   flush_batches(now, false);
   flush_answers();
 }
@@ -79,6 +83,8 @@ void ClusterNode::tick(TimePoint now) {
   release_held(now, false);
   expire_forwards(now);
   expire_handoffs(now);
+  reroute_if_changed(now);
+  forget_answered(now);
   replicate(now);
   flush_batches(now, false);
   flush_answers();
@@ -100,8 +106,7 @@ bool ClusterNode::has_unflushed_forwards() const {
 }
 
 Ownership ClusterNode::ownership() const {
-  const bool settled = has_view_ && !target_.empty() && !handoff_pending() &&
-                       !(options_.min_view_size > 0 && target_.size() < options_.min_view_size);
+  const bool settled = has_view_ && !target_.empty() && !handoff_pending() && !below_min_view();
   if (!settled) return {};
   return Ownership(self_.id, target_);
 }

@@ -1,6 +1,6 @@
-// One node's share of the cluster protocol: routing (decide here or forward to the owner),
-// replication to the preference list, fail-over to replicas, hand-off of ranges on joins and
-// returns, and the degrade modes. A logic core: no I/O, no clock, no threads. The shell (or a
+// One node's share of the cluster protocol: routing (decide here or forward to the owner,
+// retrying until it answers), replication to the preference list, fail-over when the ring
+// drops the owner, hand-off of ranges on joins and returns, and the degrade modes. A logic core: no I/O, no clock, no threads. The shell (or a
 // simulator) feeds it values -- membership views, client checks, peer messages, tick(now) --
 // and drains what it produced: results for clients and messages for peers.
 //
@@ -8,6 +8,7 @@
 // else. Thread-compatible: one thread at a time (the shell serialises calls).
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <set>
 #include <string>
@@ -27,15 +28,20 @@ struct ClusterOptions {
   size_t replicas = 3;  // R: owner + R-1 successors
   uint32_t vnodes = ring::kDefaultVnodes;
   Nanos replication_interval = 10 * kMillisecond;  // delta
-  Nanos failover_timeout = 50 * kMillisecond;      // tau, per attempt
-  // A forward's deadline (ForwardedCheck::deadline) is tau minus this after it is sent: the
-  // time the answer of a check decided just before its deadline has to come back before the
-  // forwarder fails over. 0: tau / 4.
-  Nanos deadline_margin = 0;
-  // An attempt's timeout, once seen, is deferred by this much once, so a shell that was
-  // starved past the timeout reads the answers already in its sockets before failing over.
-  // 0 disables it.
-  Nanos failover_grace = 2 * kMillisecond;
+  // tau: an attempt that gets no answer within it is tried again -- the same check, to the
+  // same decider, alternately through another member (a relay) and directly -- until the
+  // check's deadline. It never moves the check to another decider: only a view change does.
+  Nanos failover_timeout = 50 * kMillisecond;
+  // A check without a client deadline, and a forward without a budget, is given up after
+  // this (the node's sessions always give one: --default-timeout-ms).
+  Nanos check_timeout = 2 * kSecond;
+  // The decider remembers the answers of forwarded checks this long (and at most
+  // max_answered of them), and answers a repeated attempt of one from memory.
+  Nanos answered_memory = 10 * kSecond;
+  size_t max_answered = 100'000;
+  // Request ids start here. A shell gives each process its own (random) base, so the ids of
+  // a restarted node do not repeat the ones its peers still remember.
+  uint64_t id_base = 0;
   Nanos handoff_timeout = 500 * kMillisecond;  // then take over from replica state
   Nanos flush_delay = 50 * kMicrosecond;       // a forward batch waits at most this
   size_t max_batch = 64;                       // checks per CheckBatch
@@ -60,9 +66,11 @@ struct ClusterOptions {
 
 struct ClusterStats {
   uint64_t decided_as_owner = 0;
-  uint64_t decided_off_owner = 0;  // as replica (fail-over), previous owner, or after 2 hops
+  uint64_t decided_off_owner = 0;  // as previous owner (hand-off), or after 2 hops
   uint64_t forwarded = 0;          // checks sent to another node (all attempts)
-  uint64_t failovers = 0;          // attempts that timed out and moved down the list
+  uint64_t failovers = 0;  // pending checks sent to a new decider: the ring changed under them
+  uint64_t retries = 0;    // attempts sent again after tau without an answer
+  uint64_t answered_again = 0;  // repeated attempts answered from memory, not decided again
   uint64_t degraded = 0;
   uint64_t replica_records_sent = 0;
   uint64_t replica_records_installed = 0;
@@ -71,7 +79,7 @@ struct ClusterStats {
   uint64_t refused_relays = 0;  // relayed checks sent back: no view or hand-off pending here
   uint64_t held_for_view = 0;   // client checks held until the first view
   uint64_t expired_relays = 0;  // relayed checks not decided: they arrived after their deadline
-  uint64_t late_answers = 0;    // answers (or refusals) to attempts already failed over
+  uint64_t late_answers = 0;    // answers to checks already answered (another attempt's)
   uint64_t expired_checks = 0;  // not tried further: their deadline (client's or relay's) passed
 };
 
@@ -137,15 +145,24 @@ class ClusterNode {
   };
   struct Pending {
     Origin origin;
-    ForwardedCheck check;  // request_id is this node's id for it
+    ForwardedCheck check;  // deadline: when the check is given up (this node's clock)
     uint64_t hash = 0;
-    // Hand-off: the previous owner, the only one to try; when it fails this node decides.
-    std::string previous_owner;
-    // Tried so far. The next is the first of the key's preference list on the *current*
-    // ring not tried yet, so a view change during a fail-over lands on the new owner.
-    std::vector<std::string> tried;
-    TimePoint deadline = 0;
-    bool grace_given = false;  // the attempt's timeout was seen once and deferred
+    std::string decider;  // where the last attempt was meant to be decided
+    uint32_t attempts = 0;
+    TimePoint retry_at = 0;  // the next attempt, or the deadline if sooner
+  };
+  // Where a check for `hash` is decided now: here, or at `id` (with must_decide for the
+  // previous owner of a range whose hand-off is pending).
+  struct Decider {
+    bool here = false;
+    std::string id;
+    bool must_decide = false;
+  };
+  // A check as the decider knows it: the node that first forwarded it and that node's id.
+  using CheckKey = std::pair<std::string, uint64_t>;
+  struct Answered {
+    CheckAnswer answer;
+    TimePoint at = 0;
   };
   struct OutBatch {
     CheckBatch batch;
@@ -159,7 +176,14 @@ class ClusterNode {
 
   // routing.cpp
   void route(Origin origin, ForwardedCheck check, TimePoint now);
-  void try_next(uint64_t id, TimePoint now);
+  Decider decider_for(uint64_t hash) const;
+  void attempt(uint64_t id, TimePoint now);
+  void give_up(uint64_t id, TimePoint now);
+  const std::string* relay_for(uint64_t hash, const std::string& decider, uint32_t turn);
+  void reroute_pending(TimePoint now);
+  void reroute_if_changed(TimePoint now);
+  void remember(const ForwardedCheck& check, const CheckAnswer& answer, TimePoint now);
+  void forget_answered(TimePoint now);
   void decide_here(const Origin& origin, const ForwardedCheck& check, TimePoint now);
   void degrade(const Origin& origin, const ForwardedCheck& check, TimePoint now);
   void deliver(const Origin& origin, CheckAnswer answer);
@@ -171,7 +195,6 @@ class ClusterNode {
   bool must_refuse_relay(const ForwardedCheck& check) const;
   // True (and answers kExpiredError) when a relayed check's deadline has passed.
   bool refuse_expired(const Origin& origin, const ForwardedCheck& check, TimePoint now);
-  Nanos deadline_margin() const;
   void release_held(TimePoint now, bool view_arrived);
   // replication.cpp
   void replicate(TimePoint now);
@@ -189,6 +212,9 @@ class ClusterNode {
   void expire_handoffs(TimePoint now);
   void finish_handoff_if_done();
 
+  bool below_min_view() const {
+    return options_.min_view_size > 0 && target_.size() < options_.min_view_size;
+  }
   bool is_self(ring::MemberIndex m, const ring::Ring& r) const {
     return r.member(m).id == self_.id;
   }
@@ -206,7 +232,10 @@ class ClusterNode {
 
   uint64_t next_id_ = 1;
   std::map<uint64_t, Pending> pending_;
-  std::set<std::pair<TimePoint, uint64_t>> deadlines_;
+  std::set<std::pair<TimePoint, uint64_t>> deadlines_;  // (retry_at, id)
+  // Answers of forwarded checks decided here, by CheckKey, and their keys oldest first.
+  std::map<CheckKey, Answered> answered_;
+  std::deque<CheckKey> answered_order_;
   struct Held {
     Origin origin;
     ForwardedCheck check;
@@ -228,6 +257,7 @@ class ClusterNode {
 
   std::map<uint64_t, Handoff> handoffs_;
   uint64_t ownership_changes_ = 0;
+  uint64_t rerouted_changes_ = 0;  // ownership_changes_ when pending checks were last rerouted
   // Requests from members this node's view does not hold yet: answering them now would let
   // the requester decide while this node still does too. Served when the view catches up.
   std::vector<std::pair<std::string, HandoffRequest>> deferred_requests_;

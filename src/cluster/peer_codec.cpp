@@ -58,7 +58,7 @@ size_t check_size(const ForwardedCheck& c) {
   return varint_field(c.request_id) + varint_field(c.hops) + bool_field(c.must_decide) +
          bytes_field(c.key) + message_field(limit_size(c.limit)) +
          message_field(request_size(c.request)) + varint_field(static_cast<uint32_t>(c.degrade)) +
-         varint_field(u64(c.deadline));
+         varint_field(u64(c.budget)) + bytes_field(c.origin) + varint_field(c.origin_id);
 }
 
 size_t answer_size(const CheckAnswer& a) {
@@ -176,7 +176,10 @@ class Writer {
     limit(5, c.limit);
     request(6, c.request);
     varint(7, static_cast<uint32_t>(c.degrade));
-    varint(8, u64(c.deadline));
+    // 8 (deadline_ns, a wall-clock instant) is no longer written.
+    varint(9, u64(c.budget));
+    bytes(10, c.origin);
+    varint(11, c.origin_id);
   }
   void answer(uint32_t field, const CheckAnswer& a, size_t size) {
     header(field, size);
@@ -353,8 +356,11 @@ class Decoder {
           case 7:
             degrade = static_cast<uint32_t>(f.value);
             break;
-          case 8:
-            c.deadline = static_cast<int64_t>(f.value);
+          case 9:
+            c.budget = static_cast<int64_t>(f.value);
+            break;
+          case 11:
+            c.origin_id = f.value;
             break;
           default:
             break;
@@ -362,6 +368,9 @@ class Decoder {
       } else if (f.type == wire::kLength) {
         if (f.number == 4) {
           c.key.assign(f.bytes);
+        } else if (f.number == 10) {
+          if (!valid_utf8(f.bytes)) return fail(f.bytes.data(), kNotUtf8);
+          c.origin.assign(f.bytes);
         } else if (f.number == 5) {
           if (!parse_limit(Reader(f.bytes), c.limit, algorithm, calendar)) return false;
         } else if (f.number == 6) {

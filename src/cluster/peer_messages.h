@@ -14,18 +14,25 @@
 namespace drl::cluster {
 
 // A check sent to another node for decision. request_id is the sender's; the answer echoes
-// it. hops counts forwards so far (1 on the first). must_decide: the receiver decides
-// without forwarding again (fail-over to a replica, hand-off, or views that disagree twice).
-// deadline: the receiver must not decide the check at or after this time (0 = no deadline).
-// The forwarder sets it a return margin before it stops waiting and fails over, so that an
-// attempt the receiver decides is answered before the next attempt starts: at most one node
-// decides each check. It is wall-clock time: node clocks are assumed to agree to well within
-// the margin (docs/design.md, "Forward deadlines").
+// it, and every attempt of one check carries the same id. hops counts forwards so far (1 on
+// the first). must_decide: the receiver decides without forwarding again (the hand-off rule:
+// a new owner sends its range's checks to the previous owner until the hand-off completes).
+// origin / origin_id: the node that first forwarded the check and its request id; empty / 0
+// means the sender itself and request_id. A relay fills them in, so the decider recognises
+// every attempt of one check, however it travelled, and answers a repeated one from memory
+// instead of deciding it again (docs/design.md, "One decider while the owner lives").
+// budget: how long the sender still waits for the answer, a duration, never a wall-clock
+// instant: the receiver converts it to its own clock on receipt (deadline, below), so node
+// clocks need not agree. 0 = no budget given (the receiver applies check_timeout).
+// deadline: this node's own time after which nobody waits for the check; never on the wire.
 struct ForwardedCheck {
   uint64_t request_id = 0;
   uint32_t hops = 1;
   bool must_decide = false;
-  TimePoint deadline = 0;
+  Nanos budget = 0;
+  std::string origin;
+  uint64_t origin_id = 0;
+  TimePoint deadline = 0;  // local only
   std::string key;
   limits::Limit limit;
   limits::Request request;
@@ -33,12 +40,11 @@ struct ForwardedCheck {
 };
 
 // CheckAnswer::error of a relayed check the receiver will not decide: it has no view yet, or
-// the key's range is being handed off to it. The forwarder tries the next node of the key's
-// preference list, exactly as after a fail-over timeout (this is not a client-visible error).
+// the key's range is being handed off to it and the check cannot travel further. The
+// forwarder keeps trying, on its own schedule (this is not a client-visible error).
 inline constexpr char kNotReadyError[] = "not ready: no view or hand-off pending here";
-// CheckAnswer::error of a relayed check that reached its receiver at or after its deadline:
-// not decided, since the forwarder has moved (or is about to move) on to the next node. A
-// forwarder still waiting moves down the list at once; one that moved on ignores it.
+// CheckAnswer::error of a relayed check that reached its receiver at or after its deadline
+// (or that a relay gave up on at it): not decided, since nobody waits for it any more.
 inline constexpr char kExpiredError[] = "expired: arrived after the forwarder's deadline";
 
 struct CheckAnswer {

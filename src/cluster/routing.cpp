@@ -1,6 +1,6 @@
-// Routing: the owner decides; others forward to it, batched per destination; a forward that
-// gets no answer within failover_timeout moves down the preference list; a node that
-// reaches nobody degrades.
+// Routing: the owner on this node's ring decides; others forward to it, batched per
+// destination, and try again every failover_timeout (alternately through a relay) until it
+// answers or the check's deadline passes. Only a view change moves a check to another decider.
 #include <algorithm>
 #include <iterator>
 
@@ -24,9 +24,19 @@ void ClusterNode::route(Origin origin, ForwardedCheck check, TimePoint now) {
     deliver(origin, std::move(answer));
     return;
   }
+  if (origin.relay) {
+    // The sender's budget, on this node's clock: time never crosses nodes as an instant.
+    check.deadline = now + (check.budget > 0 ? check.budget : options_.check_timeout);
+    if (check.origin.empty()) {
+      check.origin = origin.from;
+      check.origin_id = origin.request_id;
+    }
+  } else if (check.deadline == 0) {
+    check.deadline = now + options_.check_timeout;
+  }
   if (origin.relay && must_refuse_relay(check)) {
     // Deciding here would start from a fresh (or not yet handed-off) budget while the node
-    // that holds the key's count is alive: send it back to try the next of the list.
+    // that holds the key's count is alive: send it back; the forwarder tries again later.
     ++stats_.refused_relays;
     CheckAnswer answer;
     answer.hops = check.hops;
@@ -47,93 +57,163 @@ void ClusterNode::route(Origin origin, ForwardedCheck check, TimePoint now) {
     decide_here(origin, check, now);
     return;
   }
-  if (!has_view_ || target_.empty() ||
-      (options_.min_view_size > 0 && target_.size() < options_.min_view_size)) {
+  if (!has_view_ || target_.empty() || below_min_view()) {
     degrade(origin, check, now);
     return;
   }
   const uint64_t hash = key_hash(check.key);
+  if (decider_for(hash).here) return decide_here(origin, check, now);
+  const uint64_t id = next_id_++;
   Pending pending;
   pending.hash = hash;
-  if (is_self(target_.owner(hash), target_)) {
-    // Ours, unless its hand-off is pending: then it goes where it went before.
-    if (!handoff_pending() || stable_.empty()) return decide_here(origin, check, now);
-    const std::string& previous = stable_.member(stable_.owner(hash)).id;
-    if (previous == self_.id || !target_.contains(previous)) {
-      return decide_here(origin, check, now);
-    }
-    pending.previous_owner = previous;
-    check.must_decide = true;
-  }
-  const uint64_t id = next_id_++;
   pending.origin = std::move(origin);
   pending.check = std::move(check);
   pending_.emplace(id, std::move(pending));
-  try_next(id, now);
+  attempt(id, now);
 }
 
-void ClusterNode::try_next(uint64_t id, TimePoint now) {
+ClusterNode::Decider ClusterNode::decider_for(uint64_t hash) const {
+  Decider out;
+  const std::string& owner = target_.member(target_.owner(hash)).id;
+  if (owner != self_.id) {
+    out.id = owner;
+    return out;
+  }
+  // Ours, unless its hand-off is pending: then the previous owner decides, as before.
+  if (handoff_pending() && !stable_.empty()) {
+    const std::string& previous = stable_.member(stable_.owner(hash)).id;
+    if (previous != self_.id && target_.contains(previous)) {
+      out.id = previous;
+      out.must_decide = true;
+      return out;
+    }
+  }
+  out.here = true;
+  return out;
+}
+
+const std::string* ClusterNode::relay_for(uint64_t hash, const std::string& decider,
+                                          uint32_t turn) {
+  // Another member of the key's preference list (then of the ring) than the decider and this
+  // node: its links to both are other links than the one that failed.
+  target_.preference_list(hash, target_.size(), scratch_);
+  std::vector<const std::string*> candidates;
+  for (ring::MemberIndex m : scratch_) {
+    const std::string& id = target_.member(m).id;
+    if (id != decider && id != self_.id) candidates.push_back(&id);
+  }
+  if (candidates.empty()) return nullptr;
+  // Rotate through the first R - 1 candidates (the key's replicas), or all when fewer.
+  const size_t pool = std::min(candidates.size(), std::max<size_t>(1, options_.replicas - 1));
+  return candidates[turn % pool];
+}
+
+void ClusterNode::attempt(uint64_t id, TimePoint now) {
   auto it = pending_.find(id);
   if (it == pending_.end()) return;
   Pending& p = it->second;
-  if (p.check.deadline != 0 && now >= p.check.deadline) {
-    // Whoever asked has stopped waiting: another attempt could only decide a check nobody
-    // will see answered (or, for a relay, one its forwarder has already moved past).
-    ++stats_.expired_checks;
-    CheckAnswer answer;
-    answer.hops = p.check.hops;
-    answer.error = p.origin.relay ? kExpiredError : kClientDeadlineError;
+  if (now >= p.check.deadline) return give_up(id, now);
+  if (below_min_view()) {
+    // The view shrank below the guard while the check waited: the minority side degrades.
+    ForwardedCheck check = std::move(p.check);
     Origin origin = std::move(p.origin);
     pending_.erase(it);
-    deliver(origin, std::move(answer));
-    return;
+    return degrade(origin, check, now);
   }
-  const std::string* next = nullptr;
-  if (!p.previous_owner.empty()) {
-    if (p.tried.empty()) next = &p.previous_owner;
-  } else {
-    target_.preference_list(p.hash, options_.replicas, scratch_);
-    for (ring::MemberIndex m : scratch_) {
-      const std::string& candidate = target_.member(m).id;
-      if (std::find(p.tried.begin(), p.tried.end(), candidate) == p.tried.end()) {
-        next = &candidate;
-        break;
-      }
-    }
+  const Decider where = decider_for(p.hash);
+  if (where.here) {
+    // The ring changed under the check: this node now decides it (it held a replica).
+    if (!p.decider.empty() && !target_.contains(p.decider)) ++stats_.failovers;
+    ForwardedCheck check = std::move(p.check);
+    Origin origin = std::move(p.origin);
+    pending_.erase(it);
+    return decide_here(origin, check, now);
   }
-  if (next != nullptr && *next != self_.id) {
-    ForwardedCheck out = p.check;
-    out.request_id = id;
-    out.hops = p.check.hops + 1;
-    out.must_decide = p.check.must_decide || !p.tried.empty();
-    p.tried.push_back(*next);
-    p.grace_given = false;
-    const TimePoint failover_at = now + options_.failover_timeout;
-    // The receiver must answer a return margin before the fail-over, and never past the
-    // check's own deadline (the client's, or a relay's upstream one): nobody waits then.
-    out.deadline = failover_at - deadline_margin();
-    if (p.check.deadline != 0) out.deadline = std::min(out.deadline, p.check.deadline);
-    // Stop waiting at the fail-over, or at the check's deadline if sooner: a client whose
-    // deadline passes is answered (deadline exceeded) then.
-    p.deadline = failover_at;
-    if (p.check.deadline != 0) p.deadline = std::min(p.deadline, p.check.deadline);
-    deadlines_.emplace(p.deadline, id);
-    ++stats_.forwarded;
-    enqueue_forward(p.tried.back(), std::move(out), now);
-    return;
+  // A fail-over: the decider tried so far left the ring (a hand-off moving the check between
+  // two live members is not one).
+  if (!p.decider.empty() && p.decider != where.id && !target_.contains(p.decider)) {
+    ++stats_.failovers;
   }
-  // This node is next on the list (it holds a replica, or became the owner), or nobody is
-  // left: a hand-off forward falls back to this node, any other check degrades.
-  ForwardedCheck check = std::move(p.check);
-  Origin origin = std::move(p.origin);
-  const bool here = next != nullptr || !p.previous_owner.empty();
+  p.decider = where.id;
+  // Odd attempts go through a relay, which forwards to the decider (hops 2): a route around
+  // a link that loses or delays this node's messages to the decider, or the decider's
+  // answers to this node. A relay's own attempts, and hand-off forwards (must_decide: the
+  // receiver decides), go direct only.
+  const std::string* to = &where.id;
+  const bool may_relay = p.check.hops == 0 && !where.must_decide;
+  if (may_relay && p.attempts % 2 == 1) {
+    if (const std::string* relay = relay_for(p.hash, where.id, p.attempts / 2)) to = relay;
+  }
+  if (p.attempts > 0) ++stats_.retries;
+  ++p.attempts;
+  ForwardedCheck out = p.check;
+  out.request_id = id;
+  out.hops = p.check.hops + 1;
+  out.must_decide = where.must_decide;
+  out.budget = p.check.deadline - now;
+  out.deadline = 0;
+  // Backing off (tau, tau, 2 tau, 4 tau, then 8 tau): a link that delays one attempt
+  // delays the next on it too, and every retry is more traffic for a struggling network.
+  const uint32_t doublings = std::min<uint32_t>(p.attempts > 1 ? p.attempts - 2 : 0, 3);
+  p.retry_at = std::min(now + (options_.failover_timeout << doublings), p.check.deadline);
+  deadlines_.emplace(p.retry_at, id);
+  ++stats_.forwarded;
+  enqueue_forward(*to, std::move(out), now);
+}
+
+void ClusterNode::give_up(uint64_t id, TimePoint now) {
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return;
+  // Whoever asked has stopped waiting, and the decider is a live member that never answered:
+  // nobody else may decide for it. A relay says so to its forwarder; a client gets its
+  // policy's open or closed answer (neither counts against the key), or, for "local",
+  // "deadline exceeded": a local budget would be a second decider beside the live owner.
+  ++stats_.expired_checks;
+  Origin origin = std::move(it->second.origin);
+  ForwardedCheck check = std::move(it->second.check);
   pending_.erase(it);
-  if (here) return decide_here(origin, check, now);
-  degrade(origin, check, now);
+  if (!origin.relay && check.degrade != DegradeMode::kLocal) return degrade(origin, check, now);
+  CheckAnswer answer;
+  answer.hops = check.hops;
+  answer.error = origin.relay ? kExpiredError : kClientDeadlineError;
+  deliver(origin, std::move(answer));
+}
+
+void ClusterNode::reroute_if_changed(TimePoint now) {
+  if (rerouted_changes_ == ownership_changes_) return;
+  rerouted_changes_ = ownership_changes_;
+  reroute_pending(now);
+}
+
+void ClusterNode::reroute_pending(TimePoint now) {
+  // A view change may move a pending check's decider (its owner left the ring, or a range's
+  // hand-off started or finished): try the new one at once, not at the next retry.
+  std::vector<uint64_t> moved;
+  for (const auto& [id, p] : pending_) {
+    const Decider where = decider_for(p.hash);
+    if (where.here || where.id != p.decider) moved.push_back(id);
+  }
+  for (uint64_t id : moved) {
+    auto it = pending_.find(id);
+    if (it == pending_.end()) continue;
+    deadlines_.erase({it->second.retry_at, id});
+    attempt(id, now);
+  }
 }
 
 void ClusterNode::decide_here(const Origin& origin, const ForwardedCheck& check, TimePoint now) {
   if (refuse_expired(origin, check, now)) return;
+  if (origin.relay) {
+    auto seen = answered_.find(CheckKey{check.origin, check.origin_id});
+    if (seen != answered_.end()) {
+      // Another attempt of a check decided here: its answer, not a second decision.
+      ++stats_.answered_again;
+      CheckAnswer answer = seen->second.answer;
+      answer.hops = check.hops;
+      deliver(origin, std::move(answer));
+      return;
+    }
+  }
   CheckAnswer answer;
   answer.decided_by = self_.id;
   answer.hops = check.hops;
@@ -145,7 +225,29 @@ void ClusterNode::decide_here(const Origin& origin, const ForwardedCheck& check,
     ++stats_.decided_off_owner;
     off_owner_keys_.insert(check.key);
   }
+  if (origin.relay) remember(check, answer, now);
   deliver(origin, std::move(answer));
+}
+
+void ClusterNode::remember(const ForwardedCheck& check, const CheckAnswer& answer,
+                           TimePoint now) {
+  CheckKey key{check.origin, check.origin_id};
+  auto [it, inserted] = answered_.try_emplace(key, Answered{answer, now});
+  if (!inserted) return;
+  answered_order_.push_back(std::move(key));
+  while (answered_order_.size() > options_.max_answered) {
+    answered_.erase(answered_order_.front());
+    answered_order_.pop_front();
+  }
+}
+
+void ClusterNode::forget_answered(TimePoint now) {
+  while (!answered_order_.empty()) {
+    auto it = answered_.find(answered_order_.front());
+    if (it != answered_.end() && it->second.at + options_.answered_memory > now) break;
+    if (it != answered_.end()) answered_.erase(it);
+    answered_order_.pop_front();
+  }
 }
 
 void ClusterNode::degrade(const Origin& origin, const ForwardedCheck& check, TimePoint now) {
@@ -180,18 +282,14 @@ void ClusterNode::degrade(const Origin& origin, const ForwardedCheck& check, Tim
 
 bool ClusterNode::refuse_expired(const Origin& origin, const ForwardedCheck& check, TimePoint now) {
   if (!origin.relay || check.deadline == 0 || now < check.deadline) return false;
-  // The forwarder has given up on this attempt, or will before an answer could reach it:
-  // deciding now would let the next node of the list decide the same check again.
+  // Nobody waits for this check any more: deciding it would spend a budget on an answer no
+  // client sees.
   ++stats_.expired_relays;
   CheckAnswer answer;
   answer.hops = check.hops;
   answer.error = kExpiredError;
   deliver(origin, std::move(answer));
   return true;
-}
-
-Nanos ClusterNode::deadline_margin() const {
-  return options_.deadline_margin > 0 ? options_.deadline_margin : options_.failover_timeout / 4;
 }
 
 void ClusterNode::deliver(const Origin& origin, CheckAnswer answer) {
@@ -240,12 +338,12 @@ void ClusterNode::on_checks(const std::string& from, CheckBatch batch, TimePoint
 
 bool ClusterNode::must_refuse_relay(const ForwardedCheck& check) const {
   if (!has_view_) return true;
+  if (check.hops < kMaxHops || check.must_decide) return false;
   if (!handoff_pending() || stable_.empty() || target_.empty()) return false;
-  const uint64_t hash = key_hash(check.key);
-  if (!is_self(target_.owner(hash), target_)) return false;
-  // Ours on the new ring, but its state is still being fetched from the previous owner.
-  const std::string& previous = stable_.member(stable_.owner(hash)).id;
-  return previous != self_.id && target_.contains(previous);
+  // Ours on the new ring, its state still being fetched from the previous owner, and the
+  // check may not travel on to that owner: deciding it here would start from a stale count.
+  const Decider where = decider_for(key_hash(check.key));
+  return !where.here && where.must_decide;
 }
 
 void ClusterNode::release_held(TimePoint now, bool view_arrived) {
@@ -264,19 +362,18 @@ void ClusterNode::release_held(TimePoint now, bool view_arrived) {
 }
 
 void ClusterNode::on_answers(AnswerBatch batch, TimePoint now) {
+  (void)now;
   for (CheckAnswer& answer : batch.answers) {
     auto it = pending_.find(answer.request_id);
     if (it == pending_.end()) {
-      ++stats_.late_answers;  // a fail-over already answered it
+      ++stats_.late_answers;  // another attempt of the check was answered first
       continue;
     }
-    deadlines_.erase({it->second.deadline, answer.request_id});
     if (answer.error == kNotReadyError || answer.error == kExpiredError) {
-      // Refused, not decided: move down the list at once, as after a timeout.
-      ++stats_.failovers;
-      try_next(answer.request_id, now);
+      // Refused, not decided: the check stays pending and is tried again on its schedule.
       continue;
     }
+    deadlines_.erase({it->second.retry_at, answer.request_id});
     Origin origin = std::move(it->second.origin);
     pending_.erase(it);
     deliver(origin, std::move(answer));
@@ -285,22 +382,11 @@ void ClusterNode::on_answers(AnswerBatch batch, TimePoint now) {
 
 void ClusterNode::expire_forwards(TimePoint now) {
   while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
-    const auto [deadline, id] = *deadlines_.begin();
+    const auto [retry_at, id] = *deadlines_.begin();
     deadlines_.erase(deadlines_.begin());
     auto it = pending_.find(id);
-    if (it == pending_.end() || it->second.deadline != deadline) continue;
-    Pending& p = it->second;
-    if (!p.grace_given && options_.failover_grace > 0) {
-      // Not yet: a shell whose thread was starved sees the timeout before it has read the
-      // answers that arrived meanwhile. One more turn of its event loop reads them; failing
-      // over first would let the next node decide a check already decided.
-      p.grace_given = true;
-      p.deadline = now + options_.failover_grace;
-      deadlines_.emplace(p.deadline, id);
-      continue;
-    }
-    ++stats_.failovers;
-    try_next(id, now);
+    if (it == pending_.end() || it->second.retry_at != retry_at) continue;
+    attempt(id, now);
   }
 }
 

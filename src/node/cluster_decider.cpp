@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <asio/post.hpp>
 #include <future>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -59,6 +60,12 @@ ClusterDecider::~ClusterDecider() { stop(); }
 void ClusterDecider::start(ring::Member self) {
   hello_ = self.id + '\0' + self.address;
   self_id_ = self.id;
+  if (cluster_options_.id_base == 0) {
+    // Peers remember answered checks by (this node, request id) for a while: a restarted
+    // process must not reuse its predecessor's ids. 2^32 ids from a random 64-bit base.
+    std::random_device entropy;
+    cluster_options_.id_base = (uint64_t{entropy()} << 32 | entropy()) & ~uint64_t{0xffffffff};
+  }
   node_.emplace(std::move(self), store_, cluster_options_);
   server_.emplace(
       peer_options_, peer_stats_,
@@ -162,8 +169,8 @@ void ClusterDecider::decide_calls(std::span<const net::CheckCall> calls,
       continue;
     }
     scratch.client_token = i;
-    // The client's deadline, from this host's steady clock to the wall clock the cluster
-    // carries between nodes (the forwards' deadlines are wall-clock times).
+    // The client's deadline, from this host's steady clock to the clock the ClusterNode runs
+    // on here (forwards carry what is left of it as a duration, never this instant).
     scratch.deadline =
         calls[i].deadline == 0 ? 0 : clock_.now() + (calls[i].deadline - clock_.monotonic());
     deferred.push_back(scratch);
@@ -269,17 +276,22 @@ void ClusterDecider::render_metrics(PrometheusText& t) {
   const cluster::ClusterStats& s = c.stats;
   t.help("drl_cluster_checks_total", "counter",
          "Cluster routing, by kind: forwarded (attempts sent to another node), "
-         "decided_as_owner, decided_off_owner (replica, previous owner, 2 hops), failovers, "
+         "decided_as_owner, decided_off_owner (previous owner during a hand-off, 2 hops), "
+         "failovers (pending checks sent to a new decider after a view change), retries "
+         "(attempts sent again after the retry timeout), answered_again (repeated attempts "
+         "answered from memory, not decided again), "
          "degraded, refused_relays (no view or hand-off pending here), held_for_view (client "
          "checks held for the first view), expired_relays (forwards that came after their "
-         "deadline, not decided), late_answers (answers to attempts already failed over), "
-         "expired_checks (checks given up at their deadline, the client's or a relay's, "
-         "instead of being tried on the next node).");
+         "deadline, not decided), late_answers (answers to checks another attempt already "
+         "answered), expired_checks (checks given up at their deadline, the client's or a "
+         "relay's).");
   const std::pair<const char*, uint64_t> rows[] = {
       {"forwarded", s.forwarded},
       {"decided_as_owner", s.decided_as_owner},
       {"decided_off_owner", s.decided_off_owner},
       {"failovers", s.failovers},
+      {"retries", s.retries},
+      {"answered_again", s.answered_again},
       {"degraded", s.degraded},
       {"refused_relays", s.refused_relays},
       {"held_for_view", s.held_for_view},

@@ -1,8 +1,11 @@
-// ClusterNode driven by hand, one message at a time: batching, the hop limit, fail-over
-// timing, hand-off gating and bad input.
+// ClusterNode driven by hand, one message at a time: batching, the hop limit, retries and
+// fail-over, the answer memory, budgets, hand-off gating and bad input.
 #include "cluster/cluster_node.h"
 
 #include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
 
 #include "common/key_hash.h"
 
@@ -123,89 +126,112 @@ TEST_F(TwoNodes, ForwardedOnceMoreAtMostWhenViewsDisagree) {
   EXPECT_EQ(answers->answers[0].decided_by, "b");
 }
 
-TEST_F(TwoNodes, SilentOwnerFailsOverToTheReplicaAfterTau) {
+// An owner that does not answer is still a live member of the view: its checks are tried on
+// it again, never decided by the replica (which would decide beside it).
+TEST_F(TwoNodes, SilentOwnerIsRetriedNotFailedOverWhileItIsAMember) {
   const std::string key = key_owned_by(members, "b");
   a.submit(check(1, key), kT0);
   a.tick(kT0 + kMillisecond);
   ASSERT_EQ(a.take_outgoing().size(), 1u);  // lost
   const Nanos tau = ClusterOptions{}.failover_timeout;
-  const Nanos grace = ClusterOptions{}.failover_grace;
-  a.tick(kT0 + tau);
-  EXPECT_TRUE(a.take_results().empty());  // one more turn to read answers already received
-  a.tick(kT0 + tau + grace);
+  a.tick(kT0 + kMillisecond + tau);
+  a.tick(kT0 + 2 * kMillisecond + tau);
+  auto retry = a.take_outgoing();
+  ASSERT_EQ(retry.size(), 1u);
+  EXPECT_EQ(retry[0].to, "b");  // no third member to relay through: b again
+  EXPECT_TRUE(a.take_results().empty());
+  EXPECT_EQ(a.stats().retries, 1u);
+  EXPECT_EQ(a.stats().decided_off_owner + a.stats().decided_as_owner, 0u);
+  // Membership drops b: now a owns the key, and decides the waiting check at once.
+  a.set_view({member("a")}, kT0 + 3 * tau);
   auto results = a.take_results();
-  ASSERT_EQ(results.size(), 1u);  // a is the second of the list: it decides from its replica
+  ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].decided_by, "a");
   EXPECT_FALSE(results[0].degraded);
   EXPECT_EQ(a.stats().failovers, 1u);
 }
 
-// The forward carries a deadline a return margin (tau / 4) before the forwarder fails over.
-TEST_F(TwoNodes, ForwardCarriesTheDeadlineBeforeTheFailover) {
-  const Nanos tau = ClusterOptions{}.failover_timeout;
+// Time crosses nodes as a duration: the forward says how long its sender still waits, and an
+// owner whose wall clock runs 30 s ahead (or behind) decides it all the same.
+TEST_F(TwoNodes, ForwardCarriesItsBudgetNotAnInstant) {
   a.submit(check(1, key_owned_by(members, "b")), kT0);
   a.tick(kT0 + kMillisecond);
   auto out = a.take_outgoing();
   ASSERT_EQ(out.size(), 1u);
   auto* batch = std::get_if<CheckBatch>(&out[0].message);
   ASSERT_NE(batch, nullptr);
-  EXPECT_EQ(batch->checks[0].deadline, kT0 + tau - tau / 4);
+  EXPECT_EQ(batch->checks[0].budget, ClusterOptions{}.check_timeout);  // queued at kT0
+  EXPECT_EQ(batch->checks[0].deadline, 0);
+  for (Nanos skew : {30 * kSecond, -30 * kSecond}) {
+    store::Store store;
+    ClusterNode skewed{member("b"), store};
+    skewed.set_view(members, kT0 + skew);
+    for (auto& o : skewed.take_outgoing()) a.receive("b", std::move(o.message), kT0);
+    for (auto& o : a.take_outgoing()) skewed.receive("a", std::move(o.message), kT0 + skew);
+    ASSERT_FALSE(skewed.handoff_pending());
+    skewed.receive("a", *batch, kT0 + skew + kMillisecond);
+    EXPECT_EQ(skewed.stats().expired_relays, 0u);
+    EXPECT_EQ(skewed.stats().decided_as_owner, 1u) << "skew " << skew;
+  }
 }
 
-// A slow but alive owner gets the forward after its deadline: it does not decide it (the
-// forwarder has moved on to the replica), and its refusal moves the forwarder on at once.
-TEST_F(TwoNodes, SlowOwnerDoesNotDecideALateForward) {
-  const std::string key = key_owned_by(members, "b");
-  a.submit(check(1, key), kT0);
-  a.tick(kT0 + kMillisecond);
-  auto out = a.take_outgoing();
-  ASSERT_EQ(out.size(), 1u);
-  const TimePoint deadline = std::get<CheckBatch>(out[0].message).checks[0].deadline;
-  b.receive("a", std::move(out[0].message), deadline);
-  EXPECT_EQ(b.stats().expired_relays, 1u);
-  EXPECT_EQ(b.stats().decided_as_owner + b.stats().decided_off_owner + b.stats().degraded, 0u);
-  auto refusal = b.take_outgoing();
-  ASSERT_EQ(refusal.size(), 1u);
-  EXPECT_EQ(std::get<AnswerBatch>(refusal[0].message).answers[0].error, kExpiredError);
-  a.receive("b", std::move(refusal[0].message), deadline);
-  auto results = a.take_results();
-  ASSERT_EQ(results.size(), 1u);  // a is next on the list: it decides, once
-  EXPECT_EQ(results[0].decided_by, "a");
-  EXPECT_TRUE(results[0].error.empty());
-  EXPECT_EQ(a.stats().failovers, 1u);
-  EXPECT_EQ(a.stats().decided_off_owner, 1u);
-}
-
-TEST_F(TwoNodes, OwnerDecidesAForwardJustBeforeItsDeadline) {
+// A lost answer: the owner gets the same check again (same origin and id) and answers it from
+// memory instead of spending the budget twice.
+TEST_F(TwoNodes, ARepeatedAttemptIsAnsweredFromMemory) {
   a.submit(check(1, key_owned_by(members, "b")), kT0);
   a.tick(kT0 + kMillisecond);
   auto out = a.take_outgoing();
   ASSERT_EQ(out.size(), 1u);
-  const TimePoint deadline = std::get<CheckBatch>(out[0].message).checks[0].deadline;
-  b.receive("a", std::move(out[0].message), deadline - 1);
-  EXPECT_EQ(b.stats().expired_relays, 0u);
+  b.receive("a", out[0].message, kT0 + kMillisecond);
+  auto first = b.take_outgoing();  // lost
+  ASSERT_EQ(first.size(), 1u);
+  b.receive("a", out[0].message, kT0 + 60 * kMillisecond);
+  auto second = b.take_outgoing();
+  ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(b.stats().decided_as_owner, 1u);
-}
-
-// The failed-over attempt is already answered: a late refusal or answer changes nothing.
-TEST_F(TwoNodes, RefusalAfterTheFailoverIsIgnored) {
-  const Nanos tau = ClusterOptions{}.failover_timeout;
-  a.submit(check(1, key_owned_by(members, "b")), kT0);
-  a.tick(kT0 + kMillisecond);
-  auto out = a.take_outgoing();
-  a.tick(kT0 + tau);
-  a.tick(kT0 + tau + ClusterOptions{}.failover_grace);
-  ASSERT_EQ(a.take_results().size(), 1u);
-  b.receive("a", std::move(out[0].message), kT0 + tau + kMillisecond);
-  for (auto& o : b.take_outgoing()) a.receive("b", std::move(o.message), kT0 + tau);
+  EXPECT_EQ(b.stats().answered_again, 1u);
+  const CheckAnswer& again = std::get<AnswerBatch>(second[0].message).answers.at(0);
+  const CheckAnswer& once = std::get<AnswerBatch>(first[0].message).answers.at(0);
+  EXPECT_EQ(again.decision.remaining, once.decision.remaining);
+  a.receive("b", std::move(second[0].message), kT0 + 61 * kMillisecond);
+  auto results = a.take_results();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].decision.remaining, 9u);
+  // The first answer, arriving after all, changes nothing.
+  a.receive("b", std::move(first[0].message), kT0 + 62 * kMillisecond);
   EXPECT_TRUE(a.take_results().empty());
   EXPECT_EQ(a.stats().late_answers, 1u);
-  EXPECT_EQ(b.stats().decided_as_owner, 0u);
 }
 
-// A forwarder starved past its timeout sees the timeout before the answer it has received
-// meanwhile: the answer, read during the grace turn, wins; nobody decides the check again.
-TEST_F(TwoNodes, AnAnswerReadJustAfterTheTimeoutIsNotFailedOver) {
+// A relay gives up when the budget it was given runs out, says so, and passes on only what
+// is left of it.
+TEST_F(TwoNodes, ARelayKeepsToTheBudgetItWasGiven) {
+  ForwardedCheck fc;
+  fc.request_id = 7;
+  fc.hops = 1;
+  fc.key = key_owned_by(members, "a");
+  fc.limit = fixed(10);
+  fc.budget = 5 * kMillisecond;
+  b.receive("c", CheckBatch{{fc}}, kT0 + kMillisecond);
+  b.tick(kT0 + 2 * kMillisecond);
+  auto out = b.take_outgoing();
+  ASSERT_EQ(out.size(), 1u);
+  const ForwardedCheck& passed = std::get<CheckBatch>(out[0].message).checks.at(0);
+  EXPECT_EQ(passed.budget, 5 * kMillisecond);  // all of it: queued on receipt
+  EXPECT_EQ(passed.origin, "c");
+  EXPECT_EQ(passed.origin_id, 7u);
+  b.tick(kT0 + 5 * kMillisecond);
+  EXPECT_TRUE(b.take_outgoing().empty());
+  b.tick(kT0 + 6 * kMillisecond);  // its own clock: 5 ms after it received the check
+  auto refusal = b.take_outgoing();
+  ASSERT_EQ(refusal.size(), 1u);
+  EXPECT_EQ(refusal[0].to, "c");
+  EXPECT_EQ(std::get<AnswerBatch>(refusal[0].message).answers.at(0).error, kExpiredError);
+}
+
+// A forwarder whose thread stalled past the retry timeout sends the check again; the answer
+// it then reads wins, and the owner answers the repeated attempt from memory.
+TEST_F(TwoNodes, AnAnswerReadAfterAStallEndsTheRetries) {
   const Nanos tau = ClusterOptions{}.failover_timeout;
   a.submit(check(1, key_owned_by(members, "b")), kT0);
   a.tick(kT0 + kMillisecond);
@@ -218,67 +244,107 @@ TEST_F(TwoNodes, AnAnswerReadJustAfterTheTimeoutIsNotFailedOver) {
   auto results = a.take_results();
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].decided_by, "b");
-  EXPECT_EQ(a.stats().failovers, 0u);
-  EXPECT_EQ(a.stats().decided_off_owner, 0u);
+  EXPECT_EQ(a.stats().decided_off_owner + a.stats().decided_as_owner, 0u);
+  a.flush(kT0 + tau + 300 * kMillisecond);  // the retry queued before the answer was read
+  for (auto& o : a.take_outgoing()) {
+    b.receive("a", std::move(o.message), kT0 + tau + 301 * kMillisecond);
+  }
+  EXPECT_EQ(b.stats().decided_as_owner, 1u);
+  EXPECT_EQ(b.stats().answered_again, 1u);
 }
 
-// A relay that forwards once more (views disagree) passes on the earlier of the deadlines.
-TEST_F(TwoNodes, ARelayPassesOnTheUpstreamDeadline) {
-  ForwardedCheck fc;
-  fc.request_id = 7;
-  fc.hops = 1;
-  fc.key = key_owned_by(members, "a");
-  fc.limit = fixed(10);
-  fc.deadline = kT0 + kMillisecond;
-  b.receive("c", CheckBatch{{fc}}, kT0);
-  b.tick(kT0 + kMillisecond / 10);
-  auto out = b.take_outgoing();
-  ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(std::get<CheckBatch>(out[0].message).checks[0].deadline, kT0 + kMillisecond);
-}
-
-// A client's deadline travels with its check: the owner does not decide a forward that
-// reaches it later, and the forwarder answers "deadline exceeded" instead of failing over to
-// the next node (which would decide a check nobody waits for).
-TEST_F(TwoNodes, ACheckPastItsClientsDeadlineIsNotDecidedNorTriedFurther) {
+// The client's deadline ends the retries: "deadline exceeded", and nobody else decides.
+TEST_F(TwoNodes, ASilentOwnerIsRetriedUntilTheClientsDeadline) {
+  const Nanos tau = ClusterOptions{}.failover_timeout;
   ClientCheck c = check(1, key_owned_by(members, "b"));
-  c.deadline = kT0 + 20 * kMillisecond;  // well inside the fail-over timeout
+  c.deadline = kT0 + 3 * tau;
   a.submit(c, kT0);
-  a.tick(kT0 + kMillisecond);
-  auto out = a.take_outgoing();
-  ASSERT_EQ(out.size(), 1u);
-  auto* batch = std::get_if<CheckBatch>(&out[0].message);
-  ASSERT_NE(batch, nullptr);
-  EXPECT_EQ(batch->checks[0].deadline, c.deadline);
-  // The owner reads it late: refused, not decided.
-  b.receive("a", std::move(out[0].message), kT0 + 25 * kMillisecond);
-  EXPECT_EQ(b.stats().expired_relays, 1u);
-  EXPECT_EQ(b.stats().decided_as_owner, 0u);
-  auto refusals = b.take_outgoing();
-  for (auto& o : refusals) a.receive("b", std::move(o.message), kT0 + 26 * kMillisecond);
-  auto results = a.take_results();
-  ASSERT_EQ(results.size(), 1u);
-  EXPECT_EQ(results[0].error, kClientDeadlineError);
-  EXPECT_EQ(a.stats().decided_off_owner, 0u) << "a decided from its replica past the deadline";
-  EXPECT_EQ(a.stats().expired_checks, 1u);
-}
-
-// With no answer at all, the forwarder gives up at the client's deadline, not at the
-// fail-over timeout, and does not fail over.
-TEST_F(TwoNodes, ASilentOwnerIsNotFailedOverPastTheClientsDeadline) {
-  ClientCheck c = check(1, key_owned_by(members, "b"));
-  c.deadline = kT0 + 20 * kMillisecond;
-  a.submit(c, kT0);
-  a.tick(kT0 + kMillisecond);
-  ASSERT_EQ(a.take_outgoing().size(), 1u);  // lost
-  const Nanos grace = ClusterOptions{}.failover_grace;
+  size_t sent = 0;
+  for (TimePoint t = kT0 + kMillisecond; t < c.deadline; t += kMillisecond) {
+    a.tick(t);
+    sent += a.take_outgoing().size();
+    ASSERT_TRUE(a.take_results().empty());
+  }
+  EXPECT_EQ(sent, 3u);  // at 0, tau and 2 tau (then backing off)
   a.tick(c.deadline);
-  a.tick(c.deadline + grace);
   auto results = a.take_results();
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].error, kClientDeadlineError);
-  EXPECT_EQ(a.stats().decided_off_owner, 0u);
-  EXPECT_EQ(a.take_outgoing().size(), 0u) << "tried another node past the deadline";
+  EXPECT_EQ(a.stats().decided_off_owner + a.stats().degraded, 0u);
+  EXPECT_EQ(a.stats().expired_checks, 1u);
+  EXPECT_EQ(a.take_outgoing().size(), 0u) << "tried past the deadline";
+}
+
+// Open and closed policies answer by their mode when the deadline comes (neither counts
+// against the key, so neither is a second decider); "local" would be, so it is an error.
+TEST_F(TwoNodes, OpenAndClosedPoliciesAnswerByTheirModeAtTheDeadline) {
+  for (DegradeMode mode : {DegradeMode::kOpen, DegradeMode::kClosed}) {
+    ClientCheck c = check(static_cast<uint64_t>(mode), key_owned_by(members, "b"));
+    c.degrade = mode;
+    c.deadline = kT0 + 10 * kMillisecond;
+    a.submit(c, kT0);
+    a.tick(c.deadline);
+    auto results = a.take_results();
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_TRUE(results[0].error.empty());
+    EXPECT_TRUE(results[0].degraded);
+    EXPECT_EQ(results[0].decision.allowed, mode == DegradeMode::kOpen);
+  }
+}
+
+// Three members: a retry goes round a link that fails, through the key's other replica, and
+// the owner knows it for the check it may already have decided.
+TEST(ClusterNodeTest, ARetryGoesThroughAnotherMemberOfTheList) {
+  const std::vector<ring::Member> members{member("a"), member("b"), member("c")};
+  store::Store sa, sb, sc;
+  std::map<std::string, std::unique_ptr<ClusterNode>> nodes;
+  nodes["a"] = std::make_unique<ClusterNode>(member("a"), sa);
+  nodes["b"] = std::make_unique<ClusterNode>(member("b"), sb);
+  nodes["c"] = std::make_unique<ClusterNode>(member("c"), sc);
+  for (auto& [id, n] : nodes) n->set_view(members, kT0);
+  // 5 ms of ticks every 100 us from `start`, delivering everything at once except what
+  // `lost` says.
+  auto pump = [&](TimePoint start, auto lost) {
+    for (TimePoint now = start; now < start + 5 * kMillisecond; now += 100 * kMicrosecond) {
+      for (auto& [id, n] : nodes) {
+        n->tick(now);
+        for (auto& out : n->take_outgoing()) {
+          if (!lost(id, out)) nodes[out.to]->receive(id, std::move(out.message), now);
+        }
+      }
+    }
+  };
+  pump(kT0, [](const std::string&, const Outgoing&) { return false; });  // founders' hand-off
+  const std::string key = key_owned_by(members, "b");
+  ClusterNode& a = *nodes["a"];
+  a.submit(check(1, key), kT0);
+  // a -> b loses everything (a one-way cut); b -> a and the rest deliver.
+  auto cut = [](const std::string& from, const Outgoing& out) {
+    return from == "a" && out.to == "b";
+  };
+  pump(kT0 + kMillisecond, cut);
+  EXPECT_TRUE(a.take_results().empty());
+  const Nanos tau = ClusterOptions{}.failover_timeout;
+  pump(kT0 + kMillisecond + tau, cut);
+  auto results = a.take_results();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].decided_by, "b");
+  EXPECT_EQ(results[0].hops, 2u);
+  EXPECT_EQ(nodes["b"]->stats().decided_as_owner, 1u);
+  EXPECT_EQ(nodes["c"]->stats().decided_as_owner + nodes["c"]->stats().decided_off_owner, 0u);
+  // b -> a loses everything instead: b decides, the answer goes round through c.
+  a.submit(check(2, key), kT0 + 2 * tau);
+  auto back_cut = [](const std::string& from, const Outgoing& out) {
+    return from == "b" && out.to == "a";
+  };
+  pump(kT0 + 2 * tau + kMillisecond, back_cut);
+  EXPECT_TRUE(a.take_results().empty());
+  pump(kT0 + 3 * tau + kMillisecond, back_cut);
+  results = a.take_results();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].decision.remaining, 8u);
+  EXPECT_EQ(nodes["b"]->stats().decided_as_owner, 2u) << "the check was decided twice";
+  EXPECT_EQ(nodes["b"]->stats().answered_again, 1u);
 }
 
 TEST_F(TwoNodes, InvalidLimitIsAnErrorValue) {
@@ -396,11 +462,23 @@ TEST(NoViewYet, RelayedChecksAreSentBackNotDecided) {
   EXPECT_EQ(n.stats().refused_relays, 1u);
   EXPECT_EQ(n.stats().degraded + n.stats().decided_as_owner + n.stats().decided_off_owner, 0u);
   for (auto& out : n.take_outgoing()) a.receive("n", std::move(out.message), kT0);
-  // a is the next (and last) of the key's list: it decides at once, without a timeout.
+  // n is a live member that owns the key: a waits for it rather than deciding beside it.
+  EXPECT_TRUE(a.take_results().empty());
+  // n gets its view and fetches its ranges from a (a's view holds n: it serves them at
+  // once); a's next attempt then finds n settled, and n decides, once.
+  n.set_view(members, kT0 + kMillisecond);
+  const TimePoint retry = kT0 + ClusterOptions{}.failover_timeout + kMillisecond;
+  for (TimePoint t = retry; t < retry + 4 * kMillisecond; t += kMillisecond) {
+    a.tick(t);
+    for (auto& out : a.take_outgoing()) n.receive("a", std::move(out.message), t);
+    n.tick(t);
+    for (auto& out : n.take_outgoing()) a.receive("n", std::move(out.message), t);
+  }
   auto results = a.take_results();
   ASSERT_EQ(results.size(), 1u);
-  EXPECT_EQ(results[0].decided_by, "a");
+  EXPECT_EQ(results[0].decided_by, "n");
   EXPECT_TRUE(results[0].decision.allowed);
+  EXPECT_EQ(a.stats().decided_as_owner + a.stats().decided_off_owner, 0u);
 }
 
 }  // namespace

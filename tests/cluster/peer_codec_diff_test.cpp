@@ -107,7 +107,9 @@ class Gen {
     c.request_id = u64();
     c.hops = u32();
     c.must_decide = boolean();
-    c.deadline = i64();
+    c.budget = i64();
+    c.origin = coin() ? std::string() : text();
+    c.origin_id = u64();
     c.key = bytes();
     c.limit = limit();
     c.request = {u64(), boolean(), boolean(), boolean(), boolean()};
@@ -294,14 +296,16 @@ std::string scramble(const std::string& bytes, Kind kind, Gen& g) {
                (kind == Kind::kCheck || kind == Kind::kAnswer ||
                 (kind == Kind::kRecord && number == 1))) {
       // An earlier string/bytes value (UTF-8 where the field is a string).
-      fields.push_back({f.tag, 0, kind == Kind::kAnswer ? g.text() : g.bytes()});
+      const bool text = kind == Kind::kAnswer || (kind == Kind::kCheck && number == 10);
+      fields.push_back({f.tag, 0, text ? g.text() : g.bytes()});
     }
     fields.push_back(std::move(f));
   }
   for (int n = g.coin(3) ? 1 + static_cast<int>(g.rng().below(3)) : 0; n > 0; --n) {
     static constexpr uint32_t kTypes[] = {0, 1, 2, 5};
     const uint32_t type = kTypes[g.rng().below(4)];
-    uint32_t number = 9 + static_cast<uint32_t>(g.rng().below(3000));
+    // Unknown to every message: drl's largest field number is 11 (PeerForwardedCheck).
+    uint32_t number = 16 + static_cast<uint32_t>(g.rng().below(3000));
     if (type == 1 || type == 5) number = 1 + static_cast<uint32_t>(g.rng().below(8));  // wrong type
     fields.push_back({number << 3 | type, g.u64(), g.bytes()});
   }

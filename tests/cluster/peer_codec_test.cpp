@@ -34,7 +34,10 @@ TEST(PeerCodecTest, CheckBatchRoundTrips) {
   c.request.cost = 3;
   c.request.drain_on_deny = true;
   c.degrade = DegradeMode::kClosed;
-  c.deadline = 1'700'000'000 * kSecond + 123;
+  c.budget = 750 * kMillisecond;
+  c.origin = "n7";
+  c.origin_id = 1ull << 40;
+  c.deadline = 1'700'000'000 * kSecond + 123;  // this node's own: never on the wire
   PeerMessage out;
   ASSERT_EQ(decode_peer_message(encode_peer_message(CheckBatch{{c, c}}), out), "");
   const auto& batch = std::get<CheckBatch>(out);
@@ -48,7 +51,33 @@ TEST(PeerCodecTest, CheckBatchRoundTrips) {
   EXPECT_EQ(d.request.cost, 3u);
   EXPECT_TRUE(d.request.drain_on_deny);
   EXPECT_EQ(d.degrade, DegradeMode::kClosed);
-  EXPECT_EQ(d.deadline, c.deadline);
+  EXPECT_EQ(d.budget, c.budget);
+  EXPECT_EQ(d.origin, "n7");
+  EXPECT_EQ(d.origin_id, c.origin_id);
+  EXPECT_EQ(d.deadline, 0);
+}
+
+// An older build's forward carries a wall-clock deadline in field 8: it is skipped, never read
+// as this node's time nor as a budget.
+TEST(PeerCodecTest, AnOlderBuildsWallClockDeadlineIsIgnored) {
+  ForwardedCheck c;
+  c.request_id = 5;
+  c.key = "k";
+  c.limit = {limits::Algorithm::kFixedWindow, 10, kSecond, 0, limits::Calendar::kNone};
+  std::string bytes = encode_peer_message(CheckBatch{{c}});
+  // PeerMessage{checks(1): PeerCheckBatch{checks(1): PeerForwardedCheck{... deadline_ns(8)}}}
+  const std::string deadline_field = "\x40\x01";  // field 8, varint 1
+  ASSERT_EQ(bytes[0], '\x0a');
+  ASSERT_EQ(bytes[2], '\x0a');
+  bytes.insert(bytes.end(), deadline_field.begin(), deadline_field.end());
+  bytes[1] = static_cast<char>(bytes[1] + 2);
+  bytes[3] = static_cast<char>(bytes[3] + 2);
+  PeerMessage out;
+  ASSERT_EQ(decode_peer_message(bytes, out), "");
+  const auto& d = std::get<CheckBatch>(out).checks.at(0);
+  EXPECT_EQ(d.request_id, 5u);
+  EXPECT_EQ(d.budget, 0);
+  EXPECT_EQ(d.deadline, 0);
 }
 
 TEST(PeerCodecTest, AnswerBatchRoundTrips) {

@@ -114,7 +114,9 @@ void to_proto(const PeerMessage& message, v1::PeerMessage& pb) {
       to_proto(c.limit, *fc->mutable_limit());
       to_proto(c.request, *fc->mutable_request());
       fc->set_degrade(static_cast<uint32_t>(c.degrade));
-      fc->set_deadline_ns(c.deadline);
+      fc->set_budget_ns(c.budget);
+      fc->set_origin(c.origin);
+      fc->set_origin_id(c.origin_id);
     }
   } else if (const auto* m = std::get_if<AnswerBatch>(&message)) {
     auto* out = pb.mutable_answers();
@@ -174,7 +176,9 @@ std::string from_proto(const v1::PeerMessage& pb, PeerMessage& out) {
           return "check: unknown degrade mode " + std::to_string(fc.degrade());
         }
         c.degrade = static_cast<DegradeMode>(fc.degrade());
-        c.deadline = fc.deadline_ns();
+        c.budget = fc.budget_ns();
+        c.origin = fc.origin();
+        c.origin_id = fc.origin_id();
         batch.checks.push_back(std::move(c));
       }
       out = std::move(batch);

@@ -21,7 +21,14 @@ SimCluster::SimCluster(SimOptions options)
   }
   for (size_t i = 0; i < slots_.size(); ++i) start_node(i);
   // A fresh cluster: everyone knows everyone from the start.
-  for (size_t i = 0; i < slots_.size(); ++i) slots_[i].node->set_view(view_for(i), now_);
+  for (size_t i = 0; i < slots_.size(); ++i) slots_[i].node->set_view(view_for(i), local_now(i));
+}
+
+TimePoint SimCluster::local_now(size_t i) const {
+  auto it = clocks_.find(i);
+  if (it == clocks_.end()) return now_;
+  const auto [offset, drift_ppm] = it->second;
+  return now_ + offset + static_cast<Nanos>(static_cast<double>(now_ - kStart) * drift_ppm / 1e6);
 }
 
 SimCluster::~SimCluster() = default;
@@ -34,8 +41,10 @@ std::string SimCluster::describe_seed() const {
 void SimCluster::start_node(size_t i) {
   Slot& s = slots_[i];
   s.store = std::make_unique<store::Store>(store::StoreOptions{.shards = 4, .max_memory_bytes = 0});
-  s.node = std::make_unique<ClusterNode>(s.member, *s.store, options_.cluster);
   ++s.incarnation;
+  ClusterOptions cluster = options_.cluster;
+  cluster.id_base = s.incarnation << 40;  // a restarted node's ids are new to its peers
+  s.node = std::make_unique<ClusterNode>(s.member, *s.store, cluster);
   s.decided_inline = 0;
   rebuild_truth();
 }
@@ -98,7 +107,7 @@ void SimCluster::restart(size_t i) {
     }
     views_[{now_ + options_.joiner_view_lag, seq_++}] = {i, view_for(i)};
   } else {
-    slots_[i].node->set_view(view_for(i), now_);  // it learns the members when it joins
+    slots_[i].node->set_view(view_for(i), local_now(i));  // it learns the members when it joins
   }
 }
 
@@ -134,14 +143,14 @@ void SimCluster::ask(size_t node, std::string key, const limits::Limit& limit,
     CheckResult result;
     result.client_token = token;
     result.decided_by = slot.member.id;
-    result.decision = slot.store->apply(check.key, check.limit, check.request, now_);
+    result.decision = slot.store->apply(check.key, check.limit, check.request, local_now(node));
     ++slot.decided_inline;
     asks_.erase(token);
     observed_.push_back({node, check.key, now_, now_, std::move(result)});
     check_invariants();
     return;
   }
-  slot.node->submit(std::move(check), now_);
+  slot.node->submit(std::move(check), local_now(node));
   drain(node);
 }
 
@@ -162,12 +171,26 @@ void SimCluster::drain(size_t i) {
       violations_.push_back("t=" + std::to_string(now_) + " " + id(i) + " sent to " + out.to);
       continue;
     }
-    if (!reachable(i, to) || random_.unit() < options_.loss) {
+    if (!reachable(i, to) || cuts_.contains({i, to}) || random_.unit() < options_.loss) {
       ++dropped_;
       continue;
     }
     Nanos delay = options_.min_delay + static_cast<Nanos>(random_.below(static_cast<uint64_t>(
                                            options_.max_delay - options_.min_delay + 1)));
+    // Each lost transmission costs a retransmission timeout, doubled for the next one. What
+    // a node sends one peer within a step leaves in one segment and shares its fate.
+    if (options_.retransmit_loss > 0) {
+      auto& [segment_step, segment_delay] = segments_[{i, to}];
+      if (segment_step != steps_ + 1) {
+        segment_step = steps_ + 1;
+        segment_delay = 0;
+        for (Nanos rto = options_.rto_min; random_.unit() < options_.retransmit_loss; rto *= 2) {
+          segment_delay += rto;
+          ++retransmissions_;
+        }
+      }
+      delay += segment_delay;
+    }
     if (auto slow = slow_.find(to); slow != slow_.end()) delay += slow->second;
     TimePoint& clock = link_clock_[{i, to}];
     clock = std::max(clock, now_ + delay);
@@ -186,7 +209,7 @@ void SimCluster::step(const Load* load) {
     auto [i, view] = std::move(views_.begin()->second);
     views_.erase(views_.begin());
     if (slots_[i].node) {
-      slots_[i].node->set_view(std::move(view), now_);
+      slots_[i].node->set_view(std::move(view), local_now(i));
       drain(i);
     }
   }
@@ -194,11 +217,12 @@ void SimCluster::step(const Load* load) {
     Message m = std::move(in_flight_.begin()->second);
     in_flight_.erase(in_flight_.begin());
     Slot& to = slots_[m.to];
-    if (!to.node || to.incarnation != m.to_incarnation || !reachable(m.from, m.to)) {
+    if (!to.node || to.incarnation != m.to_incarnation || !reachable(m.from, m.to) ||
+        cuts_.contains({m.from, m.to})) {
       ++dropped_;
       continue;
     }
-    to.node->receive(slots_[m.from].member.id, std::move(m.message), now_);
+    to.node->receive(slots_[m.from].member.id, std::move(m.message), local_now(m.to));
     drain(m.to);
   }
   ++steps_;
@@ -211,7 +235,7 @@ void SimCluster::step(const Load* load) {
   }
   for (size_t i = 0; i < slots_.size(); ++i) {
     if (!slots_[i].node) continue;
-    slots_[i].node->tick(now_);
+    slots_[i].node->tick(local_now(i));
     drain(i);
   }
   check_invariants();
@@ -269,12 +293,15 @@ void SimCluster::check_invariants() {
     const Observed& o = observed_[checked_];
     std::ostringstream problem;
     if (o.result.hops > 2) problem << "travelled " << o.result.hops << " hops";
-    if (stable && o.asked_at >= settled && o.result.error.empty() && options_.loss == 0) {
+    if (stable && o.asked_at >= settled && o.result.error.empty()) {
+      // Lost, delayed or cut messages cost retries, never another decider.
       const std::string& owner = truth.member(truth.owner(key_hash(o.key))).id;
       if (o.result.decided_by != owner)
         problem << "decided by " << o.result.decided_by << ", owner " << owner;
       if (o.result.degraded) problem << "degraded in a stable view";
-      if (o.result.hops > 1) problem << o.result.hops << " hops in a stable view";
+      const bool clean_network =
+          options_.loss == 0 && options_.retransmit_loss == 0 && cuts_.empty();
+      if (clean_network && o.result.hops > 1) problem << o.result.hops << " hops in a stable view";
     }
     if (!problem.str().empty()) {
       violations_.push_back("t=" + std::to_string(o.answered_at - kStart) + "ns key " + o.key +

@@ -1,5 +1,6 @@
 // A deterministic cluster in one process: N ClusterNodes, each with its own Store, over a
-// simulated network (delay, loss, partitions, FIFO per link), with simulated time, crashes,
+// simulated network (delay, loss, partitions, FIFO per link; TCP-like retransmission delays,
+// one-way cuts), with simulated time, a wall clock per node (offset and drift), crashes,
 // restarts with empty stores and joins. Membership is an oracle: on every topology change
 // each node gets the set of alive members it can reach, after `view_lag` (SWIM's detection
 // delay). Ordered containers and one seeded Random: a seed replays a run exactly.
@@ -27,6 +28,12 @@ struct SimOptions {
   Nanos min_delay = 100 * kMicrosecond;
   Nanos max_delay = 300 * kMicrosecond;
   double loss = 0;  // per message, for messages between reachable nodes
+  // TCP over a lossy network: each transmission of a message is lost with this probability
+  // and sent again after the retransmission timeout (rto_min, doubling per loss of the same
+  // message, as TCP's backoff), and a link delivers in order, so a lost message holds up the
+  // link's later ones too (bursts of 200 ms and more). Nothing is dropped.
+  double retransmit_loss = 0;
+  Nanos rto_min = 200 * kMillisecond;
   Nanos step = 50 * kMicrosecond;
   Nanos view_lag = 0;  // how long membership takes to tell nodes about a change
   // How long a joining (or restarted) node waits for its own first view; 0: at once. The
@@ -66,6 +73,7 @@ class SimCluster {
   const std::string& id(size_t i) const { return slots_[i].member.id; }
   bool alive(size_t i) const { return slots_[i].node != nullptr; }
   ClusterNode& node(size_t i) { return *slots_[i].node; }
+  const ClusterNode& node(size_t i) const { return *slots_[i].node; }
   Random& random() { return random_; }
   // Index of the node that owns `key` on the ring of all alive members.
   size_t owner_of(const std::string& key) const;
@@ -80,6 +88,17 @@ class SimCluster {
   // A starved but alive node: messages to it arrive `extra` later than the link delay
   // (0 restores it). Its membership view does not change: it is not dead.
   void slow(size_t i, Nanos extra) { slow_[i] = extra; }
+  // A one-way cut: `from`'s messages to `to` are lost, `to`'s to `from` still arrive.
+  // Membership does not notice (indirect probes get through): views do not change.
+  void cut(size_t from, size_t to) { cuts_.insert({from, to}); }
+  void uncut(size_t from, size_t to) { cuts_.erase({from, to}); }
+  // Node i's wall clock: simulated time + offset + drift (parts per million of the time
+  // since the start). Everything node i is given (views, checks, messages, ticks) carries
+  // its own time; the network runs on simulated time.
+  void set_clock(size_t i, Nanos offset, double drift_ppm = 0) {
+    clocks_[i] = {offset, drift_ppm};
+  }
+  TimePoint local_now(size_t i) const;
   // Decisions taken over all nodes alive now (as owner, off owner, degraded): with one
   // decider per check this equals the number of answered client checks.
   uint64_t decisions() const;
@@ -98,6 +117,8 @@ class SimCluster {
   // Invariant violations seen so far ("t=... key ... decided by n2, owner n1").
   const std::vector<std::string>& violations() const { return violations_; }
   uint64_t dropped_messages() const { return dropped_; }
+  // Transmissions lost and repeated under retransmit_loss.
+  uint64_t retransmissions() const { return retransmissions_; }
   // Checks asked at alive nodes and not answered yet.
   size_t unanswered() const { return asks_.size(); }
   std::string describe_seed() const;
@@ -139,6 +160,10 @@ class SimCluster {
   std::map<std::pair<TimePoint, uint64_t>, Message> in_flight_;
   std::map<std::pair<size_t, size_t>, TimePoint> link_clock_;  // FIFO per link
   std::map<size_t, Nanos> slow_;                               // extra inbound delay per node
+  std::set<std::pair<size_t, size_t>> cuts_;                   // (from, to): lost
+  // Per link: the step (+1) of the segment being filled, and its retransmission delay.
+  std::map<std::pair<size_t, size_t>, std::pair<uint64_t, Nanos>> segments_;
+  std::map<size_t, std::pair<Nanos, double>> clocks_;          // offset, drift (ppm)
   std::map<std::pair<TimePoint, uint64_t>, std::pair<size_t, std::vector<ring::Member>>> views_;
   uint64_t seq_ = 0;
   uint64_t steps_ = 0;
@@ -147,6 +172,7 @@ class SimCluster {
   std::vector<Observed> observed_;
   std::vector<std::string> violations_;
   uint64_t dropped_ = 0;
+  uint64_t retransmissions_ = 0;
   TimePoint stable_since_ = 0;
   ring::Ring truth_;    // the ring of all alive members, rebuilt when they change
   size_t checked_ = 0;  // observed_ entries already checked
