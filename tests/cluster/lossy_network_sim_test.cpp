@@ -185,6 +185,11 @@ TEST_P(ClockSkewTest, SteadyStateStaysExact) {
     SimCluster lab(options);
     lab.set_clock(skewed, GetParam());
     const Outcome o = run_no_refill(lab, kSecond);
+    const std::string what = "n" + std::to_string(skewed) + " off by " +
+                             std::to_string(GetParam() / kMillisecond) + " ms (steady state: " +
+                             std::to_string(std::max<int64_t>(0, worst_excess(sim, 40))) +
+                             " beyond 40 per window at worst)";
+    print(what.c_str(), lab, o);
     expect_exact(lab, o);
     EXPECT_EQ(o.refused, 0u);
   }

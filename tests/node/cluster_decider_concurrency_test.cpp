@@ -30,12 +30,11 @@ TEST(ClusterDeciderConcurrency, ViewChangesDuringInlineDecisionsKeepEveryBudgetE
   PolicyBook policies(metrics);
   SystemClock clock;
   cluster::ClusterOptions options;
-  options.failover_timeout = 5 * kMillisecond;  // forwards to the absent peer fail over fast
-  options.failover_grace = 0;
+  options.failover_timeout = 5 * kMillisecond;
   ClusterDecider decider(store, policies, clock, metrics, options, net::PeerLinkOptions{});
   const ring::Member self{"a", "127.0.0.1:1"};
-  // A peer that never answers (nothing listens on port 1): its keys fail over back to "a",
-  // which holds their replica, so one store decides every check.
+  // A peer that never answers (nothing listens on port 1): checks for its keys wait for it
+  // until a view drops it, then "a" decides them, so one store decides every check.
   const ring::Member peer{"b", "127.0.0.1:1"};
   decider.start(self);
   decider.set_view({self});
@@ -92,7 +91,7 @@ TEST(ClusterDeciderConcurrency, ViewChangesDuringInlineDecisionsKeepEveryBudgetE
   c2.join();
   stop_views = true;
   views.join();
-  // Forwards to the absent peer take a fail-over timeout: poll generously.
+  // Forwards to the absent peer wait for the next view without it: poll generously.
   const auto give_up = std::chrono::steady_clock::now() + 60s;
   while (answered.load() < 2 * kPerThread && std::chrono::steady_clock::now() < give_up) {
     std::this_thread::yield();
