@@ -1,8 +1,9 @@
 // One node's share of the cluster protocol: routing (decide here or forward to the owner,
 // retrying until it answers), replication to the preference list, fail-over when the ring
-// drops the owner, hand-off of ranges on joins and returns, and the degrade modes. A logic core: no I/O, no clock, no threads. The shell (or a
-// simulator) feeds it values -- membership views, client checks, peer messages, tick(now) --
-// and drains what it produced: results for clients and messages for peers.
+// drops the owner, hand-off of ranges on joins and returns, and the degrade modes. A logic core: no
+// I/O, no clock, no threads. The shell (or a simulator) feeds it values -- membership views, client
+// checks, peer messages, tick(now) -- and drains what it produced: results for clients and messages
+// for peers.
 //
 // Ownership: the ClusterNode borrows the Store, which must outlive it; it owns everything
 // else. Thread-compatible: one thread at a time (the shell serialises calls).
@@ -68,8 +69,8 @@ struct ClusterStats {
   uint64_t decided_as_owner = 0;
   uint64_t decided_off_owner = 0;  // as previous owner (hand-off), or after 2 hops
   uint64_t forwarded = 0;          // checks sent to another node (all attempts)
-  uint64_t failovers = 0;  // pending checks sent to a new decider: the ring changed under them
-  uint64_t retries = 0;    // attempts sent again after tau without an answer
+  uint64_t failovers = 0;       // pending checks sent to a new decider: the ring changed under them
+  uint64_t retries = 0;         // attempts sent again after tau without an answer
   uint64_t answered_again = 0;  // repeated attempts answered from memory, not decided again
   uint64_t degraded = 0;
   uint64_t replica_records_sent = 0;
@@ -182,7 +183,7 @@ class ClusterNode {
   const std::string* relay_for(uint64_t hash, const std::string& decider, uint32_t turn);
   void reroute_pending(TimePoint now);
   void reroute_if_changed(TimePoint now);
-  void remember(const ForwardedCheck& check, const CheckAnswer& answer, TimePoint now);
+  void remember(CheckKey key, const CheckAnswer& answer, TimePoint now);
   void forget_answered(TimePoint now);
   void decide_here(const Origin& origin, const ForwardedCheck& check, TimePoint now);
   void degrade(const Origin& origin, const ForwardedCheck& check, TimePoint now);

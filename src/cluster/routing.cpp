@@ -12,6 +12,8 @@ namespace {
 
 // A check has travelled this many hops: the receiver decides, whatever its view says.
 constexpr uint32_t kMaxHops = 2;
+// A peer's budget beyond this is taken as this (no request waits an hour; no overflow).
+constexpr Nanos kMaxBudget = 3600 * kSecond;
 
 }  // namespace
 
@@ -26,7 +28,8 @@ void ClusterNode::route(Origin origin, ForwardedCheck check, TimePoint now) {
   }
   if (origin.relay) {
     // The sender's budget, on this node's clock: time never crosses nodes as an instant.
-    check.deadline = now + (check.budget > 0 ? check.budget : options_.check_timeout);
+    check.deadline =
+        now + (check.budget > 0 ? std::min(check.budget, kMaxBudget) : options_.check_timeout);
     if (check.origin.empty()) {
       check.origin = origin.from;
       check.origin_id = origin.request_id;
@@ -126,6 +129,9 @@ void ClusterNode::attempt(uint64_t id, TimePoint now) {
     if (!p.decider.empty() && !target_.contains(p.decider)) ++stats_.failovers;
     ForwardedCheck check = std::move(p.check);
     Origin origin = std::move(p.origin);
+    // A client's check, known to the others as (this node, id): an attempt of it still on
+    // its way here through a relay is then answered from memory.
+    if (!origin.relay) check.origin_id = id;
     pending_.erase(it);
     return decide_here(origin, check, now);
   }
@@ -203,8 +209,12 @@ void ClusterNode::reroute_pending(TimePoint now) {
 
 void ClusterNode::decide_here(const Origin& origin, const ForwardedCheck& check, TimePoint now) {
   if (refuse_expired(origin, check, now)) return;
-  if (origin.relay) {
-    auto seen = answered_.find(CheckKey{check.origin, check.origin_id});
+  // Checks that other nodes may send here again: relayed ones, and this node's own clients'
+  // that it forwarded before deciding them here (origin_id set).
+  const bool known = origin.relay || check.origin_id != 0;
+  const CheckKey key{origin.relay ? check.origin : self_.id, check.origin_id};
+  if (known) {
+    auto seen = answered_.find(key);
     if (seen != answered_.end()) {
       // Another attempt of a check decided here: its answer, not a second decision.
       ++stats_.answered_again;
@@ -225,13 +235,11 @@ void ClusterNode::decide_here(const Origin& origin, const ForwardedCheck& check,
     ++stats_.decided_off_owner;
     off_owner_keys_.insert(check.key);
   }
-  if (origin.relay) remember(check, answer, now);
+  if (known) remember(key, answer, now);
   deliver(origin, std::move(answer));
 }
 
-void ClusterNode::remember(const ForwardedCheck& check, const CheckAnswer& answer,
-                           TimePoint now) {
-  CheckKey key{check.origin, check.origin_id};
+void ClusterNode::remember(CheckKey key, const CheckAnswer& answer, TimePoint now) {
   auto [it, inserted] = answered_.try_emplace(key, Answered{answer, now});
   if (!inserted) return;
   answered_order_.push_back(std::move(key));

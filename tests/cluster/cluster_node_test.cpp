@@ -41,6 +41,16 @@ ClientCheck check(uint64_t token, std::string key, limits::Limit limit = fixed(1
   return c;
 }
 
+// A check relayed from "c" (hops 1 so far) for `key`.
+ForwardedCheck relayed(std::string key) {
+  ForwardedCheck fc;
+  fc.request_id = 7;
+  fc.hops = 1;
+  fc.key = std::move(key);
+  fc.limit = fixed(10);
+  return fc;
+}
+
 struct TwoNodes : ::testing::Test {
   std::vector<ring::Member> members{member("a"), member("b")};
   store::Store store_a, store_b;
@@ -102,11 +112,7 @@ TEST_F(TwoNodes, AFullBatchLeavesAtOnce) {
 
 TEST_F(TwoNodes, ForwardedOnceMoreAtMostWhenViewsDisagree) {
   // b believes a owns the key (hops 1 so far): it forwards once more, with hops 2.
-  ForwardedCheck fc;
-  fc.request_id = 7;
-  fc.hops = 1;
-  fc.key = key_owned_by(members, "a");
-  fc.limit = fixed(10);
+  ForwardedCheck fc = relayed(key_owned_by(members, "a"));
   b.receive("c", CheckBatch{{fc}}, kT0);
   b.tick(kT0 + kMillisecond);
   auto out = b.take_outgoing();
@@ -206,11 +212,7 @@ TEST_F(TwoNodes, ARepeatedAttemptIsAnsweredFromMemory) {
 // A relay gives up when the budget it was given runs out, says so, and passes on only what
 // is left of it.
 TEST_F(TwoNodes, ARelayKeepsToTheBudgetItWasGiven) {
-  ForwardedCheck fc;
-  fc.request_id = 7;
-  fc.hops = 1;
-  fc.key = key_owned_by(members, "a");
-  fc.limit = fixed(10);
+  ForwardedCheck fc = relayed(key_owned_by(members, "a"));
   fc.budget = 5 * kMillisecond;
   b.receive("c", CheckBatch{{fc}}, kT0 + kMillisecond);
   b.tick(kT0 + 2 * kMillisecond);

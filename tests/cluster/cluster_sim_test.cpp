@@ -124,9 +124,8 @@ TEST(ClusterSimTest, SlowButAliveOwnerStaysTheOnlyDecider) {
   EXPECT_EQ(failovers, 0u);
   EXPECT_EQ(off_owner, 0u) << "a replica decided beside the live owner";
   EXPECT_GT(retries, 0u);
-  EXPECT_EQ(sim.decisions(), answered)
-      << "a check was decided twice (" << slow_stats.answered_again
-      << " repeated attempts answered from memory)";
+  EXPECT_EQ(sim.decisions(), answered) << "a check was decided twice (" << slow_stats.answered_again
+                                       << " repeated attempts answered from memory)";
 }
 
 TEST(ClusterSimTest, RestartedOwnerDoesNotResetItsKeys) {

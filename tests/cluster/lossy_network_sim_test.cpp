@@ -24,9 +24,9 @@ struct Outcome {
   int64_t worst_excess = 0;  // most admitted beyond the limit, over all keys
   size_t keys_over = 0;
   size_t admitted = 0;
-  size_t answered = 0;   // decided (allowed or denied)
-  size_t refused = 0;    // answered with an error
-  size_t unclear = 0;    // errors other than "deadline exceeded"
+  size_t answered = 0;  // decided (allowed or denied)
+  size_t refused = 0;   // answered with an error
+  size_t unclear = 0;   // errors other than "deadline exceeded"
   uint64_t decisions = 0;
   uint64_t retries = 0;
   uint64_t failovers = 0;
@@ -69,11 +69,19 @@ void print(const char* what, const SimCluster& sim, const Outcome& o) {
       static_cast<unsigned long long>(sim.retransmissions()));
 }
 
+// The lab: 3 nodes, a fixed seed unless DRL_SEED is set.
+SimOptions lab_options(uint64_t seed) {
+  SimOptions options;
+  options.seed = seed_or(seed);
+  options.nodes = 3;
+  return options;
+}
+
 // Clients on every node for `duration`, then quiet until every check is answered.
 Outcome run_no_refill(SimCluster& sim, Nanos duration) {
   Load load{keys(100, "lab:"), kNoRefill, 1};
   load.every_steps = 20;  // 1,000 checks/s per node
-  sim.run(kSecond);  // the founders' hand-offs finish, however slow the network
+  sim.run(kSecond);       // the founders' hand-offs finish, however slow the network
   sim.run(duration, &load);
   sim.run(3 * kSecond);  // longer than check_timeout: every check is answered or refused
   return tally(sim);
@@ -95,9 +103,7 @@ class RetransmitLossTest : public ::testing::TestWithParam<double> {};
 // decided too; now the check waits for its owner (retried, also through a relay) and a
 // repeated attempt is answered from memory.
 TEST_P(RetransmitLossTest, EveryKeyAdmitsAtMostItsLimit) {
-  SimOptions options;
-  options.seed = seed_or(2400 + static_cast<uint64_t>(GetParam() * 100));
-  options.nodes = 3;
+  SimOptions options = lab_options(2400 + static_cast<uint64_t>(GetParam() * 100));
   options.retransmit_loss = GetParam();
   SimCluster sim(options);
   SCOPED_TRACE(sim.describe_seed());
@@ -117,9 +123,7 @@ INSTANTIATE_TEST_SUITE_P(Loss, RetransmitLossTest, ::testing::Values(0.1, 0.3));
 // Messages dropped outright (a reset link): retries and the answer memory keep every check
 // to one decision on the owner.
 TEST(LossyNetworkSimTest, DroppedMessagesAreRetriedNotDecidedTwice) {
-  SimOptions options;
-  options.seed = seed_or(2450);
-  options.nodes = 3;
+  SimOptions options = lab_options(2450);
   options.loss = 0.1;
   SimCluster sim(options);
   SCOPED_TRACE(sim.describe_seed());
@@ -139,9 +143,7 @@ class OneWayCutTest : public ::testing::TestWithParam<std::pair<size_t, size_t>>
 // the third node; answers B sends to A (for A's relayed checks) come back the same way.
 TEST_P(OneWayCutTest, EveryKeyAdmitsAtMostItsLimit) {
   const auto [from, to] = GetParam();
-  SimOptions options;
-  options.seed = seed_or(2500 + from * 10 + to);
-  options.nodes = 3;
+  SimOptions options = lab_options(2500 + from * 10 + to);
   SimCluster sim(options);
   SCOPED_TRACE(sim.describe_seed());
   sim.cut(from, to);
@@ -154,13 +156,11 @@ TEST_P(OneWayCutTest, EveryKeyAdmitsAtMostItsLimit) {
   EXPECT_GT(o.retries, 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Cuts, OneWayCutTest,
-                         ::testing::Values(std::pair<size_t, size_t>{0, 1},
-                                           std::pair<size_t, size_t>{1, 0},
-                                           std::pair<size_t, size_t>{0, 2},
-                                           std::pair<size_t, size_t>{2, 0},
-                                           std::pair<size_t, size_t>{1, 2},
-                                           std::pair<size_t, size_t>{2, 1}));
+INSTANTIATE_TEST_SUITE_P(
+    Cuts, OneWayCutTest,
+    ::testing::Values(std::pair<size_t, size_t>{0, 1}, std::pair<size_t, size_t>{1, 0},
+                      std::pair<size_t, size_t>{0, 2}, std::pair<size_t, size_t>{2, 0},
+                      std::pair<size_t, size_t>{1, 2}, std::pair<size_t, size_t>{2, 1}));
 
 class ClockSkewTest : public ::testing::TestWithParam<Nanos> {};
 
@@ -169,9 +169,8 @@ class ClockSkewTest : public ::testing::TestWithParam<Nanos> {};
 // clock, so every window admits exactly its limit. Tried on each node in turn.
 TEST_P(ClockSkewTest, SteadyStateStaysExact) {
   for (size_t skewed = 0; skewed < 3; ++skewed) {
-    SimOptions options;
-    options.seed = seed_or(2600) + skewed;
-    options.nodes = 3;
+    SimOptions options = lab_options(2600);
+    options.seed += skewed;
     SimCluster sim(options);
     SCOPED_TRACE(sim.describe_seed() + ", skewed node n" + std::to_string(skewed));
     sim.set_clock(skewed, GetParam(), GetParam() > 0 ? 100 : -100);
@@ -185,10 +184,10 @@ TEST_P(ClockSkewTest, SteadyStateStaysExact) {
     SimCluster lab(options);
     lab.set_clock(skewed, GetParam());
     const Outcome o = run_no_refill(lab, kSecond);
-    const std::string what = "n" + std::to_string(skewed) + " off by " +
-                             std::to_string(GetParam() / kMillisecond) + " ms (steady state: " +
-                             std::to_string(std::max<int64_t>(0, worst_excess(sim, 40))) +
-                             " beyond 40 per window at worst)";
+    const std::string what =
+        "n" + std::to_string(skewed) + " off by " + std::to_string(GetParam() / kMillisecond) +
+        " ms (steady state: " + std::to_string(std::max<int64_t>(0, worst_excess(sim, 40))) +
+        " beyond 40 per window at worst)";
     print(what.c_str(), lab, o);
     expect_exact(lab, o);
     EXPECT_EQ(o.refused, 0u);
@@ -206,9 +205,7 @@ INSTANTIATE_TEST_SUITE_P(Skews, ClockSkewTest,
 
 // Loss and skew at once: a node 30 s behind on a 10%-lossy network.
 TEST(LossyNetworkSimTest, LossAndSkewTogetherStayExact) {
-  SimOptions options;
-  options.seed = seed_or(2700);
-  options.nodes = 3;
+  SimOptions options = lab_options(2700);
   options.retransmit_loss = 0.1;
   SimCluster sim(options);
   SCOPED_TRACE(sim.describe_seed());

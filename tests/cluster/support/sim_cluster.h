@@ -95,9 +95,7 @@ class SimCluster {
   // Node i's wall clock: simulated time + offset + drift (parts per million of the time
   // since the start). Everything node i is given (views, checks, messages, ticks) carries
   // its own time; the network runs on simulated time.
-  void set_clock(size_t i, Nanos offset, double drift_ppm = 0) {
-    clocks_[i] = {offset, drift_ppm};
-  }
+  void set_clock(size_t i, Nanos offset, double drift_ppm = 0) { clocks_[i] = {offset, drift_ppm}; }
   TimePoint local_now(size_t i) const;
   // Decisions taken over all nodes alive now (as owner, off owner, degraded): with one
   // decider per check this equals the number of answered client checks.
@@ -163,7 +161,7 @@ class SimCluster {
   std::set<std::pair<size_t, size_t>> cuts_;                   // (from, to): lost
   // Per link: the step (+1) of the segment being filled, and its retransmission delay.
   std::map<std::pair<size_t, size_t>, std::pair<uint64_t, Nanos>> segments_;
-  std::map<size_t, std::pair<Nanos, double>> clocks_;          // offset, drift (ppm)
+  std::map<size_t, std::pair<Nanos, double>> clocks_;  // offset, drift (ppm)
   std::map<std::pair<TimePoint, uint64_t>, std::pair<size_t, std::vector<ring::Member>>> views_;
   uint64_t seq_ = 0;
   uint64_t steps_ = 0;
