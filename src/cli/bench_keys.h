@@ -39,8 +39,8 @@ class KeyPicker {
   uint64_t next();
 
  private:
-  double h(double x) const;             // the density, x^-s
-  double h_integral(double x) const;    // an antiderivative of h
+  double h(double x) const;           // the density, x^-s
+  double h_integral(double x) const;  // an antiderivative of h
   double h_integral_inverse(double x) const;
 
   uint64_t keys_;

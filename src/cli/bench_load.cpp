@@ -188,13 +188,12 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
 
 }  // namespace
 
-RequestBodies::RequestBodies(const BenchConfig& config, uint64_t connection,
-                             DistinctKeys& distinct)
+RequestBodies::RequestBodies(const BenchConfig& config, uint64_t connection, DistinctKeys& distinct)
     : picker_(config.keys, config.key_distribution, config.seed * 1000003 + connection),
       distinct_(distinct) {
   if (!config.floor) {
-    template_ = std::make_unique<CheckBodyTemplate>(config.check_template, config.batch,
-                                                    config.keys);
+    template_ =
+        std::make_unique<CheckBodyTemplate>(config.check_template, config.batch, config.keys);
   }
 }
 

@@ -57,9 +57,9 @@ struct BenchResult {
   LatencyHistogram latency;       // per request with no OVERLOADED result
   LatencyHistogram shed_latency;  // per request answered OVERLOADED
   double seconds = 0;
-  std::string failure;       // non-empty when connections could not be made
-  std::string first_error;   // the first request-level error a node answered ("" = none)
-  OpenLoopReport open_loop;  // open loop only (config.rate > 0)
+  std::string failure;         // non-empty when connections could not be made
+  std::string first_error;     // the first request-level error a node answered ("" = none)
+  OpenLoopReport open_loop;    // open loop only (config.rate > 0)
   uint64_t distinct_keys = 0;  // keys asked for at least once (DistinctKeys: exact or estimated)
   bool distinct_keys_exact = true;
 };

@@ -10,9 +10,7 @@
 namespace drl::cli {
 namespace {
 
-double expected_distinct(double keys, double draws) {
-  return keys * (1 - std::exp(-draws / keys));
-}
+double expected_distinct(double keys, double draws) { return keys * (1 - std::exp(-draws / keys)); }
 
 TEST(KeyDistribution, ParsesUniformAndZipfAndRefusesTheRest) {
   KeyDistribution d;
