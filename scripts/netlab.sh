@@ -300,6 +300,7 @@ run_scenario() {  # run_scenario N FAULT
 
 if [ -z "$work" ]; then work=$(mktemp -d /tmp/drl-netlab.XXXXXX); fi
 mkdir -p "$work"
+rm -rf "$work"/[0-9]*n-[0-9]*  # a previous run's scenarios in a reused --dir
 echo "netlab: drl $drl; work dir $work; loss scope $loss_scope; $keys keys per door," \
   "burst $burst, no refill; $connections connections per door"
 for n in ${nodes_list//,/ }; do

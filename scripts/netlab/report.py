@@ -54,6 +54,14 @@ def resp_door(d):
                 per_key=res["admitted_per_key"], error_kinds=res.get("error_kinds", {}))
 
 
+def label(scenario):
+    """cut:2>1 -> "cut n2->n1" (n2's packets to n1 dropped); others as they are."""
+    if scenario.startswith("cut:"):
+        a, b = scenario[4:].split(">")
+        return f"cut n{a}->n{b}"
+    return scenario
+
+
 def cluster_counters(d):
     failovers = forwarded = 0
     alive_min, n = None, 0
@@ -76,7 +84,8 @@ def main():
     rows, clean_rate, status = [], {}, 0
     for _, d in dirs:
         meta = load_json(os.path.join(d, "meta.json"), {})
-        name, nodes = meta.get("scenario", os.path.basename(d)), meta.get("nodes", 0)
+        name = label(meta.get("scenario", os.path.basename(d)))
+        nodes = meta.get("nodes", 0)
         fo, fw, alive_min, answered = cluster_counters(d)
         crashed = meta.get("crashed", [])
         if crashed:
