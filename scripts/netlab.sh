@@ -40,7 +40,7 @@ python=${PYTHON:-python3}
 here=$root/scripts/netlab
 
 nodes_list=3 scenarios=clean,loss10,loss30,cuts duration=60 connections=4 keys=100 burst=10
-timeout_ms=1000 loss_scope=peers work="" seed=1 node_args=()
+timeout_ms=1000 loss_scope=peers rto_min="" work="" seed=1 node_args=()
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'; cat <<EOF
 Options:
   --nodes LIST         cluster sizes, e.g. 3 or 3,5 (default $nodes_list)
@@ -52,6 +52,8 @@ Options:
   --burst N            admissions each key may make in the run (default $burst)
   --timeout-ms MS      native checks' deadline (default $timeout_ms; RESP uses the node's)
   --loss-scope S       peers (default) or all
+  --rto-min MS         TCP's minimum retransmission timeout on the lab's routes, every
+                       namespace (ip route ... rto_min; default: the kernel's, 200 ms)
   --node-arg ARG       extra argument for every drl node (repeatable)
   --seed N             key choice (default $seed)
   --dir DIR            work dir (default a new /tmp/drl-netlab.*)
@@ -68,6 +70,7 @@ while (($#)); do
     --burst) burst=$2; shift ;;
     --timeout-ms) timeout_ms=$2; shift ;;
     --loss-scope) loss_scope=$2; shift ;;
+    --rto-min) rto_min=$2; shift ;;
     --node-arg) node_args+=("$2"); shift ;;
     --seed) seed=$2; shift ;;
     --dir) work=$2; shift ;;
@@ -78,6 +81,7 @@ while (($#)); do
 done
 case $loss_scope in peers|all) ;; *) echo "netlab: --loss-scope peers or all" >&2; exit 2 ;; esac
 [[ $duration =~ ^[0-9]+$ && $duration -ge 1 ]] || { echo "netlab: --duration: whole seconds" >&2; exit 2; }
+[[ -z $rto_min || $rto_min =~ ^[0-9]+$ ]] || { echo "netlab: --rto-min: whole milliseconds" >&2; exit 2; }
 
 skip() { echo "netlab: SKIPPED: $*" >&2; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces and iptables)"
@@ -141,6 +145,10 @@ lab_up() {
     ip -n "$tag-br" link set "$2" master br0 up
     ip -n "$1" addr add "$3/24" dev eth0
     ip -n "$1" link set eth0 up
+    if [ -n "$rto_min" ]; then
+      ip -n "$1" route replace 10.77.0.0/24 dev eth0 proto kernel scope link src "$3" \
+        rto_min "${rto_min}ms"
+    fi
   }
   for ((i = 1; i <= n; i++)); do attach "$tag-n$i" "p$i" "$(node_addr "$i")"; done
   attach "$client_ns" pc 10.77.0.100
@@ -291,10 +299,10 @@ run_scenario() {  # run_scenario N FAULT
     clear_fault "$n"
   fi
   stop_nodes
-  printf '{"order":%d,"nodes":%d,"scenario":"%s","duration_s":%d,"limit":%d,"loss_scope":"%s",%s"crashed":[%s]}\n' \
-    "$order" "$n" "$fault" "$duration" "$burst" "$loss_scope" \
+  printf '{"order":%d,"nodes":%d,"scenario":"%s","duration_s":%d,"limit":%d,"loss_scope":"%s","rto_min_ms":"%s",%s"crashed":[%s]}\n' \
+    "$order" "$n" "$fault" "$duration" "$burst" "$loss_scope" "${rto_min:-kernel}" \
     "${failure:+\"failure\":\"$failure\",}" \
-    "$(printf '"%s",' "${crashed[@]}" | sed 's/,$//')" >"$dir/meta.json"
+    "$(for c in "${crashed[@]}"; do printf '"%s",' "$c"; done | sed 's/,$//')" >"$dir/meta.json"
   [ -z "$failure" ] || echo "netlab: FAILED: $failure (logs in $dir)" >&2
 }
 
@@ -302,7 +310,7 @@ if [ -z "$work" ]; then work=$(mktemp -d /tmp/drl-netlab.XXXXXX); fi
 mkdir -p "$work"
 rm -rf "$work"/[0-9]*n-[0-9]*  # a previous run's scenarios in a reused --dir
 echo "netlab: drl $drl; work dir $work; loss scope $loss_scope; $keys keys per door," \
-  "burst $burst, no refill; $connections connections per door"
+  "burst $burst, no refill; $connections connections per door${rto_min:+; rto_min ${rto_min} ms}"
 for n in ${nodes_list//,/ }; do
   [[ $n =~ ^[0-9]+$ && $n -ge 2 && $n -le 9 ]] || { echo "netlab: --nodes: 2..9" >&2; exit 2; }
   faults=$(expand_scenarios "$n") || exit 2
