@@ -246,7 +246,7 @@ expand_scenarios() {
           echo "netlab: bad scenario $s (lossP, P a whole percent)" >&2; return 2; }
         echo "$s" ;;
       cuts) for ((a = 1; a <= n; a++)); do for ((b = 1; b <= n; b++)); do
-              ((a != b)) && echo "cut:$a>$b"; done; done ;;
+              if ((a != b)); then echo "cut:$a>$b"; fi; done; done ;;
       cut:*) [[ $s =~ ^cut:([0-9]+)\>([0-9]+)$ ]] && ((BASH_REMATCH[1] != BASH_REMATCH[2] &&
              BASH_REMATCH[1] >= 1 && BASH_REMATCH[2] >= 1 && BASH_REMATCH[1] <= n &&
              BASH_REMATCH[2] <= n)) || {
