@@ -47,7 +47,7 @@ Options:
   --scenarios LIST     (default $scenarios)
   --duration S         seconds of load per scenario (default $duration)
   --quick              --duration 10
-  --connections N      load connections per door (default $connections)
+  --connections N      load connections per door (default $connections; at least one per node)
   --keys N             keys per door (default $keys)
   --burst N            admissions each key may make in the run (default $burst)
   --timeout-ms MS      native checks' deadline (default $timeout_ms; RESP uses the node's)
@@ -273,18 +273,19 @@ run_scenario() {  # run_scenario N FAULT
   fi
   if [ -z "$failure" ]; then
     set_fault "$n" "$fault"
-    local servers="" resp_servers=""
+    local servers="" resp_servers="" conns=$connections
+    ((conns >= n)) || conns=$n  # every node gets clients of each door
     for ((i = 1; i <= n; i++)); do
       servers+="${servers:+,}$(node_addr "$i"):7000"
       resp_servers+="${resp_servers:+,}$(node_addr "$i"):6379"
     done
     in_client "$drl" bench --ledger "$dir/ledger.tsv" --servers "$servers" \
-      --connections "$connections" --keys "$keys" --algorithm fixed_window --limit "$burst" \
+      --connections "$conns" --keys "$keys" --algorithm fixed_window --limit "$burst" \
       --window 1h --duration "${duration}s" --timeout-ms "$timeout_ms" --seed "$seed" --json \
       >"$dir/native.json" 2>"$dir/native.err" &
     local native=$!
     in_client "$python" "$here/resp_load.py" --servers "$resp_servers" \
-      --connections "$connections" --keys "$keys" --burst "$burst" --duration "$duration" \
+      --connections "$conns" --keys "$keys" --burst "$burst" --duration "$duration" \
       --timeout 3 --seed "$seed" --out "$dir/resp.json" 2>"$dir/resp.err" &
     local resp=$!
     wait "$native" || true
