@@ -101,7 +101,7 @@ remove_stale() {
     pid=${ns#drlnl}; pid=${pid%%-*}
     kill -0 "$pid" 2>/dev/null && continue
     ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
-    ip netns del "$ns" 2>/dev/null && echo "netlab: removed the stale namespace $ns"
+    if ip netns del "$ns" 2>/dev/null; then echo "netlab: removed the stale namespace $ns"; fi
   done
 }
 
