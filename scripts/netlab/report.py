@@ -123,7 +123,7 @@ def main():
                     f"{r['rate'] / base:.2f}" if base else "-", f"{r['p99_ms']:.1f}",
                     str(r["errors"]), str(r["allowed"]), str(r["over"]), str(r["keys_over"]),
                     f"{r['max_key']} for {r['limit']}", r["counters"], r["alive"], r["crashed"]))
-    widths = [max(len(row[i]) for row in out if not row[3].startswith("FAILED") or i < 4)
+    widths = [max(len(row[i]) for row in out if not row[3].startswith("FAILED") or i < 3)
               for i in range(len(head))]
     for row in out:
         if row[3].startswith("FAILED"):
