@@ -11,7 +11,9 @@
 //    scripts/chaos/chaos.py does for real processes), instead of one global allowance.
 //
 // Each returns readable problems (empty: all held); tests ADD_FAILURE them. Fixed-window
-// limits only (their state is a count per window).
+// limits only (their state is a count per window); the functions taking a limit count only
+// the checks decided under it (told apart by Decision::limit), so loads under other limits
+// may run alongside.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -25,12 +27,6 @@ namespace drl::cluster::sim {
 // Checks every key any alive, running node holds. The owner and the lists are those of the
 // ring of the owner's own view (the test runs this once views agree).
 std::vector<std::string> replicas_behind_owners(const SimCluster& sim, size_t replicas);
-
-// For every (key, window) still current at sim.now() (older windows' counts have been
-// replaced): admitted <= the owner's count for that window. Equal unless a decided check
-// went unanswered (its node crashed, or a fail-over re-decided it).
-std::vector<std::string> decisions_missing_at_owners(const SimCluster& sim,
-                                                     const limits::Limit& limit);
 
 // Every key node `i` owns on its own ring for which a running node holds a newer record than
 // `i` does (or `i` none): a new owner that took over without the current state.
@@ -51,10 +47,22 @@ struct OverAdmission {
   size_t windows_touched = 0;         // (key, window) pairs some episode touches
 };
 
+// For every (key, window) still current at sim.now() (older windows' counts have been
+// replaced): admitted <= the owner's count for that window, plus for a window some episode
+// touches the episode allowance below (a fail-over decides from state up to delta old, and
+// two deciders' records overwrite each other, not add). Equal or more unless decisions were
+// lost; more when a decided check went unanswered.
+std::vector<std::string> decisions_missing_at_owners(const SimCluster& sim,
+                                                     const limits::Limit& limit,
+                                                     const std::vector<FaultEpisode>& episodes,
+                                                     const ClusterOptions& options);
+
 // Allowance per (key, window): limit, plus for each episode whose influence (start until end
 // plus one window) overlaps the window: ceil(rate x (delta + tau)) twice for a crash or stall
 // (the fault, then the return), or limit + ceil(rate x (delta + tau)) for a cut; rate = the
-// key's decided checks per second in that window. delta and tau from `options`.
+// key's decided checks per second in that window, over the time it was asked in it (with
+// load through the whole window: what scripts/chaos/chaos.py uses). delta and tau from
+// `options`.
 OverAdmission over_admission(const SimCluster& sim, const limits::Limit& limit,
                              const std::vector<FaultEpisode>& episodes,
                              const ClusterOptions& options);
