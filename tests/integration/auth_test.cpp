@@ -17,6 +17,7 @@ namespace {
 using testing::eventually;
 using testing::NodeProcess;
 using testing::RawConnection;
+using testing::shell;
 using testing::TempFile;
 
 const std::string kAlice = "alice-7d5f0c3b9a8e4d21";
@@ -45,17 +46,6 @@ std::string check_request(const std::string& token) {
   c->mutable_limit()->set_limit(10);
   c->mutable_limit()->set_window_ms(1000);
   return testing::frame(request.SerializeAsString());
-}
-
-std::string shell(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
 }
 
 class AuthNode {
