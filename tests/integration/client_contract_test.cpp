@@ -50,7 +50,8 @@ wire::Request check_request(uint64_t id, const std::string& key) {
 }
 
 TEST(ClientContract, APythonClientFromTheDocsRoutesEveryCheckToItsOwner) {
-  LocalCluster c(3, {"--queue-target-ms", "60000"});  // about routing, not shedding
+  // About routing, not shedding: no overload control or deadline in the way on a slow host.
+  LocalCluster c(3, {"--queue-target-ms", "60000", "--default-timeout-ms", "10000"});
   ASSERT_TRUE(c.error().empty()) << c.error();
   ASSERT_TRUE(eventually([&] { return c.stable(); }, std::chrono::seconds(20)));
   const std::string dir =
@@ -126,7 +127,8 @@ std::vector<wire::Response> half_close_exchange(uint16_t port,
 }
 
 TEST(ClientContract, ClusterAnswersHalfCloseRingAndCountersAsDocumented) {
-  LocalCluster c(3, {"--queue-target-ms", "60000"});  // about routing, not shedding
+  // About routing, not shedding: no overload control or deadline in the way on a slow host.
+  LocalCluster c(3, {"--queue-target-ms", "60000", "--default-timeout-ms", "10000"});
   ASSERT_TRUE(c.error().empty()) << c.error();
   ASSERT_TRUE(eventually([&] { return c.stable(); }, std::chrono::seconds(20)));
   const auto addresses = c.addresses();
