@@ -120,7 +120,8 @@ bool plain_word(std::string_view s) {
 
 bool set_client_name(std::string& out, RespConnection& conn, std::string_view name) {
   if (!plain_word(name)) {
-    resp::append_error(out, "ERR Client names cannot contain spaces, newlines or special characters.");
+    resp::append_error(out,
+                       "ERR Client names cannot contain spaces, newlines or special characters.");
     return false;
   }
   conn.name = name;
@@ -135,8 +136,9 @@ void plan_hello(std::span<const std::string_view> args, RespConnection& conn, st
     if (!parse_i64(args[1], version)) {
       return resp::append_error(out, "ERR Protocol version is not an integer or out of range");
     }
-    // Redis's reply to a version it does not speak; clients fall back to RESP2 on it.
-    if (version != 2) return resp::append_error(out, "NOPROTO unsupported protocol version");
+    // Redis's reply to a version it does not speak; clients fall back to RESP2 on it. Only
+    // "2" itself is 2 (the session lets any other spelling through before AUTH).
+    if (args[1] != "2") return resp::append_error(out, "NOPROTO unsupported protocol version");
   }
   std::string_view name;
   bool naming = false;
@@ -148,7 +150,8 @@ void plan_hello(std::span<const std::string_view> args, RespConnection& conn, st
       name = args[++i];
       naming = true;
     } else {
-      return resp::append_error(out, "ERR Syntax error in HELLO option '" + printable(args[i]) + "'");
+      return resp::append_error(out,
+                                "ERR Syntax error in HELLO option '" + printable(args[i]) + "'");
     }
   }
   if (naming && !set_client_name(out, conn, name)) return;
@@ -249,7 +252,8 @@ std::string_view section_of(std::string_view field) {
   }
   if (field == "connections") return "clients";
   if (field == "keys" || field == "memory_bytes" || field == "max_memory_bytes" ||
-      field == "evicted" || field == "expired" || field == "checks" || field == "policies") {
+      field == "evicted" || field == "expired" || field == "checks" || field == "checks_decided" ||
+      field == "policies") {
     return "stats";
   }
   return "cluster";

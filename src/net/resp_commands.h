@@ -33,13 +33,13 @@ inline constexpr std::string_view kRedisCompatVersion = "7.2.0";
 // What one connection has said about itself (CLIENT SETNAME, SETINFO), and what the session
 // knows of it, for CLIENT and HELLO replies. Owned by the session; the planner updates it.
 struct RespConnection {
-  uint64_t id = 0;         // CLIENT ID: unique among the node's RESP connections
-  std::string address;     // the client's host:port (CLIENT INFO addr=)
-  std::string local;       // the node's host:port (laddr=)
-  int64_t age_seconds = 0; // since the connection opened, as of the command being planned
-  std::string name;        // CLIENT SETNAME
-  std::string lib_name;    // CLIENT SETINFO LIB-NAME
-  std::string lib_version; // CLIENT SETINFO LIB-VER
+  uint64_t id = 0;          // CLIENT ID: unique among the node's RESP connections
+  std::string address;      // the client's host:port (CLIENT INFO addr=)
+  std::string local;        // the node's host:port (laddr=)
+  int64_t age_seconds = 0;  // since the connection opened, as of the command being planned
+  std::string name;         // CLIENT SETNAME
+  std::string lib_name;     // CLIENT SETINFO LIB-NAME
+  std::string lib_version;  // CLIENT SETINFO LIB-VER
 };
 
 struct RespPlan {
@@ -56,7 +56,7 @@ RespPlan plan_resp_command(std::span<const std::string_view> args, RespConnectio
 
 // redis-cell's reply: [limited, limit, remaining, retry_after_s (-1 when allowed or never),
 // reset_after_s], seconds rounded up as redis-cell does (up when the fraction is 1 ms or
-// more). `now` is the time the check was sent (reset_after = decision.reset_at - now). An
+// more). `now` is the time of the reply (reset_after = decision.reset_at - now). An
 // outcome that is not kOk is an error reply: `-OVERLOADED ... (retry_after_ms N)` when shed
 // by overload control, `-ERR ...` otherwise.
 void append_throttle_reply(std::string& out, const CheckOutcome& outcome, TimePoint now);

@@ -128,7 +128,8 @@ bool RespSession::handle_command(std::span<const std::string_view> args) {
   if (services_.auth != nullptr && auth_command(args)) return !waiting_;
   thread_local std::string reply;
   reply.clear();
-  conn_.age_seconds = std::chrono::duration_cast<std::chrono::seconds>(last_activity_ - opened_).count();
+  conn_.age_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(last_activity_ - opened_).count();
   auto plan = plan_resp_command(args, conn_, reply);
   if (plan.verb == RespVerb::kThrottle || plan.verb == RespVerb::kCheck) {
     stats_.add(stats_.requests);
@@ -156,7 +157,6 @@ void RespSession::dispatch_batch() {
   if (calls_.empty() || waiting_) return;
   waiting_ = true;
   deciding_ = true;
-  batch_now_ = now();
   batch_start_ = std::chrono::steady_clock::now();
   stats_.add(stats_.checks, calls_.size());
   // Same overload control as native requests: the deadline counts from when the bytes were
@@ -200,9 +200,12 @@ void RespSession::on_outcomes(std::span<const CheckOutcome> outcomes) {
   waiting_ = false;
   const bool resumed = !deciding_;  // completed after decide() returned
   if (!closed_) {
+    // reset_after counts from the reply, not from the send: a decision made later (a
+    // forward) would otherwise read a second more once rounded up.
+    const TimePoint reply_now = now();
     for (size_t i = 0; i < kinds_.size() && i < outcomes.size(); ++i) {
       if (kinds_[i] == Pending::kThrottle) {
-        append_throttle_reply(out_pending_, outcomes[i], batch_now_);
+        append_throttle_reply(out_pending_, outcomes[i], reply_now);
       } else {
         append_check_reply(out_pending_, outcomes[i], services_.node_id);
       }
@@ -282,6 +285,9 @@ bool RespSession::auth_command(std::span<const std::string_view> args) {
     return true;
   };
   const auto named = [&](std::string_view name) { return named_arg(args[0], name); };
+  // HELLO with a version other than 2 is refused (NOPROTO) before its options are read, as
+  // Redis does: a client probing for RESP3 gets the reply it falls back from.
+  if (named("hello") && args.size() >= 2 && args[1] != "2") return false;
   // HELLO 2 AUTH username token [SETNAME name]: the token is checked here, the rest planned.
   std::optional<std::string_view> hello_token;
   if (named("hello")) {

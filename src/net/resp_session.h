@@ -107,7 +107,6 @@ class RespSession : public std::enable_shared_from_this<RespSession>,
   std::chrono::steady_clock::time_point last_activity_;
   std::chrono::steady_clock::time_point batch_start_;
   std::chrono::steady_clock::time_point read_at_;  // when the bytes in in_ arrived (latest)
-  TimePoint batch_now_ = 0;
 
   // Reused across commands so steady-state traffic allocates little.
   std::vector<std::string_view> args_;
