@@ -87,13 +87,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check_one(rest, kSmallLimits);
   std::vector<std::string_view> args;
   std::string out;
+  drl::net::RespConnection conn;
   while (!rest.empty()) {
     check_one(rest, drl::net::RespLimits{});
     const auto result = drl::net::parse_resp_command(rest, args);
     if (result.status != RespParseStatus::kCommand) break;
     if (!args.empty()) {
       out.clear();
-      const auto plan = drl::net::plan_resp_command(args, out);
+      const auto plan = drl::net::plan_resp_command(args, conn, out);
       if (plan.verb == drl::net::RespVerb::kReplied || plan.verb == drl::net::RespVerb::kQuit) {
         DRL_FUZZ_CHECK(!out.empty());
       }

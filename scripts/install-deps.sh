@@ -8,7 +8,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libabsl-dev libxxhash-dev libyaml-cpp-dev
   libsodium-dev
   clang clang-format clang-tidy libclang-rt-14-dev
-  redis-server redis-tools libhiredis-dev python3 iproute2 iptables procps gnuplot-nox
+  redis-server redis-tools libhiredis-dev python3 python3-redis python3-protobuf python3-xxhash
+  iproute2 iptables procps gnuplot-nox
 )
 missing=()
 for p in "${packages[@]}"; do

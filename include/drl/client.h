@@ -71,10 +71,10 @@ struct CheckResult {
   bool allowed = false;
   uint64_t limit = 0;
   uint64_t remaining = 0;
-  int64_t reset_at_ms = 0;  // wall clock, ms since the Unix epoch
-  int64_t retry_after_ms = 0;
-  int64_t delay_ms = 0;  // leaky bucket: hold the request this long
-  std::string message;   // human sentence on denial or error
+  int64_t reset_at_ms = 0;     // wall clock, ms since the Unix epoch
+  int64_t retry_after_ms = 0;  // 0 when allowed; -1: the cost can never pass
+  int64_t delay_ms = 0;        // leaky bucket: hold the request this long
+  std::string message;         // human sentence on denial or error
   bool degraded = false;
   bool shadow_denied = false;
   std::string decided_by;  // id of the node that decided
@@ -84,7 +84,9 @@ struct NodeStatus {
   std::string node_id, version, listen;
   int64_t uptime_ms = 0;
   uint64_t keys = 0, memory_bytes = 0, max_memory_bytes = 0, evicted = 0, expired = 0;
-  uint64_t connections = 0, checks = 0;
+  uint64_t connections = 0;
+  uint64_t checks = 0;          // received from this node's clients, whoever decided them
+  uint64_t checks_decided = 0;  // decided by this node: its clients' and those forwarded to it
   std::vector<std::string> policies;
 };
 

@@ -25,12 +25,15 @@ Handler register_bench(CLI::App& app) {
       "answers do, and latency counts from each request's scheduled send time (no coordinated\n"
       "omission); --poisson spaces them as a seeded Poisson process. The report says how far\n"
       "the generator fell behind its schedule, and calls the run INVALID if it did.\n"
-      "Keys are drawn from --keys distinct ones. Latency is per request, from a\n"
-      "histogram; requests answered OVERLOADED are reported apart from decided ones.\n"
+      "Every check draws its key afresh from the --keys keys bench:<index> (uniformly, or\n"
+      "Zipf-skewed with --key-dist zipf:S, index 0 the hottest), and the report counts the\n"
+      "distinct keys asked for, so the work behind a figure is visible. Latency is per\n"
+      "request, from a histogram; requests answered OVERLOADED are reported apart from\n"
+      "decided ones.\n"
       "Progress is printed each second on stderr; the result on stdout (--json: one line).");
   struct Args {
     std::string servers = "127.0.0.1:7000", duration = "10s", algorithm = "token_bucket",
-                window = "1s", policy;
+                window = "1s", policy, key_dist = "uniform";
     size_t connections = 50, pipeline = 16, batch = 1, keys = 100000, threads = 1;
     uint64_t limit = 1000000, seed = 1;
     double rate = 0;
@@ -51,7 +54,11 @@ Handler register_bench(CLI::App& app) {
   cmd->add_option("--pipeline", a->pipeline, "Requests in flight per connection")
       ->capture_default_str();
   cmd->add_option("--batch", a->batch, "Checks per request")->capture_default_str();
-  cmd->add_option("--keys", a->keys, "Distinct keys")->capture_default_str();
+  cmd->add_option("--keys", a->keys, "Keys to draw from (bench:0 .. bench:<keys-1>)")
+      ->capture_default_str();
+  cmd->add_option("--key-dist", a->key_dist,
+                  "How keys are drawn: uniform, or zipf:S (P(rank k) ~ 1/k^S; e.g. zipf:0.99)")
+      ->capture_default_str();
   cmd->add_option("--duration", a->duration, "How long to run, e.g. 10s, 1m")
       ->capture_default_str();
   cmd->add_option("--algorithm", a->algorithm, "Inline limit: algorithm")->capture_default_str();
@@ -114,9 +121,15 @@ Handler register_bench(CLI::App& app) {
     } else {
       config.check_template.set_policy(a->policy);
     }
-    if (a->connections == 0 || a->pipeline == 0 || a->batch == 0 || a->batch > 4096) {
+    if (a->connections == 0 || a->pipeline == 0 || a->batch == 0 || a->batch > 4096 ||
+        a->keys == 0) {
       std::fprintf(stderr,
-                   "drl bench: --connections and --pipeline must be >= 1, --batch 1..4096\n");
+                   "drl bench: --connections, --pipeline and --keys must be >= 1, --batch "
+                   "1..4096\n");
+      return 2;
+    }
+    if (auto err = parse_key_distribution(a->key_dist, config.key_distribution); !err.empty()) {
+      std::fprintf(stderr, "drl bench: --key-dist: %s\n", err.c_str());
       return 2;
     }
     config.connections = a->connections;
@@ -196,14 +209,17 @@ Handler register_bench(CLI::App& app) {
           "\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,\"allowed\":%llu,\"denied\":%llu,"
           "\"errors\":%llu,\"seconds\":%.2f,\"connections\":%zu,\"pipeline\":%zu,\"batch\":%zu,"
           "\"rate\":%.0f,\"decided_per_sec\":%.0f,\"overloaded\":%llu,\"unsent\":%llu,"
-          "\"shed_p99_us\":%.1f%s}\n",
+          "\"shed_p99_us\":%.1f,\"keys\":%zu,\"key_dist\":\"%s\",\"distinct_keys\":%llu,"
+          "\"distinct_keys_exact\":%s%s}\n",
           cps, rps, us(0.5), us(0.9), us(0.99), us(0.999),
           static_cast<double>(result.latency.max()) / 1000.0,
           static_cast<unsigned long long>(c.allowed), static_cast<unsigned long long>(c.denied),
           static_cast<unsigned long long>(c.errors), result.seconds, config.connections,
           config.pipeline, config.batch, config.rate, decided_cps,
           static_cast<unsigned long long>(c.overloaded), static_cast<unsigned long long>(c.unsent),
-          shed_us(0.99), open_loop_fields.c_str());
+          shed_us(0.99), config.keys, key_distribution_name(config.key_distribution).c_str(),
+          static_cast<unsigned long long>(result.distinct_keys),
+          result.distinct_keys_exact ? "true" : "false", open_loop_fields.c_str());
     } else {
       std::printf(
           "%.0f checks/s (%.0f requests/s) over %.1f s; %zu connections x pipeline %zu x "
@@ -217,6 +233,12 @@ Handler register_bench(CLI::App& app) {
       std::printf(
           "allowed %llu  denied %llu  errors %llu\n", static_cast<unsigned long long>(c.allowed),
           static_cast<unsigned long long>(c.denied), static_cast<unsigned long long>(c.errors));
+      if (!config.floor) {
+        std::printf("keys asked for: %llu distinct%s of %zu (%s)\n",
+                    static_cast<unsigned long long>(result.distinct_keys),
+                    result.distinct_keys_exact ? "" : " (estimated)", config.keys,
+                    key_distribution_name(config.key_distribution).c_str());
+      }
       if (config.rate > 0 || c.overloaded > 0) {
         std::printf(
             "open loop at %.0f requests/s offered: %.0f checks/s decided; overloaded %llu "

@@ -9,7 +9,7 @@
 #include <tuple>
 
 #include "cli/bench_check_spec.h"
-#include "common/random.h"
+#include "cli/bench_keys.h"
 #include "drl/client.h"
 
 namespace drl::cli {
@@ -33,8 +33,7 @@ struct Worker {
 
 void work(Worker& w, const BenchConfig& config, const CheckSpec& base, uint64_t seed,
           SteadyClock::time_point end, SteadyClock::duration period) {
-  Random random(seed);
-  const uint64_t keys = std::max<uint64_t>(config.keys, 1);
+  KeyPicker picker(config.keys, config.key_distribution, seed);
   std::vector<CheckSpec> batch(config.batch, base);
   std::vector<uint64_t> picked(config.batch);
   auto next = SteadyClock::now();
@@ -47,7 +46,7 @@ void work(Worker& w, const BenchConfig& config, const CheckSpec& base, uint64_t 
       if (now >= end) break;
     }
     for (size_t i = 0; i < batch.size(); ++i) {
-      picked[i] = random.below(keys);
+      picked[i] = picker.next();
       batch[i].key = "ledger:" + std::to_string(picked[i]);
     }
     const auto sent = SteadyClock::now();

@@ -13,7 +13,6 @@
 #include <thread>
 
 #include "cli/bench_error_sample.h"
-#include "common/random.h"
 #include "net/frame.h"
 #include "net/response_scan.h"
 #include "net/varint.h"
@@ -63,7 +62,7 @@ namespace {
 
 class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
  public:
-  BenchConnection(asio::io_context& io, const BenchConfig& config, std::vector<std::string> bodies,
+  BenchConnection(asio::io_context& io, const BenchConfig& config, RequestBodies bodies,
                   ThreadCounts& counts, LatencyHistogram& latency, LatencyHistogram& shed_latency,
                   const std::atomic<bool>& stop, ErrorSample& error_sample)
       : socket_(io),
@@ -100,8 +99,7 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
  private:
   void queue_request(SteadyClock::time_point scheduled) {
     const uint64_t id = next_id_++;
-    const std::string& body = bodies_[id % bodies_.size()];
-    append_request_frame(out_, id, config_, body);
+    append_request_frame(out_, id, config_, bodies_.next());
     sent_at_[id % sent_at_.size()] = scheduled;
     ++outstanding_;
   }
@@ -172,7 +170,7 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
 
   asio::ip::tcp::socket socket_;
   const BenchConfig& config_;
-  std::vector<std::string> bodies_;
+  RequestBodies bodies_;
   ThreadCounts& counts_;
   LatencyHistogram& latency_;
   LatencyHistogram& shed_latency_;
@@ -190,21 +188,17 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
 
 }  // namespace
 
-std::vector<std::string> encode_check_bodies(const BenchConfig& config, Random& random) {
-  constexpr size_t kBodies = 64;
-  if (config.floor) return {std::string()};
-  std::vector<std::string> bodies;
-  wire::CheckRequest request;
-  for (size_t b = 0; b < kBodies; ++b) {
-    request.Clear();
-    for (size_t i = 0; i < config.batch; ++i) {
-      auto* c = request.add_checks();
-      *c = config.check_template;
-      c->set_key("bench:" + std::to_string(random.below(std::max<size_t>(config.keys, 1))));
-    }
-    bodies.push_back(request.SerializeAsString());
+RequestBodies::RequestBodies(const BenchConfig& config, uint64_t connection, DistinctKeys& distinct)
+    : picker_(config.keys, config.key_distribution, config.seed * 1000003 + connection),
+      distinct_(distinct) {
+  if (!config.floor) {
+    template_ =
+        std::make_unique<CheckBodyTemplate>(config.check_template, config.batch, config.keys);
   }
-  return bodies;
+}
+
+const std::string& RequestBodies::next() {
+  return template_ ? template_->next(picker_, distinct_) : empty_;
 }
 
 BenchResult run_bench(const BenchConfig& config,
@@ -218,7 +212,7 @@ BenchResult run_bench(const BenchConfig& config,
   std::atomic<bool> stop{false};
   std::mutex failure_mutex;
   std::string failure;
-  Random random(config.seed);
+  DistinctKeys distinct(config.keys);
   std::vector<std::shared_ptr<BenchConnection>> connections;
   ErrorSample error_sample;
   for (size_t t = 0; t < threads; ++t) contexts.push_back(std::make_unique<asio::io_context>(1));
@@ -232,7 +226,7 @@ BenchResult run_bench(const BenchConfig& config,
       return result;
     }
     auto conn = std::make_shared<BenchConnection>(*contexts[t], config,
-                                                  encode_check_bodies(config, random), counts[t],
+                                                  RequestBodies(config, c, distinct), counts[t],
                                                   latency[t], shed_latency[t], stop, error_sample);
     conn->start(asio::ip::tcp::endpoint(address, server.port), [&](std::string why) {
       std::lock_guard lock(failure_mutex);
@@ -275,6 +269,8 @@ BenchResult run_bench(const BenchConfig& config,
   for (auto& w : workers) w.join();
   result.counts = totals();
   result.first_error = error_sample.text();
+  result.distinct_keys = distinct.count();
+  result.distinct_keys_exact = distinct.exact();
   for (auto& h : latency) result.latency.merge(h);
   for (auto& h : shed_latency) result.shed_latency.merge(h);
   {

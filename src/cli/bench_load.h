@@ -1,8 +1,9 @@
 // The load generator behind `drl bench`: C connections spread over the given nodes, over a
 // few I/O threads of its own. Closed loop (rate 0): each connection keeps P requests of B
-// checks in flight. Open loop (rate R): bench_open_loop.h. Requests are pre-encoded (keys
-// drawn from K), so the generator spends its CPU on the socket, not on building messages.
-// run_bench() blocks for the duration.
+// checks in flight. Open loop (rate R): bench_open_loop.h. Every check draws its key from the
+// whole --keys space (bench_keys.h) and is patched into a pre-encoded request, so the
+// generator spends its CPU on the socket, not on building messages. run_bench() blocks for
+// the duration.
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -12,13 +13,10 @@
 #include <vector>
 
 #include "cli/address_arg.h"
+#include "cli/bench_keys.h"
 #include "cli/bench_open_loop.h"
 #include "cli/latency_histogram.h"
 #include "drl/client.pb.h"
-
-namespace drl {
-class Random;
-}
 
 namespace drl::cli {
 
@@ -28,6 +26,7 @@ struct BenchConfig {
   size_t pipeline = 16;
   size_t batch = 1;
   size_t keys = 100000;
+  KeyDistribution key_distribution;  // --key-dist
   size_t threads = 1;
   std::chrono::milliseconds duration{10000};
   wire::Check check_template;  // key is replaced per check
@@ -58,14 +57,28 @@ struct BenchResult {
   LatencyHistogram latency;       // per request with no OVERLOADED result
   LatencyHistogram shed_latency;  // per request answered OVERLOADED
   double seconds = 0;
-  std::string failure;       // non-empty when connections could not be made
-  std::string first_error;   // the first request-level error a node answered ("" = none)
-  OpenLoopReport open_loop;  // open loop only (config.rate > 0)
+  std::string failure;         // non-empty when connections could not be made
+  std::string first_error;     // the first request-level error a node answered ("" = none)
+  OpenLoopReport open_loop;    // open loop only (config.rate > 0)
+  uint64_t distinct_keys = 0;  // keys asked for at least once (DistinctKeys: exact or estimated)
+  bool distinct_keys_exact = true;
 };
 
-// Pre-encoded CheckRequest bodies for one connection (checks of config.check_template, keys
-// drawn uniformly from config.keys; one empty CheckRequest with config.floor).
-std::vector<std::string> encode_check_bodies(const BenchConfig& config, Random& random);
+// The CheckRequest bodies one connection sends: config.batch checks of config.check_template,
+// each with a key drawn afresh from config.keys by config.key_distribution and marked in
+// `distinct` (which must outlive this); with config.floor, always the empty CheckRequest.
+// Not thread-safe: one per connection.
+class RequestBodies {
+ public:
+  RequestBodies(const BenchConfig& config, uint64_t connection, DistinctKeys& distinct);
+  const std::string& next();  // valid until the next call
+
+ private:
+  std::unique_ptr<CheckBodyTemplate> template_;  // null with config.floor
+  KeyPicker picker_;
+  DistinctKeys& distinct_;
+  std::string empty_;
+};
 // Appends one framed Request{id, timeout_ms, check = body} to `out`.
 void append_request_frame(std::string& out, uint64_t id, const BenchConfig& config,
                           const std::string& body);

@@ -53,7 +53,7 @@ struct ThreadHistograms {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(asio::io_context& io, const BenchConfig& config, std::vector<std::string> bodies,
+  Connection(asio::io_context& io, const BenchConfig& config, RequestBodies bodies,
              LiveCounts& counts, ThreadHistograms& histograms, ErrorSample& error_sample,
              std::atomic<size_t>& lost)
       : socket_(io),
@@ -85,7 +85,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool queue(SteadyClock::time_point intended) {
     if (outstanding_ >= kWindow) return false;
     const uint64_t id = next_id_++;
-    append_request_frame(out_, id, config_, bodies_[id % bodies_.size()]);
+    append_request_frame(out_, id, config_, bodies_.next());
     intended_[id % kWindow] = intended;
     ++outstanding_;
     return true;
@@ -178,7 +178,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   asio::ip::tcp::socket socket_;
   const BenchConfig& config_;
-  std::vector<std::string> bodies_;
+  RequestBodies bodies_;
   LiveCounts& counts_;
   ThreadHistograms& histograms_;
   ErrorSample& error_sample_;
@@ -286,7 +286,7 @@ BenchResult run_open_loop(const BenchConfig& config,
   std::vector<std::unique_ptr<Schedule>> schedules;
   ErrorSample error_sample;
   std::atomic<size_t> lost{0};
-  Random random(config.seed);
+  DistinctKeys distinct(config.keys);
   for (size_t t = 0; t < threads; ++t) {
     contexts.push_back(std::make_unique<asio::io_context>(1));
     schedules.push_back(std::make_unique<Schedule>(
@@ -307,7 +307,7 @@ BenchResult run_open_loop(const BenchConfig& config,
       return result;
     }
     auto conn =
-        std::make_shared<Connection>(*contexts[t], config, encode_check_bodies(config, random),
+        std::make_shared<Connection>(*contexts[t], config, RequestBodies(config, c, distinct),
                                      counts[t], histograms[t], error_sample, lost);
     conn->connect(asio::ip::tcp::endpoint(address, server.port), [&](std::string why) {
       std::lock_guard lock(mutex);
@@ -387,6 +387,8 @@ BenchResult run_open_loop(const BenchConfig& config,
   result.seconds = std::chrono::duration<double>(config.duration).count();
   result.counts = totals();
   result.first_error = error_sample.text();
+  result.distinct_keys = distinct.count();
+  result.distinct_keys_exact = distinct.exact();
   auto& report = result.open_loop;
   for (size_t t = 0; t < threads; ++t) {
     result.latency.merge(histograms[t].latency);

@@ -4,10 +4,10 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <random>
 #include <thread>
 
 #include "cli/bench_check_spec.h"
+#include "cli/bench_keys.h"
 #include "drl/client.h"
 
 namespace drl::cli {
@@ -16,7 +16,8 @@ namespace {
 // One client and its closed loop. Callbacks run on the client's I/O thread, one at a time.
 struct Worker {
   std::unique_ptr<Client> client;
-  std::mt19937_64 random;
+  std::mutex picker_mutex;  // the first batches are issued here while answers run the rest
+  std::unique_ptr<KeyPicker> picker;
   LatencyHistogram latency;  // I/O thread only, read after the loop drained
   std::atomic<uint64_t> requests{0}, allowed{0}, denied{0}, errors{0}, overloaded{0};
   std::atomic<size_t> outstanding{0};
@@ -34,6 +35,7 @@ BenchResult run_smart_bench(
   }
   const CheckSpec base = check_spec_from(config.check_template);
   std::atomic<bool> stop{false};
+  DistinctKeys distinct(config.keys);
   std::vector<std::unique_ptr<Worker>> workers;
   for (size_t i = 0; i < config.connections; ++i) {
     auto w = std::make_unique<Worker>();
@@ -47,14 +49,20 @@ BenchResult run_smart_bench(
     o.auth_token = config.auth_token;
     if (config.timeout_ms > 0) o.request_timeout = std::chrono::milliseconds(config.timeout_ms);
     w->client = std::make_unique<Client>(o);
-    w->random.seed(config.seed * 7919 + i);
+    w->picker = std::make_unique<KeyPicker>(config.keys, config.key_distribution,
+                                            config.seed * 1000003 + i);
     workers.push_back(std::move(w));
   }
   // Issues one batch on `w`; its callback records it and issues the next until stopped.
   std::function<void(Worker&)> issue = [&](Worker& w) {
     std::vector<CheckSpec> batch(config.batch, base);
-    for (auto& s : batch) {
-      s.key = "bench:" + std::to_string(w.random() % std::max<size_t>(config.keys, 1));
+    {
+      std::lock_guard lock(w.picker_mutex);
+      for (auto& s : batch) {
+        const uint64_t index = w.picker->next();
+        distinct.mark(index);
+        s.key = bench_key(index, config.keys);
+      }
     }
     ++w.outstanding;
     const auto sent = std::chrono::steady_clock::now();
@@ -114,6 +122,8 @@ BenchResult run_smart_bench(
     w->client.reset();
     result.latency.merge(w->latency);
   }
+  result.distinct_keys = distinct.count();
+  result.distinct_keys_exact = distinct.exact();
   return result;
 }
 

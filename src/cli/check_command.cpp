@@ -94,11 +94,12 @@ Handler register_check(CLI::App& app) {
       std::printf(
           "{\"allowed\":%s,\"code\":\"%s\",\"limit\":%llu,\"remaining\":%llu,"
           "\"reset_at_ms\":%lld,\"retry_after_ms\":%lld,\"delay_ms\":%lld,\"message\":%s,"
-          "\"decided_by\":%s}\n",
+          "\"shadow_denied\":%s,\"degraded\":%s,\"decided_by\":%s}\n",
           r.allowed ? "true" : "false", result_code_name(r.code),
           static_cast<unsigned long long>(r.limit), static_cast<unsigned long long>(r.remaining),
           static_cast<long long>(r.reset_at_ms), static_cast<long long>(r.retry_after_ms),
           static_cast<long long>(r.delay_ms), json_string(r.message).c_str(),
+          r.shadow_denied ? "true" : "false", r.degraded ? "true" : "false",
           json_string(r.decided_by).c_str());
     } else if (!ok) {
       std::fprintf(stderr, "error (%s): %s\n", result_code_name(r.code), r.message.c_str());
@@ -106,11 +107,15 @@ Handler register_check(CLI::App& app) {
       const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count();
-      std::printf("allowed: %llu of %llu remaining; full again in %.1f s%s\n",
+      // A leaky bucket shapes: the request is admitted, to be served after its delay.
+      const std::string delay =
+          r.delay_ms > 0 ? "; serve it in " + std::to_string(r.delay_ms) + " ms (delay)" : "";
+      std::printf("allowed: %llu of %llu remaining; full again in %.1f s%s%s%s\n",
                   static_cast<unsigned long long>(r.remaining),
                   static_cast<unsigned long long>(r.limit),
-                  std::max<int64_t>(0, r.reset_at_ms - now_ms) / 1000.0,
-                  r.shadow_denied ? " (shadow: would have been denied)" : "");
+                  std::max<int64_t>(0, r.reset_at_ms - now_ms) / 1000.0, delay.c_str(),
+                  r.shadow_denied ? " (shadow: would have been denied)" : "",
+                  r.degraded ? " (degraded: decided without the key's owner)" : "");
     } else {
       std::printf("denied: %s\n", r.message.c_str());
     }

@@ -100,7 +100,8 @@ Handler register_status(CLI::App& app) {
       std::printf(
           "{\"node_id\":%s,\"version\":%s,\"listen\":%s,\"uptime_ms\":%lld,\"keys\":%llu,"
           "\"memory_bytes\":%llu,\"max_memory_bytes\":%llu,\"evicted\":%llu,\"expired\":%llu,"
-          "\"connections\":%llu,\"checks\":%llu,\"policies\":%s,\"members\":%s,"
+          "\"connections\":%llu,\"checks\":%llu,\"checks_decided\":%llu,\"policies\":%s,"
+          "\"members\":%s,"
           "\"ring_share\":%.6f,\"ring_epoch\":%llu,\"keys_as_owner\":%llu,"
           "\"keys_as_replica\":%llu,\"replication_lag_ms\":%lld,\"handoff_pending\":%s,"
           "\"cluster\":{\"forwarded\":%llu,\"decided_as_owner\":%llu,\"decided_off_owner\":%llu,"
@@ -111,13 +112,14 @@ Handler register_status(CLI::App& app) {
           json_string(s.node_id()).c_str(), json_string(s.version()).c_str(),
           json_string(s.listen()).c_str(), static_cast<long long>(s.uptime_ms()), u(s.keys()),
           u(s.memory_bytes()), u(s.max_memory_bytes()), u(s.evicted()), u(s.expired()),
-          u(s.connections()), u(s.checks()), policies.c_str(), members_json(s).c_str(),
-          s.ring_share(), u(s.ring_epoch()), u(s.keys_as_owner()), u(s.keys_as_replica()),
-          static_cast<long long>(s.replication_lag_ms()), s.handoff_pending() ? "true" : "false",
-          u(s.forwarded()), u(s.decided_as_owner()), u(s.decided_off_owner()), u(s.failovers()),
-          u(s.degraded()), u(s.replica_records_sent()), u(s.replica_records_installed()),
-          u(s.peer_queue_drops()), u(s.peer_rejected_frames()), u(s.gossip_rejected_packets()),
-          u(s.refused_relays()), u(s.held_for_view()), u(s.expired_relays()));
+          u(s.connections()), u(s.checks()), u(s.checks_decided()), policies.c_str(),
+          members_json(s).c_str(), s.ring_share(), u(s.ring_epoch()), u(s.keys_as_owner()),
+          u(s.keys_as_replica()), static_cast<long long>(s.replication_lag_ms()),
+          s.handoff_pending() ? "true" : "false", u(s.forwarded()), u(s.decided_as_owner()),
+          u(s.decided_off_owner()), u(s.failovers()), u(s.degraded()), u(s.replica_records_sent()),
+          u(s.replica_records_installed()), u(s.peer_queue_drops()), u(s.peer_rejected_frames()),
+          u(s.gossip_rejected_packets()), u(s.refused_relays()), u(s.held_for_view()),
+          u(s.expired_relays()));
       return 0;
     }
     std::printf("node        %s (drl %s) on %s\n", s.node_id().c_str(), s.version().c_str(),
@@ -128,7 +130,8 @@ Handler register_status(CLI::App& app) {
     std::printf("memory      %llu bytes (budget %s)\n", u(s.memory_bytes()),
                 s.max_memory_bytes() ? std::to_string(s.max_memory_bytes()).c_str() : "unbounded");
     std::printf("evicted     %llu   expired %llu\n", u(s.evicted()), u(s.expired()));
-    std::printf("connections %llu   checks %llu\n", u(s.connections()), u(s.checks()));
+    std::printf("connections %llu   checks received %llu, decided here %llu\n", u(s.connections()),
+                u(s.checks()), u(s.checks_decided()));
     std::string p;
     for (const auto& n : s.policies()) p += " " + n;
     std::printf("policies   %s\n", p.empty() ? " (none)" : p.c_str());

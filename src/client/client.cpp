@@ -315,6 +315,7 @@ bool Client::status(NodeStatus& out, std::string& error) {
       out.expired = s.expired();
       out.connections = s.connections();
       out.checks = s.checks();
+      out.checks_decided = s.checks_decided();
       out.policies.assign(s.policies().begin(), s.policies().end());
       promise.set_value(true);
     });

@@ -69,7 +69,7 @@ void ClientSession::start() {
 }
 
 bool ClientSession::can_read() const {
-  return !closing_ && !closed_ && outstanding_ < limits_.max_outstanding &&
+  return !closing_ && !closed_ && !input_ended_ && outstanding_ < limits_.max_outstanding &&
          out_pending_.size() < limits_.max_pending_output;
 }
 
@@ -93,9 +93,15 @@ void ClientSession::read_more() {
 void ClientSession::on_received(const DatedReceive& r, size_t space) {
   reading_ = false;
   if (closed_) return;
-  if (r.error || r.eof) {
-    if (r.error && r.error != asio::error::operation_aborted) stats_.error(ServerError::kIo);
+  if (r.error) {
+    if (r.error != asio::error::operation_aborted) stats_.error(ServerError::kIo);
     shut();
+    return;
+  }
+  if (r.eof) {
+    // A half-close: the answers still go out; flush() closes once none is outstanding.
+    input_ended_ = true;
+    process_input();
     return;
   }
   in_len_ += r.bytes;
@@ -155,6 +161,11 @@ void ClientSession::process_input() {
   read_more();
 }
 
+bool ClientSession::whole_frame_waiting() const {
+  return next_frame({in_.data() + in_begin_, in_len_ - in_begin_}, limits_.max_frame_bytes)
+             .status != FrameStatus::kNeedMore;
+}
+
 void ClientSession::compact_input() {
   if (reading_) return;
   if (in_begin_ > 0) {
@@ -211,6 +222,12 @@ bool ClientSession::handle_frame(std::span<const uint8_t> payload) {
       append_response(id, 3, status);
       break;
     }
+    case wire::Request::kRing: {
+      wire::RingResponse ring;
+      if (services_.ring) services_.ring(request_->ring().known_epoch(), ring);
+      append_response(id, 6, ring);
+      break;
+    }
     case wire::Request::kAdmin: {
       wire::AdminResponse admin;
       const std::string refused =
@@ -226,7 +243,7 @@ bool ClientSession::handle_frame(std::span<const uint8_t> payload) {
     }
     default:
       stats_.error(ServerError::kEmptyRequest);
-      send_error(id, wire::EMPTY_REQUEST, "the request has no body (check or status)", false);
+      send_error(id, wire::EMPTY_REQUEST, "the request has no body (check, status or ring)", false);
       break;
   }
   return true;
@@ -323,8 +340,10 @@ void ClientSession::send_error(uint64_t id, wire::ErrorCode code, std::string_vi
 void ClientSession::append_response(uint64_t id, int field,
                                     const google::protobuf::MessageLite& body) {
   const size_t body_size = body.ByteSizeLong();
-  const size_t envelope =
-      (id != 0 ? 1 + varint_size(id) : 0) + 1 + varint_size(body_size) + body_size;
+  const uint64_t epoch =
+      services_.ring_epoch != nullptr ? services_.ring_epoch->load(std::memory_order_relaxed) : 0;
+  const size_t envelope = (id != 0 ? 1 + varint_size(id) : 0) + 1 + varint_size(body_size) +
+                          body_size + (epoch != 0 ? 1 + varint_size(epoch) : 0);
   const size_t at = out_pending_.size();
   out_pending_.resize(at + kFrameHeaderBytes);
   write_be32(reinterpret_cast<uint8_t*>(out_pending_.data() + at), static_cast<uint32_t>(envelope));
@@ -337,12 +356,19 @@ void ClientSession::append_response(uint64_t id, int field,
   const size_t body_at = out_pending_.size();
   out_pending_.resize(body_at + body_size);
   body.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out_pending_.data() + body_at));
+  if (epoch != 0) {
+    out_pending_.push_back(0x38);  // Response.ring_epoch: field 7, varint
+    append_varint(out_pending_, epoch);
+  }
 }
 
 void ClientSession::flush() {
   if (writing_ || closed_) return;
   if (out_pending_.empty()) {
-    if (closing_ && outstanding_ == 0) shut();
+    if (outstanding_ == 0 &&
+        (closing_ || (input_ended_ && !turn_posted_ && !whole_frame_waiting()))) {
+      shut();
+    }
     return;
   }
   std::swap(out_pending_, out_inflight_);

@@ -4,6 +4,7 @@
 #pragma once
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -65,6 +66,11 @@ struct SessionServices {
   // Test-only admin requests (--enable-test-hooks); null = refused with ADMIN_REFUSED.
   // Returns "" and fills the response, or says why the request was refused. Thread-safe.
   std::function<std::string(const wire::AdminRequest&, wire::AdminResponse&)> admin;
+  // Fills a RingResponse for a client that holds the ring of `known_epoch`; null: answered
+  // with an empty ring (epoch 0). Thread-safe.
+  std::function<void(uint64_t known_epoch, wire::RingResponse&)> ring;
+  // The node's current ring epoch, sent in every response (0: none, left out); null: none.
+  const std::atomic<uint64_t>* ring_epoch = nullptr;
   std::string node_id;
 };
 
@@ -86,7 +92,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
   // The date of the read that completed the frame ending at `end`; `superseded` is set when
   // a later read has brought more bytes since.
   std::chrono::steady_clock::time_point date_of_frame_ending_at(size_t end, bool& superseded) const;
-  void compact_input();  // drops handled bytes from in_ unless a read is filling it
+  void compact_input();              // drops handled bytes from in_ unless a read is filling it
+  bool whole_frame_waiting() const;  // in_ holds a frame not handled yet
   bool handle_frame(std::span<const uint8_t> payload);  // false: stop reading
   void handle_check(uint64_t id, std::chrono::steady_clock::time_point start);
   void on_outcomes(uint64_t id, std::chrono::steady_clock::time_point start,
@@ -119,6 +126,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
   bool writing_ = false;
   bool closing_ = false;  // write what is queued, then close
   bool closed_ = false;
+  // The client shut its write side: read no more, answer every request already read
+  // (forwarded ones included), then close.
+  bool input_ended_ = false;
   uint32_t outstanding_ = 0;
   std::chrono::steady_clock::time_point last_activity_;
   std::chrono::steady_clock::time_point read_at_;  // when the bytes in in_ arrived (latest)

@@ -113,7 +113,137 @@ RespPlan plan_check(std::span<const std::string_view> args, std::string& out) {
   return plan;
 }
 
-int64_t whole_seconds(Nanos n) { return n / kSecond; }  // truncates toward zero
+// Redis's rule for client names and library names: printable ASCII without spaces.
+bool plain_word(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '!' && c <= '~'; });
+}
+
+bool set_client_name(std::string& out, RespConnection& conn, std::string_view name) {
+  if (!plain_word(name)) {
+    resp::append_error(out,
+                       "ERR Client names cannot contain spaces, newlines or special characters.");
+    return false;
+  }
+  conn.name = name;
+  return true;
+}
+
+// HELLO [protover [AUTH username password] [SETNAME name]]: RESP2 only. The token of AUTH is
+// checked by the session before this runs (RespSession::auth_command); here it is skipped.
+void plan_hello(std::span<const std::string_view> args, RespConnection& conn, std::string& out) {
+  if (args.size() >= 2) {
+    int64_t version = 0;
+    if (!parse_i64(args[1], version)) {
+      return resp::append_error(out, "ERR Protocol version is not an integer or out of range");
+    }
+    // Redis's reply to a version it does not speak; clients fall back to RESP2 on it. Only
+    // "2" itself is 2 (the session lets any other spelling through before AUTH).
+    if (args[1] != "2") return resp::append_error(out, "NOPROTO unsupported protocol version");
+  }
+  std::string_view name;
+  bool naming = false;
+  for (size_t i = 2; i < args.size(); ++i) {
+    const size_t left = args.size() - i - 1;
+    if (equals_ci(args[i], "auth") && left >= 2) {
+      i += 2;
+    } else if (equals_ci(args[i], "setname") && left >= 1) {
+      name = args[++i];
+      naming = true;
+    } else {
+      return resp::append_error(out,
+                                "ERR Syntax error in HELLO option '" + printable(args[i]) + "'");
+    }
+  }
+  if (naming && !set_client_name(out, conn, name)) return;
+  resp::append_array_header(out, 14);
+  resp::append_bulk(out, "server");
+  resp::append_bulk(out, "drl");
+  resp::append_bulk(out, "version");
+  resp::append_bulk(out, kRedisCompatVersion);
+  resp::append_bulk(out, "proto");
+  resp::append_integer(out, 2);
+  resp::append_bulk(out, "id");
+  resp::append_integer(out, static_cast<int64_t>(conn.id));
+  resp::append_bulk(out, "mode");
+  resp::append_bulk(out, "standalone");
+  resp::append_bulk(out, "role");
+  resp::append_bulk(out, "master");
+  resp::append_bulk(out, "modules");
+  resp::append_array_header(out, 0);
+}
+
+// Redis's CLIENT INFO line, every field Redis 7.2 gives (client libraries parse some of them
+// as integers); those drl does not track are zero.
+std::string client_info_line(const RespConnection& conn) {
+  return "id=" + std::to_string(conn.id) + " addr=" + conn.address + " laddr=" + conn.local +
+         " fd=-1 name=" + conn.name + " age=" + std::to_string(conn.age_seconds) +
+         " idle=0 flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0"
+         " multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=client|info"
+         " user=default redir=-1 resp=2 lib-name=" +
+         conn.lib_name + " lib-ver=" + conn.lib_version + "\n";
+}
+
+// CLIENT ID | GETNAME | SETNAME name | INFO | SETINFO LIB-NAME|LIB-VER value
+void plan_client(std::span<const std::string_view> args, RespConnection& conn, std::string& out) {
+  if (args.size() < 2) return wrong_arity(out, "client");
+  const std::string_view sub = args[1];
+  const auto arity = [&](size_t n) {
+    if (args.size() == n) return true;
+    std::string lower;
+    for (char c : sub.substr(0, 64)) lower.push_back(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    wrong_arity(out, "client|" + lower);
+    return false;
+  };
+  if (equals_ci(sub, "id")) {
+    if (arity(2)) resp::append_integer(out, static_cast<int64_t>(conn.id));
+  } else if (equals_ci(sub, "getname")) {
+    if (!arity(2)) return;
+    if (conn.name.empty()) {
+      resp::append_null(out);
+    } else {
+      resp::append_bulk(out, conn.name);
+    }
+  } else if (equals_ci(sub, "setname")) {
+    if (arity(3) && set_client_name(out, conn, args[2])) resp::append_simple(out, "OK");
+  } else if (equals_ci(sub, "info")) {
+    if (arity(2)) resp::append_bulk(out, client_info_line(conn));
+  } else if (equals_ci(sub, "setinfo")) {
+    if (!arity(4)) return;
+    const bool lib_name = equals_ci(args[2], "lib-name");
+    if (!lib_name && !equals_ci(args[2], "lib-ver")) {
+      return resp::append_error(out, "ERR Unrecognized option '" + printable(args[2]) + "'");
+    }
+    if (!plain_word(args[3])) {
+      return resp::append_error(out, std::string(lib_name ? "ERR lib-name" : "ERR lib-ver") +
+                                         " cannot contain spaces, newlines or special characters.");
+    }
+    (lib_name ? conn.lib_name : conn.lib_version) = args[3];
+    resp::append_simple(out, "OK");
+  } else {
+    resp::append_error(out, "ERR unknown subcommand '" + printable(sub) + "'. Try CLIENT HELP.");
+  }
+}
+
+// SELECT 0 only: drl has one keyspace.
+void plan_select(std::span<const std::string_view> args, std::string& out) {
+  if (args.size() != 2) return wrong_arity(out, "select");
+  int64_t db = 0;
+  if (!parse_i64(args[1], db)) {
+    resp::append_error(out, "ERR value is not an integer or out of range");
+  } else if (db != 0) {
+    resp::append_error(out, "ERR DB index is out of range");
+  } else {
+    resp::append_simple(out, "OK");
+  }
+}
+
+// redis-cell's seconds (src/lib.rs of brandur/redis-cell, the `cl.throttle` command): the
+// whole seconds, plus one when the duration's sub-second milliseconds are above zero. So a
+// fractional part of 1 ms or more rounds up, and one below 1 ms is dropped, as there.
+int64_t redis_cell_seconds(Nanos n) {
+  const int64_t whole = n / kSecond;
+  return (n % kSecond) / kMillisecond > 0 ? whole + 1 : whole;
+}
 
 // INFO: which section each known StatusResponse field belongs to.
 std::string_view section_of(std::string_view field) {
@@ -122,7 +252,8 @@ std::string_view section_of(std::string_view field) {
   }
   if (field == "connections") return "clients";
   if (field == "keys" || field == "memory_bytes" || field == "max_memory_bytes" ||
-      field == "evicted" || field == "expired" || field == "checks" || field == "policies") {
+      field == "evicted" || field == "expired" || field == "checks" || field == "checks_decided" ||
+      field == "policies") {
     return "stats";
   }
   return "cluster";
@@ -188,12 +319,19 @@ void append_field(std::string& out, const google::protobuf::Message& m,
 
 }  // namespace
 
-RespPlan plan_resp_command(std::span<const std::string_view> args, std::string& out) {
+RespPlan plan_resp_command(std::span<const std::string_view> args, RespConnection& conn,
+                           std::string& out) {
   RespPlan plan;
   const std::string_view name = args[0];
   if (equals_ci(name, "cl.throttle")) return plan_throttle(args, out);
   if (equals_ci(name, "drl.check")) return plan_check(args, out);
-  if (equals_ci(name, "ping")) {
+  if (equals_ci(name, "client")) {
+    plan_client(args, conn, out);
+  } else if (equals_ci(name, "hello")) {
+    plan_hello(args, conn, out);
+  } else if (equals_ci(name, "select")) {
+    plan_select(args, out);
+  } else if (equals_ci(name, "ping")) {
     if (args.size() == 1) {
       resp::append_simple(out, "PONG");
     } else if (args.size() == 2) {
@@ -242,8 +380,8 @@ void append_throttle_reply(std::string& out, const CheckOutcome& o, TimePoint no
   const auto& d = o.decision;
   // redis-cell leaves retry_after at -1 when allowed and when the quantity can never pass.
   const int64_t retry =
-      d.allowed || d.retry_after == limits::kNever ? -1 : whole_seconds(d.retry_after);
-  const int64_t reset = std::max<int64_t>(0, whole_seconds(d.reset_at - now));
+      d.allowed || d.retry_after == limits::kNever ? -1 : redis_cell_seconds(d.retry_after);
+  const int64_t reset = std::max<int64_t>(0, redis_cell_seconds(d.reset_at - now));
   resp::append_array_header(out, 5);
   resp::append_integer(out, d.allowed ? 0 : 1);
   resp::append_integer(out, static_cast<int64_t>(d.limit));
@@ -291,7 +429,11 @@ void append_info(std::string& out, const wire::StatusResponse& status, std::stri
     text += "# ";
     text += kTitles[s];
     text += "\r\n";
-    if (kSections[s] == "server") text += "redis_mode:standalone\r\nserver:drl\r\n";
+    if (kSections[s] == "server") {
+      text += "redis_version:";
+      text += kRedisCompatVersion;
+      text += "\r\nredis_mode:standalone\r\nserver:drl\r\n";
+    }
     size_t cluster_fields = 0;
     for (const auto* f : fields) {
       if (section_of(f->name()) != kSections[s]) continue;

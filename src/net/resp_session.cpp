@@ -2,7 +2,9 @@
 
 #include <asio/post.hpp>
 #include <asio/write.hpp>
+#include <atomic>
 #include <cstring>
+#include <optional>
 
 #include "net/resp_encoder.h"
 
@@ -10,6 +12,15 @@ namespace drl::net {
 namespace {
 
 constexpr size_t kInitialReadBuffer = 16 * 1024;
+
+// CLIENT ID: unique among this process's RESP connections, from 1 as in Redis.
+std::atomic<uint64_t> next_connection_id{1};
+
+// host:port as Redis prints it in CLIENT INFO ([v6]:port for IPv6).
+std::string address_text(const asio::ip::tcp::endpoint& e) {
+  const auto host = e.address().to_string();
+  return (e.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(e.port());
+}
 
 }  // namespace
 
@@ -28,12 +39,16 @@ RespSession::RespSession(asio::io_context& io, asio::ip::tcp::socket socket,
   stats_.add(stats_.connections_accepted);
   std::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  conn_.id = next_connection_id.fetch_add(1, std::memory_order_relaxed);
+  if (const auto remote = socket_.remote_endpoint(ec); !ec) conn_.address = address_text(remote);
+  if (const auto local = socket_.local_endpoint(ec); !ec) conn_.local = address_text(local);
 }
 
 RespSession::~RespSession() { stats_.add(stats_.connections_closed); }
 
 void RespSession::start() {
   last_activity_ = std::chrono::steady_clock::now();
+  opened_ = last_activity_;
   read_at_ = last_activity_;
   arm_idle_timer();
   read_more();
@@ -113,7 +128,9 @@ bool RespSession::handle_command(std::span<const std::string_view> args) {
   if (services_.auth != nullptr && auth_command(args)) return !waiting_;
   thread_local std::string reply;
   reply.clear();
-  auto plan = plan_resp_command(args, reply);
+  conn_.age_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(last_activity_ - opened_).count();
+  auto plan = plan_resp_command(args, conn_, reply);
   if (plan.verb == RespVerb::kThrottle || plan.verb == RespVerb::kCheck) {
     stats_.add(stats_.requests);
     calls_.push_back(plan.call);
@@ -140,7 +157,6 @@ void RespSession::dispatch_batch() {
   if (calls_.empty() || waiting_) return;
   waiting_ = true;
   deciding_ = true;
-  batch_now_ = now();
   batch_start_ = std::chrono::steady_clock::now();
   stats_.add(stats_.checks, calls_.size());
   // Same overload control as native requests: the deadline counts from when the bytes were
@@ -184,9 +200,12 @@ void RespSession::on_outcomes(std::span<const CheckOutcome> outcomes) {
   waiting_ = false;
   const bool resumed = !deciding_;  // completed after decide() returned
   if (!closed_) {
+    // reset_after counts from the reply, not from the send: a decision made later (a
+    // forward) would otherwise read a second more once rounded up.
+    const TimePoint reply_now = now();
     for (size_t i = 0; i < kinds_.size() && i < outcomes.size(); ++i) {
       if (kinds_[i] == Pending::kThrottle) {
-        append_throttle_reply(out_pending_, outcomes[i], batch_now_);
+        append_throttle_reply(out_pending_, outcomes[i], reply_now);
       } else {
         append_check_reply(out_pending_, outcomes[i], services_.node_id);
       }
@@ -258,31 +277,57 @@ void RespSession::shut() {
 }
 
 bool RespSession::auth_command(std::span<const std::string_view> args) {
-  const auto named = [&](std::string_view name) {
-    if (args[0].size() != name.size()) return false;
+  const auto named_arg = [](std::string_view arg, std::string_view name) {
+    if (arg.size() != name.size()) return false;
     for (size_t i = 0; i < name.size(); ++i) {
-      if ((args[0][i] | 0x20) != name[i]) return false;
+      if ((arg[i] | 0x20) != name[i]) return false;
     }
     return true;
   };
-  if (!named("auth")) {
+  const auto named = [&](std::string_view name) { return named_arg(args[0], name); };
+  // HELLO with a version other than 2 is refused (NOPROTO) before its options are read, as
+  // Redis does: a client probing for RESP3 gets the reply it falls back from.
+  if (named("hello") && args.size() >= 2 && args[1] != "2") return false;
+  // HELLO 2 AUTH username token [SETNAME name]: the token is checked here, the rest planned.
+  std::optional<std::string_view> hello_token;
+  if (named("hello")) {
+    for (size_t i = 2; i + 2 < args.size(); ++i) {
+      if (named_arg(args[i], "auth")) {
+        hello_token = args[i + 2];
+        break;
+      }
+    }
+  }
+  if (!named("auth") && !hello_token) {
     if (authenticated_ || named("quit")) return false;
     stats_.error(ServerError::kUnauthenticated);
-    resp::append_error(out_pending_, "NOAUTH Authentication required.");
+    resp::append_error(out_pending_,
+                       named("hello") ? "NOAUTH HELLO must be called with the client already "
+                                        "authenticated, otherwise the HELLO <proto> AUTH <user> "
+                                        "<pass> option can be used to authenticate the client and "
+                                        "select the RESP protocol version at the same time"
+                                      : "NOAUTH Authentication required.");
     return true;
   }
   // Replies leave in command order: checks queued before this command go first.
   dispatch_batch();
   if (waiting_) return true;
-  stats_.add(stats_.requests);
-  if (args.size() < 2 || args.size() > 3) {
-    resp::append_error(out_pending_, "ERR wrong number of arguments for 'auth' command");
-    return true;
-  }
-  if (services_.auth->verify(args.back())) {
-    authenticated_ = true;
-    resp::append_simple(out_pending_, "OK");
-    return true;
+  if (hello_token) {
+    if (services_.auth->verify(*hello_token)) {
+      authenticated_ = true;
+      return false;  // planned (and counted) as any other command
+    }
+  } else {
+    stats_.add(stats_.requests);
+    if (args.size() < 2 || args.size() > 3) {
+      resp::append_error(out_pending_, "ERR wrong number of arguments for 'auth' command");
+      return true;
+    }
+    if (services_.auth->verify(args.back())) {
+      authenticated_ = true;
+      resp::append_simple(out_pending_, "OK");
+      return true;
+    }
   }
   // Closing makes every guess cost a connection.
   stats_.error(ServerError::kUnauthenticated);

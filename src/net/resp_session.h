@@ -103,10 +103,10 @@ class RespSession : public std::enable_shared_from_this<RespSession>,
 
   bool authenticated_ = false;  // set in the constructor when no token is required
   FrameWatchdog watchdog_;      // a command begun must be whole within frame_timeout
+  std::chrono::steady_clock::time_point opened_;
   std::chrono::steady_clock::time_point last_activity_;
   std::chrono::steady_clock::time_point batch_start_;
   std::chrono::steady_clock::time_point read_at_;  // when the bytes in in_ arrived (latest)
-  TimePoint batch_now_ = 0;
 
   // Reused across commands so steady-state traffic allocates little.
   std::vector<std::string_view> args_;
@@ -114,6 +114,7 @@ class RespSession : public std::enable_shared_from_this<RespSession>,
   std::vector<Pending> kinds_;
   std::vector<CheckOutcome> shed_;
   wire::StatusResponse status_;
+  RespConnection conn_;  // CLIENT / HELLO state of this connection
 };
 
 }  // namespace drl::net

@@ -87,7 +87,8 @@ void encode_outcome(const CheckOutcome& outcome, wire::CheckResult& result) {
   result.set_limit(d.limit);
   result.set_remaining(d.remaining);
   result.set_reset_at_ms(floor_millis(d.reset_at));
-  result.set_retry_after_ms(ceil_millis(d.retry_after));
+  // -1: the cost can never pass (above the whole budget), as DRL.CHECK and CL.THROTTLE say.
+  result.set_retry_after_ms(d.retry_after == limits::kNever ? -1 : ceil_millis(d.retry_after));
   result.set_message(outcome.message);
   result.set_degraded(outcome.degraded);
   result.set_shadow_denied(d.shadow_denied);

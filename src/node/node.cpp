@@ -26,6 +26,7 @@
 #include "node/local_decider.h"
 #include "node/metrics_server.h"
 #include "node/prometheus_text.h"
+#include "node/published_ring.h"
 #include "node/solo_decider.h"
 #include "store/store.h"
 
@@ -85,6 +86,7 @@ struct Node::Impl {
   void fill_status(wire::StatusResponse& s);
   std::string start_cluster(uint16_t port);
   void publish_view(bool force);
+  uint64_t decisions_counted() const;  // allowed + denied in `metrics`
   std::string render_metrics();
 
   NodeOptions options;
@@ -106,6 +108,10 @@ struct Node::Impl {
   asio::steady_timer join_timer;
   net::PeerFaultFilter peer_faults;  // test hooks only; outlives the transports below
   std::optional<ClusterDecider> cluster;
+  PublishedRing published_ring{static_cast<uint32_t>(options.replicas)};
+  uint32_t vnodes = ring::kDefaultVnodes;  // the cluster's (ClusterOptions::vnodes)
+  // Checks decided while the node was solo (LocalDecider), fixed when it left solo.
+  std::atomic<uint64_t> decided_while_solo{0};
   std::optional<SoloDecider> solo;  // in front of `cluster`: local while never clustered
   std::optional<net::GossipTransport> gossip;
   std::map<std::string, membership::Member> members;  // control thread only
@@ -165,6 +171,9 @@ int Node::Impl::run() {
       return apply_fault_request(request, members, peer_faults, response);
     };
   }
+  vnodes = co.vnodes;
+  services.ring = [this](uint64_t known, wire::RingResponse& r) { published_ring.fill(known, r); };
+  services.ring_epoch = &published_ring.epoch();
   cluster.emplace(store, policies, clock, metrics, co, po);
   solo.emplace(decider, *cluster, options.seeds.empty());
   services.decider = &*solo;
@@ -321,7 +330,15 @@ void Node::Impl::publish_view(bool force) {
   if (alive == published_view) return;
   published_view = alive;
   // The cluster thread alone decides from now on (local decisions in progress finish first).
-  if (alive.size() > 1 && solo->solo()) solo->leave_solo();
+  if (alive.size() > 1 && solo->solo()) {
+    solo->leave_solo();
+    decided_while_solo.store(decisions_counted(), std::memory_order_relaxed);
+  }
+  std::map<std::string, std::string> states;
+  for (const auto& [id, m] : members) {
+    if (m.live()) states[id] = std::string(membership::to_string(m.state));
+  }
+  published_ring.publish(alive, vnodes, std::move(states));
   cluster->set_view(std::move(alive));
 }
 
@@ -351,6 +368,12 @@ void Node::Impl::expire_tick() {
   });
 }
 
+uint64_t Node::Impl::decisions_counted() const {
+  uint64_t n = 0;
+  for (const auto& row : metrics.snapshot()) n += row.allowed + row.denied;
+  return n;
+}
+
 void Node::Impl::fill_status(wire::StatusResponse& s) {
   const auto st = store.stats();
   const auto ss = stats.snapshot();
@@ -364,6 +387,9 @@ void Node::Impl::fill_status(wire::StatusResponse& s) {
   s.set_expired(st.expired);
   s.set_connections(ss.connections_open());
   s.set_checks(ss.checks);
+  // While solo every decision is local (and counted in `metrics` where it is made); after,
+  // the cluster counts what this node decided, for its clients or forwarded to it.
+  if (solo->solo()) s.set_checks_decided(decisions_counted());
   s.set_listen(listen_address);
   for (auto& n : policies.current()->names()) s.add_policies(n);
   if (gossip) {
@@ -389,6 +415,10 @@ void Node::Impl::fill_status(wire::StatusResponse& s) {
     s.set_forwarded(c.stats.forwarded);
     s.set_decided_as_owner(c.stats.decided_as_owner);
     s.set_decided_off_owner(c.stats.decided_off_owner);
+    if (!solo->solo()) {
+      s.set_checks_decided(decided_while_solo.load(std::memory_order_relaxed) +
+                           c.stats.decided_as_owner + c.stats.decided_off_owner + c.stats.degraded);
+    }
     s.set_failovers(c.stats.failovers);
     s.set_refused_relays(c.stats.refused_relays);
     s.set_held_for_view(c.stats.held_for_view);

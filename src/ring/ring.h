@@ -61,11 +61,15 @@ class Ring {
   // Fraction of the hash space a member owns, in [0, 1].
   double share(std::string_view id) const;
 
- private:
+  // A virtual node: it owns the hashes after the previous token's, up to its own.
   struct Token {
     uint64_t hash;
     MemberIndex member;
   };
+  // Sorted by hash, no two on one hash (what clients are sent to route by).
+  const std::vector<Token>& tokens() const { return tokens_; }
+
+ private:
   // Range of hashes that token i owns: (tokens_[i-1].hash, tokens_[i].hash].
   HashRange token_range(size_t i) const;
   size_t token_for(uint64_t key_hash) const;

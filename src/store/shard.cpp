@@ -413,6 +413,14 @@ void Shard::collect_range(uint64_t lo, uint64_t hi, std::vector<KeyRecord>& out)
   }
 }
 
+size_t Shard::count_hashes(const std::function<bool(uint64_t)>& counted) const {
+  size_t n = 0;
+  for (size_t i = 0; i < capacity_; ++i) {
+    n += is_full(ctrl_[i]) && counted(key_hash(key_of(entries_[i])));
+  }
+  return n;
+}
+
 limits::SlidingLog* Shard::log_for(std::string_view key, bool create) {
   if (auto it = logs_.find(as_absl(key)); it != logs_.end()) return &it->second;
   if (!create) return nullptr;

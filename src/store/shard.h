@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -69,6 +70,9 @@ class alignas(64) Shard {
   void harvest(bool only_dirty, std::vector<KeyRecord>& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // Appends the records of keys whose hash lies in [lo, hi] (lo > hi wraps around).
   void collect_range(uint64_t lo, uint64_t hi, std::vector<KeyRecord>& out) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // The number of keys whose key_hash satisfies `counted`, copying nothing.
+  size_t count_hashes(const std::function<bool(uint64_t)>& counted) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 
   size_t keys() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return live_; }

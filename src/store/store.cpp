@@ -180,6 +180,16 @@ void Store::for_each_in_hash_range(uint64_t lo, uint64_t hi,
   }
 }
 
+uint64_t Store::count_hashes(const std::function<bool(uint64_t)>& counted) const {
+  uint64_t n = 0;
+  for (size_t i = 0; i < impl_->shard_count; ++i) {
+    Shard& shard = impl_->shards[i];
+    SpinLockHolder lock(shard.mu);
+    n += shard.count_hashes(counted);
+  }
+  return n;
+}
+
 bool Store::install(const KeyRecord& record) {
   const uint64_t hash = key_hash(record.key);
   Shard& shard = impl_->shard_for(hash);

@@ -79,6 +79,10 @@ class Store {
   // Visits every key whose key_hash lies in [lo, hi] (inclusive; lo > hi wraps around).
   void for_each_in_hash_range(uint64_t lo, uint64_t hi,
                               const std::function<void(const KeyRecord&)>& visit) const;
+  // The number of keys whose key_hash satisfies `counted`: one pass that copies nothing
+  // (status and metrics count a node's keys by owner with it). `counted` runs under a shard
+  // lock and must not call the store.
+  uint64_t count_hashes(const std::function<bool(uint64_t)>& counted) const;
   // Installs a replica's record: kept only if its version is newer than what is held
   // (versions compare modulo 2^32, serial-number arithmetic), or if it is older but expires
   // later, which is the owner having dropped and restarted the key (versions restart at 1).

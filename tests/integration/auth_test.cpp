@@ -17,6 +17,7 @@ namespace {
 using testing::eventually;
 using testing::NodeProcess;
 using testing::RawConnection;
+using testing::shell;
 using testing::TempFile;
 
 const std::string kAlice = "alice-7d5f0c3b9a8e4d21";
@@ -45,17 +46,6 @@ std::string check_request(const std::string& token) {
   c->mutable_limit()->set_limit(10);
   c->mutable_limit()->set_window_ms(1000);
   return testing::frame(request.SerializeAsString());
-}
-
-std::string shell(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
 }
 
 class AuthNode {
@@ -223,6 +213,27 @@ TEST(Auth, RedisPortWantsAuthFirst) {
   EXPECT_EQ(replies, "-NOAUTH Authentication required.\r\n+OK\r\n+PONG\r\n+OK\r\n+OK\r\n");
   EXPECT_GE(a.metric("drl_errors_total{kind=\"unauthenticated\"}"), 4);
   EXPECT_GE(a.metric("drl_client_requests_total{client=\"alice\"}"), 4);
+
+  // HELLO as client libraries send it: a RESP3 probe gets NOPROTO (its token unread), a
+  // HELLO without AUTH gets Redis's NOAUTH, HELLO 2 AUTH authenticates, a wrong one closes.
+  RawConnection hello(static_cast<uint16_t>(port));
+  hello.send("HELLO 3 AUTH default " + kAlice + "\r\nPING\r\nHELLO 2\r\nHELLO 2 AUTH default " +
+             kAlice + " SETNAME svc\r\nCLIENT GETNAME\r\nQUIT\r\n");
+  replies.clear();
+  ASSERT_TRUE(hello.read_until_closed(replies));
+  EXPECT_EQ(replies.rfind("-NOPROTO unsupported protocol version\r\n"
+                          "-NOAUTH Authentication required.\r\n"
+                          "-NOAUTH HELLO must be called with the client already authenticated",
+                          0),
+            0u)
+      << replies;
+  EXPECT_NE(replies.find("$5\r\nproto\r\n:2\r\n"), std::string::npos) << replies;
+  EXPECT_NE(replies.find("$3\r\nsvc\r\n+OK\r\n"), std::string::npos) << replies;
+  RawConnection wrong(static_cast<uint16_t>(port));
+  wrong.send("HELLO 2 AUTH default " + kBob + "\r\nPING\r\n");
+  replies.clear();
+  ASSERT_TRUE(wrong.read_until_closed(replies));
+  EXPECT_EQ(replies, "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
 }
 
 }  // namespace

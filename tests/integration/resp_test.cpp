@@ -18,6 +18,7 @@ namespace drl {
 namespace {
 
 using testing::NodeProcess;
+using testing::shell;
 
 // A node with a RESP port; the RESP port file is written before the main one, so it is there
 // once NodeProcess reports the node up.
@@ -78,18 +79,6 @@ std::vector<long long> integers(const redisReply* r) {
   return out;
 }
 
-// Runs a shell command and returns its stdout.
-std::string shell(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
-
 long long info_checks(redisContext* c) {
   auto r = command(c, {"INFO", "stats"});
   if (!r || r->type != REDIS_REPLY_STRING) return -1;
@@ -113,8 +102,8 @@ TEST(Resp, ThrottleAllowsThenLimitsWithRedisCellReplies) {
     EXPECT_EQ(got[1], e[1]);
     EXPECT_EQ(got[2], e[2]);
     EXPECT_EQ(got[3], e[3]);
-    // reset_after truncates seconds: the wall-clock instant between send and decision
-    // can take it one below.
+    // reset_after is rounded up, counted from the reply: a second below only if a whole
+    // second passed since the first call (a very slow host).
     EXPECT_TRUE(got[4] == e[4] || got[4] == e[4] - 1) << got[4];
   }
   auto got = integers(command(c.get(), {"CL.THROTTLE", "user:1", "2", "1", "60"}).get());
@@ -245,6 +234,33 @@ TEST(Resp, RedisCliSpeaksToTheNode) {
   EXPECT_EQ(shell(cli + "CL.THROTTLE cli-key 15 30 60"), "0\n16\n15\n-1\n2\n");
   EXPECT_NE(shell(cli + "INFO").find("node_id:"), std::string::npos);
   EXPECT_NE(shell(cli + "FOO 2>&1").find("unknown command"), std::string::npos);
+}
+
+// What client libraries send on connect and in pools, through redis-cli and redis-py.
+TEST(Resp, RedisCliConnectionCommandsAsRedisAnswersThem) {
+  RespNode n;
+  ASSERT_NE(n.port(), 0) << n.node().error();
+  const std::string cli = "timeout 20 redis-cli -p " + std::to_string(n.port()) + " ";
+  // One redis-cli connection: the name sticks to it.
+  EXPECT_EQ(shell("printf 'CLIENT SETNAME job-7\\nCLIENT GETNAME\\nSELECT 0\\n' | " + cli),
+            "OK\njob-7\nOK\n");
+  const auto hello = shell(cli + "HELLO 2");
+  EXPECT_NE(hello.find("proto\n2\n"), std::string::npos) << hello;
+  EXPECT_EQ(shell(cli + "HELLO 3 2>&1").rfind("NOPROTO unsupported protocol version\n", 0), 0u);
+  EXPECT_NE(shell(cli + "-n 1 PING 2>&1").find("DB index is out of range"), std::string::npos);
+  EXPECT_EQ(shell(cli + "-n 0 PING"), "PONG\n");
+  EXPECT_NE(shell(cli + "INFO server").find("redis_version:7.2.0"), std::string::npos);
+  EXPECT_NE(shell(cli + "CLIENT INFO").find(" db=0 "), std::string::npos);
+}
+
+TEST(Resp, RedisPyPoolWorksUnchanged) {
+  RespNode n;
+  ASSERT_NE(n.port(), 0) << n.node().error();
+  const std::string script =
+      std::string(DRL_SOURCE_DIR) + "/tests/integration/support/redis_py_client.py";
+  EXPECT_EQ(
+      shell("timeout 60 /usr/bin/python3 " + script + " " + std::to_string(n.port()) + " 2>&1"),
+      "ok\n");
 }
 
 TEST(Resp, RedisBenchmarkPipelinedHasNoErrors) {

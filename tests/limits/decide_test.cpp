@@ -65,6 +65,19 @@ TEST_P(EveryAlgorithm, PeekConsumesNothing) {
   EXPECT_TRUE(key.take(kEpochish).allowed);
 }
 
+// docs/protocol.md: a peek is always allowed (a cost of 0 always fits); whether a real check
+// would pass is told by `remaining` (>= 1: a check of cost 1 passes now) and retry_after 0.
+TEST_P(EveryAlgorithm, PeekOfASpentKeyIsAllowedWithNothingRemaining) {
+  SimulatedKey key(five_per_second());
+  key.take(kEpochish, budget());
+  const Decision d = key.peek(kEpochish);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_FALSE(d.shadow_denied);
+  EXPECT_EQ(d.remaining, 0u);
+  EXPECT_EQ(d.retry_after, 0);
+  EXPECT_FALSE(key.take(kEpochish).allowed);
+}
+
 TEST_P(EveryAlgorithm, CostAboveTheBudgetCanNeverPass) {
   SimulatedKey key(five_per_second());
   const Decision d = key.take(kEpochish, budget() + 1);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/random.h"
+#include "limits/support/test_seed.h"
 
 namespace drl::limits {
 namespace {
@@ -142,8 +143,7 @@ TEST(Policy, TheDocumentedExampleLoads) {
 }
 
 TEST(Policy, GarbageNeverCrashes) {
-  const char* env = std::getenv("DRL_SEED");
-  const uint64_t seed = env != nullptr ? std::strtoull(env, nullptr, 10) : std::random_device{}();
+  const uint64_t seed = testing::test_seed();
   Random rng(seed);
   const std::string base = kGood;
   static constexpr char kAlphabet[] = "abcdefghij:{}[]-,&*!|>'\"#%@`\n\t 0123456789.\\?";

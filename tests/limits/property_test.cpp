@@ -14,14 +14,10 @@
 #include "common/random.h"
 #include "limits/algorithm.h"
 #include "limits/support/reference_models.h"
+#include "limits/support/test_seed.h"
 
 namespace drl::limits {
 namespace {
-
-uint64_t test_seed() {
-  if (const char* env = std::getenv("DRL_SEED")) return std::strtoull(env, nullptr, 10);
-  return std::random_device{}();
-}
 
 std::string show(const Decision& d) {
   std::ostringstream out;
@@ -127,7 +123,7 @@ Nanos random_step(const Limit& l, Random& rng) {
 }
 
 void run_against_model(Algorithm algorithm, int configs, int ops_per_config) {
-  const uint64_t seed = test_seed();
+  const uint64_t seed = testing::test_seed();
   Random rng(seed);
   const RateAlgorithm& engine = algorithm_for(algorithm);
   for (int c = 0; c < configs; ++c) {

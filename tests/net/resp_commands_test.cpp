@@ -22,7 +22,8 @@ std::string throttle_reply(int limited, int64_t limit, int64_t remaining, int64_
 }
 
 RespPlan plan(std::vector<std::string_view> args, std::string& out) {
-  return plan_resp_command(args, out);
+  RespConnection conn;
+  return plan_resp_command(args, conn, out);
 }
 
 TEST(RespThrottle, MapsOntoTheTokenBucket) {
@@ -53,7 +54,7 @@ TEST(RespThrottle, ReproducesRedisCellTable) {
       {0, 6, 1, 5, -1, 0},  // larger than the bucket: never, nothing consumed
       {0, 1, 0, 4, -1, 1},    {0, 1, 0, 3, -1, 2},    {0, 1, 0, 2, -1, 3},
       {0, 1, 0, 1, -1, 4},    {0, 1, 0, 0, -1, 5},    {0, 1, 1, 0, 1, 5},
-      {3000, 1, 0, 2, -1, 3}, {3100, 1, 0, 1, -1, 3},  // reset 3.9 s truncates to 3
+      {3000, 1, 0, 2, -1, 3}, {3100, 1, 0, 1, -1, 4},  // reset 3.9 s rounds up to 4
       {4000, 1, 0, 1, -1, 4}, {8000, 1, 0, 4, -1, 1}, {9500, 1, 0, 4, -1, 1},
       {9500, 0, 0, 4, -1, 1},  // quantity 0 peeks
       {9500, 2, 0, 2, -1, 3}, {9500, 5, 1, 2, 3, 3},
@@ -73,6 +74,81 @@ TEST(RespThrottle, ReproducesRedisCellTable) {
     EXPECT_EQ(out, throttle_reply(row.limited, 5, row.remaining, row.retry, row.reset))
         << "row " << i;
   }
+}
+
+// Replays CL.THROTTLE `args` at each (ms after start, quantity) and returns the replies.
+struct Step {
+  double at_ms;
+  int64_t quantity;
+};
+std::vector<std::string> replay(std::vector<std::string_view> args, std::vector<Step> steps) {
+  const TimePoint start = 1'700'000'000 * kSecond + 987'654'321;
+  limits::State state{};
+  std::vector<std::string> replies;
+  for (const auto& step : steps) {
+    std::string out;
+    const auto q = std::to_string(step.quantity);
+    args.resize(5);
+    args.push_back(q);
+    const auto p = plan(args, out);
+    EXPECT_EQ(p.verb, RespVerb::kThrottle) << out;
+    const TimePoint now = start + static_cast<Nanos>(step.at_ms * 1e6);
+    CheckOutcome outcome;
+    outcome.decision = limits::decide(p.call.limit, state, nullptr, p.call.request, now);
+    append_throttle_reply(out, outcome, now);
+    replies.push_back(out);
+  }
+  return replies;
+}
+
+// retry_after as redis-cell's lib.rs computes it: the whole seconds, plus one when the
+// fraction has a millisecond in it. 1 per 3 s, no burst: after one call the next may come
+// 3 s later; asked at 1.4 s and 1.6 s (either side of the half second) both say 2.
+TEST(RespThrottle, RetryAfterRoundsUpWhole) {
+  const auto r = replay({"CL.THROTTLE", "k", "0", "1", "3"},
+                        {{0, 1}, {1400, 1}, {1600, 1}, {2000, 1}, {2999, 1}, {2999.9995, 1}});
+  EXPECT_EQ(r[0], throttle_reply(0, 1, 0, -1, 3));
+  EXPECT_EQ(r[1], throttle_reply(1, 1, 0, 2, 2));  // 1.6 s left: truncation said 1
+  EXPECT_EQ(r[2], throttle_reply(1, 1, 0, 2, 2));  // 1.4 s left: rounding to nearest says 1
+  EXPECT_EQ(r[3], throttle_reply(1, 1, 0, 1, 1));  // exactly 1 s stays 1
+  EXPECT_EQ(r[4], throttle_reply(1, 1, 0, 1, 1));  // 1 ms: truncation said 0, retry at once
+  EXPECT_EQ(r[5], throttle_reply(1, 1, 0, 0, 0));  // 0.5 us: below redis-cell's 1 ms, 0
+}
+
+// reset_after the same way, with fractional emission intervals: 2 per 3 s (1.5 s each) and
+// 3 per 2 s (2/3 s each), stepping peeks (quantity 0) across the half second.
+TEST(RespThrottle, ResetAfterRoundsUpWhole) {
+  const auto r = replay({"CL.THROTTLE", "k", "1", "2", "3"},
+                        {{0, 1}, {400, 0}, {500, 0}, {600, 0}, {1499, 0}, {1499.9995, 0}});
+  EXPECT_EQ(r[0], throttle_reply(0, 2, 1, -1, 2));  // 1.5 s
+  EXPECT_EQ(r[1], throttle_reply(0, 2, 1, -1, 2));  // 1.1 s
+  EXPECT_EQ(r[2], throttle_reply(0, 2, 1, -1, 1));  // exactly 1 s
+  EXPECT_EQ(r[3], throttle_reply(0, 2, 1, -1, 1));  // 0.9 s: truncation said 0
+  EXPECT_EQ(r[4], throttle_reply(0, 2, 1, -1, 1));  // 1 ms
+  EXPECT_EQ(r[5], throttle_reply(0, 2, 1, -1, 0));  // 0.5 us
+  const auto t = replay({"CL.THROTTLE", "k", "2", "3", "2"}, {{0, 1}, {0, 1}, {0, 1}, {0, 1}});
+  EXPECT_EQ(t[0], throttle_reply(0, 3, 2, -1, 1));  // 0.667 s
+  EXPECT_EQ(t[1], throttle_reply(0, 3, 1, -1, 2));  // 1.333 s
+  EXPECT_EQ(t[2], throttle_reply(0, 3, 0, -1, 2));  // 2 s
+  EXPECT_EQ(t[3], throttle_reply(1, 3, 0, 1, 2));   // retry 0.667 s
+}
+
+// The case: 2 per second, no burst. Truncation answered "retry after 0 s".
+TEST(RespThrottle, SubSecondPeriodNeverSaysRetryAtOnce) {
+  const auto r = replay({"CL.THROTTLE", "fast:1", "0", "2", "1"}, {{0, 1}, {1, 1}, {2, 1}});
+  EXPECT_EQ(r[0], throttle_reply(0, 1, 0, -1, 1));
+  EXPECT_EQ(r[1], throttle_reply(1, 1, 0, 1, 1));
+  EXPECT_EQ(r[2], throttle_reply(1, 1, 0, 1, 1));
+}
+
+// README: `CL.THROTTLE user:7 2 10 60` four times from redis-cli, a few ms apart.
+TEST(RespThrottle, ReadmeRedisCliExample) {
+  const auto r = replay({"CL.THROTTLE", "user:7", "2", "10", "60"},
+                        {{0, 1}, {3, 1}, {6, 1}, {9, 1}});
+  EXPECT_EQ(r[0], throttle_reply(0, 3, 2, -1, 6));
+  EXPECT_EQ(r[1], throttle_reply(0, 3, 1, -1, 12));
+  EXPECT_EQ(r[2], throttle_reply(0, 3, 0, -1, 18));
+  EXPECT_EQ(r[3], throttle_reply(1, 3, 0, 6, 18));
 }
 
 TEST(RespThrottle, ReadmeExample) {
@@ -102,7 +178,7 @@ TEST(RespThrottle, InvalidArgumentsAreErrors) {
   };
   for (const auto& args : bad) {
     std::string out;
-    EXPECT_EQ(plan_resp_command(args, out).verb, RespVerb::kReplied);
+    EXPECT_EQ(plan(args, out).verb, RespVerb::kReplied);
     EXPECT_EQ(out.substr(0, 5), "-ERR ") << out;
   }
 }
@@ -141,7 +217,7 @@ TEST(RespCheck, PlansAPolicyCheckAndRepliesWithNativeFields) {
   for (auto args : std::vector<std::vector<std::string_view>>{
            {"DRL.CHECK", "api"}, {"DRL.CHECK", "api", "k", "-1"}, {"DRL.CHECK", "api", "", "1"}}) {
     out.clear();
-    EXPECT_EQ(plan_resp_command(args, out).verb, RespVerb::kReplied);
+    EXPECT_EQ(plan(args, out).verb, RespVerb::kReplied);
     EXPECT_EQ(out.substr(0, 5), "-ERR ") << out;
   }
 }
@@ -186,6 +262,79 @@ TEST(RespCommands, InfoRendersStatusFieldsBySection) {
   append_info(out, s, "clients");
   EXPECT_EQ(out.find("# Server"), std::string::npos);
   EXPECT_NE(out.find("connections:3"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace drl::net
+
+namespace drl::net {
+namespace {
+
+std::string planned(RespConnection& conn, std::vector<std::string_view> args) {
+  std::string out;
+  EXPECT_EQ(plan_resp_command(args, conn, out).verb, RespVerb::kReplied);
+  return out;
+}
+
+// What Redis client libraries send on connect and in pools, with Redis's own reply texts.
+TEST(RespConnectionCommands, HelloSpeaksResp2AndRefusesResp3AsRedisDoes) {
+  RespConnection conn;
+  conn.id = 7;
+  const std::string hello2 =
+      "*14\r\n$6\r\nserver\r\n$3\r\ndrl\r\n$7\r\nversion\r\n$5\r\n7.2.0\r\n$5\r\nproto\r\n:2\r\n"
+      "$2\r\nid\r\n:7\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n"
+      "$7\r\nmodules\r\n*0\r\n";
+  EXPECT_EQ(planned(conn, {"HELLO"}), hello2);
+  EXPECT_EQ(planned(conn, {"hello", "2"}), hello2);
+  EXPECT_EQ(planned(conn, {"HELLO", "3"}), "-NOPROTO unsupported protocol version\r\n");
+  EXPECT_EQ(planned(conn, {"HELLO", "x"}),
+            "-ERR Protocol version is not an integer or out of range\r\n");
+  EXPECT_EQ(planned(conn, {"HELLO", "2", "AUTH", "u"}), "-ERR Syntax error in HELLO option 'AUTH'\r\n");
+  EXPECT_EQ(planned(conn, {"HELLO", "2", "AUTH", "default", "tok", "SETNAME", "pool-1"}), hello2);
+  EXPECT_EQ(conn.name, "pool-1");
+}
+
+TEST(RespConnectionCommands, ClientNamesIdsAndInfo) {
+  RespConnection conn;
+  conn.id = 12;
+  conn.address = "127.0.0.1:5000";
+  conn.local = "127.0.0.1:6379";
+  conn.age_seconds = 3;
+  EXPECT_EQ(planned(conn, {"CLIENT", "ID"}), ":12\r\n");
+  EXPECT_EQ(planned(conn, {"client", "getname"}), "$-1\r\n");
+  EXPECT_EQ(planned(conn, {"CLIENT", "SETNAME", "worker-3"}), "+OK\r\n");
+  EXPECT_EQ(planned(conn, {"CLIENT", "GETNAME"}), "$8\r\nworker-3\r\n");
+  EXPECT_EQ(planned(conn, {"CLIENT", "SETNAME", "a b"}),
+            "-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
+  EXPECT_EQ(conn.name, "worker-3");
+  EXPECT_EQ(planned(conn, {"CLIENT", "SETINFO", "LIB-NAME", "redis-py"}), "+OK\r\n");
+  EXPECT_EQ(planned(conn, {"CLIENT", "SETINFO", "lib-ver", "4.3.4"}), "+OK\r\n");
+  EXPECT_EQ(planned(conn, {"CLIENT", "SETINFO", "colour", "x"}),
+            "-ERR Unrecognized option 'colour'\r\n");
+  const auto info = planned(conn, {"CLIENT", "INFO"});
+  EXPECT_NE(info.find("id=12 addr=127.0.0.1:5000 laddr=127.0.0.1:6379 fd=-1 name=worker-3 age=3 "),
+            std::string::npos)
+      << info;
+  EXPECT_NE(info.find(" db=0 "), std::string::npos);
+  EXPECT_NE(info.find("lib-name=redis-py lib-ver=4.3.4\n\r\n"), std::string::npos) << info;
+  EXPECT_EQ(planned(conn, {"CLIENT", "SETNAME"}),
+            "-ERR wrong number of arguments for 'client|setname' command\r\n");
+  EXPECT_EQ(planned(conn, {"CLIENT", "KILL", "x"}),
+            "-ERR unknown subcommand 'KILL'. Try CLIENT HELP.\r\n");
+  EXPECT_EQ(planned(conn, {"CLIENT"}), "-ERR wrong number of arguments for 'client' command\r\n");
+  EXPECT_EQ(planned(conn, {"CLIENT", "SETNAME", ""}), "+OK\r\n");  // clears it, as in Redis
+  EXPECT_EQ(planned(conn, {"CLIENT", "GETNAME"}), "$-1\r\n");
+}
+
+TEST(RespConnectionCommands, SelectZeroOnlyAndInfoNamesARedisVersion) {
+  RespConnection conn;
+  EXPECT_EQ(planned(conn, {"SELECT", "0"}), "+OK\r\n");
+  EXPECT_EQ(planned(conn, {"SELECT", "1"}), "-ERR DB index is out of range\r\n");
+  EXPECT_EQ(planned(conn, {"SELECT", "x"}), "-ERR value is not an integer or out of range\r\n");
+  EXPECT_EQ(planned(conn, {"SELECT"}), "-ERR wrong number of arguments for 'select' command\r\n");
+  std::string out;
+  append_info(out, wire::StatusResponse{}, "server");
+  EXPECT_NE(out.find("# Server\r\nredis_version:7.2.0\r\n"), std::string::npos) << out;
 }
 
 }  // namespace

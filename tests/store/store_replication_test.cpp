@@ -111,6 +111,24 @@ TEST(StoreRanges, VisitExactlyTheKeysInRangeIncludingWrapAround) {
   }
 }
 
+TEST(StoreRanges, CountHashesCountsExactlyTheKeysItIsAskedFor) {
+  for (size_t shards : {1, 16}) {
+    Store store(StoreOptions{.shards = shards});
+    std::vector<uint64_t> hashes;
+    for (int i = 0; i < 3000; ++i) {
+      const std::string key = "key-" + std::to_string(i) + (i % 7 == 0 ? std::string(40, 'z') : "");
+      hashes.push_back(key_hash(key));
+      store.apply(key, kLimit, {}, kT0);
+    }
+    EXPECT_EQ(store.count_hashes([](uint64_t) { return true; }), 3000u);
+    EXPECT_EQ(store.count_hashes([](uint64_t) { return false; }), 0u);
+    const uint64_t cut = hashes[17];
+    const auto below = static_cast<uint64_t>(
+        std::count_if(hashes.begin(), hashes.end(), [&](uint64_t h) { return h < cut; }));
+    EXPECT_EQ(store.count_hashes([&](uint64_t h) { return h < cut; }), below);
+  }
+}
+
 TEST(StoreInstall, KeepsTheNewestVersionAndIsIdempotent) {
   Store owner;
   Store replica;

@@ -51,8 +51,8 @@ void SimCluster::start_node(size_t i) {
 
 void SimCluster::rebuild_truth() {
   std::vector<ring::Member> alive;
-  for (const Slot& s : slots_) {
-    if (s.node) alive.push_back(s.member);
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i].node && !stalled_.contains(i)) alive.push_back(slots_[i].member);
   }
   truth_ = ring::Ring(std::move(alive), options_.cluster.vnodes);
 }
@@ -76,19 +76,23 @@ bool SimCluster::reachable(size_t a, size_t b) const {
 std::vector<ring::Member> SimCluster::view_for(size_t i) const {
   std::vector<ring::Member> view;
   for (size_t j = 0; j < slots_.size(); ++j) {
-    if (slots_[j].node && reachable(i, j)) view.push_back(slots_[j].member);
+    if (slots_[j].node && !stalled_.contains(j) && reachable(i, j)) {
+      view.push_back(slots_[j].member);
+    }
   }
   return view;
 }
 
 void SimCluster::schedule_views() {
   for (size_t i = 0; i < slots_.size(); ++i) {
-    if (!slots_[i].node) continue;
+    if (!slots_[i].node || stalled_.contains(i)) continue;
     views_[{now_ + options_.view_lag, seq_++}] = {i, view_for(i)};
   }
 }
 
 void SimCluster::crash(size_t i) {
+  stalled_.erase(i);
+  held_.erase(i);
   slots_[i].node.reset();
   slots_[i].store.reset();
   rebuild_truth();
@@ -130,7 +134,7 @@ void SimCluster::heal() {
 
 void SimCluster::ask(size_t node, std::string key, const limits::Limit& limit,
                      DegradeMode degrade) {
-  if (!slots_[node].node) return;
+  if (!slots_[node].node || stalled_.contains(node)) return;
   const uint64_t token = next_token_++;
   asks_[token] = PendingAsk{node, key, now_};
   ClientCheck check;
@@ -175,6 +179,14 @@ void SimCluster::drain(size_t i) {
       ++dropped_;
       continue;
     }
+    const size_t copies = message_fault_ ? message_fault_(i, to, out.message) : 1;
+    if (copies == 0) ++dropped_;
+    for (size_t c = 1; c < copies; ++c) {
+      TimePoint& clock = link_clock_[{i, to}];
+      clock = std::max(clock, now_ + options_.min_delay);
+      in_flight_[{clock, seq_++}] = Message{i, to, slots_[to].incarnation, out.message};
+    }
+    if (copies == 0) continue;
     Nanos delay = options_.min_delay + static_cast<Nanos>(random_.below(static_cast<uint64_t>(
                                            options_.max_delay - options_.min_delay + 1)));
     // Each lost transmission costs a retransmission timeout, doubled for the next one. What
@@ -208,7 +220,7 @@ void SimCluster::step(const Load* load) {
   while (!views_.empty() && views_.begin()->first.first <= now_) {
     auto [i, view] = std::move(views_.begin()->second);
     views_.erase(views_.begin());
-    if (slots_[i].node) {
+    if (slots_[i].node && !stalled_.contains(i)) {
       slots_[i].node->set_view(std::move(view), local_now(i));
       drain(i);
     }
@@ -222,23 +234,44 @@ void SimCluster::step(const Load* load) {
       ++dropped_;
       continue;
     }
-    to.node->receive(slots_[m.from].member.id, std::move(m.message), local_now(m.to));
+    if (stalled_.contains(m.to)) {
+      held_[m.to].push_back(std::move(m));
+      continue;
+    }
+    const size_t from = m.from;
+    to.node->receive(slots_[from].member.id, std::move(m.message), local_now(m.to));
     drain(m.to);
+    if (delivery_probe_) delivery_probe_(from, m.to);
   }
   ++steps_;
   if (load && !load->keys.empty() && steps_ % std::max<size_t>(1, load->every_steps) == 0) {
     for (size_t i = 0; i < slots_.size(); ++i) {
-      for (size_t k = 0; k < load->per_step && slots_[i].node; ++k) {
+      for (size_t k = 0; k < load->per_step && slots_[i].node && !stalled_.contains(i); ++k) {
         ask(i, load->keys[random_.below(load->keys.size())], load->limit, load->degrade);
       }
     }
   }
   for (size_t i = 0; i < slots_.size(); ++i) {
-    if (!slots_[i].node) continue;
+    if (!slots_[i].node || stalled_.contains(i)) continue;
     slots_[i].node->tick(local_now(i));
     drain(i);
   }
   check_invariants();
+}
+
+void SimCluster::stall(size_t i) {
+  if (!slots_[i].node || !stalled_.insert(i).second) return;
+  rebuild_truth();
+  schedule_views();
+}
+
+void SimCluster::resume(size_t i) {
+  if (!stalled_.erase(i)) return;
+  rebuild_truth();
+  // What reached it meanwhile is read first, in the order it arrived.
+  for (Message& m : held_[i]) in_flight_[{now_, seq_++}] = std::move(m);
+  held_.erase(i);
+  schedule_views();
 }
 
 uint64_t SimCluster::decisions() const {

@@ -7,6 +7,7 @@
 // Invariants are checked after every step; violations are collected as readable strings.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -121,6 +122,24 @@ class SimCluster {
   size_t unanswered() const { return asks_.size(); }
   std::string describe_seed() const;
 
+  // Faults and probes for the exact-accounting tests (sim_accounting.h, handoff tests).
+  // A node's store, for reading what it holds (tests must not decide through it).
+  const store::Store& store(size_t i) const { return *slots_[i].store; }
+  // A stalled node (SIGSTOP): alive with its state, but it neither ticks nor reads; messages
+  // to it wait and are read in order on resume; its clients ask nobody meanwhile. The others'
+  // views drop it after view_lag, and take it back after view_lag once resumed; its own view
+  // does not change (it saw nobody die).
+  void stall(size_t i);
+  void resume(size_t i);
+  bool stalled(size_t i) const { return stalled_.contains(i); }
+  // Called for every message a node sends, before the network takes it: returns how many
+  // copies to deliver (0 drops it, 2 duplicates it). Unset: one.
+  using MessageFault = std::function<size_t(size_t from, size_t to, const PeerMessage&)>;
+  void set_message_fault(MessageFault fault) { message_fault_ = std::move(fault); }
+  // Called after every message a node has read (and after its outputs are sent).
+  using DeliveryProbe = std::function<void(size_t from, size_t to)>;
+  void set_delivery_probe(DeliveryProbe probe) { delivery_probe_ = std::move(probe); }
+
  private:
   struct Slot {
     ring::Member member;
@@ -175,6 +194,10 @@ class SimCluster {
   ring::Ring truth_;    // the ring of all alive members, rebuilt when they change
   size_t checked_ = 0;  // observed_ entries already checked
   uint64_t stable_epoch_ = 0;
+  std::set<size_t> stalled_;
+  std::map<size_t, std::vector<Message>> held_;  // messages to a stalled node, in order
+  MessageFault message_fault_;
+  DeliveryProbe delivery_probe_;
 };
 
 }  // namespace drl::cluster::sim

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -107,6 +108,18 @@ CommandResult run_drl(const std::vector<std::string>& args) {
   const pid_t pid = spawn(full, fds[1], -1);
   close(fds[1]);
   return finish_command(pid, fds[0]);
+}
+
+std::string shell(const std::string& command, int* exit_status) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = pclose(p);
+  if (exit_status != nullptr) *exit_status = status;
+  return out;
 }
 
 CommandResult run_drl_with_errors(const std::vector<std::string>& args) {

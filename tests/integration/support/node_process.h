@@ -50,6 +50,9 @@ struct CommandResult {
 CommandResult run_drl(const std::vector<std::string>& args);
 // The same with the command's stderr in `out` too (for its error messages).
 CommandResult run_drl_with_errors(const std::vector<std::string>& args);
+// Runs `command` with /bin/sh and returns its stdout; `exit_status` (when given) gets
+// pclose()'s status (0 when the command exited 0).
+std::string shell(const std::string& command, int* exit_status = nullptr);
 // Reads a child's output from `out_fd` to its end (then closes it) and waits for the child
 // `pid`; a pid below 0 (the fork failed) only closes the pipe.
 CommandResult finish_command(pid_t pid, int out_fd);

@@ -5,7 +5,8 @@
 
 namespace drl::store::testing {
 
-// DRL_SEED if set (decimal), else a random seed. Print it (SCOPED_TRACE) in every test.
+// DRL_SEED if set (decimal), else a random seed; printed at once (limits/support/test_seed.h).
+// Print it (SCOPED_TRACE) in every test as well.
 uint64_t test_seed();
 std::string seed_note(uint64_t seed);
 

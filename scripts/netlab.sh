@@ -1,0 +1,325 @@
+#!/usr/bin/env bash
+# The network lab: drl nodes on a real (virtual) network with packet loss and one-way cuts.
+#
+# Builds, in network namespaces of its own (names drlnl<pid>-*; nothing in the root namespace
+# changes): a bridge namespace holding br0, one namespace per node (n1..nN at 10.77.0.11..,
+# each on its own veth to the bridge) and a client namespace (10.77.0.100). The addresses exist
+# only inside these namespaces. Each node is `drl node --listen ADDR:7000 --resp ADDR:6379`,
+# n2..nN joining n1. For each scenario the nodes start afresh (empty stores), the fault is set
+# in the nodes' own iptables (INPUT of each node namespace), and the client namespace loads
+# every node through both doors at once, on keys with a burst and no refill during the run:
+#   native: `drl bench --ledger` (failing-over clients, keys ledger:0..K-1, fixed window of one
+#           hour, limit B: each key may admit B in the run);
+#   RESP:   scripts/netlab/resp_load.py, `CL.THROTTLE resp:<k> B-1 1 3600` (burst B, one
+#           token an hour).
+# Faults (--scenarios, comma-separated):
+#   clean        no fault (the baseline the others are compared with, same run, same size)
+#   lossP        P% of the packets each node receives from each other node are dropped
+#                (iptables -m statistic --mode random), e.g. loss10, loss30
+#   cuts         every one-way cut between two nodes, one scenario each
+#   cut:A>B      node nA's packets to nB are dropped (nB's to nA pass), e.g. cut:2>1
+# Client traffic is never dropped unless --loss-scope all (then loss hits every packet a node
+# receives, clients' too).
+# Report (scripts/netlab/report.py): per scenario and door, attempts/s and its ratio to the clean
+# run, p99, errors, admissions, admissions beyond the limit, keys over it; fail-overs and
+# forwards of the cluster; members each node saw alive at the end; nodes that crashed.
+# Exit 0: no key admitted beyond its limit and no crash; 1: over-admission or a crash; 2: the run
+# failed; 77: the lab cannot run here (not root, no network namespaces, no iptables), saying why.
+# Everything it created (namespaces, with their veths and iptables rules, and every process in
+# them) is removed at exit, also after an error, Ctrl-C or SIGTERM; namespaces left by a run
+# killed with -9 (its pid gone) are removed by the next run.
+# Examples:
+#   scripts/netlab.sh --quick                         # 3 nodes, every scenario, 10 s each
+#   scripts/netlab.sh --nodes 3,5 --duration 60       # the full run
+#   scripts/netlab.sh --nodes 3 --scenarios clean,loss10,cut:2>1 --duration 20
+# The drl binary: $DRL_BIN, else build/bin/drl of this checkout.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+drl=${DRL_BIN:-$root/build/bin/drl}
+python=${PYTHON:-python3}
+here=$root/scripts/netlab
+
+nodes_list=3 scenarios=clean,loss10,loss30,cuts duration=60 connections=4 keys=100 burst=10
+timeout_ms=1000 loss_scope=peers rto_min="" work="" seed=1 node_args=()
+usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'; cat <<EOF
+Options:
+  --nodes LIST         cluster sizes, e.g. 3 or 3,5 (default $nodes_list)
+  --scenarios LIST     (default $scenarios)
+  --duration S         seconds of load per scenario (default $duration)
+  --quick              --duration 10
+  --connections N      load connections per door (default $connections; at least one per node)
+  --keys N             keys per door (default $keys)
+  --burst N            admissions each key may make in the run (default $burst)
+  --timeout-ms MS      native checks' deadline (default $timeout_ms; RESP uses the node's)
+  --loss-scope S       peers (default) or all
+  --rto-min MS         TCP's minimum retransmission timeout on the lab's routes, every
+                       namespace (ip route ... rto_min; default: the kernel's, 200 ms)
+  --node-arg ARG       extra argument for every drl node (repeatable)
+  --seed N             key choice (default $seed)
+  --dir DIR            work dir (default a new /tmp/drl-netlab.*)
+EOF
+}
+while (($#)); do
+  case $1 in
+    --nodes) nodes_list=$2; shift ;;
+    --scenarios) scenarios=$2; shift ;;
+    --duration) duration=$2; shift ;;
+    --quick) duration=10 ;;
+    --connections) connections=$2; shift ;;
+    --keys) keys=$2; shift ;;
+    --burst) burst=$2; shift ;;
+    --timeout-ms) timeout_ms=$2; shift ;;
+    --loss-scope) loss_scope=$2; shift ;;
+    --rto-min) rto_min=$2; shift ;;
+    --node-arg) node_args+=("$2"); shift ;;
+    --seed) seed=$2; shift ;;
+    --dir) work=$2; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "netlab: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+case $loss_scope in peers|all) ;; *) echo "netlab: --loss-scope peers or all" >&2; exit 2 ;; esac
+[[ $duration =~ ^[0-9]+$ && $duration -ge 1 ]] || { echo "netlab: --duration: whole seconds" >&2; exit 2; }
+[[ -z $rto_min || $rto_min =~ ^[0-9]+$ ]] || { echo "netlab: --rto-min: whole milliseconds" >&2; exit 2; }
+
+skip() { echo "netlab: SKIPPED: $*" >&2; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces and iptables)"
+for tool in ip iptables "$python"; do
+  command -v "$tool" >/dev/null || skip "$tool not found (scripts/install-deps.sh installs it)"
+done
+[ -x "$drl" ] || { echo "netlab: no drl binary at $drl (build it, or set DRL_BIN)" >&2; exit 2; }
+
+tag=drlnl$$
+lab_namespaces=()  # every namespace this run created, removed by cleanup
+node_pids=()       # index i: pid of node n<i> (0: none)
+
+# Removes namespaces named drlnl<pid>-* whose run is gone (killed with -9), with their processes.
+remove_stale() {
+  local ns pid
+  for ns in $(ip netns list | awk '{print $1}' | grep -E '^drlnl[0-9]+-' || true); do
+    pid=${ns#drlnl}; pid=${pid%%-*}
+    kill -0 "$pid" 2>/dev/null && continue
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+    if ip netns del "$ns" 2>/dev/null; then echo "netlab: removed the stale namespace $ns"; fi
+  done
+}
+
+cleanup() {
+  set +e
+  local ns
+  for ns in "${lab_namespaces[@]}"; do
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+  done
+  for ns in "${lab_namespaces[@]}"; do
+    ip netns del "$ns" 2>/dev/null
+  done
+  lab_namespaces=()
+}
+trap cleanup EXIT
+trap 'echo "netlab: interrupted" >&2; exit 130' INT
+trap 'echo "netlab: terminated" >&2; exit 143' TERM
+
+new_ns() { ip netns add "$1"; lab_namespaces+=("$1"); ip -n "$1" link set lo up; }
+
+# Probe: namespaces, a veth, iptables inside a namespace.
+remove_stale
+if ! { new_ns "$tag-probe" && ip -n "$tag-probe" link add name probe0 type veth peer name probe1 &&
+       ip netns exec "$tag-probe" iptables -w -S INPUT >/dev/null; } 2>/dev/null; then
+  skip "network namespaces, veth or iptables do not work here"
+fi
+ip netns del "$tag-probe"; lab_namespaces=()
+
+node_addr() { echo "10.77.0.$((10 + $1))"; }
+client_ns=$tag-c
+
+# lab_up N: the bridge, N node namespaces and the client namespace.
+lab_up() {
+  local n=$1 i
+  new_ns "$tag-br"
+  ip -n "$tag-br" link add name br0 type bridge
+  ip -n "$tag-br" link set br0 up
+  attach() {  # attach NS PORT ADDR
+    new_ns "$1"
+    ip -n "$tag-br" link add name "$2" type veth peer name eth0 netns "$1"
+    ip -n "$tag-br" link set "$2" master br0 up
+    ip -n "$1" addr add "$3/24" dev eth0
+    ip -n "$1" link set eth0 up
+    if [ -n "$rto_min" ]; then
+      ip -n "$1" route replace 10.77.0.0/24 dev eth0 proto kernel scope link src "$3" \
+        rto_min "${rto_min}ms"
+    fi
+  }
+  for ((i = 1; i <= n; i++)); do attach "$tag-n$i" "p$i" "$(node_addr "$i")"; done
+  attach "$client_ns" pc 10.77.0.100
+}
+
+in_client() { ip netns exec "$client_ns" "$@"; }
+
+status_to() {  # status_to I FILE
+  in_client "$drl" status --server "$(node_addr "$1"):7000" --json >"$2" 2>/dev/null
+}
+
+# poll_until SECONDS CMD...: runs CMD every 0.2 s until it succeeds or the time is up.
+poll_until() {
+  local end=$((SECONDS + $1)); shift
+  until "$@"; do
+    ((SECONDS < end)) || return 1
+    sleep 0.2
+  done
+}
+
+start_node() {  # start_node I DIR
+  local i=$1 addr; addr=$(node_addr "$1")
+  local args=(node --listen "$addr:7000" --id "n$i" --resp "$addr:6379" "${node_args[@]}")
+  ((i == 1)) || args+=(--join "$(node_addr 1):7000")
+  ip netns exec "$tag-n$i" "$drl" "${args[@]}" >"$2/n$i.log" 2>&1 &
+  node_pids[i]=$!
+}
+
+formed() {  # formed N DIR
+  local i files=()
+  for ((i = 1; i <= $1; i++)); do
+    status_to "$i" "$2/form-n$i.json" || return 1
+    files+=("$2/form-n$i.json")
+  done
+  "$python" "$here/formed.py" "$1" "${files[@]}"
+}
+
+# alive PID: the process runs (a child that exited is a zombie until waited for: not alive).
+alive() {
+  local state
+  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) && [ -n "$state" ] && [ "$state" != Z ]
+}
+
+stop_nodes() {
+  local pid
+  for pid in "${node_pids[@]}"; do ((pid)) && kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${node_pids[@]}"; do
+    ((pid)) || continue
+    local end=$((SECONDS + 15))
+    while alive "$pid" && ((SECONDS < end)); do sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  node_pids=()
+}
+
+# set_fault N FAULT: clean | lossP | cut:A>B, in the nodes' INPUT chains.
+set_fault() {
+  local n=$1 fault=$2 i j
+  case $fault in
+    clean) ;;
+    loss*)
+      local p; p=$(awk -v p="${fault#loss}" 'BEGIN { printf "%.4f", p / 100 }')
+      for ((i = 1; i <= n; i++)); do
+        if [ "$loss_scope" = all ]; then
+          ip netns exec "$tag-n$i" iptables -w -A INPUT -m statistic --mode random \
+            --probability "$p" -j DROP
+          continue
+        fi
+        for ((j = 1; j <= n; j++)); do
+          ((i == j)) && continue
+          ip netns exec "$tag-n$i" iptables -w -A INPUT -s "$(node_addr "$j")" \
+            -m statistic --mode random --probability "$p" -j DROP
+        done
+      done ;;
+    cut:*)
+      local spec=${fault#cut:} a b
+      a=${spec%%>*}; b=${spec##*>}
+      ip netns exec "$tag-n$b" iptables -w -A INPUT -s "$(node_addr "$a")" -j DROP ;;
+  esac
+}
+
+clear_fault() {
+  local i
+  for ((i = 1; i <= $1; i++)); do ip netns exec "$tag-n$i" iptables -w -F INPUT; done
+}
+
+# Expands the scenario list for N nodes, one fault per line.
+expand_scenarios() {
+  local n=$1 s a b
+  for s in ${scenarios//,/ }; do
+    case $s in
+      clean) echo clean ;;
+      loss[0-9]*) [[ ${s#loss} =~ ^[0-9]+$ && ${s#loss} -le 100 ]] || {
+          echo "netlab: bad scenario $s (lossP, P a whole percent)" >&2; return 2; }
+        echo "$s" ;;
+      cuts) for ((a = 1; a <= n; a++)); do for ((b = 1; b <= n; b++)); do
+              if ((a != b)); then echo "cut:$a>$b"; fi; done; done ;;
+      cut:*) [[ $s =~ ^cut:([0-9]+)\>([0-9]+)$ ]] && ((BASH_REMATCH[1] != BASH_REMATCH[2] &&
+             BASH_REMATCH[1] >= 1 && BASH_REMATCH[2] >= 1 && BASH_REMATCH[1] <= n &&
+             BASH_REMATCH[2] <= n)) || {
+          echo "netlab: bad scenario $s for $n nodes (cut:A>B, 1 <= A != B <= $n)" >&2; return 2; }
+        echo "$s" ;;
+      *) echo "netlab: unknown scenario $s (see --help)" >&2; return 2 ;;
+    esac
+  done
+}
+
+order=0
+run_scenario() {  # run_scenario N FAULT
+  local n=$1 fault=$2 i failure="" crashed=()
+  order=$((order + 1))
+  local name=${fault//[:>]/-}
+  local dir; dir=$work/$(printf '%dn-%02d-%s' "$n" "$order" "$name")
+  mkdir -p "$dir"
+  echo "netlab: $n nodes, $fault, ${duration}s of load ($dir)"
+  start_node 1 "$dir"
+  poll_until 60 status_to 1 "$dir/form-n1.json" || failure="n1 never answered"
+  if [ -z "$failure" ]; then
+    for ((i = 2; i <= n; i++)); do start_node "$i" "$dir"; done
+    poll_until 90 formed "$n" "$dir" || failure="the cluster never formed (all alive, one ring)"
+  fi
+  if [ -z "$failure" ]; then
+    set_fault "$n" "$fault"
+    local servers="" resp_servers="" conns=$connections
+    ((conns >= n)) || conns=$n  # every node gets clients of each door
+    for ((i = 1; i <= n; i++)); do
+      servers+="${servers:+,}$(node_addr "$i"):7000"
+      resp_servers+="${resp_servers:+,}$(node_addr "$i"):6379"
+    done
+    in_client "$drl" bench --ledger "$dir/ledger.tsv" --servers "$servers" \
+      --connections "$conns" --keys "$keys" --algorithm fixed_window --limit "$burst" \
+      --window 1h --duration "${duration}s" --timeout-ms "$timeout_ms" --seed "$seed" --json \
+      >"$dir/native.json" 2>"$dir/native.err" &
+    local native=$!
+    in_client "$python" "$here/resp_load.py" --servers "$resp_servers" \
+      --connections "$conns" --keys "$keys" --burst "$burst" --duration "$duration" \
+      --timeout 3 --seed "$seed" --out "$dir/resp.json" 2>"$dir/resp.err" &
+    local resp=$!
+    wait "$native" || true
+    wait "$resp" || true
+    for ((i = 1; i <= n; i++)); do
+      if alive "${node_pids[i]}"; then
+        status_to "$i" "$dir/status-n$i.json" || true
+      else
+        crashed+=("n$i")
+      fi
+    done
+    clear_fault "$n"
+  fi
+  stop_nodes
+  printf '{"order":%d,"nodes":%d,"scenario":"%s","duration_s":%d,"limit":%d,"loss_scope":"%s","rto_min_ms":"%s",%s"crashed":[%s]}\n' \
+    "$order" "$n" "$fault" "$duration" "$burst" "$loss_scope" "${rto_min:-kernel}" \
+    "${failure:+\"failure\":\"$failure\",}" \
+    "$(for c in "${crashed[@]}"; do printf '"%s",' "$c"; done | sed 's/,$//')" >"$dir/meta.json"
+  [ -z "$failure" ] || echo "netlab: FAILED: $failure (logs in $dir)" >&2
+}
+
+if [ -z "$work" ]; then work=$(mktemp -d /tmp/drl-netlab.XXXXXX); fi
+mkdir -p "$work"
+rm -rf "$work"/[0-9]*n-[0-9]*  # a previous run's scenarios in a reused --dir
+echo "netlab: drl $drl; work dir $work; loss scope $loss_scope; $keys keys per door," \
+  "burst $burst, no refill; $connections connections per door (at least one per node)" \
+  "${rto_min:+; rto_min ${rto_min} ms}"
+for n in ${nodes_list//,/ }; do
+  [[ $n =~ ^[0-9]+$ && $n -ge 2 && $n -le 9 ]] || { echo "netlab: --nodes: 2..9" >&2; exit 2; }
+  faults=$(expand_scenarios "$n") || exit 2
+  lab_up "$n"
+  for fault in $faults; do run_scenario "$n" "$fault"; done
+  cleanup
+done
+echo
+"$python" "$here/report.py" "$work" | tee "$work/report.txt"
+exit "${PIPESTATUS[0]}"
