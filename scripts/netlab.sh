@@ -310,9 +310,9 @@ run_scenario() {  # run_scenario N FAULT
 if [ -z "$work" ]; then work=$(mktemp -d /tmp/drl-netlab.XXXXXX); fi
 mkdir -p "$work"
 rm -rf "$work"/[0-9]*n-[0-9]*  # a previous run's scenarios in a reused --dir
+rto_note=${rto_min:+; TCP rto_min $rto_min ms}
 echo "netlab: drl $drl; work dir $work; loss scope $loss_scope; $keys keys per door," \
-  "burst $burst, no refill; $connections connections per door (at least one per node)${rto_min:+;" \
-  "rto_min ${rto_min} ms}"
+  "burst $burst, no refill; $connections connections per door (at least one per node)$rto_note"
 for n in ${nodes_list//,/ }; do
   [[ $n =~ ^[0-9]+$ && $n -ge 2 && $n -le 9 ]] || { echo "netlab: --nodes: 2..9" >&2; exit 2; }
   faults=$(expand_scenarios "$n") || exit 2
