@@ -31,7 +31,7 @@
 # Examples:
 #   scripts/netlab.sh --quick                         # 3 nodes, every scenario, 10 s each
 #   scripts/netlab.sh --nodes 3,5 --duration 60       # the full run
-#   scripts/netlab.sh --nodes 3 --scenarios clean,loss10,cut:2>1 --duration 20
+#   scripts/netlab.sh --nodes 3 --scenarios 'clean,loss10,cut:2>1' --duration 20   # quote the >
 # The drl binary: $DRL_BIN, else build/bin/drl of this checkout.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
