@@ -31,7 +31,7 @@
 # Examples:
 #   scripts/netlab.sh --quick                         # 3 nodes, every scenario, 10 s each
 #   scripts/netlab.sh --nodes 3,5 --duration 60       # the full run
-#   scripts/netlab.sh --nodes 3 --scenarios clean,loss10,cut:2>1 --duration 20
+#   scripts/netlab.sh --nodes 3 --scenarios 'clean,loss10,cut:2>1' --duration 20   # quote the >
 # The drl binary: $DRL_BIN, else build/bin/drl of this checkout.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -94,12 +94,18 @@ tag=drlnl$$
 lab_namespaces=()  # every namespace this run created, removed by cleanup
 node_pids=()       # index i: pid of node n<i> (0: none)
 
+# alive PID: the process runs (a process that exited is a zombie until waited for: not alive).
+alive() {
+  local state
+  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) && [ -n "$state" ] && [ "$state" != Z ]
+}
+
 # Removes namespaces named drlnl<pid>-* whose run is gone (killed with -9), with their processes.
 remove_stale() {
   local ns pid
   for ns in $(ip netns list | awk '{print $1}' | grep -E '^drlnl[0-9]+-' || true); do
     pid=${ns#drlnl}; pid=${pid%%-*}
-    kill -0 "$pid" 2>/dev/null && continue
+    alive "$pid" && continue
     ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
     if ip netns del "$ns" 2>/dev/null; then echo "netlab: removed the stale namespace $ns"; fi
   done
@@ -184,12 +190,6 @@ formed() {  # formed N DIR
     files+=("$2/form-n$i.json")
   done
   "$python" "$here/formed.py" "$1" "${files[@]}"
-}
-
-# alive PID: the process runs (a child that exited is a zombie until waited for: not alive).
-alive() {
-  local state
-  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) && [ -n "$state" ] && [ "$state" != Z ]
 }
 
 stop_nodes() {
@@ -310,9 +310,9 @@ run_scenario() {  # run_scenario N FAULT
 if [ -z "$work" ]; then work=$(mktemp -d /tmp/drl-netlab.XXXXXX); fi
 mkdir -p "$work"
 rm -rf "$work"/[0-9]*n-[0-9]*  # a previous run's scenarios in a reused --dir
+rto_note=${rto_min:+; TCP rto_min $rto_min ms}
 echo "netlab: drl $drl; work dir $work; loss scope $loss_scope; $keys keys per door," \
-  "burst $burst, no refill; $connections connections per door (at least one per node)" \
-  "${rto_min:+; rto_min ${rto_min} ms}"
+  "burst $burst, no refill; $connections connections per door (at least one per node)$rto_note"
 for n in ${nodes_list//,/ }; do
   [[ $n =~ ^[0-9]+$ && $n -ge 2 && $n -le 9 ]] || { echo "netlab: --nodes: 2..9" >&2; exit 2; }
   faults=$(expand_scenarios "$n") || exit 2

@@ -8,8 +8,8 @@ each key may admit exactly --burst checks in total: every admission past that is
 over-admission. A reply not read within --timeout seconds, a refused or broken connection and
 a RESP error reply are errors (the thread then reconnects, to the same node).
 
-Writes one JSON line to --out: attempts, allowed, denied, errors by kind, p50/p99 latency (us)
-and the admissions per key. Only the Python standard library is used.
+Writes one JSON line to --out: attempts, allowed, denied, errors by kind (with the first message
+of each kind), p50/p99 latency (us) and the admissions per key. Only the Python standard library is used.
 """
 import argparse
 import json
@@ -90,11 +90,13 @@ class Worker(threading.Thread):
         self.random = random.Random(seed)
         self.attempts = self.allowed = self.denied = 0
         self.errors = {}  # kind -> count
+        self.samples = {}  # kind -> the first full message of that kind
         self.per_key = {}  # key index -> admissions
         self.latency_us = []
 
-    def error(self, kind):
+    def error(self, kind, message=""):
         self.errors[kind] = self.errors.get(kind, 0) + 1
+        self.samples.setdefault(kind, message or kind)
 
     def connect(self):
         host, port = self.server.rsplit(":", 1)
@@ -132,7 +134,7 @@ class Worker(threading.Thread):
                 continue
             self.latency_us.append((time.perf_counter() - sent) * 1e6)
             if isinstance(r, RuntimeError):
-                self.error("reply: " + str(r).split(" ")[0])
+                self.error("reply: " + str(r).split(" ")[0], str(r))
             elif isinstance(r, list) and len(r) == 5 and r[0] == 0:
                 self.allowed += 1
                 self.per_key[k] = self.per_key.get(k, 0) + 1
@@ -162,19 +164,20 @@ def main():
     for w in workers:
         w.join()
     seconds = time.monotonic() - start
-    per_key, errors, lat = {}, {}, []
+    per_key, errors, samples, lat = {}, {}, {}, []
     for w in workers:
         for k, n in w.per_key.items():
             per_key[k] = per_key.get(k, 0) + n
         for kind, n in w.errors.items():
             errors[kind] = errors.get(kind, 0) + n
+            samples.setdefault(kind, w.samples[kind])
         lat += w.latency_us
     lat.sort()
     result = {
         "door": "resp", "seconds": round(seconds, 2), "limit": a.burst,
         "attempts": sum(w.attempts for w in workers),
         "allowed": sum(w.allowed for w in workers), "denied": sum(w.denied for w in workers),
-        "errors": sum(errors.values()), "error_kinds": errors,
+        "errors": sum(errors.values()), "error_kinds": errors, "error_samples": samples,
         "p50_us": round(percentile(lat, 0.5), 1), "p99_us": round(percentile(lat, 0.99), 1),
         "admitted_per_key": {str(k): n for k, n in sorted(per_key.items())},
     }
