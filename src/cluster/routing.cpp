@@ -58,11 +58,9 @@ void ClusterNode::route(Origin origin, ForwardedCheck check, TimePoint now) {
   if (is_self(target_.owner(hash), target_)) {
     // Ours, unless its hand-off is pending: then it goes where it went before.
     if (!handoff_pending() || stable_.empty()) return decide_here(origin, check, now);
-    const std::string& previous = stable_.member(stable_.owner(hash)).id;
-    if (previous == self_.id || !target_.contains(previous)) {
-      return decide_here(origin, check, now);
-    }
-    pending.previous_owner = previous;
+    std::string previous = handoff_target(hash);
+    if (previous.empty()) return decide_here(origin, check, now);
+    pending.previous_owner = std::move(previous);
     check.must_decide = true;
   }
   const uint64_t id = next_id_++;
@@ -244,8 +242,7 @@ bool ClusterNode::must_refuse_relay(const ForwardedCheck& check) const {
   const uint64_t hash = key_hash(check.key);
   if (!is_self(target_.owner(hash), target_)) return false;
   // Ours on the new ring, but its state is still being fetched from the previous owner.
-  const std::string& previous = stable_.member(stable_.owner(hash)).id;
-  return previous != self_.id && target_.contains(previous);
+  return !handoff_target(hash).empty();
 }
 
 void ClusterNode::release_held(TimePoint now, bool view_arrived) {

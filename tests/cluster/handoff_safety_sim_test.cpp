@@ -227,12 +227,11 @@ TEST(HandoffSafety, DISABLED_AChunkLostInTheMiddleGivesNoFreshBudget) {
   expect_no_fresh_budget(c);
 }
 
-// The source of a hand-off dies after sending two of its chunks.
-// DISABLED: fails today. When the joiner's view drops the source, start_handoff skips
-// ranges whose previous owner is dead ("taken over from replica state"), but a joiner holds
-// no replica state: the keys of the chunks it never got start from a fresh budget, while
-// the dead source's replicas hold their counts.
-TEST(HandoffSafety, DISABLED_TheSourceDyingMidwayGivesNoFreshBudget) {
+// The source of a hand-off dies after sending two of its chunks: the joiner fetches the
+// source's ranges from their first replica alive (it holds no replica state of its own).
+// Before that, ranges of a dead previous owner were taken over from nothing: the keys of
+// the chunks never received started from a fresh budget (+20 for 20).
+TEST(HandoffSafety, TheSourceDyingMidwayGivesNoFreshBudget) {
   SpentCluster c(seed_or(1141));
   SimCluster& sim = c.sim;
   SCOPED_TRACE(sim.describe_seed());
