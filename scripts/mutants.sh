@@ -45,7 +45,8 @@ fi
 trap cleanup EXIT
 trap 'echo "mutants: interrupted" >&2; exit 130' INT TERM
 src=$work/src
-build=$work/build
+# Inside the copy, as build/ is in a clone: the same relative paths, so ccache hits.
+build=$src/build
 rm -rf "$work/fresh"
 mkdir -p "$src" "$work/fresh"
 git -C "$root" archive HEAD | tar -x -C "$work/fresh"
@@ -61,6 +62,8 @@ for base, dirs, files in os.walk(fresh):
             shutil.copy(a, b)
 for base, dirs, files in os.walk(src):
     rel = os.path.relpath(base, src)
+    if rel == ".":
+        dirs[:] = [d for d in dirs if d != "build"]
     for f in files:
         if not os.path.exists(os.path.join(fresh, rel, f)):
             os.remove(os.path.join(base, f))
