@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "cluster/support/sim_accounting.h"
 #include "cluster/support/sim_cluster.h"
 #include "cluster/support/sim_scenarios.h"
 #include "common/key_hash.h"
@@ -54,6 +55,7 @@ TEST(ClusterSimTest, OwnerCrashUnderLoadStaysWithinTheBound) {
     sim.run(2 * kSecond, &load);
     sim.run(500 * kMillisecond);  // let the last checks finish their fail-overs
     expect_no_violations(sim);
+    expect_none(replicas_behind_owners(sim, 3), "after the crash");
     const int64_t excess = worst_excess(sim, limit.limit);
     const double bound = rate * static_cast<double>(delta + tau) / kSecond;
     std::printf(
@@ -302,6 +304,7 @@ TEST(ClusterSimTest, RandomChurnKeepsInvariants) {
   sim.run(500 * kMillisecond);
   SCOPED_TRACE("events:" + log);
   expect_no_violations(sim);
+  expect_none(replicas_behind_owners(sim, 3), "after the churn");
   EXPECT_EQ(sim.unanswered(), 0u);
   const int64_t excess = worst_excess(sim, limit.limit);
   std::printf(
@@ -332,6 +335,7 @@ TEST(ClusterSimTest, LossyLinksCostOnlyFailovers) {
   sim.run(3 * kSecond, &load);
   sim.run(500 * kMillisecond);
   expect_no_violations(sim);
+  expect_none(replicas_behind_owners(sim, 3), "after the losses");
   EXPECT_EQ(sim.unanswered(), 0u);
   uint64_t failovers = 0;
   for (size_t i = 0; i < sim.size(); ++i) failovers += sim.node(i).stats().failovers;

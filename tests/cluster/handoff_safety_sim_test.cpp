@@ -18,12 +18,6 @@
 namespace drl::cluster::sim {
 namespace {
 
-void expect_none(const std::vector<std::string>& problems, const char* what) {
-  for (size_t i = 0; i < problems.size() && i < 10; ++i)
-    ADD_FAILURE() << what << ": " << problems[i];
-  if (problems.size() > 10) ADD_FAILURE() << what << ": " << problems.size() - 10 << " more";
-}
-
 bool is_chunk(const PeerMessage& m) { return std::holds_alternative<HandoffChunk>(m); }
 
 // Keys the newcomer `j` owns on the ring of everyone alive now.
