@@ -8,8 +8,8 @@
 # "Mutation testing"). The script works on a scratch copy of the committed tree (git archive
 # HEAD into a temporary directory), never on this checkout, so an interrupted run (Ctrl-C,
 # a kill) cannot leave a mutant behind; the copy and its build are deleted at exit. It builds
-# the copy once (the flags of scripts/test.sh, so the shared ccache hits), then for each
-# mutant: replaces the text (which must occur exactly once in the file), rebuilds only the
+# the test programs the list needs once (the flags of scripts/test.sh, so the shared ccache
+# hits), then for each mutant: replaces the text (which must occur exactly once in the file), rebuilds only the
 # test programs behind the ctest regex (and bin/drl when an integration test is among them),
 # runs those tests with a timeout, puts the file back, and reports
 #   KILLED        a test failed (or timed out): the suite notices the change
@@ -45,7 +45,8 @@ fi
 trap cleanup EXIT
 trap 'echo "mutants: interrupted" >&2; exit 130' INT TERM
 src=$work/src
-build=$work/build
+# Inside the copy, as build/ is in a clone: the same relative paths, so ccache hits.
+build=$src/build
 rm -rf "$work/fresh"
 mkdir -p "$src" "$work/fresh"
 git -C "$root" archive HEAD | tar -x -C "$work/fresh"
@@ -61,32 +62,56 @@ for base, dirs, files in os.walk(fresh):
             shutil.copy(a, b)
 for base, dirs, files in os.walk(src):
     rel = os.path.relpath(base, src)
+    if rel == ".":
+        dirs[:] = [d for d in dirs if d != "build"]
     for f in files:
         if not os.path.exists(os.path.join(fresh, rel, f)):
             os.remove(os.path.join(base, f))
 PY
 rm -rf "$work/fresh"
 echo "mutants: scratch copy of $(git -C "$root" rev-parse --short HEAD) in $src"
+cp "$list" "$work/mutants.list"  # the list may be edited while this runs
+list=$work/mutants.list
 
 build_targets() {  # build_targets "t1 t2" -> 0 when built
   DRL_TARGETS="$1" "$src/scripts/build.sh" "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" >"$work/build.log" 2>&1
 }
 
-echo "mutants: building the scratch copy once (all targets)"
-if ! build_targets ""; then
+# The test programs behind a ctest regex, read from the test sources (tests/<layer>/X_test.cpp
+# is the program <layer>_X_test; gtest names its tests Suite.Test), so nothing has to be
+# built to know them, and only the programs the list needs are built.
+programs_for() {
+  python3 - "$src/tests" "$1" <<'PY'
+import glob, os, re, sys
+tests, regex = sys.argv[1], re.compile(sys.argv[2])
+out = set()
+for path in glob.glob(os.path.join(tests, "*", "*_test.cpp")):
+    layer = os.path.basename(os.path.dirname(path))
+    text = open(path, encoding="utf-8", errors="replace").read()
+    names = re.findall(r"^TEST(?:_F|_P)?\(\s*(\w+)\s*,\s*(\w+)", text, re.M)
+    if any(regex.search(f"{suite}.{test}") for suite, test in names):
+        out.add(f"{layer}_{os.path.splitext(os.path.basename(path))[0]}")
+print(" ".join(sorted(out)))
+PY
+}
+
+regex_of() { printf '%s' "$1" | sed 's/ | /\x1f/g' | cut -d $'\x1f' -f4; }
+
+needed=""
+while IFS= read -r line || [[ -n $line ]]; do
+  [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+  [[ -n $filter && ! $line =~ $filter ]] && continue
+  needed="$needed $(programs_for "$(regex_of "$line")")"
+done <"$list"
+needed=$(tr ' ' '\n' <<<"$needed" | sed '/^$/d' | sort -u | tr '\n' ' ')
+[[ $needed == *integration_* ]] && needed="$needed drl"
+echo "mutants: building the scratch copy once ($needed)"
+if ! build_targets "$needed"; then
   tail -30 "$work/build.log" >&2
   echo "mutants: the unmutated tree does not build" >&2
   exit 2
 fi
-
-# The test programs behind a ctest regex: the executables ctest would run.
-programs_for() {
-  ctest --test-dir "$build" -N -R "$1" --show-only=json-v1 2>/dev/null | python3 -c '
-import json, os, sys
-tests = json.load(sys.stdin).get("tests", [])
-print(" ".join(sorted({os.path.basename(t["command"][0]) for t in tests if t.get("command")})))'
-}
 
 # Replaces the one occurrence of $2 by $3 in file $1; fails if it is not there exactly once.
 apply_mutant() {

@@ -212,6 +212,12 @@ class ClusterNode {
   void on_handoff_chunk(const HandoffChunk& chunk);
   void expire_handoffs(TimePoint now);
   void finish_handoff_if_done();
+  // Where checks for `hash` go while its hand-off is pending: the range's previous owner, or
+  // the replica this node fetches the range from when that owner is gone; "" when this node
+  // decides them itself.
+  std::string handoff_target(uint64_t hash) const;
+  // The member this node is fetching the range holding `hash` from, "" if none.
+  std::string handoff_source(uint64_t hash) const;
 
   bool below_min_view() const {
     return options_.min_view_size > 0 && target_.size() < options_.min_view_size;

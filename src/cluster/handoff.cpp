@@ -1,17 +1,35 @@
 // Hand-off: a node that joins or returns takes over a range only once it holds the range's
 // current state, fetched from the range's previous owner. Until then checks for the range go
 // to that previous owner (routing.cpp). A previous owner that is no longer alive cannot be
-// asked: the replica state this node already holds is the best there is (fail-over).
+// asked: a node that was one of its replicas takes over from the state it holds
+// (fail-over); any other asks the first of those replicas still alive, and sends the
+// range's checks there meanwhile.
 #include "cluster/cluster_node.h"
 
 namespace drl::cluster {
 
 void ClusterNode::start_handoff(TimePoint now) {
   std::map<std::string, std::vector<ring::HashRange>> by_source;
+  std::vector<ring::MemberIndex> before;
   for (const ring::RangeMove& move : ring::owner_changes(stable_, target_)) {
     if (move.to != self_.id || move.from.empty() || move.from == self_.id) continue;
-    if (!target_.contains(move.from)) continue;
-    by_source[move.from].push_back(move.range);
+    std::string source = move.from;
+    if (!target_.contains(source)) {
+      // The previous owner is gone: its replicas hold the range's state. A node that was one
+      // of them has it already; any other (a joiner) fetches it from the first one alive.
+      source.clear();
+      stable_.preference_list(move.range.hi, options_.replicas, before);
+      for (ring::MemberIndex m : before) {
+        const std::string& id = stable_.member(m).id;
+        if (id == self_.id) break;
+        if (target_.contains(id)) {
+          source = id;
+          break;
+        }
+      }
+      if (source.empty()) continue;
+    }
+    by_source[source].push_back(move.range);
   }
   for (auto& [from, ranges] : by_source) {
     const uint64_t id = next_id_++;
@@ -79,6 +97,22 @@ void ClusterNode::expire_handoffs(TimePoint now) {
     }
   }
   if (expired) finish_handoff_if_done();
+}
+
+std::string ClusterNode::handoff_target(uint64_t hash) const {
+  const std::string& previous = stable_.member(stable_.owner(hash)).id;
+  if (previous == self_.id) return {};
+  if (target_.contains(previous)) return previous;
+  return handoff_source(hash);
+}
+
+std::string ClusterNode::handoff_source(uint64_t hash) const {
+  for (const auto& [id, handoff] : handoffs_) {
+    for (const ring::HashRange& range : handoff.ranges) {
+      if (range.contains(hash)) return handoff.from;
+    }
+  }
+  return {};
 }
 
 void ClusterNode::finish_handoff_if_done() {

@@ -82,11 +82,11 @@ ClusterNode::Decider ClusterNode::decider_for(uint64_t hash) const {
     out.id = owner;
     return out;
   }
-  // Ours, unless its hand-off is pending: then the previous owner decides, as before.
+  // Ours, unless its hand-off is pending: then the previous owner decides, as before
+  // (or, when that owner is gone, the live replica this node fetches the range from).
   if (handoff_pending() && !stable_.empty()) {
-    const std::string& previous = stable_.member(stable_.owner(hash)).id;
-    if (previous != self_.id && target_.contains(previous)) {
-      out.id = previous;
+    if (std::string previous = handoff_target(hash); !previous.empty()) {
+      out.id = std::move(previous);
       out.must_decide = true;
       return out;
     }

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "cluster/support/sim_accounting.h"
 #include "cluster/support/sim_cluster.h"
 #include "cluster/support/sim_scenarios.h"
 #include "common/key_hash.h"
@@ -59,6 +60,7 @@ TEST(ClusterSimTest, OwnerCrashUnderLoadStaysWithinTheBound) {
     sim.run(2 * kSecond, &load);
     sim.run(500 * kMillisecond);  // let the last checks finish their fail-overs
     expect_no_violations(sim);
+    expect_none(replicas_behind_owners(sim, 3), "after the crash");
     const int64_t excess = worst_excess(sim, limit.limit);
     // The bound is now rate x delta (the tau part belonged to the old fail-over, which let a
     // replica decide while the owner might still); the margin of one more delta covers a
@@ -334,6 +336,7 @@ TEST(ClusterSimTest, RandomChurnKeepsInvariants) {
   sim.run(500 * kMillisecond);
   SCOPED_TRACE("events:" + log);
   expect_no_violations(sim);
+  expect_none(replicas_behind_owners(sim, 3), "after the churn");
   EXPECT_EQ(sim.unanswered(), 0u);
   const int64_t excess = worst_excess(sim, limit.limit);
   std::printf(
@@ -365,6 +368,7 @@ TEST(ClusterSimTest, LossyLinksCostOnlyRetries) {
   sim.run(3 * kSecond, &load);
   sim.run(500 * kMillisecond);
   expect_no_violations(sim);
+  expect_none(replicas_behind_owners(sim, 3), "after the losses");
   EXPECT_EQ(sim.unanswered(), 0u);
   uint64_t retries = 0;
   for (size_t i = 0; i < sim.size(); ++i) retries += sim.node(i).stats().retries;

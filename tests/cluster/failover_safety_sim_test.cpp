@@ -19,12 +19,6 @@
 namespace drl::cluster::sim {
 namespace {
 
-void expect_none(const std::vector<std::string>& problems, const char* what) {
-  for (size_t i = 0; i < problems.size() && i < 10; ++i)
-    ADD_FAILURE() << what << ": " << problems[i];
-  if (problems.size() > 10) ADD_FAILURE() << what << ": " << problems.size() - 10 << " more";
-}
-
 // Two loads on every node, ~500 checks/s per key each: `binding` keys, whose 1-second budget
 // of 100 runs out 0.2 s into every window (over-admission shows), and `ledger` keys, whose
 // budget never binds (every admission must show in the owner's count).

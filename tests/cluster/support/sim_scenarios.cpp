@@ -1,5 +1,7 @@
 #include "cluster/support/sim_scenarios.h"
 
+#include "cluster/support/sim_accounting.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -57,6 +59,13 @@ void expect_no_violations(const SimCluster& sim) {
   for (const auto& v : sim.violations()) ADD_FAILURE() << v;
 }
 
+void expect_none(const std::vector<std::string>& problems, const char* what) {
+  for (size_t i = 0; i < problems.size() && i < 10; ++i) {
+    ADD_FAILURE() << what << ": " << problems[i];
+  }
+  if (problems.size() > 10) ADD_FAILURE() << what << ": " << problems.size() - 10 << " more";
+}
+
 void steady_state_is_exact(SimCluster& sim) {
   const limits::Limit limit = fixed_window(40, kSecond);
   Load load{keys(30), limit, 1};
@@ -87,7 +96,9 @@ size_t restarted_owner_keeps_its_keys(SimCluster& sim) {
   sim.run(kSecond, &load);
   sim.restart(owner);
   sim.run(2 * kSecond, &load);
+  sim.run(100 * kMillisecond);  // replication rounds after the last change
   expect_no_violations(sim);
+  expect_none(replicas_behind_owners(sim, 3), "after the restart");
   EXPECT_LE(worst_excess(sim, limit.limit), 0);
   EXPECT_GT(sim.node(owner).stats().handoff_records_installed, 0u);
   return owner;
@@ -103,6 +114,7 @@ size_t join_while_spending_keeps_one_decider(SimCluster& sim) {
   sim.run(3 * kSecond, &load);
   sim.run(500 * kMillisecond);
   expect_no_violations(sim);
+  expect_none(replicas_behind_owners(sim, 3), "after the join");
   EXPECT_EQ(sim.unanswered(), 0u);
   const int64_t excess = worst_excess(sim, limit.limit);
   std::printf("join under load: worst extra admissions per key %lld\n",
@@ -121,6 +133,7 @@ size_t joiner_without_a_view_decides_nothing_fresh(SimCluster& sim) {
   sim.run(kSecond, &load);
   sim.run(500 * kMillisecond);
   expect_no_violations(sim);
+  expect_none(replicas_behind_owners(sim, 3), "after the join");
   EXPECT_EQ(sim.unanswered(), 0u);
   const uint64_t most = most_allowed_per_key(sim);
   std::printf("joiner without a view: most admissions per key %llu (limit %llu)\n",

@@ -27,6 +27,8 @@ uint64_t allowed_for(const SimCluster& sim, const std::string& key);
 // "local" answer from a fresh budget is an admission too): the most for any key.
 uint64_t most_allowed_per_key(const SimCluster& sim);
 void expect_no_violations(const SimCluster& sim);
+// One gtest failure per problem (the first 10, then how many more), prefixed with `what`.
+void expect_none(const std::vector<std::string>& problems, const char* what);
 
 // 30 keys at 40 per second, clients on every node for 3 s: every window inside the run
 // fills exactly to the limit.
