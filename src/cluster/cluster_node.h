@@ -43,6 +43,11 @@ struct ClusterOptions {
   // Request ids start here. A shell gives each process its own (random) base, so the ids of
   // a restarted node do not repeat the ones its peers still remember.
   uint64_t id_base = 0;
+  // Replica batches are not acknowledged: every repair_interval the records shipped during
+  // the last one (the latest of each key, at most max_repair_records) are shipped again, so
+  // a lost batch of a key that stopped changing (a spent budget) still reaches its replicas.
+  Nanos repair_interval = 200 * kMillisecond;
+  size_t max_repair_records = 100'000;
   Nanos handoff_timeout = 500 * kMillisecond;  // then take over from replica state
   Nanos flush_delay = 50 * kMicrosecond;       // a forward batch waits at most this
   size_t max_batch = 64;                       // checks per CheckBatch
@@ -200,6 +205,7 @@ class ClusterNode {
   // replication.cpp
   void replicate(TimePoint now);
   void harvest_changes(std::map<std::string, ReplicaBatch>& batches);
+  void repair_replicas(std::map<std::string, ReplicaBatch>& batches, TimePoint now);
   void on_replicas(const ReplicaBatch& batch);
   void resync_replicas(std::map<std::string, ReplicaBatch>& batches);
   void add_record(std::map<std::string, ReplicaBatch>& batches, const std::string& to,
@@ -257,6 +263,9 @@ class ClusterNode {
   TimePoint next_replication_ = 0;
   TimePoint last_replication_ = 0;
   std::set<std::string> off_owner_keys_;  // decided here though not the owner; ship them too
+  // Shipped since the last repair: the latest record of each key, and where it went.
+  std::map<std::string, std::pair<store::KeyRecord, std::vector<std::string>>> shipped_;
+  TimePoint next_repair_ = 0;
   // The ring whose preference lists hold every key this node owns. When the ring changes,
   // unchanged keys are shipped to the members new to their lists (a key whose budget is
   // spent may not change again for a whole window, yet must survive the next crash).

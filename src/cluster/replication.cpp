@@ -27,6 +27,7 @@ void ClusterNode::replicate(TimePoint now) {
   // first harvest with peers gets them all, and resync_replicas ships every owned key anyway.
   if (target_.size() > 1) harvest_changes(batches);
   off_owner_keys_.clear();
+  repair_replicas(batches, now);
   if (!handoff_pending() && synced_ring_.epoch() != target_.epoch()) resync_replicas(batches);
   for (auto& [to, batch] : batches) {
     if (!batch.records.empty()) outgoing_.push_back({to, std::move(batch)});
@@ -40,10 +41,25 @@ void ClusterNode::harvest_changes(std::map<std::string, ReplicaBatch>& batches) 
     target_.preference_list(key_hash(record.key), options_.replicas, scratch_);
     // Installed replicas change the store too; only the decider ships them on.
     if (!is_self(scratch_[0], target_) && !off_owner_keys_.contains(record.key)) return;
+    std::vector<std::string> to;
     for (ring::MemberIndex m : scratch_) {
-      if (!is_self(m, target_)) add_record(batches, target_.member(m).id, record);
+      if (is_self(m, target_)) continue;
+      to.push_back(target_.member(m).id);
+      add_record(batches, to.back(), record);
+    }
+    if (shipped_.size() < options_.max_repair_records || shipped_.contains(record.key)) {
+      shipped_[record.key] = {record, std::move(to)};
     }
   });
+}
+
+void ClusterNode::repair_replicas(std::map<std::string, ReplicaBatch>& batches, TimePoint now) {
+  if (now < next_repair_) return;
+  next_repair_ = now + options_.repair_interval;
+  // Installs are ordered by version: a record shipped twice, or after a newer one, is ignored.
+  for (auto& [key, shipped] : std::exchange(shipped_, {})) {
+    for (const std::string& to : shipped.second) add_record(batches, to, shipped.first);
+  }
 }
 
 void ClusterNode::resync_replicas(std::map<std::string, ReplicaBatch>& batches) {
