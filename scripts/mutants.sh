@@ -133,7 +133,7 @@ while IFS= read -r line || [[ -n $line ]]; do
   [[ -n $filter && ! $line =~ $filter ]] && continue
   total=$((total + 1))
   # Split on " | " (a C++ "||" or "|=" never contains it).
-  IFS=$'\x1f' read -r file old new regex < <(printf '%s' "$line" | sed 's/ | /\x1f/g')
+  IFS=$'\x1f' read -r file old new regex < <(printf '%s\n' "$line" | sed 's/ | /\x1f/g')
   desc="$file: '$old' -> '$new'"
   start=$SECONDS
   if [[ ! -f $src/$file ]] || [[ -z ${regex:-} ]]; then
