@@ -134,6 +134,12 @@ TEST(Validate, NamesTheProblem) {
             "limit must be > 0");
   EXPECT_EQ(validate({Algorithm::kTokenBucket, 1, 0, 0, Calendar::kNone}), "window must be > 0");
   EXPECT_NE(validate({Algorithm::kTokenBucket, 1, kSecond, kMaxCount + 1, Calendar::kNone}), "");
+  // The largest limit and burst are accepted, one more is not (a mutant accepting 2^32
+  // survived scripts/mutants.sh without these two lines).
+  EXPECT_EQ(validate({Algorithm::kTokenBucket, kMaxCount, kSecond, kMaxCount, Calendar::kNone}),
+            "");
+  EXPECT_EQ(validate({Algorithm::kTokenBucket, kMaxCount + 1, kSecond, 0, Calendar::kNone}),
+            "limit must be at most 4294967295");
   EXPECT_NE(validate({Algorithm::kTokenBucket, 1, kDay, 10'000, Calendar::kNone}), "");  // 27 years
   EXPECT_NE(validate({Algorithm::kSlidingWindow, 1, kSecond, 0, Calendar::kMonth}), "");
   EXPECT_EQ(validate({Algorithm::kFixedWindow, 1, 0, 0, Calendar::kMonth}), "");
