@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string_view>
+#include <vector>
 
 #include "common/key_hash.h"
 #include "net/store_key.h"
@@ -230,15 +231,20 @@ void OwnerRouter::apply_status(const wire::StatusResponse& status) {
   if (next.epoch() == ring_.epoch()) return;
   ++stats_.refreshes;
   ring_ = std::move(next);
+  // Out of the map first, closed after: closing fails the link's pending requests, whose
+  // handlers erase their owner's entry from links_ (erasing the entry being visited here
+  // freed it under this loop: TSan, SmartClient.AKilledNodesKeysStillGetAnswers).
+  std::vector<std::shared_ptr<NodeLink>> gone;
   for (auto it = links_.begin(); it != links_.end();) {
     const auto index = ring_.index_of(it->first);
     if (index && it->second.address == ring_.member(*index).address) {
       ++it;
     } else {
-      it->second.link->close("the member left the ring");
+      gone.push_back(std::move(it->second.link));
       it = links_.erase(it);
     }
   }
+  for (auto& link : gone) link->close("the member left the ring");
 }
 
 std::shared_ptr<NodeLink> OwnerRouter::link_for(const std::string& id) {
@@ -254,8 +260,10 @@ std::shared_ptr<NodeLink> OwnerRouter::link_for(const std::string& id) {
 }
 
 void OwnerRouter::close(std::string_view why) {
-  for (auto& [id, owner] : links_) owner.link->close(why);
+  // Emptied first: the handlers the closes fail erase entries from links_.
+  auto links = std::move(links_);
   links_.clear();
+  for (auto& [id, owner] : links) owner.link->close(why);
 }
 
 }  // namespace drl::client
