@@ -57,12 +57,16 @@ TEST(PlacementVectors, MatchTheProtocolDoc) {
       {{"n1", "127.0.0.1:7000"}, {"n2", "127.0.0.1:7001"}, {"n3", "127.0.0.1:7002"}});
   const Vector vectors[] = {
       {"`user:42`, token bucket 10 per 1000 ms",
-       inline_check("user:42", wire::TOKEN_BUCKET, 10, 1000), "6900000a8094ebdc0300757365723a3432", 726673023410130660u, "n2", "n2 n3 n1"},
-      {"`user:42`, policy `api_per_user`", policy_check("user:42", "api_per_user"), "706170695f7065725f7573657200757365723a3432", 11815263364394483606u, "n1", "n1 n2 n3"},
+       inline_check("user:42", wire::TOKEN_BUCKET, 10, 1000), "6900000a8094ebdc0300757365723a3432",
+       726673023410130660u, "n2", "n2 n3 n1"},
+      {"`user:42`, policy `api_per_user`", policy_check("user:42", "api_per_user"),
+       "706170695f7065725f7573657200757365723a3432", 11815263364394483606u, "n1", "n1 n2 n3"},
       {"`ip:10.0.0.1`, leaky bucket 5 per 1000 ms, burst 2",
-       inline_check("ip:10.0.0.1", wire::LEAKY_BUCKET, 5, 1000, 2), "690100058094ebdc030269703a31302e302e302e31", 12713657768932221218u, "n2", "n2 n1 n3"},
+       inline_check("ip:10.0.0.1", wire::LEAKY_BUCKET, 5, 1000, 2),
+       "690100058094ebdc030269703a31302e302e302e31", 12713657768932221218u, "n2", "n2 n1 n3"},
       {"`tenant:7`, fixed window 1000 per calendar day (no window_ms)",
-       inline_check("tenant:7", wire::FIXED_WINDOW, 1000, 0, 0, wire::CALENDAR_DAY), "690202e807000074656e616e743a37", 17697189966197288940u, "n1", "n1 n2 n3"},
+       inline_check("tenant:7", wire::FIXED_WINDOW, 1000, 0, 0, wire::CALENDAR_DAY),
+       "690202e807000074656e616e743a37", 17697189966197288940u, "n1", "n1 n2 n3"},
       {"`k`, sliding window 100 per 60000 ms", inline_check("k", wire::SLIDING_WINDOW, 100, 60000),
        "6904006480b09dc2df01006b", 9606997623948010745u, "n3", "n3 n1 n2"},
   };

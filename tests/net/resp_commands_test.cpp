@@ -143,8 +143,8 @@ TEST(RespThrottle, SubSecondPeriodNeverSaysRetryAtOnce) {
 
 // README: `CL.THROTTLE user:7 2 10 60` four times from redis-cli, a few ms apart.
 TEST(RespThrottle, ReadmeRedisCliExample) {
-  const auto r = replay({"CL.THROTTLE", "user:7", "2", "10", "60"},
-                        {{0, 1}, {3, 1}, {6, 1}, {9, 1}});
+  const auto r =
+      replay({"CL.THROTTLE", "user:7", "2", "10", "60"}, {{0, 1}, {3, 1}, {6, 1}, {9, 1}});
   EXPECT_EQ(r[0], throttle_reply(0, 3, 2, -1, 6));
   EXPECT_EQ(r[1], throttle_reply(0, 3, 1, -1, 12));
   EXPECT_EQ(r[2], throttle_reply(0, 3, 0, -1, 18));
@@ -289,7 +289,8 @@ TEST(RespConnectionCommands, HelloSpeaksResp2AndRefusesResp3AsRedisDoes) {
   EXPECT_EQ(planned(conn, {"HELLO", "3"}), "-NOPROTO unsupported protocol version\r\n");
   EXPECT_EQ(planned(conn, {"HELLO", "x"}),
             "-ERR Protocol version is not an integer or out of range\r\n");
-  EXPECT_EQ(planned(conn, {"HELLO", "2", "AUTH", "u"}), "-ERR Syntax error in HELLO option 'AUTH'\r\n");
+  EXPECT_EQ(planned(conn, {"HELLO", "2", "AUTH", "u"}),
+            "-ERR Syntax error in HELLO option 'AUTH'\r\n");
   EXPECT_EQ(planned(conn, {"HELLO", "2", "AUTH", "default", "tok", "SETNAME", "pool-1"}), hello2);
   EXPECT_EQ(conn.name, "pool-1");
 }
