@@ -7,6 +7,7 @@
 
 #include "cli/address_arg.h"
 #include "cli/commands.h"
+#include "cli/storage_args.h"
 #include "membership/cluster_key.h"
 #include "node/node.h"
 
@@ -38,6 +39,7 @@ Handler register_node(CLI::App& app) {
     uint64_t default_timeout_ms = 1000, queue_target_ms = 5, test_decide_delay_us = 0;
     uint32_t max_in_flight = 4096;
     bool enable_test_hooks = false;
+    StorageArgs storage;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--listen", a->listen,
@@ -107,6 +109,7 @@ Handler register_node(CLI::App& app) {
                   "view, then decides them by their degrade mode")
       ->check(CLI::Range(0, 60'000))
       ->capture_default_str();
+  add_storage_options(cmd, a->storage);
   return [a] {
     if (!node::configure_logging(a->log_format)) {
       std::fprintf(stderr, "drl node: unknown --log-format '%s'\n", a->log_format.c_str());
@@ -125,6 +128,10 @@ Handler register_node(CLI::App& app) {
       return 2;
     }
     node::NodeOptions o;
+    if (auto err = storage_options_from(a->storage, o.storage); !err.empty()) {
+      std::fprintf(stderr, "drl node: %s\n", err.c_str());
+      return 2;
+    }
     for (size_t at = 0; at < a->join.size();) {
       const size_t comma = std::min(a->join.find(',', at), a->join.size());
       const std::string seed = a->join.substr(at, comma - at);

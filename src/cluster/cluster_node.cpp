@@ -8,7 +8,7 @@
 
 namespace drl::cluster {
 
-ClusterNode::ClusterNode(ring::Member self, store::Store& store, ClusterOptions options)
+ClusterNode::ClusterNode(ring::Member self, store::Backend& store, ClusterOptions options)
     : self_(std::move(self)),
       store_(store),
       options_(options),

@@ -103,7 +103,7 @@ struct ClusterStatus {
 
 class ClusterNode {
  public:
-  ClusterNode(ring::Member self, store::Store& store, ClusterOptions options = {});
+  ClusterNode(ring::Member self, store::Backend& store, ClusterOptions options = {});
 
   // The alive members as membership sees them (self included when alive). The first view
   // that holds this node treats the others as the cluster it (re)joins: it takes over its
@@ -234,7 +234,7 @@ class ClusterNode {
   void flush_answers();
 
   ring::Member self_;
-  store::Store& store_;
+  store::Backend& store_;
   ClusterOptions options_;
   store::Store degraded_store_;  // local-mode state, never replicated
 

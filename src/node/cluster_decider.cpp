@@ -43,7 +43,7 @@ struct ClusterDecider::Batch {
   size_t remaining = 0;
 };
 
-ClusterDecider::ClusterDecider(store::Store& store, const PolicyBook& policies, const Clock& clock,
+ClusterDecider::ClusterDecider(store::Backend& store, const PolicyBook& policies, const Clock& clock,
                                DecisionMetrics& metrics, cluster::ClusterOptions cluster_options,
                                net::PeerLinkOptions peer_options)
     : store_(store),

@@ -54,7 +54,7 @@ struct ClusterSnapshot {
 
 class ClusterDecider final : public net::CheckDecider {
  public:
-  ClusterDecider(store::Store& store, const PolicyBook& policies, const Clock& clock,
+  ClusterDecider(store::Backend& store, const PolicyBook& policies, const Clock& clock,
                  DecisionMetrics& metrics, cluster::ClusterOptions cluster_options,
                  net::PeerLinkOptions peer_options);
   ~ClusterDecider() override;
@@ -112,7 +112,7 @@ class ClusterDecider final : public net::CheckDecider {
   void arm(std::chrono::steady_clock::duration delay);
   void on_timer();
 
-  store::Store& store_;
+  store::Backend& store_;
   const PolicyBook& policies_;
   const Clock& clock_;
   DecisionMetrics& metrics_;

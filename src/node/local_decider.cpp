@@ -17,7 +17,7 @@ std::string printable_key(std::string_view key) {
 
 }  // namespace
 
-LocalDecider::LocalDecider(store::Store& store, const PolicyBook& policies, const Clock& clock,
+LocalDecider::LocalDecider(store::Backend& store, const PolicyBook& policies, const Clock& clock,
                            DecisionMetrics& metrics)
     : store_(store), policies_(policies), clock_(clock), metrics_(metrics) {}
 

@@ -14,7 +14,7 @@ namespace drl::node {
 
 class LocalDecider final : public net::CheckDecider {
  public:
-  LocalDecider(store::Store& store, const PolicyBook& policies, const Clock& clock,
+  LocalDecider(store::Backend& store, const PolicyBook& policies, const Clock& clock,
                DecisionMetrics& metrics);
   void decide(std::span<const net::CheckCall> calls, net::CheckCompletion done) override;
 
@@ -24,7 +24,7 @@ class LocalDecider final : public net::CheckDecider {
   void decide_one(const net::CheckCall& call, std::string_view key, const PolicyCatalog& catalog,
                   TimePoint now, net::CheckOutcome& out);
 
-  store::Store& store_;
+  store::Backend& store_;
   const PolicyBook& policies_;
   const Clock& clock_;
   DecisionMetrics& metrics_;

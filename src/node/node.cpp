@@ -28,6 +28,8 @@
 #include "node/prometheus_text.h"
 #include "node/published_ring.h"
 #include "node/solo_decider.h"
+#include "node/storage/storage.h"
+#include "store/backend.h"
 #include "store/store.h"
 
 namespace drl::node {
@@ -63,13 +65,23 @@ void raise_descriptor_limit(size_t max_connections) {
   }
 }
 
+// The backend named by options.storage.kind (run() refuses an unknown name before using it).
+std::unique_ptr<Storage> make_storage(const NodeOptions& o) {
+  StorageOptions so = o.storage;
+  so.max_memory_bytes = o.max_memory_bytes;
+  if (so.node_id.empty()) so.node_id = o.id.empty() ? o.host + ":" + std::to_string(o.port) : o.id;
+  const StorageFactory make = find_storage(so.kind);
+  return make != nullptr ? make(so) : make_memory_storage(so);
+}
+
 }  // namespace
 
 struct Node::Impl {
   explicit Impl(NodeOptions o)
       : options(std::move(o)),
         policies(metrics),
-        store(store::StoreOptions{64, options.max_memory_bytes}),
+        storage(make_storage(options)),
+        store(storage->backend()),
         decider(store, policies, clock, metrics),
         pool(options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency())
                                   : options.threads),
@@ -94,7 +106,8 @@ struct Node::Impl {
   DecisionMetrics metrics;
   PolicyBook policies;
   AdmissionGate gate{options.overload, policies};
-  store::Store store;
+  std::unique_ptr<Storage> storage;  // loaded by run() before anything decides
+  store::Backend& store;
   LocalDecider decider;
   net::ClientAuth client_auth;
   net::IoPool pool;
@@ -145,6 +158,14 @@ int Node::Impl::run() {
       return 2;
     }
     log_client_tokens("loaded");
+  }
+  if (find_storage(options.storage.kind) == nullptr) {
+    spdlog::error("unknown --storage {}", options.storage.kind);
+    return 2;
+  }
+  if (auto err = storage->open(clock.now()); !err.empty()) {
+    spdlog::error("cannot open the {} storage: {}", options.storage.kind, err);
+    return 2;
   }
   net::ListenerOptions lo;
   lo.max_connections = options.max_connections;
@@ -247,6 +268,7 @@ int Node::Impl::run() {
   listener.reset();
   resp_listener.reset();
   cluster->stop();
+  storage->close();
   spdlog::info("stopped");
   return 0;
 }
@@ -515,6 +537,7 @@ std::string Node::Impl::render_metrics() {
              p.replaced_connections.load(std::memory_order_relaxed));
     cluster->render_metrics(t);
   }
+  storage->render_metrics(t);
   if (options.enable_test_hooks) {
     t.help("drl_test_fault_drops_total", "counter",
            "Peer frames and gossip packets, sent or received, dropped by faults injected with "

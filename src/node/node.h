@@ -13,6 +13,7 @@
 
 #include "membership/cluster_key.h"
 #include "node/admission.h"
+#include "node/storage/storage.h"
 
 namespace drl::node {
 
@@ -47,6 +48,9 @@ struct NodeOptions {
   std::string resp_host;  // empty: no Redis-protocol port
   uint16_t resp_port = 0;
   std::string resp_port_file;  // if set, the bound RESP port is written there
+  // The storage backend (--storage, --data-dir, ...); its node_id defaults to `id`, else
+  // host:port, and its max_memory_bytes is max_memory_bytes above.
+  StorageOptions storage;
   // Test only: accept AdminRequests (peer faults: drop or delay traffic with chosen peers).
   bool enable_test_hooks = false;
 };

@@ -405,6 +405,12 @@ void Shard::harvest(bool only_dirty, std::vector<KeyRecord>& out) {
   std::fill_n(dirty_.get(), dirty_words(capacity_), 0);
 }
 
+std::optional<KeyRecord> Shard::record(uint64_t hash, std::string_view key) const {
+  const size_t slot = find(hash, key);
+  if (slot == kNotFound) return std::nullopt;
+  return record_of(slot);
+}
+
 void Shard::collect_range(uint64_t lo, uint64_t hi, std::vector<KeyRecord>& out) const {
   for (size_t i = 0; i < capacity_; ++i) {
     if (is_full(ctrl_[i]) && in_range(key_hash(key_of(entries_[i])), lo, hi)) {

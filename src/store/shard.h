@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +65,9 @@ class alignas(64) Shard {
   }
   bool install(uint64_t hash, const KeyRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   bool erase(uint64_t hash, std::string_view key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // The record `key` holds, if any (Store::record).
+  std::optional<KeyRecord> record(uint64_t hash, std::string_view key) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 
   // Appends the records of changed keys (or of every key when `only_dirty` is false) and
   // marks them clean.

@@ -3,16 +3,19 @@
 // State expires as soon as it cannot change a decision; a memory budget evicts (expired
 // first) and counts every eviction. Thread-safe: every method may be called from any
 // thread. Keys are opaque bytes and are copied in; nothing returned borrows the store.
+// It is the memory backend (store/backend.h) and the table the other backends decide from.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "limits/limit.h"
 #include "limits/state.h"
+#include "store/backend.h"
 
 namespace drl::store {
 
@@ -39,10 +42,10 @@ struct KeyRecord {
   uint64_t version = 0;  // per-key, raised on every change by the owner
 };
 
-class Store {
+class Store final : public Backend {
  public:
   explicit Store(StoreOptions options = {});
-  ~Store();
+  ~Store() override;
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
@@ -51,21 +54,21 @@ class Store {
   // parse it); a limit that cannot be decided at all is denied with retry_after = kNever.
   // A key whose stored state has expired, or was kept for another algorithm, starts fresh.
   limits::Decision apply(std::string_view key, const limits::Limit& limit,
-                         const limits::Request& request, TimePoint now);
+                         const limits::Request& request, TimePoint now) override;
 
   // Asks the CPU to start loading the table slots `key` would probe, and returns at once.
   // A caller with several keys to apply prefetches them all first, so their cache misses
   // overlap instead of coming one after another (a large table misses on every lookup).
-  void prefetch(std::string_view key) const;
+  void prefetch(std::string_view key) const override;
   // The second stage, once the slots have had time to arrive: for a key kept outside its
   // entry (longer than 14 bytes), starts loading those bytes too, which apply() compares.
-  void prefetch_key_bytes(std::string_view key) const;
+  void prefetch_key_bytes(std::string_view key) const override;
 
   // Drops keys whose state expired at or before `now`, at most `budget` of them per call
   // (so a caller can spread the work). Returns how many were dropped.
-  size_t expire(TimePoint now, size_t budget = SIZE_MAX);
+  size_t expire(TimePoint now, size_t budget = SIZE_MAX) override;
 
-  StoreStats stats() const;
+  StoreStats stats() const override;
 
   // Replication and hand-off. A change sequence increases with every stored change
   // (apply that changed a state, install); changed_since(seq) visits the keys changed after
@@ -74,22 +77,26 @@ class Store {
   // changed keys. Any other `seq` (0 included, once a harvest has happened) visits every
   // key, a superset. Records carry expires_at rounded up to whole seconds.
   // `visit` runs with no shard lock held and may call the store, except changed_since.
-  uint64_t change_sequence() const;
-  uint64_t changed_since(uint64_t seq, const std::function<void(const KeyRecord&)>& visit) const;
+  uint64_t change_sequence() const override;
+  uint64_t changed_since(uint64_t seq,
+                         const std::function<void(const KeyRecord&)>& visit) const override;
   // Visits every key whose key_hash lies in [lo, hi] (inclusive; lo > hi wraps around).
   void for_each_in_hash_range(uint64_t lo, uint64_t hi,
-                              const std::function<void(const KeyRecord&)>& visit) const;
+                              const std::function<void(const KeyRecord&)>& visit) const override;
   // The number of keys whose key_hash satisfies `counted`: one pass that copies nothing
   // (status and metrics count a node's keys by owner with it). `counted` runs under a shard
   // lock and must not call the store.
-  uint64_t count_hashes(const std::function<bool(uint64_t)>& counted) const;
+  uint64_t count_hashes(const std::function<bool(uint64_t)>& counted) const override;
   // Installs a replica's record: kept only if its version is newer than what is held
   // (versions compare modulo 2^32, serial-number arithmetic), or if it is older but expires
   // later, which is the owner having dropped and restarted the key (versions restart at 1).
   // The same record twice is a no-op. Returns true when installed.
-  bool install(const KeyRecord& record);
+  bool install(const KeyRecord& record) override;
   // Removes one key (reset by an operator, or hand-off done). Returns true if it existed.
-  bool erase(std::string_view key);
+  bool erase(std::string_view key) override;
+  // The key's current record, if it holds one (expired or not); for a backend that keeps
+  // what changed (the durable one reads a key back after apply()).
+  std::optional<KeyRecord> record(std::string_view key) const;
 
  private:
   struct Impl;
