@@ -4,10 +4,11 @@
 namespace drl::store::durable {
 namespace {
 
-// No algorithm writes a state on a plain denial (limits/state.h): only these requests can
-// change one, so only they cost a read-back of the record.
+// No algorithm writes a state on a plain denial (limits/state.h), nor on a peek (cost 0):
+// only these requests can change one, so only they cost a read-back of the record.
 bool may_change(const limits::Request& request, const limits::Decision& decision) {
-  return decision.allowed || request.refund || request.reset || request.drain_on_deny;
+  return (decision.allowed && request.cost > 0) || request.refund || request.reset ||
+         request.drain_on_deny;
 }
 
 }  // namespace
