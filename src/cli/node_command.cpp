@@ -128,10 +128,6 @@ Handler register_node(CLI::App& app) {
       return 2;
     }
     node::NodeOptions o;
-    if (auto err = storage_options_from(a->storage, o.storage); !err.empty()) {
-      std::fprintf(stderr, "drl node: %s\n", err.c_str());
-      return 2;
-    }
     for (size_t at = 0; at < a->join.size();) {
       const size_t comma = std::min(a->join.find(',', at), a->join.size());
       const std::string seed = a->join.substr(at, comma - at);
@@ -171,6 +167,11 @@ Handler register_node(CLI::App& app) {
     }
     o.host = listen.host;
     o.port = listen.port;
+    if (auto err = storage_options_from(a->storage, !a->id.empty() || listen.port != 0, o.storage);
+        !err.empty()) {
+      std::fprintf(stderr, "drl node: %s\n", err.c_str());
+      return 2;
+    }
     if (!a->metrics.empty()) {
       HostPort m;
       if (auto err = parse_host_port(a->metrics, m); !err.empty()) {

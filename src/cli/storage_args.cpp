@@ -35,7 +35,8 @@ void add_storage_options(CLI::App* cmd, StorageArgs& a) {
       ->capture_default_str();
 }
 
-std::string storage_options_from(const StorageArgs& a, node::StorageOptions& out) {
+std::string storage_options_from(const StorageArgs& a, bool has_stable_id,
+                                 node::StorageOptions& out) {
   if (node::find_storage(a.storage) == nullptr) {
     std::string names;
     for (const auto& n : node::storage_names()) names += (names.empty() ? "" : ", ") + n;
@@ -46,6 +47,10 @@ std::string storage_options_from(const StorageArgs& a, node::StorageOptions& out
     return "--storage durable needs --data-dir DIR (one directory per node)";
   }
   out.data_dir = a.data_dir;
+  if (a.storage == "durable" && !has_stable_id) {
+    return "--storage durable needs --id, or a --listen port other than 0 (the data dir is "
+           "checked against the node's id, which defaults to HOST:PORT)";
+  }
   std::string why;
   const auto fsync = node::parse_fsync_policy(a.fsync_interval, &why);
   if (!fsync) return why;

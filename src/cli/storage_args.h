@@ -18,7 +18,9 @@ struct StorageArgs {
 };
 
 void add_storage_options(CLI::App* cmd, StorageArgs& args);
-// Fills `out` from the flags; "" or a sentence saying which flag is wrong.
-std::string storage_options_from(const StorageArgs& args, node::StorageOptions& out);
+// Fills `out` from the flags; "" or a sentence saying which flag is wrong. `has_stable_id`:
+// --id was given or --listen names a port (the durable backend's dir is tied to the id).
+std::string storage_options_from(const StorageArgs& args, bool has_stable_id,
+                                 node::StorageOptions& out);
 
 }  // namespace drl::cli

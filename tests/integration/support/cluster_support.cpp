@@ -75,7 +75,8 @@ bool same_ring(const std::vector<std::string>& addresses) {
   return true;
 }
 
-LocalCluster::LocalCluster(size_t n, std::vector<std::string> extra) : extra_(std::move(extra)) {
+LocalCluster::LocalCluster(size_t n, std::vector<std::string> extra, PerNodeArgs per_node)
+    : extra_(std::move(extra)), per_node_(std::move(per_node)) {
   for (size_t i = 0; i < n; ++i) start(i);
 }
 
@@ -89,6 +90,10 @@ void LocalCluster::start(size_t index) {
   std::vector<std::string> args = {"--id", id(index)};
   if (!seed_.empty()) args.insert(args.end(), {"--join", seed_});
   args.insert(args.end(), extra_.begin(), extra_.end());
+  if (per_node_) {
+    const auto own = per_node_(index);
+    args.insert(args.end(), own.begin(), own.end());
+  }
   if (index < nodes_.size()) {
     nodes_[index].reset();
     nodes_[index] =

@@ -1,6 +1,7 @@
 // Helpers for tests of real clusters: a node's raw status (members, ring, replication), and
 // a set of `drl node` processes joined to each other on loopback.
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -31,7 +32,9 @@ std::map<std::string, std::string> member_states(const std::string& address);
 // N nodes with ids n1..nN, n2.. joining n1. Each node runs with `extra` arguments.
 class LocalCluster {
  public:
-  LocalCluster(size_t n, std::vector<std::string> extra = {});
+  // `per_node(i)`, when given, adds arguments of node i's own (e.g. its --data-dir).
+  using PerNodeArgs = std::function<std::vector<std::string>(size_t index)>;
+  LocalCluster(size_t n, std::vector<std::string> extra = {}, PerNodeArgs per_node = {});
   size_t size() const { return nodes_.size(); }
   NodeProcess& node(size_t i) { return *nodes_[i]; }
   std::string id(size_t i) const { return "n" + std::to_string(i + 1); }
@@ -49,6 +52,7 @@ class LocalCluster {
 
  private:
   std::vector<std::string> extra_;
+  PerNodeArgs per_node_;
   std::vector<std::unique_ptr<NodeProcess>> nodes_;
   std::vector<uint16_t> ports_;
   std::string seed_;
