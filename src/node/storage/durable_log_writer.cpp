@@ -17,6 +17,7 @@ namespace {
 namespace durable = store::durable;
 constexpr size_t kSnapshotChunk = 1 << 20;
 constexpr int64_t kErrorLogEverySeconds = 10;
+constexpr int64_t kSnapshotRetrySeconds = 10;
 
 // Writes all of `bytes`; "" or the error.
 std::string write_all(int fd, std::string_view bytes) {
@@ -190,7 +191,10 @@ void DurableLogWriter::maybe_snapshot() {
     finish_snapshot();
   }
   const uint64_t due = std::max(snapshot_log_bytes_, last_snapshot_bytes_);
-  if (!(snapshot_wanted_ && fd_ >= 0) && log_since_snapshot_ <= due) return;
+  // After a failed snapshot (a full disk) the next try waits a while: each reads every key.
+  const bool retry_due =
+      last_snapshot_failure_ == 0 || steady_seconds() - last_snapshot_failure_ >= kSnapshotRetrySeconds;
+  if (!(snapshot_wanted_ && fd_ >= 0 && retry_due) && log_since_snapshot_ <= due) return;
   // Changes appended from here on go to the new segment; the snapshot holds every change
   // that went before it (the table has them by the time the snapshot reads it).
   if (!open_segment(segment_ + 1)) return;
@@ -248,9 +252,11 @@ void DurableLogWriter::finish_snapshot() {
   const uint64_t n = snapshot_segment_;
   snapshot_segment_ = 0;
   if (!snapshot_ok_) {
-    snapshot_wanted_ = true;  // try again at the next group
+    snapshot_wanted_ = true;  // try again, kSnapshotRetrySeconds from now
+    last_snapshot_failure_ = steady_seconds();
     return;
   }
+  last_snapshot_failure_ = 0;
   last_snapshot_bytes_ = stats_.last_snapshot_bytes.load(std::memory_order_relaxed);
   // Everything numbered below n is in snapshot-n now.
   DataDirListing files;

@@ -100,6 +100,7 @@ class DurableLogWriter final : public store::durable::ChangeLog {
   std::atomic<bool> snapshot_done_{false};
   bool snapshot_ok_ = false;  // written by the snapshot thread before snapshot_done_
   int64_t last_error_log_ = 0;
+  int64_t last_snapshot_failure_ = 0;  // steady seconds; 0 = the last snapshot succeeded
 };
 
 }  // namespace drl::node
