@@ -43,8 +43,9 @@ struct ClusterDecider::Batch {
   size_t remaining = 0;
 };
 
-ClusterDecider::ClusterDecider(store::Backend& store, const PolicyBook& policies, const Clock& clock,
-                               DecisionMetrics& metrics, cluster::ClusterOptions cluster_options,
+ClusterDecider::ClusterDecider(store::Backend& store, const PolicyBook& policies,
+                               const Clock& clock, DecisionMetrics& metrics,
+                               cluster::ClusterOptions cluster_options,
                                net::PeerLinkOptions peer_options)
     : store_(store),
       policies_(policies),

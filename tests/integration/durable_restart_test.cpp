@@ -142,8 +142,9 @@ TEST(DurableRestart, ATornLogTailIsCutOffAndEverythingBeforeItKept) {
   std::ofstream(segment, std::ios::app) << std::string("\x40\x00\x00\x00\x12\x34", 6);  // torn
   NodeProcess again(args, listen);
   ASSERT_NE(again.port(), 0) << again.error();
-  EXPECT_TRUE(eventually([&] { return again.log().find("truncated the file") != std::string::npos; }))
-      << again.log();
+  EXPECT_TRUE(eventually([&] {
+    return again.log().find("truncated the file") != std::string::npos;
+  })) << again.log();
   EXPECT_EQ(fs::file_size(segment), intact);
   expect_half_left(again.address());
 }

@@ -31,9 +31,8 @@ struct TempDir {
 constexpr TimePoint kNow = 1'700'000'000 * kSecond;
 
 limits::Limit per_day(uint64_t n) {
-  return limits::Limit{.algorithm = limits::Algorithm::kFixedWindow,
-                       .limit = n,
-                       .window = 86400 * kSecond};
+  return limits::Limit{
+      .algorithm = limits::Algorithm::kFixedWindow, .limit = n, .window = 86400 * kSecond};
 }
 
 StorageOptions durable_options(const std::string& dir) {

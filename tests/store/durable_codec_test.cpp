@@ -128,8 +128,7 @@ TEST(RecordCodec, HeadersNameWhatTheyFound) {
   EXPECT_NE(check_header("DRL", FileKind::kLog).find("shorter than"), std::string::npos);
   std::string future = log;
   future[8] = 2;  // format version 2
-  EXPECT_EQ(check_header(future, FileKind::kLog),
-            "has format version 2; this drl reads version 1");
+  EXPECT_EQ(check_header(future, FileKind::kLog), "has format version 2; this drl reads version 1");
 }
 
 TEST(Replay, NewestVersionWinsWhateverTheOrderAndErasuresApply) {

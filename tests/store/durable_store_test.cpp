@@ -30,9 +30,8 @@ class MemoryLog final : public ChangeLog {
 };
 
 limits::Limit per_day(uint64_t n) {
-  return limits::Limit{.algorithm = limits::Algorithm::kFixedWindow,
-                       .limit = n,
-                       .window = 86400 * kSecond};
+  return limits::Limit{
+      .algorithm = limits::Algorithm::kFixedWindow, .limit = n, .window = 86400 * kSecond};
 }
 limits::Limit per_second(uint64_t n) {
   return limits::Limit{.algorithm = limits::Algorithm::kTokenBucket, .limit = n, .window = kSecond};

@@ -38,7 +38,8 @@ std::optional<FsyncPolicy> parse_fsync_policy(std::string_view text, std::string
   }
   const bool never = text == "never";
   std::string why;
-  const auto interval = never ? std::optional<Nanos>(p.interval) : limits::parse_duration(text, &why);
+  const auto interval =
+      never ? std::optional<Nanos>(p.interval) : limits::parse_duration(text, &why);
   if (!interval || *interval <= 0 || *interval > 3600 * kSecond) {
     if (error != nullptr) {
       *error = "--fsync-interval takes always, never or a duration from 1ms to 1h (e.g. 10ms)" +

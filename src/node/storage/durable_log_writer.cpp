@@ -38,8 +38,7 @@ int64_t steady_seconds() {
 
 }  // namespace
 
-DurableLogWriter::DurableLogWriter(std::string dir, FsyncPolicy fsync,
-                                   uint64_t snapshot_log_bytes)
+DurableLogWriter::DurableLogWriter(std::string dir, FsyncPolicy fsync, uint64_t snapshot_log_bytes)
     : dir_(std::move(dir)), fsync_(fsync), snapshot_log_bytes_(snapshot_log_bytes) {}
 
 DurableLogWriter::~DurableLogWriter() { stop(); }
@@ -192,8 +191,8 @@ void DurableLogWriter::maybe_snapshot() {
   }
   const uint64_t due = std::max(snapshot_log_bytes_, last_snapshot_bytes_);
   // After a failed snapshot (a full disk) the next try waits a while: each reads every key.
-  const bool retry_due =
-      last_snapshot_failure_ == 0 || steady_seconds() - last_snapshot_failure_ >= kSnapshotRetrySeconds;
+  const bool retry_due = last_snapshot_failure_ == 0 ||
+                         steady_seconds() - last_snapshot_failure_ >= kSnapshotRetrySeconds;
   if (!(snapshot_wanted_ && fd_ >= 0 && retry_due) && log_since_snapshot_ <= due) return;
   // Changes appended from here on go to the new segment; the snapshot holds every change
   // that went before it (the table has them by the time the snapshot reads it).

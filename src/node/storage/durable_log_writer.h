@@ -12,8 +12,8 @@
 // the last snapshot's size, the writer opens segment n and a second thread writes every key
 // of the table to snapshot-n; once it is complete and renamed, files numbered below n go.
 //
-// Ownership: borrows the table given to start() (for snapshots), which must outlive stop(). Thread-safe:
-// put()/erase() from any thread; start(), stop() and stats() from the node's thread.
+// Ownership: borrows the table given to start() (for snapshots), which must outlive stop().
+// Thread-safe: put()/erase() from any thread; start(), stop() and stats() from the node's thread.
 #pragma once
 #include <absl/base/thread_annotations.h>
 

@@ -54,24 +54,27 @@ std::string DurableStorage::load(const std::string& path, bool snapshot, TimePoi
   std::string bytes;
   if (auto err = read_whole_file(path, bytes); !err.empty()) return err;
   size = bytes.size();
-  const durable::FileReplay r = snapshot ? durable::replay_snapshot(bytes, now, store_.table(), loaded_)
-                                         : durable::replay_log(bytes, now, store_.table(), loaded_);
+  const durable::FileReplay r = snapshot
+                                    ? durable::replay_snapshot(bytes, now, store_.table(), loaded_)
+                                    : durable::replay_log(bytes, now, store_.table(), loaded_);
   if (!r.refused.empty()) {
     return path + " " + r.refused + " (move the data dir away to start empty, or run the drl " +
            "that wrote it)";
   }
   if (r.scan.problem.empty()) return "";
   if (snapshot) {
-    spdlog::error("durable: {}: {}; kept the {} intact records before it (keys written only "
-                  "there are lost)",
-                  path, r.scan.problem, r.scan.frames);
+    spdlog::error(
+        "durable: {}: {}; kept the {} intact records before it (keys written only "
+        "there are lost)",
+        path, r.scan.problem, r.scan.frames);
     return "";
   }
   // A crash mid-write leaves a torn last frame: cut it off so the next start reads clean.
   truncated_bytes_ += bytes.size() - r.scan.valid_bytes;
-  spdlog::warn("durable: {}: {}; kept the {} intact records before it and truncated the "
-               "file from {} to {} bytes",
-               path, r.scan.problem, r.scan.frames, bytes.size(), r.scan.valid_bytes);
+  spdlog::warn(
+      "durable: {}: {}; kept the {} intact records before it and truncated the "
+      "file from {} to {} bytes",
+      path, r.scan.problem, r.scan.frames, bytes.size(), r.scan.valid_bytes);
   if (auto err = truncate_file(path, r.scan.valid_bytes); !err.empty()) spdlog::error("{}", err);
   return "";
 }
@@ -80,8 +83,8 @@ std::string DurableStorage::open(TimePoint now) {
   if (options_.data_dir.empty()) return "--storage durable needs --data-dir DIR";
   const auto started = std::chrono::steady_clock::now();
   DataDirListing files;
-  if (auto err = open_data_dir(options_.data_dir, options_.node_id, options_.cluster_name,
-                               lock_fd_, files);
+  if (auto err = open_data_dir(options_.data_dir, options_.node_id, options_.cluster_name, lock_fd_,
+                               files);
       !err.empty()) {
     return err;
   }
@@ -106,14 +109,14 @@ std::string DurableStorage::open(TimePoint now) {
   load_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const uint64_t next =
       std::max(files.segments.empty() ? 0 : files.segments.back(), first_segment) + 1;
-  spdlog::info("durable: loaded {} keys from {} ({} records, {} erasures, {} expired or older "
-               "skipped; snapshot {}, {} log segments) in {:.3f} s; fsync {}",
-               store_.table().stats().keys, options_.data_dir, loaded_.puts, loaded_.erases,
-               loaded_.skipped, first_segment == 0 ? "none" : std::to_string(first_segment),
-               segments, load_seconds_,
-               options_.fsync.mode == FsyncPolicy::Mode::kAlways  ? "always"
-               : options_.fsync.mode == FsyncPolicy::Mode::kNever ? "never"
-                                                                  : "every interval");
+  spdlog::info(
+      "durable: loaded {} keys from {} ({} records, {} erasures, {} expired or older "
+      "skipped; snapshot {}, {} log segments) in {:.3f} s; fsync {}",
+      store_.table().stats().keys, options_.data_dir, loaded_.puts, loaded_.erases, loaded_.skipped,
+      first_segment == 0 ? "none" : std::to_string(first_segment), segments, load_seconds_,
+      options_.fsync.mode == FsyncPolicy::Mode::kAlways  ? "always"
+      : options_.fsync.mode == FsyncPolicy::Mode::kNever ? "never"
+                                                         : "every interval");
   return writer_.start(next, snapshot_bytes, store_.table());
 }
 

@@ -1,6 +1,5 @@
 #include "store/durable/durable_store.h"
 
-
 namespace drl::store::durable {
 namespace {
 

@@ -40,9 +40,7 @@ class DurableStore final : public Backend {
   limits::Decision apply(std::string_view key, const limits::Limit& limit,
                          const limits::Request& request, TimePoint now) override;
   void prefetch(std::string_view key) const override { table_.prefetch(key); }
-  void prefetch_key_bytes(std::string_view key) const override {
-    table_.prefetch_key_bytes(key);
-  }
+  void prefetch_key_bytes(std::string_view key) const override { table_.prefetch_key_bytes(key); }
   size_t expire(TimePoint now, size_t budget) override;
   StoreStats stats() const override { return table_.stats(); }
   uint64_t change_sequence() const override { return table_.change_sequence(); }

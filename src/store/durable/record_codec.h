@@ -49,9 +49,9 @@ void append_erase(std::string& out, std::string_view key);
 void append_end(std::string& out, uint64_t count);
 
 // What a scan of frames found. `valid_bytes` is the file offset where the intact frames end
-// (the header included): everything before it was visited, nothing after it was. `problem` is "" when the scan reached the end
-// of the bytes exactly, else what stopped it ("torn frame: 5 bytes of a 20-byte header at
-// offset 96", "checksum mismatch at offset 96", ...).
+// (the header included): everything before it was visited, nothing after it was. `problem` is ""
+// when the scan reached the end of the bytes exactly, else what stopped it ("torn frame: 5 bytes of
+// a 20-byte header at offset 96", "checksum mismatch at offset 96", ...).
 struct ScanResult {
   uint64_t frames = 0;
   size_t valid_bytes = 0;

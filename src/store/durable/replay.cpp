@@ -34,9 +34,9 @@ FileReplay replay(std::string_view file, FileKind kind, TimePoint now, Store& ta
         ended = kind == FileKind::kSnapshot && e.count == puts_seen;
         if (!ended && end_problem.empty()) {
           end_problem = kind == FileKind::kLog
-                                 ? "an end frame in a log"
-                                 : "end frame counts " + std::to_string(e.count) + " records, " +
-                                       std::to_string(puts_seen) + " came before it";
+                            ? "an end frame in a log"
+                            : "end frame counts " + std::to_string(e.count) + " records, " +
+                                  std::to_string(puts_seen) + " came before it";
         }
         break;
     }
