@@ -16,11 +16,11 @@ namespace {
 class MemoryLog final : public ChangeLog {
  public:
   MemoryLog() { append_header(file, FileKind::kLog); }
-  void put(const KeyRecord& record) override {
+  void put(const KeyRecord& record, Answer) override {
     append_put(file, record);
     ++puts;
   }
-  void erase(std::string_view key) override {
+  void erase(std::string_view key, Answer) override {
     append_erase(file, key);
     ++erases;
   }

@@ -66,22 +66,23 @@ void DurableLogWriter::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void DurableLogWriter::put(const store::KeyRecord& record) {
-  append(1, [&](std::string& out) { durable::append_put(out, record); });
+void DurableLogWriter::put(const store::KeyRecord& record, Answer answer) {
+  append(answer, [&](std::string& out) { durable::append_put(out, record); });
 }
 
-void DurableLogWriter::erase(std::string_view key) {
-  append(1, [&](std::string& out) { durable::append_erase(out, key); });
+void DurableLogWriter::erase(std::string_view key, Answer answer) {
+  append(answer, [&](std::string& out) { durable::append_erase(out, key); });
 }
 
-void DurableLogWriter::append(uint64_t frames, const std::function<void(std::string&)>& encode) {
+void DurableLogWriter::append(Answer answer, const std::function<void(std::string&)>& encode) {
   std::unique_lock lock(mu_);
   if (!running_) return;  // stopped: the node decides nothing any more
   encode(pending_);
-  pending_frames_ += frames;
+  ++pending_frames_;
   const uint64_t ticket = ++appended_;
   if (fsync_.mode != FsyncPolicy::Mode::kAlways) return;
-  wake_.notify_one();
+  wake_.notify_one();  // always: the writer syncs as soon as there is anything
+  if (answer != Answer::kWaits) return;
   synced_.wait(lock, [&] { return synced_upto_ >= ticket || !running_; });
 }
 

@@ -4,7 +4,8 @@
 //
 // Groups: every `fsync.interval` the writer takes what was appended, writes it with one
 // write() and syncs it with one fdatasync() (kNever: no sync; kAlways: a put() or erase()
-// returns only once its bytes are synced, so a check is answered after its change is on disk).
+// of a decision returns only once its bytes are synced, so a check is answered after its change
+// is on disk; replica records do not wait).
 // Write errors (a full disk, EIO): the group is dropped and counted, the error logged, the
 // segment closed (a torn frame ends it) and a new one opened; the node keeps deciding from
 // memory, and the next successful write triggers a snapshot so every key is on disk again.
@@ -56,13 +57,13 @@ class DurableLogWriter final : public store::durable::ChangeLog {
   // Writes and syncs everything appended so far, waits for a snapshot in progress, and stops.
   void stop();
 
-  void put(const store::KeyRecord& record) override;
-  void erase(std::string_view key) override;
+  void put(const store::KeyRecord& record, Answer answer) override;
+  void erase(std::string_view key, Answer answer) override;
 
   const LogWriterStats& stats() const { return stats_; }
 
  private:
-  void append(uint64_t frames, const std::function<void(std::string&)>& encode);
+  void append(Answer answer, const std::function<void(std::string&)>& encode);
   void run();
   // Writer thread only, below.
   void write_group(std::string& bytes, uint64_t frames);

@@ -30,9 +30,9 @@ limits::Decision DurableStore::apply(std::string_view key, const limits::Limit& 
   // Read back after the decision: a concurrent change of the key may show here too, which is
   // as new as or newer than this one (install keeps the newest on replay).
   if (const std::optional<KeyRecord> record = table_.record(key)) {
-    log_.put(*record);
+    log_.put(*record, ChangeLog::Answer::kWaits);
   } else {
-    log_.erase(key);  // the change left nothing worth keeping (a refund back to full)
+    log_.erase(key, ChangeLog::Answer::kWaits);  // the change left nothing worth keeping (a refund back to full)
   }
   return decision;
 }
@@ -47,14 +47,14 @@ bool DurableStore::install(const KeyRecord& record) {
   if (!table_.install(record)) return false;
   const TimePoint now = last_sweep_.load(std::memory_order_relaxed);
   if (options_.min_window <= 0 || record.expires_at - now >= options_.min_window) {
-    log_.put(record);
+    log_.put(record, ChangeLog::Answer::kDoesNotWait);
   }
   return true;
 }
 
 bool DurableStore::erase(std::string_view key) {
   if (!table_.erase(key)) return false;
-  log_.erase(key);
+  log_.erase(key, ChangeLog::Answer::kWaits);
   return true;
 }
 
