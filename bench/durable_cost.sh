@@ -84,12 +84,20 @@ bench "$KEYS_RESTART" "$FILL" "$work/fill.json"
 kill -9 "$node_pid"; wait "$node_pid" 2>/dev/null || true; node_pid=""
 bytes=$(du -sb "$dir" | cut -f1)
 start_node restart --storage durable --data-dir "$dir" --fsync-interval "$FSYNC"
+# CPU seconds the node used to start (loading dominates): the wall time in the log line
+# stretches with the host's load, this does not.
+read -r -a stat <"/proc/$node_pid/stat"
+cpu=$(python3 -c "import os; print((${stat[13]} + ${stat[14]}) / os.sysconf('SC_CLK_TCK'))")
 stop_node
 line=$(grep "durable: loaded" "$work/restart.log" | tail -1)
-echo "restart after kill -9: ${line#*durable: }"
+echo "restart after kill -9: ${line#*durable: }; ${cpu} CPU-s to start"
 python3 - "$bytes" "$line" <<'PY'
 import re, sys
 bytes_, line = int(sys.argv[1]), sys.argv[2]
 keys = int(re.search(r"loaded (\d+) keys", line).group(1))
 print(f"data dir: {bytes_} bytes for {keys} keys = {bytes_ / max(keys, 1):.0f} bytes per key")
 PY
+for f in "$dir"/snapshot-*; do
+  [[ -e "$f" ]] || continue
+  echo "last snapshot: $(stat -c %s "$f") bytes ($(basename "$f")); the log since it holds the rest"
+done

@@ -72,18 +72,27 @@ std::string last_segment(const std::string& dir) {
   return last;
 }
 
+// Runs a node with `args`, spends half of every quota, ends it (SIGKILL, or SIGTERM when
+// `kill` is false) and returns the address it listened on, for its restart.
+std::string spend_half_then_end(const std::vector<std::string>& args, bool kill) {
+  NodeProcess node(args);
+  EXPECT_NE(node.port(), 0) << node.error();
+  if (node.port() == 0) return "";
+  spend_half(node.address());
+  if (kill) {
+    node.signal(SIGKILL);
+    EXPECT_TRUE(eventually([&] { return !node.alive(); }));
+  } else {
+    EXPECT_EQ(node.stop(), 0) << node.log();
+  }
+  return node.address();
+}
+
 TEST(DurableRestart, KillNineWithFsyncAlwaysLosesNothing) {
   TempDir dir;
   auto args = durable_args(dir.path, "always");
-  std::string listen;
-  {
-    NodeProcess node(args);
-    ASSERT_NE(node.port(), 0) << node.error();
-    listen = node.address();
-    spend_half(node.address());
-    node.signal(SIGKILL);
-    ASSERT_TRUE(eventually([&] { return !node.alive(); }));
-  }
+  const std::string listen = spend_half_then_end(args, true);
+  ASSERT_FALSE(listen.empty());
   NodeProcess again(args, listen);
   ASSERT_NE(again.port(), 0) << again.error();
   expect_half_left(again.address());
@@ -92,14 +101,8 @@ TEST(DurableRestart, KillNineWithFsyncAlwaysLosesNothing) {
 TEST(DurableRestart, SigtermFlushesEverythingWhateverTheInterval) {
   TempDir dir;
   auto args = durable_args(dir.path, "1h");  // nothing reaches the disk before the stop
-  std::string listen;
-  {
-    NodeProcess node(args);
-    ASSERT_NE(node.port(), 0) << node.error();
-    listen = node.address();
-    spend_half(node.address());
-    ASSERT_EQ(node.stop(), 0) << node.log();
-  }
+  const std::string listen = spend_half_then_end(args, false);
+  ASSERT_FALSE(listen.empty());
   NodeProcess again(args, listen);
   ASSERT_NE(again.port(), 0) << again.error();
   expect_half_left(again.address());
@@ -110,15 +113,8 @@ TEST(DurableRestart, SigtermFlushesEverythingWhateverTheInterval) {
 TEST(DurableRestart, KillNineLosesWhatTheIntervalHadNotWritten) {
   TempDir dir;
   auto args = durable_args(dir.path, "1h");
-  std::string listen;
-  {
-    NodeProcess node(args);
-    ASSERT_NE(node.port(), 0) << node.error();
-    listen = node.address();
-    spend_half(node.address());
-    node.signal(SIGKILL);
-    ASSERT_TRUE(eventually([&] { return !node.alive(); }));
-  }
+  const std::string listen = spend_half_then_end(args, true);
+  ASSERT_FALSE(listen.empty());
   NodeProcess again(args, listen);
   ASSERT_NE(again.port(), 0) << again.error();
   EXPECT_EQ(check(again.address(), kQuotas[0], 10), 0) << "the unwritten spend was lost";
@@ -127,15 +123,8 @@ TEST(DurableRestart, KillNineLosesWhatTheIntervalHadNotWritten) {
 TEST(DurableRestart, ATornLogTailIsCutOffAndEverythingBeforeItKept) {
   TempDir dir;
   auto args = durable_args(dir.path, "always");
-  std::string listen;
-  {
-    NodeProcess node(args);
-    ASSERT_NE(node.port(), 0) << node.error();
-    listen = node.address();
-    spend_half(node.address());
-    node.signal(SIGKILL);
-    ASSERT_TRUE(eventually([&] { return !node.alive(); }));
-  }
+  const std::string listen = spend_half_then_end(args, true);
+  ASSERT_FALSE(listen.empty());
   const std::string segment = last_segment(dir.path);
   ASSERT_FALSE(segment.empty());
   const auto intact = fs::file_size(segment);
