@@ -367,17 +367,22 @@ bool Shard::erase(uint64_t hash, std::string_view key) {
 }
 
 KeyRecord Shard::record_of(size_t slot) const {
-  const Entry& e = entries_[slot];
   KeyRecord r;
+  fill_record(slot, r);
+  return r;
+}
+
+void Shard::fill_record(size_t slot, KeyRecord& r) const {
+  const Entry& e = entries_[slot];
   r.key.assign(key_of(e));
   r.algorithm = algorithm_of(e);
   r.state = e.state;
+  r.log.clear();
   if (r.algorithm == Algorithm::kSlidingLog) {
     if (auto it = logs_.find(r.key); it != logs_.end()) r.log = it->second;
   }
   r.expires_at = expiry_time(e);
   r.version = e.version;
-  return r;
 }
 
 void Shard::harvest(bool only_dirty, std::vector<KeyRecord>& out) {
@@ -405,10 +410,11 @@ void Shard::harvest(bool only_dirty, std::vector<KeyRecord>& out) {
   std::fill_n(dirty_.get(), dirty_words(capacity_), 0);
 }
 
-std::optional<KeyRecord> Shard::record(uint64_t hash, std::string_view key) const {
+bool Shard::record(uint64_t hash, std::string_view key, KeyRecord& out) const {
   const size_t slot = find(hash, key);
-  if (slot == kNotFound) return std::nullopt;
-  return record_of(slot);
+  if (slot == kNotFound) return false;
+  fill_record(slot, out);
+  return true;
 }
 
 void Shard::collect_range(uint64_t lo, uint64_t hi, std::vector<KeyRecord>& out) const {

@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,8 +64,8 @@ class alignas(64) Shard {
   }
   bool install(uint64_t hash, const KeyRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   bool erase(uint64_t hash, std::string_view key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
-  // The record `key` holds, if any (Store::record).
-  std::optional<KeyRecord> record(uint64_t hash, std::string_view key) const
+  // Copies the record `key` holds into `out` (reusing its buffers); false if none.
+  bool record(uint64_t hash, std::string_view key, KeyRecord& out) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 
   // Appends the records of changed keys (or of every key when `only_dirty` is false) and
@@ -100,6 +99,7 @@ class alignas(64) Shard {
   bool evict_one_live(size_t protect) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   void enforce_budget(TimePoint now, size_t protect) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   KeyRecord record_of(size_t slot) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  void fill_record(size_t slot, KeyRecord& r) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   limits::SlidingLog* log_for(std::string_view key, bool create) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   void erase_log(std::string_view key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   void set_log_bytes(std::string_view key, const limits::SlidingLog* log, int64_t& held)

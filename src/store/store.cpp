@@ -204,11 +204,11 @@ bool Store::erase(std::string_view key) {
   return shard.erase(hash, key);
 }
 
-std::optional<KeyRecord> Store::record(std::string_view key) const {
+bool Store::record(std::string_view key, KeyRecord& out) const {
   const uint64_t hash = key_hash(key);
   Shard& shard = impl_->shard_for(hash);
   SpinLockHolder lock(shard.mu);
-  return shard.record(hash, key);
+  return shard.record(hash, key, out);
 }
 
 }  // namespace drl::store

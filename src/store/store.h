@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -94,9 +93,10 @@ class Store final : public Backend {
   bool install(const KeyRecord& record) override;
   // Removes one key (reset by an operator, or hand-off done). Returns true if it existed.
   bool erase(std::string_view key) override;
-  // The key's current record, if it holds one (expired or not); for a backend that keeps
-  // what changed (the durable one reads a key back after apply()).
-  std::optional<KeyRecord> record(std::string_view key) const;
+  // Copies the key's current record into `out`, reusing its buffers (expired or not); false
+  // if the key is not held. For a backend that keeps what changed (the durable one reads a
+  // key back after apply()).
+  bool record(std::string_view key, KeyRecord& out) const;
 
  private:
   struct Impl;

@@ -29,10 +29,13 @@ limits::Decision DurableStore::apply(std::string_view key, const limits::Limit& 
   }
   // Read back after the decision: a concurrent change of the key may show here too, which is
   // as new as or newer than this one (install keeps the newest on replay).
-  if (const std::optional<KeyRecord> record = table_.record(key)) {
-    log_.put(*record, ChangeLog::Answer::kWaits);
+  // One record per thread, so its key and log buffers are reused from check to check.
+  thread_local KeyRecord record;
+  if (table_.record(key, record)) {
+    log_.put(record, ChangeLog::Answer::kWaits);
   } else {
-    log_.erase(key, ChangeLog::Answer::kWaits);  // the change left nothing worth keeping (a refund back to full)
+    log_.erase(key, ChangeLog::Answer::kWaits);  // the change left nothing worth keeping (a refund
+                                                 // back to full)
   }
   return decision;
 }

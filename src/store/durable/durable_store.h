@@ -12,7 +12,6 @@
 // Ownership: owns its Store; borrows the ChangeLog, which must outlive it. Thread-safe.
 #pragma once
 #include <atomic>
-#include <optional>
 
 #include "store/backend.h"
 #include "store/durable/change_log.h"
