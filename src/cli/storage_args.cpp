@@ -16,9 +16,10 @@ void add_storage_options(CLI::App* cmd, StorageArgs& a) {
                   "Directory of the durable backend (one per node; created if missing)");
   cmd->add_option("--fsync-interval", a.fsync_interval,
                   "Durable log: write and fdatasync changes in groups this often (a kill -9 or "
-                  "power cut loses at most the last interval); 'always' syncs before each "
-                  "answer (loses nothing, slower); 'never' writes every 10ms and lets the "
-                  "kernel sync (survives kill -9, not a power cut)")
+                  "power cut loses at most the last interval plus a sync in progress); "
+                  "'always' syncs before each answer (loses nothing, far slower); 'never' "
+                  "writes every 10ms and lets the kernel sync (survives kill -9, not a power "
+                  "cut)")
       ->capture_default_str();
   cmd->add_option("--durable-min-window", a.durable_min_window,
                   "Durable backend: limits with a shorter window are not written (0 = all); "
