@@ -16,8 +16,6 @@
 // Ownership: borrows the table given to start() (for snapshots), which must outlive stop().
 // Thread-safe: put()/erase() from any thread; start(), stop() and stats() from the node's thread.
 #pragma once
-#include <absl/base/thread_annotations.h>
-
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -79,15 +77,15 @@ class DurableLogWriter final : public store::durable::ChangeLog {
   const store::Store* table_ = nullptr;  // set by start()
   LogWriterStats stats_;
 
-  std::mutex mu_;
+  std::mutex mu_;                   // guards the members below it, up to thread_
   std::condition_variable wake_;    // the writer: work or stop
   std::condition_variable synced_;  // kAlways appenders: their ticket is synced
-  std::string pending_ ABSL_GUARDED_BY(mu_);
-  uint64_t pending_frames_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t appended_ ABSL_GUARDED_BY(mu_) = 0;  // tickets handed out
-  uint64_t synced_upto_ ABSL_GUARDED_BY(mu_) = 0;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  bool running_ ABSL_GUARDED_BY(mu_) = false;  // from start() until the writer's last sync
+  std::string pending_;
+  uint64_t pending_frames_ = 0;
+  uint64_t appended_ = 0;  // tickets handed out
+  uint64_t synced_upto_ = 0;
+  bool stopping_ = false;
+  bool running_ = false;  // from start() until the writer's last sync
   std::thread thread_;
 
   // The writer thread's own.
