@@ -7,11 +7,7 @@
 #include <asio/read.hpp>
 #include <asio/write.hpp>
 
-<<<<<<< HEAD
-#include "net/frame.h"
 #include "net/peer_socket.h"
-=======
->>>>>>> service
 #include "net/source_address.h"
 #include "service/frame.h"
 
