@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <string>
 
-#include "node/prometheus_text.h"
+#include "service/prometheus_text.h"
 #include "node/storage/data_dir.h"
 #include "node/storage/storage.h"
 #include "store/store.h"
@@ -47,7 +47,7 @@ StorageOptions durable_options(const std::string& dir) {
 }
 
 std::string metrics_of(const Storage& s) {
-  PrometheusText t;
+  service::PrometheusText t;
   s.render_metrics(t);
   return t.str();
 }

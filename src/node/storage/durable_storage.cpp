@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <chrono>
 
-#include "node/prometheus_text.h"
 #include "node/storage/data_dir.h"
 #include "node/storage/durable_log_writer.h"
 #include "node/storage/storage.h"
+#include "service/prometheus_text.h"
 #include "store/durable/durable_store.h"
 #include "store/durable/replay.h"
 
@@ -34,7 +34,7 @@ class DurableStorage final : public Storage {
     if (lock_fd_ >= 0) ::close(lock_fd_);
     lock_fd_ = -1;
   }
-  void render_metrics(PrometheusText& t) const override;
+  void render_metrics(service::PrometheusText& t) const override;
 
  private:
   // Replays one file; "" or why the node must not start.
@@ -120,7 +120,7 @@ std::string DurableStorage::open(TimePoint now) {
   return writer_.start(next, snapshot_bytes, store_.table());
 }
 
-void DurableStorage::render_metrics(PrometheusText& t) const {
+void DurableStorage::render_metrics(service::PrometheusText& t) const {
   const LogWriterStats& s = writer_.stats();
   const auto get = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
   t.help("drl_durable_records_total", "counter", "Changes written to the durable log.");

@@ -12,7 +12,7 @@ class MemoryStorage final : public Storage {
   store::Backend& backend() override { return store_; }
   std::string open(TimePoint) override { return ""; }
   void close() override {}
-  void render_metrics(PrometheusText&) const override {}
+  void render_metrics(service::PrometheusText&) const override {}
 
  private:
   store::Store store_;

@@ -14,9 +14,11 @@
 #include "common/time.h"
 #include "store/backend.h"
 
-namespace drl::node {
-
+namespace drl::service {
 class PrometheusText;
+}  // namespace drl::service
+
+namespace drl::node {
 
 // When the durable log reaches the disk: every `interval` (a group of changes per write and
 // fdatasync), on every change before its check is answered (always), or when the kernel
@@ -53,7 +55,7 @@ class Storage {
   // After the node stopped deciding: makes everything kept durable.
   virtual void close() = 0;
   // Lines for `drl status`-like logs and the metrics page.
-  virtual void render_metrics(PrometheusText& out) const = 0;
+  virtual void render_metrics(service::PrometheusText& out) const = 0;
 };
 
 using StorageFactory = std::unique_ptr<Storage> (*)(const StorageOptions&);
