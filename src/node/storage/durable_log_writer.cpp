@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <vector>
 
 #include "node/storage/data_dir.h"
 #include "store/durable/record_codec.h"
@@ -52,6 +53,7 @@ std::string DurableLogWriter::start(uint64_t segment, uint64_t snapshot_bytes,
     std::lock_guard lock(mu_);
     running_ = true;
   }
+  if (fsync_.mode != FsyncPolicy::Mode::kNever) syncer_ = std::thread([this] { sync_loop(); });
   thread_ = std::thread([this] { run(); });
   return "";
 }
@@ -106,18 +108,36 @@ void DurableLogWriter::run() {
       ticket = appended_;
       last = stopping_;
     }
-    if (!group.empty()) write_group(group, frames);
-    group.clear();
-    {
-      std::lock_guard lock(mu_);
-      synced_upto_ = ticket;
+    if (!group.empty()) {
+      const bool written = write_group(group, frames);
+      // The sync runs on the syncer thread, so the next group is written (and survives a
+      // kill -9) while this one syncs. A group that failed only releases its waiters.
+      if (fsync_.mode == FsyncPolicy::Mode::kNever) {
+        std::lock_guard lock(mu_);
+        synced_upto_ = ticket;
+      } else {
+        request_sync(written ? ::dup(fd_) : -1, ticket);
+      }
     }
-    synced_.notify_all();
+    group.clear();
+    if (sync_failed_.exchange(false, std::memory_order_relaxed) && fd_ >= 0) {
+      ::close(fd_);  // what it holds may not be on disk: go on in a new segment
+      fd_ = -1;
+      snapshot_wanted_ = true;
+    }
     if (last) break;
     maybe_snapshot();
   }
   if (snapshotter_.joinable()) snapshotter_.join();
   if (snapshot_segment_ != 0) finish_snapshot();
+  if (syncer_.joinable()) {
+    {
+      std::lock_guard lock(sync_mu_);
+      sync_stopping_ = true;
+    }
+    sync_wake_.notify_all();
+    syncer_.join();
+  }
   if (fd_ >= 0) {
     if (::fdatasync(fd_) != 0) report_error("cannot sync " + segment_path(dir_, segment_));
     ::close(fd_);
@@ -132,19 +152,55 @@ void DurableLogWriter::run() {
   synced_.notify_all();
 }
 
-void DurableLogWriter::write_group(std::string& bytes, uint64_t frames) {
+void DurableLogWriter::request_sync(int fd, uint64_t ticket) {
+  {
+    std::lock_guard lock(sync_mu_);
+    sync_requests_.push_back({fd, ticket});
+  }
+  sync_wake_.notify_one();
+}
+
+void DurableLogWriter::sync_loop() {
+  std::vector<SyncRequest> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(sync_mu_);
+      sync_wake_.wait(lock, [&] { return sync_stopping_ || !sync_requests_.empty(); });
+      if (sync_requests_.empty()) return;
+      batch.swap(sync_requests_);
+    }
+    uint64_t ticket = 0;
+    for (const SyncRequest& r : batch) {
+      // Each request holds its own descriptor of the segment it was written to, so a
+      // segment closed by the writer meanwhile is still synced.
+      if (r.fd >= 0) {
+        if (::fdatasync(r.fd) != 0) {
+          stats_.write_errors.fetch_add(1, std::memory_order_relaxed);
+          sync_failed_.store(true, std::memory_order_relaxed);
+          report_error(std::string("cannot sync the log: ") + std::strerror(errno) +
+                       "; still deciding from memory, a snapshot will follow");
+        } else {
+          stats_.syncs.fetch_add(1, std::memory_order_relaxed);
+        }
+        ::close(r.fd);
+      }
+      ticket = std::max(ticket, r.ticket);
+    }
+    batch.clear();
+    {
+      std::lock_guard lock(mu_);
+      synced_upto_ = std::max(synced_upto_, ticket);
+    }
+    synced_.notify_all();
+  }
+}
+
+bool DurableLogWriter::write_group(std::string& bytes, uint64_t frames) {
   if (fd_ < 0 && !open_segment(segment_ + 1)) {
     stats_.dropped_records.fetch_add(frames, std::memory_order_relaxed);
-    return;
+    return false;
   }
   std::string err = write_all(fd_, bytes);
-  if (err.empty() && fsync_.mode != FsyncPolicy::Mode::kNever) {
-    if (::fdatasync(fd_) != 0) {
-      err = std::strerror(errno);
-    } else {
-      stats_.syncs.fetch_add(1, std::memory_order_relaxed);
-    }
-  }
   if (!err.empty()) {
     stats_.write_errors.fetch_add(1, std::memory_order_relaxed);
     stats_.dropped_records.fetch_add(frames, std::memory_order_relaxed);
@@ -155,11 +211,12 @@ void DurableLogWriter::write_group(std::string& bytes, uint64_t frames) {
     ::close(fd_);  // a torn frame may end it: later groups go to a new segment
     fd_ = -1;
     snapshot_wanted_ = true;
-    return;
+    return false;
   }
   stats_.records.fetch_add(frames, std::memory_order_relaxed);
   stats_.bytes.fetch_add(bytes.size(), std::memory_order_relaxed);
   log_since_snapshot_ += bytes.size();
+  return true;
 }
 
 bool DurableLogWriter::open_segment(uint64_t n) {
@@ -274,8 +331,9 @@ void DurableLogWriter::finish_snapshot() {
 
 void DurableLogWriter::report_error(const std::string& what) {
   const int64_t now = steady_seconds();
-  if (last_error_log_ != 0 && now - last_error_log_ < kErrorLogEverySeconds) return;
-  last_error_log_ = now;
+  const int64_t last = last_error_log_.load(std::memory_order_relaxed);
+  if (last != 0 && now - last < kErrorLogEverySeconds) return;
+  last_error_log_.store(now, std::memory_order_relaxed);
   spdlog::error("durable: {} (drl_durable_write_errors_total counts every one)", what);
 }
 

@@ -2,8 +2,9 @@
 // change_log.h) to log segments in DIR, in groups, on a thread of its own, and takes
 // snapshots on another so the log stays bounded.
 //
-// Groups: every `fsync.interval` the writer takes what was appended, writes it with one
-// write() and syncs it with one fdatasync() (kNever: no sync; kAlways: a put() or erase()
+// Groups: every `fsync.interval` the writer takes what was appended and writes it with one
+// write(); a syncer thread fdatasyncs what was written meanwhile, so a slow sync delays
+// neither the next write nor (for a kill -9) what survives (kNever: no sync; kAlways: a put()
 // of a decision returns only once its bytes are synced, so a check is answered after its change
 // is on disk; replica records do not wait).
 // Write errors (a full disk, EIO): the group is dropped and counted, the error logged, the
@@ -22,6 +23,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "node/storage/storage.h"
 #include "store/durable/change_log.h"
@@ -64,7 +66,12 @@ class DurableLogWriter final : public store::durable::ChangeLog {
   void append(Answer answer, const std::function<void(std::string&)>& encode);
   void run();
   // Writer thread only, below.
-  void write_group(std::string& bytes, uint64_t frames);
+  // Writes a group to the current segment; false (counted, logged) if it could not.
+  bool write_group(std::string& bytes, uint64_t frames);
+  // Hands a written group to the syncer: `fd` a dup of its segment (-1: nothing to sync),
+  // `ticket` the last append in it.
+  void request_sync(int fd, uint64_t ticket);
+  void sync_loop();  // the syncer thread
   bool open_segment(uint64_t n);
   void maybe_snapshot();
   void write_snapshot(uint64_t n);  // on the snapshot thread
@@ -88,6 +95,18 @@ class DurableLogWriter final : public store::durable::ChangeLog {
   bool running_ = false;  // from start() until the writer's last sync
   std::thread thread_;
 
+  // The syncer: fdatasyncs written groups while the writer writes the next ones.
+  struct SyncRequest {
+    int fd;
+    uint64_t ticket;
+  };
+  std::mutex sync_mu_;  // guards sync_requests_ and sync_stopping_
+  std::condition_variable sync_wake_;
+  std::vector<SyncRequest> sync_requests_;
+  bool sync_stopping_ = false;
+  std::thread syncer_;
+  std::atomic<bool> sync_failed_{false};  // a sync failed: the writer opens a new segment
+
   // The writer thread's own.
   int fd_ = -1;
   uint64_t segment_ = 0;
@@ -97,9 +116,9 @@ class DurableLogWriter final : public store::durable::ChangeLog {
   std::thread snapshotter_;
   uint64_t snapshot_segment_ = 0;
   std::atomic<bool> snapshot_done_{false};
-  bool snapshot_ok_ = false;  // written by the snapshot thread before snapshot_done_
-  int64_t last_error_log_ = 0;
-  int64_t last_snapshot_failure_ = 0;  // steady seconds; 0 = the last snapshot succeeded
+  bool snapshot_ok_ = false;                // written by the snapshot thread before snapshot_done_
+  std::atomic<int64_t> last_error_log_{0};  // steady seconds (any thread reports)
+  int64_t last_snapshot_failure_ = 0;       // steady seconds; 0 = the last snapshot succeeded
 };
 
 }  // namespace drl::node
