@@ -15,8 +15,8 @@ void add_storage_options(CLI::App* cmd, StorageArgs& a) {
   cmd->add_option("--data-dir", a.data_dir,
                   "Directory of the durable backend (one per node; created if missing)");
   cmd->add_option("--fsync-interval", a.fsync_interval,
-                  "Durable log: write and fdatasync changes in groups this often (a kill -9 or "
-                  "power cut loses at most the last interval plus a sync in progress); "
+                  "Durable log: write changes in groups this often, fdatasync beside (a kill -9 "
+                  "loses at most the last interval, a power cut also the sync in progress); "
                   "'always' syncs before each answer (loses nothing, far slower); 'never' "
                   "writes every 10ms and lets the kernel sync (survives kill -9, not a power "
                   "cut)")
