@@ -36,6 +36,13 @@ struct MemoryRule {
   bool admit_untracked = false;
 };
 
+// The rule of a policy (or inline limit): its memory-full mode, and its degrade mode for
+// keys left untracked. Only `open` admits them: `closed` denies, and so does `local`, which
+// has no local count to enforce when the key cannot be stored (docs/design.md).
+inline MemoryRule memory_rule(MemoryFullMode mode, limits::DegradeMode degrade) {
+  return MemoryRule{.on_full = mode, .admit_untracked = degrade == limits::DegradeMode::kOpen};
+}
+
 // Decision::retry_after of a check refused for lack of memory (a hint: memory may come back
 // as keys expire).
 inline constexpr Nanos kUntrackedRetryAfter = kSecond;
