@@ -55,7 +55,7 @@ void to_wire(const CheckSpec& spec, wire::Check& c) {
 
 CheckResult from_wire(const wire::CheckResult& r, const std::string& decided_by) {
   CheckResult out;
-  out.code = r.code() <= wire::INTERNAL    ? static_cast<ResultCode>(r.code())
+  out.code = r.code() <= wire::INTERNAL      ? static_cast<ResultCode>(r.code())
              : r.code() == wire::MEMORY_FULL ? ResultCode::kMemoryFull
                                              : ResultCode::kInternal;
   out.allowed = r.allowed();

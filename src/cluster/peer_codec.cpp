@@ -52,8 +52,8 @@ size_t request_size(const limits::Request& r) {
 size_t decision_size(const limits::Decision& d) {
   return bool_field(d.allowed) + bool_field(d.shadow_denied) + varint_field(d.limit) +
          varint_field(d.remaining) + varint_field(u64(d.reset_at)) +
-         varint_field(u64(d.retry_after)) + varint_field(u64(d.delay)) +
-         bool_field(d.untracked) + bool_field(d.reset_by_eviction);
+         varint_field(u64(d.retry_after)) + varint_field(u64(d.delay)) + bool_field(d.untracked) +
+         bool_field(d.reset_by_eviction);
 }
 
 size_t check_size(const ForwardedCheck& c) {

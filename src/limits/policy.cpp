@@ -125,7 +125,8 @@ std::optional<Problem> read_policy(const std::string& name, const YAML::Node& bo
     } else if (key == "on_memory_full") {
       problem = scalar_of(value, "on_memory_full", line, text);
       if (!problem && (text == "default" || !parse_memory_full_mode(text, policy.on_memory_full))) {
-        problem = Problem{line, "unknown on_memory_full '" + clip(text) + "' (use evict or refuse)"};
+        problem =
+            Problem{line, "unknown on_memory_full '" + clip(text) + "' (use evict or refuse)"};
       }
     } else {
       problem =

@@ -84,8 +84,8 @@ void encode_outcome(const CheckOutcome& outcome, wire::CheckResult& result) {
   const auto& d = outcome.decision;
   result.set_code(static_cast<wire::Code>(outcome.code));
   // MEMORY_FULL is decided too (by the degrade mode): `allowed` is that decision.
-  result.set_allowed(
-      (outcome.code == CheckCode::kOk || outcome.code == CheckCode::kMemoryFull) && d.allowed);
+  result.set_allowed((outcome.code == CheckCode::kOk || outcome.code == CheckCode::kMemoryFull) &&
+                     d.allowed);
   result.set_limit(d.limit);
   result.set_remaining(d.remaining);
   result.set_reset_at_ms(floor_millis(d.reset_at));

@@ -4,8 +4,8 @@
 
 namespace drl::node {
 
-void settle_decision(net::CheckOutcome& out, std::string_view user_key,
-                     const limits::Limit& limit, DecisionMetrics& metrics, uint16_t slot) {
+void settle_decision(net::CheckOutcome& out, std::string_view user_key, const limits::Limit& limit,
+                     DecisionMetrics& metrics, uint16_t slot) {
   const limits::Decision& d = out.decision;
   if (d.reset_by_eviction) metrics.count_memory(slot, MemoryEvent::kResetByEviction);
   if (d.untracked) {

@@ -14,7 +14,7 @@ namespace drl::node {
 
 // `out.decision` is set; fills out.code and out.message. `user_key` is the key the client
 // sent (for the denial sentence).
-void settle_decision(net::CheckOutcome& out, std::string_view user_key,
-                     const limits::Limit& limit, DecisionMetrics& metrics, uint16_t slot);
+void settle_decision(net::CheckOutcome& out, std::string_view user_key, const limits::Limit& limit,
+                     DecisionMetrics& metrics, uint16_t slot);
 
 }  // namespace drl::node

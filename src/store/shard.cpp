@@ -413,9 +413,8 @@ bool Shard::install(uint64_t hash, const KeyRecord& record) {
     if (diff <= 0 && !reborn) return false;
     if (algorithm_of(held) == Algorithm::kSlidingLog) erase_log(record.key);
   } else {
-    const int64_t log_bytes = record.algorithm == Algorithm::kSlidingLog
-                                  ? log_cost(record.key, record.log)
-                                  : 0;
+    const int64_t log_bytes =
+        record.algorithm == Algorithm::kSlidingLog ? log_cost(record.key, record.log) : 0;
     if (refuse && budget_->limited() && !has_room(heap_cost(record.key) + log_bytes, last_now_)) {
       ++counters_.install_refused;
       return false;

@@ -102,12 +102,12 @@ class alignas(64) Shard {
   size_t drop_expired(TimePoint now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   bool evict_one_live(size_t protect) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   void enforce_budget(TimePoint now, size_t protect, bool evict) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
-  // kRefuse: can a key taking `side_bytes` beside its slot (heap key, log) be added without evicting a live key? Reclaims expired
-  // keys (at most once per kReclaimEvery of store time) when that makes the room.
+  // kRefuse: can a key taking `side_bytes` beside its slot (heap key, log) be added without
+  // evicting a live key? Reclaims expired keys (at most once per kReclaimEvery of store time) when
+  // that makes the room.
   bool has_room(int64_t side_bytes, TimePoint now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   bool refuses(MemoryFullMode mode) const {
-    return (mode == MemoryFullMode::kNodeDefault ? default_mode_ : mode) ==
-           MemoryFullMode::kRefuse;
+    return (mode == MemoryFullMode::kNodeDefault ? default_mode_ : mode) == MemoryFullMode::kRefuse;
   }
   KeyRecord record_of(size_t slot) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   limits::SlidingLog* log_for(std::string_view key, bool create) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);

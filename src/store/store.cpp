@@ -46,9 +46,10 @@ struct Store::Impl {
     const size_t filter_bytes = options.max_memory_bytes / 16 / shard_count;
     const size_t per_generation = filter_bytes * 8 / 2 / 10;
     for (size_t i = 0; i < shard_count; ++i) {
-      shards[i].attach(&budget, options.on_memory_full == MemoryFullMode::kNodeDefault
-                                    ? MemoryFullMode::kRefuse
-                                    : options.on_memory_full,
+      shards[i].attach(&budget,
+                       options.on_memory_full == MemoryFullMode::kNodeDefault
+                           ? MemoryFullMode::kRefuse
+                           : options.on_memory_full,
                        per_generation);
     }
     budget.add(static_cast<int64_t>(sizeof(Impl) + shard_count * sizeof(Shard)));

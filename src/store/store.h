@@ -4,8 +4,9 @@
 // keys first; past that, what happens to a new key is the memory-full mode (per call, else
 // the store's): kRefuse never evicts a live key and leaves the new key untracked
 // (Decision::untracked, decided by the caller's rule); kEvict evicts live keys and flags the
-// next decision of an evicted key (Decision::reset_by_eviction). Both are counted. Thread-safe: every method may be called from any
-// thread. Keys are opaque bytes and are copied in; nothing returned borrows the store.
+// next decision of an evicted key (Decision::reset_by_eviction). Both are counted. Thread-safe:
+// every method may be called from any thread. Keys are opaque bytes and are copied in; nothing
+// returned borrows the store.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -49,13 +50,13 @@ inline constexpr Nanos kUntrackedRetryAfter = kSecond;
 
 struct StoreStats {
   uint64_t keys = 0;
-  uint64_t memory_bytes = 0;     // what the store accounts for: tables + keys + logs
-  uint64_t expired = 0;          // keys dropped because they no longer mattered
-  uint64_t evicted = 0;          // live keys dropped to honour the memory budget
-  uint64_t evicted_expired = 0;  // expired keys reclaimed by the budget before any live key
-  uint64_t untracked = 0;        // decisions on keys the budget left unstored (kRefuse)
-  uint64_t reset_flagged = 0;    // decisions flagged reset_by_eviction (kEvict)
-  uint64_t install_refused = 0;  // replica/hand-off records not installed: budget (kRefuse)
+  uint64_t memory_bytes = 0;      // what the store accounts for: tables + keys + logs
+  uint64_t expired = 0;           // keys dropped because they no longer mattered
+  uint64_t evicted = 0;           // live keys dropped to honour the memory budget
+  uint64_t evicted_expired = 0;   // expired keys reclaimed by the budget before any live key
+  uint64_t untracked = 0;         // decisions on keys the budget left unstored (kRefuse)
+  uint64_t reset_flagged = 0;     // decisions flagged reset_by_eviction (kEvict)
+  uint64_t install_refused = 0;   // replica/hand-off records not installed: budget (kRefuse)
   uint64_t max_memory_bytes = 0;  // the budget; 0 = unbounded
 };
 

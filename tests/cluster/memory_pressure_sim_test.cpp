@@ -77,24 +77,24 @@ FailOver spend_crash_and_ask_again(store::MemoryFullMode mode, size_t budget, ui
   }
   f.refused = sim.store(kSmall).stats().install_refused;
   f.evicted = sim.store(kSmall).stats().evicted;  // the fail-over's re-replication included
-  std::printf("%s: first pass allowed %llu of %d; small node refused %llu records, evicted "
-              "%llu keys (%llu before the crash); after the crash of %s: %llu re-admitted (%llu "
-              "of them unflagged), %llu untracked, %llu flagged reset_by_eviction\n",
-              mode == store::MemoryFullMode::kRefuse ? "refuse" : "evict",
-              static_cast<unsigned long long>(f.first_allowed), kKeys,
-              static_cast<unsigned long long>(f.refused),
-              static_cast<unsigned long long>(f.evicted),
-              static_cast<unsigned long long>(f.evicted_before), sim.id(owner).c_str(),
-              static_cast<unsigned long long>(f.readmitted),
-              static_cast<unsigned long long>(f.readmitted_unflagged),
-              static_cast<unsigned long long>(f.untracked),
-              static_cast<unsigned long long>(f.flagged));
+  std::printf(
+      "%s: first pass allowed %llu of %d; small node refused %llu records, evicted "
+      "%llu keys (%llu before the crash); after the crash of %s: %llu re-admitted (%llu "
+      "of them unflagged), %llu untracked, %llu flagged reset_by_eviction\n",
+      mode == store::MemoryFullMode::kRefuse ? "refuse" : "evict",
+      static_cast<unsigned long long>(f.first_allowed), kKeys,
+      static_cast<unsigned long long>(f.refused), static_cast<unsigned long long>(f.evicted),
+      static_cast<unsigned long long>(f.evicted_before), sim.id(owner).c_str(),
+      static_cast<unsigned long long>(f.readmitted),
+      static_cast<unsigned long long>(f.readmitted_unflagged),
+      static_cast<unsigned long long>(f.untracked), static_cast<unsigned long long>(f.flagged));
   expect_no_violations(sim);
   return f;
 }
 
 TEST(MemoryPressureSim, AFullReplicaRefusesRecordsAndAFailOverReadmitsNoSpentKey) {
-  const FailOver f = spend_crash_and_ask_again(store::MemoryFullMode::kRefuse, 48 * 1024, seed_or(2501));
+  const FailOver f =
+      spend_crash_and_ask_again(store::MemoryFullMode::kRefuse, 48 * 1024, seed_or(2501));
   EXPECT_GT(f.refused, 0u) << "the small replica must run out of room";
   EXPECT_EQ(f.evicted, 0u);
   EXPECT_EQ(f.readmitted, 0u) << "a spent key got a fresh budget after the fail-over";
@@ -105,7 +105,8 @@ TEST(MemoryPressureSim, AFullReplicaRefusesRecordsAndAFailOverReadmitsNoSpentKey
 // replicas'), so the fail-over re-admits spent keys, which is what the refuse test above
 // fails on; every such reset is now flagged for the client.
 TEST(MemoryPressureSim, AFullEvictingReplicaFlagsEveryResetAFailOverCauses) {
-  const FailOver f = spend_crash_and_ask_again(store::MemoryFullMode::kEvict, kEvictBudget, seed_or(2502));
+  const FailOver f =
+      spend_crash_and_ask_again(store::MemoryFullMode::kEvict, kEvictBudget, seed_or(2502));
   EXPECT_EQ(f.refused, 0u);
   EXPECT_GT(f.evicted, 0u);
   EXPECT_GT(f.readmitted, 0u);

@@ -40,7 +40,9 @@ const char kPolicies[] =
     "    window: 1h\n"
     "    on_memory_full: evict\n";
 
-std::string key(int run, int i) { return "customer-" + std::to_string(run) + "-" + std::to_string(i); }
+std::string key(int run, int i) {
+  return "customer-" + std::to_string(run) + "-" + std::to_string(i);
+}
 
 CheckSpec spec(const std::string& k, const std::string& policy) {
   CheckSpec s;
@@ -59,7 +61,8 @@ Counts ask(Client& client, int run, int n, const std::string& policy) {
   Counts c;
   for (int start = 0; start < n; start += kBatch) {
     std::vector<CheckSpec> batch;
-    for (int i = start; i < std::min(n, start + kBatch); ++i) batch.push_back(spec(key(run, i), policy));
+    for (int i = start; i < std::min(n, start + kBatch); ++i)
+      batch.push_back(spec(key(run, i), policy));
     for (const CheckResult& r : client.check(batch)) {
       if (r.code == ResultCode::kMemoryFull) {
         ++c.memory_full;
@@ -84,8 +87,7 @@ class MemoryNode {
                         std::to_string(::getpid()) + "-" + mode) {
     node_ = std::make_unique<NodeProcess>(std::vector<std::string>{
         "--max-memory", kBudget, "--on-memory-full", mode, "--policies", policies_.path(),
-        "--metrics", "127.0.0.1:0", "--resp", "127.0.0.1:0", "--resp-port-file",
-        resp_port_file_});
+        "--metrics", "127.0.0.1:0", "--resp", "127.0.0.1:0", "--resp-port-file", resp_port_file_});
     std::ifstream f(resp_port_file_);
     unsigned p = 0;
     if (f >> p) resp_port_ = static_cast<uint16_t>(p);
@@ -158,9 +160,10 @@ TEST(MemoryFull, RefuseReadmitsNoSpentKeyAndAnswersNewKeysMemoryFullInEveryDoor)
   EXPECT_GT(memory_full, 0) << "the fill must pass the budget";
 
   const Counts again = ask(n.client(), 0, kKeysPerRun, "hourly");
-  std::printf("refuse: %d checks answered MEMORY_FULL while spending %d keys; the first %d "
-              "asked again: %d re-admitted\n",
-              memory_full, kRuns * kKeysPerRun, kKeysPerRun, again.allowed);
+  std::printf(
+      "refuse: %d checks answered MEMORY_FULL while spending %d keys; the first %d "
+      "asked again: %d re-admitted\n",
+      memory_full, kRuns * kKeysPerRun, kKeysPerRun, again.allowed);
   EXPECT_EQ(again.allowed, 0) << "spent keys re-admitted";
   EXPECT_EQ(again.memory_full, 0) << "the first run's keys are all held";
 
@@ -208,15 +211,17 @@ TEST(MemoryFull, EvictFlagsEveryResetAndCountsItByPolicy) {
   ASSERT_GT(n.metric(R"(drl_evictions_total{kind="live"})"), 0);
 
   const Counts again = ask(n.client(), 0, kKeysPerRun, "hourly");
-  std::printf("evict: %.0f live keys evicted while spending %d keys; the first %d asked again: "
-              "%d re-admitted, %d flagged reset_by_eviction, %d re-admitted unflagged\n",
-              n.metric(R"(drl_evictions_total{kind="live"})"), kRuns * kKeysPerRun, kKeysPerRun,
-              again.allowed, again.flagged, again.allowed_unflagged);
+  std::printf(
+      "evict: %.0f live keys evicted while spending %d keys; the first %d asked again: "
+      "%d re-admitted, %d flagged reset_by_eviction, %d re-admitted unflagged\n",
+      n.metric(R"(drl_evictions_total{kind="live"})"), kRuns * kKeysPerRun, kKeysPerRun,
+      again.allowed, again.flagged, again.allowed_unflagged);
   EXPECT_GT(again.allowed, 0) << "evict re-admits evicted keys (the documented trade)";
   EXPECT_EQ(again.allowed_unflagged, 0) << "a reset the client could not see";
-  EXPECT_EQ(n.metric(R"(drl_memory_full_checks_total{policy="hourly",event="reset_by_eviction"})") >=
-                again.flagged,
-            true);
+  EXPECT_EQ(
+      n.metric(R"(drl_memory_full_checks_total{policy="hourly",event="reset_by_eviction"})") >=
+          again.flagged,
+      true);
   EXPECT_TRUE(eventually([&] {
     return n.node().log().find("live keys evicted") != std::string::npos;
   })) << n.node().log();

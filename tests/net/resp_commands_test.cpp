@@ -235,9 +235,10 @@ TEST(RespCommands, MemoryFullHasItsOwnReplyInBothCommands) {
     o.decision.untracked = true;
     std::string out;
     append_throttle_reply(out, o, 0);
-    EXPECT_EQ(out, allowed
-                       ? "-MEMFULL memory full: key not tracked (allowed: the policy degrades open)\r\n"
-                       : "-MEMFULL memory full: key not tracked (denied: the policy degrades closed)\r\n");
+    EXPECT_EQ(
+        out,
+        allowed ? "-MEMFULL memory full: key not tracked (allowed: the policy degrades open)\r\n"
+                : "-MEMFULL memory full: key not tracked (denied: the policy degrades closed)\r\n");
     out.clear();
     append_check_reply(out, o, "n1");
     EXPECT_NE(out.find(allowed ? "$7\r\nallowed\r\n:1\r\n" : "$7\r\nallowed\r\n:0\r\n"),

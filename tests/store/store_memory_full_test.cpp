@@ -35,8 +35,8 @@ Fill spend_every_run(Store& store, MemoryRule rule = {}) {
 }
 
 TEST(StoreMemoryFull, RefuseReadmitsNoSpentKeyAndLeavesNewKeysUntracked) {
-  Store store(StoreOptions{.shards = 4, .max_memory_bytes = kBudget,
-                           .on_memory_full = MemoryFullMode::kRefuse});
+  Store store(StoreOptions{
+      .shards = 4, .max_memory_bytes = kBudget, .on_memory_full = MemoryFullMode::kRefuse});
   const Fill fill = spend_every_run(store);
   const StoreStats s = store.stats();
   EXPECT_EQ(s.evicted, 0u) << "refuse never evicts a live key";
@@ -59,14 +59,14 @@ TEST(StoreMemoryFull, RefuseReadmitsNoSpentKeyAndLeavesNewKeysUntracked) {
   EXPECT_TRUE(closed.untracked);
   EXPECT_FALSE(closed.allowed);
   EXPECT_EQ(closed.retry_after, kUntrackedRetryAfter);
-  const auto open = store.apply("new-key", kOnePerHour, {}, kT0 + kMinute,
-                                MemoryRule{.admit_untracked = true});
+  const auto open =
+      store.apply("new-key", kOnePerHour, {}, kT0 + kMinute, MemoryRule{.admit_untracked = true});
   EXPECT_TRUE(open.untracked);
   EXPECT_TRUE(open.allowed);
   EXPECT_EQ(open.limit, 1u);
   // Still not stored, so still untracked: nothing was counted for it.
-  EXPECT_TRUE(store.apply("new-key", kOnePerHour, {}, kT0 + kMinute, {.admit_untracked = true})
-                  .untracked);
+  EXPECT_TRUE(
+      store.apply("new-key", kOnePerHour, {}, kT0 + kMinute, {.admit_untracked = true}).untracked);
 
   // Once the held keys expire, their room comes back and new keys are tracked again.
   const auto later = store.apply("new-key", kOnePerHour, {}, kT0 + 2 * kHour);
@@ -76,8 +76,8 @@ TEST(StoreMemoryFull, RefuseReadmitsNoSpentKeyAndLeavesNewKeysUntracked) {
 }
 
 TEST(StoreMemoryFull, EvictFlagsEveryResetOfAnEvictedKey) {
-  Store store(StoreOptions{.shards = 4, .max_memory_bytes = kBudget,
-                           .on_memory_full = MemoryFullMode::kEvict});
+  Store store(StoreOptions{
+      .shards = 4, .max_memory_bytes = kBudget, .on_memory_full = MemoryFullMode::kEvict});
   const Fill fill = spend_every_run(store);
   const StoreStats s = store.stats();
   EXPECT_EQ(fill.untracked, 0);
@@ -105,8 +105,8 @@ TEST(StoreMemoryFull, EvictFlagsEveryResetOfAnEvictedKey) {
 
 TEST(StoreMemoryFull, EvictRarelyFlagsAKeyNeverEvicted) {
   // The filter's false positives: about 1% per generation (docs/operations.md).
-  Store store(StoreOptions{.shards = 4, .max_memory_bytes = kBudget,
-                           .on_memory_full = MemoryFullMode::kEvict});
+  Store store(StoreOptions{
+      .shards = 4, .max_memory_bytes = kBudget, .on_memory_full = MemoryFullMode::kEvict});
   spend_every_run(store);
   int flagged = 0;
   constexpr int kFresh = 2000;
@@ -118,11 +118,12 @@ TEST(StoreMemoryFull, EvictRarelyFlagsAKeyNeverEvicted) {
 }
 
 TEST(StoreMemoryFull, APerCallModeOverridesTheStoresAndRefusedKeysAreNeverEvicted) {
-  Store store(StoreOptions{.shards = 1, .max_memory_bytes = 64 * 1024,
-                           .on_memory_full = MemoryFullMode::kEvict});
+  Store store(StoreOptions{
+      .shards = 1, .max_memory_bytes = 64 * 1024, .on_memory_full = MemoryFullMode::kEvict});
   const MemoryRule refuse{.on_full = MemoryFullMode::kRefuse};
   int held = 0;
-  for (int i = 0; i < 5000; ++i) held += !store.apply(key(0, i), kOnePerHour, {}, kT0, refuse).untracked;
+  for (int i = 0; i < 5000; ++i)
+    held += !store.apply(key(0, i), kOnePerHour, {}, kT0, refuse).untracked;
   ASSERT_GT(held, 0);
   ASSERT_LT(held, 5000);
   // Keys of the store's own mode (evict) now push for room: they may not take a pinned key's.
@@ -138,8 +139,8 @@ TEST(StoreMemoryFull, APerCallModeOverridesTheStoresAndRefusedKeysAreNeverEvicte
 TEST(StoreMemoryFull, ReplicaRecordsThatDoNotFitAreRefusedAndCounted) {
   Store owner;
   for (int i = 0; i < 5000; ++i) owner.apply(key(0, i), kOnePerHour, {}, kT0);
-  Store replica(StoreOptions{.shards = 4, .max_memory_bytes = 128 * 1024,
-                             .on_memory_full = MemoryFullMode::kRefuse});
+  Store replica(StoreOptions{
+      .shards = 4, .max_memory_bytes = 128 * 1024, .on_memory_full = MemoryFullMode::kRefuse});
   uint64_t installed = 0;
   uint64_t offered = 0;
   owner.changed_since(0, [&](const KeyRecord& r) {

@@ -39,11 +39,21 @@ TEST(StoreSizing, BytesPerKeyByKeyLengthAndAlgorithm) {
     uint64_t cost;
   };
   const Row rows[] = {
-      {"token_bucket", {.algorithm = limits::Algorithm::kTokenBucket, .limit = 100, .window = kHour}, 1},
-      {"fixed_window", {.algorithm = limits::Algorithm::kFixedWindow, .limit = 100, .window = kHour}, 1},
-      {"sliding_window", {.algorithm = limits::Algorithm::kSlidingWindow, .limit = 100, .window = kHour}, 1},
-      {"sliding_log, 1 in log", {.algorithm = limits::Algorithm::kSlidingLog, .limit = 10, .window = kHour}, 1},
-      {"sliding_log, 10 in log", {.algorithm = limits::Algorithm::kSlidingLog, .limit = 10, .window = kHour}, 10},
+      {"token_bucket",
+       {.algorithm = limits::Algorithm::kTokenBucket, .limit = 100, .window = kHour},
+       1},
+      {"fixed_window",
+       {.algorithm = limits::Algorithm::kFixedWindow, .limit = 100, .window = kHour},
+       1},
+      {"sliding_window",
+       {.algorithm = limits::Algorithm::kSlidingWindow, .limit = 100, .window = kHour},
+       1},
+      {"sliding_log, 1 in log",
+       {.algorithm = limits::Algorithm::kSlidingLog, .limit = 10, .window = kHour},
+       1},
+      {"sliding_log, 10 in log",
+       {.algorithm = limits::Algorithm::kSlidingLog, .limit = 10, .window = kHour},
+       10},
   };
   const size_t lengths[] = {12, 14, 15, 24, 40, 64, 128};
   std::printf("%-24s", "store key bytes:");

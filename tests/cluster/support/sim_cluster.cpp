@@ -41,9 +41,8 @@ std::string SimCluster::describe_seed() const {
 void SimCluster::start_node(size_t i) {
   Slot& s = slots_[i];
   const auto custom = options_.stores.find(i);
-  s.store = std::make_unique<store::Store>(custom != options_.stores.end()
-                                               ? custom->second
-                                               : store::StoreOptions{.shards = 4});
+  s.store = std::make_unique<store::Store>(
+      custom != options_.stores.end() ? custom->second : store::StoreOptions{.shards = 4});
   ++s.incarnation;
   ClusterOptions cluster = options_.cluster;
   cluster.id_base = s.incarnation << 40;  // a restarted node's ids are new to its peers
