@@ -43,7 +43,6 @@ int64_t table_bytes(size_t capacity) {
 int64_t log_cost(std::string_view key, const limits::SlidingLog& log) {
   return static_cast<int64_t>(key.size() + log.capacity() * sizeof(TimePoint)) + kLogOverhead;
 }
-// Debian's abseil has its own string_view type; its string-keyed maps look up by that.
 int64_t heap_cost(std::string_view key) {
   return key.size() > kInlineKeyMax ? static_cast<int64_t>(key.size() + kHeapKeyOverhead) : 0;
 }
@@ -64,6 +63,7 @@ limits::Decision untracked(const limits::Decision& fresh, const MemoryRule& rule
   }
   return d;
 }
+// Debian's abseil has its own string_view type; its string-keyed maps look up by that.
 absl::string_view as_absl(std::string_view s) { return {s.data(), s.size()}; }
 bool in_range(uint64_t h, uint64_t lo, uint64_t hi) {
   return lo <= hi ? (h >= lo && h <= hi) : (h >= lo || h <= hi);
