@@ -87,7 +87,10 @@ class MemoryNode {
                         std::to_string(::getpid()) + "-" + mode) {
     node_ = std::make_unique<NodeProcess>(std::vector<std::string>{
         "--max-memory", kBudget, "--on-memory-full", mode, "--policies", policies_.path(),
-        "--metrics", "127.0.0.1:0", "--resp", "127.0.0.1:0", "--resp-port-file", resp_port_file_});
+        "--metrics", "127.0.0.1:0", "--resp", "127.0.0.1:0", "--resp-port-file", resp_port_file_,
+        // A loaded test host must not make the node shed the fill (this is not an overload
+        // test): a long queue target, and the client below retries what is shed anyway.
+        "--queue-target-ms", "1000"});
     std::ifstream f(resp_port_file_);
     unsigned p = 0;
     if (f >> p) resp_port_ = static_cast<uint16_t>(p);
@@ -95,6 +98,7 @@ class MemoryNode {
     ClientOptions o;
     o.nodes = {node_->address()};
     o.request_timeout = std::chrono::seconds(30);
+    o.overload_retries = 50;
     client_ = std::make_unique<Client>(o);
   }
   ~MemoryNode() { std::remove(resp_port_file_.c_str()); }
