@@ -26,10 +26,10 @@
 #include "service/fault_admin.h"
 #include "service/frame.h"
 #include "service/local_decider.h"
+#include "service/memory_watch.h"
 #include "service/prometheus_text.h"
 #include "service/published_ring.h"
 #include "service/solo_decider.h"
-#include "service/memory_watch.h"
 #include "store/store.h"
 
 namespace drl::node {
