@@ -45,6 +45,9 @@ enum class ResultCode : uint8_t {
   kInternal = 8,
   kRequestError = 9,  // the node refused the whole request (message says why)
   kTimeout = 10,      // no answer within ClientOptions::request_timeout
+  // Decided by the policy's degrade mode (see `allowed`): the owner's store is full and
+  // refuses to track a new key (wire MEMORY_FULL, "memory full: key not tracked").
+  kMemoryFull = 11,
 };
 const char* result_code_name(ResultCode code);
 
@@ -77,6 +80,8 @@ struct CheckResult {
   std::string message;         // human sentence on denial or error
   bool degraded = false;
   bool shadow_denied = false;
+  // The key's state was evicted for memory earlier: this decision came from a fresh budget.
+  bool reset_by_eviction = false;
   std::string decided_by;  // id of the node that decided
 };
 

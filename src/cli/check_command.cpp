@@ -90,18 +90,23 @@ Handler register_check(CLI::App& app) {
     }
     Client client(options);
     const CheckResult r = client.check(spec);
-    const bool ok = r.code == ResultCode::kOk;
+    // MEMORY_FULL is decided (by the policy's degrade mode): allowed or denied, not an error.
+    const bool ok = r.code == ResultCode::kOk || r.code == ResultCode::kMemoryFull;
+    const std::string memory = r.code == ResultCode::kMemoryFull ? " (" + r.message + ")"
+                               : r.reset_by_eviction
+                                   ? " (reset: the key had been evicted for memory)"
+                                   : "";
     if (a->json) {
       std::printf(
           "{\"allowed\":%s,\"code\":\"%s\",\"limit\":%llu,\"remaining\":%llu,"
           "\"reset_at_ms\":%lld,\"retry_after_ms\":%lld,\"delay_ms\":%lld,\"message\":%s,"
-          "\"shadow_denied\":%s,\"degraded\":%s,\"decided_by\":%s}\n",
+          "\"shadow_denied\":%s,\"degraded\":%s,\"reset_by_eviction\":%s,\"decided_by\":%s}\n",
           r.allowed ? "true" : "false", result_code_name(r.code),
           static_cast<unsigned long long>(r.limit), static_cast<unsigned long long>(r.remaining),
           static_cast<long long>(r.reset_at_ms), static_cast<long long>(r.retry_after_ms),
           static_cast<long long>(r.delay_ms), json_string(r.message).c_str(),
           r.shadow_denied ? "true" : "false", r.degraded ? "true" : "false",
-          json_string(r.decided_by).c_str());
+          r.reset_by_eviction ? "true" : "false", json_string(r.decided_by).c_str());
     } else if (!ok) {
       std::fprintf(stderr, "error (%s): %s\n", result_code_name(r.code), r.message.c_str());
     } else if (r.allowed) {
@@ -111,14 +116,16 @@ Handler register_check(CLI::App& app) {
       // A leaky bucket shapes: the request is admitted, to be served after its delay.
       const std::string delay =
           r.delay_ms > 0 ? "; serve it in " + std::to_string(r.delay_ms) + " ms (delay)" : "";
-      std::printf("allowed: %llu of %llu remaining; full again in %.1f s%s%s%s\n",
+      std::printf("allowed: %llu of %llu remaining; full again in %.1f s%s%s%s%s\n",
                   static_cast<unsigned long long>(r.remaining),
                   static_cast<unsigned long long>(r.limit),
                   std::max<int64_t>(0, r.reset_at_ms - now_ms) / 1000.0, delay.c_str(),
                   r.shadow_denied ? " (shadow: would have been denied)" : "",
-                  r.degraded ? " (degraded: decided without the key's owner)" : "");
+                  r.degraded ? " (degraded: decided without the key's owner)" : "", memory.c_str());
+    } else if (r.code == ResultCode::kMemoryFull) {
+      std::printf("denied%s\n", memory.c_str());
     } else {
-      std::printf("denied: %s\n", r.message.c_str());
+      std::printf("denied: %s%s\n", r.message.c_str(), memory.c_str());
     }
     if (!ok) return 2;
     return r.allowed ? 0 : 1;

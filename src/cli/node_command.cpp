@@ -36,6 +36,7 @@ Handler register_node(CLI::App& app) {
     uint64_t idle_timeout_ms = 300'000;
     uint64_t frame_timeout_ms = 5'000;
     std::string client_tokens_file;
+    std::string on_memory_full = "refuse";
     uint64_t default_timeout_ms = 1000, queue_target_ms = 5, test_decide_delay_us = 0;
     uint32_t max_in_flight = 4096;
     bool enable_test_hooks = false;
@@ -50,6 +51,13 @@ Handler register_node(CLI::App& app) {
   cmd->add_option("--metrics", a->metrics, "HOST:PORT serving Prometheus text at /metrics");
   cmd->add_option("--threads", a->threads, "I/O threads (0 = one per core)")->capture_default_str();
   cmd->add_option("--max-memory", a->max_memory, "Store memory budget in bytes (0 = unbounded)")
+      ->capture_default_str();
+  cmd->add_option("--on-memory-full", a->on_memory_full,
+                  "At --max-memory: 'refuse' keeps every live key and answers a new key "
+                  "MEMORY_FULL, decided by its policy's degrade mode; 'evict' evicts live keys "
+                  "and flags their next decision reset_by_eviction. A policy's on_memory_full "
+                  "overrides it")
+      ->check(CLI::IsMember({"refuse", "evict"}))
       ->capture_default_str();
   cmd->add_option("--max-connections", a->max_connections, "Client connections accepted at most")
       ->capture_default_str();
@@ -206,6 +214,7 @@ Handler register_node(CLI::App& app) {
     o.policies_path = a->policies;
     o.threads = a->threads;
     o.max_memory_bytes = a->max_memory;
+    limits::parse_memory_full_mode(a->on_memory_full, o.on_memory_full);
     o.max_connections = a->max_connections;
     o.max_frame_bytes = a->max_frame;
     o.idle_timeout = std::chrono::milliseconds(a->idle_timeout_ms);

@@ -100,6 +100,8 @@ Handler register_status(CLI::App& app) {
       std::printf(
           "{\"node_id\":%s,\"version\":%s,\"listen\":%s,\"uptime_ms\":%lld,\"keys\":%llu,"
           "\"memory_bytes\":%llu,\"max_memory_bytes\":%llu,\"evicted\":%llu,\"expired\":%llu,"
+          "\"on_memory_full\":%s,\"memory_untracked\":%llu,\"reset_by_eviction\":%llu,"
+          "\"replica_records_refused\":%llu,"
           "\"connections\":%llu,\"checks\":%llu,\"checks_decided\":%llu,\"policies\":%s,"
           "\"members\":%s,"
           "\"ring_share\":%.6f,\"ring_epoch\":%llu,\"keys_as_owner\":%llu,"
@@ -112,14 +114,15 @@ Handler register_status(CLI::App& app) {
           json_string(s.node_id()).c_str(), json_string(s.version()).c_str(),
           json_string(s.listen()).c_str(), static_cast<long long>(s.uptime_ms()), u(s.keys()),
           u(s.memory_bytes()), u(s.max_memory_bytes()), u(s.evicted()), u(s.expired()),
-          u(s.connections()), u(s.checks()), u(s.checks_decided()), policies.c_str(),
-          members_json(s).c_str(), s.ring_share(), u(s.ring_epoch()), u(s.keys_as_owner()),
-          u(s.keys_as_replica()), static_cast<long long>(s.replication_lag_ms()),
-          s.handoff_pending() ? "true" : "false", u(s.forwarded()), u(s.decided_as_owner()),
-          u(s.decided_off_owner()), u(s.failovers()), u(s.degraded()), u(s.replica_records_sent()),
-          u(s.replica_records_installed()), u(s.peer_queue_drops()), u(s.peer_rejected_frames()),
-          u(s.gossip_rejected_packets()), u(s.refused_relays()), u(s.held_for_view()),
-          u(s.expired_relays()));
+          json_string(s.on_memory_full()).c_str(), u(s.memory_untracked()),
+          u(s.reset_by_eviction()), u(s.replica_records_refused()), u(s.connections()),
+          u(s.checks()), u(s.checks_decided()), policies.c_str(), members_json(s).c_str(),
+          s.ring_share(), u(s.ring_epoch()), u(s.keys_as_owner()), u(s.keys_as_replica()),
+          static_cast<long long>(s.replication_lag_ms()), s.handoff_pending() ? "true" : "false",
+          u(s.forwarded()), u(s.decided_as_owner()), u(s.decided_off_owner()), u(s.failovers()),
+          u(s.degraded()), u(s.replica_records_sent()), u(s.replica_records_installed()),
+          u(s.peer_queue_drops()), u(s.peer_rejected_frames()), u(s.gossip_rejected_packets()),
+          u(s.refused_relays()), u(s.held_for_view()), u(s.expired_relays()));
       return 0;
     }
     std::printf("node        %s (drl %s) on %s\n", s.node_id().c_str(), s.version().c_str(),
@@ -130,6 +133,11 @@ Handler register_status(CLI::App& app) {
     std::printf("memory      %llu bytes (budget %s)\n", u(s.memory_bytes()),
                 s.max_memory_bytes() ? std::to_string(s.max_memory_bytes()).c_str() : "unbounded");
     std::printf("evicted     %llu   expired %llu\n", u(s.evicted()), u(s.expired()));
+    std::printf(
+        "memory full %s: %llu checks not tracked, %llu resets flagged, %llu replica "
+        "records refused\n",
+        s.on_memory_full().c_str(), u(s.memory_untracked()), u(s.reset_by_eviction()),
+        u(s.replica_records_refused()));
     std::printf("connections %llu   checks received %llu, decided here %llu\n", u(s.connections()),
                 u(s.checks()), u(s.checks_decided()));
     std::string p;

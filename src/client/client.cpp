@@ -55,7 +55,9 @@ void to_wire(const CheckSpec& spec, wire::Check& c) {
 
 CheckResult from_wire(const wire::CheckResult& r, const std::string& decided_by) {
   CheckResult out;
-  out.code = r.code() <= wire::INTERNAL ? static_cast<ResultCode>(r.code()) : ResultCode::kInternal;
+  out.code = r.code() <= wire::INTERNAL      ? static_cast<ResultCode>(r.code())
+             : r.code() == wire::MEMORY_FULL ? ResultCode::kMemoryFull
+                                             : ResultCode::kInternal;
   out.allowed = r.allowed();
   out.limit = r.limit();
   out.remaining = r.remaining();
@@ -65,6 +67,7 @@ CheckResult from_wire(const wire::CheckResult& r, const std::string& decided_by)
   out.message = r.message();
   out.degraded = r.degraded();
   out.shadow_denied = r.shadow_denied();
+  out.reset_by_eviction = r.reset_by_eviction();
   out.decided_by = r.decided_by().empty() ? decided_by : r.decided_by();
   return out;
 }
@@ -104,6 +107,8 @@ const char* result_code_name(ResultCode code) {
       return "REQUEST_ERROR";
     case ResultCode::kTimeout:
       return "TIMEOUT";
+    case ResultCode::kMemoryFull:
+      return "MEMORY_FULL";
   }
   return "UNKNOWN";
 }

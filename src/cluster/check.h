@@ -22,6 +22,7 @@ struct ClientCheck {
   limits::Limit limit;
   limits::Request request;
   DegradeMode degrade = DegradeMode::kLocal;
+  limits::MemoryFullMode memory_full = limits::MemoryFullMode::kNodeDefault;  // the policy's
   // When the client stops waiting (0 = never): a forward carries it to the owner, which does
   // not decide a check that reaches it later, and no node tries the check past it.
   TimePoint deadline = 0;

@@ -56,6 +56,7 @@ void ClusterNode::submit(ClientCheck check, TimePoint now) {
   fc.limit = check.limit;
   fc.request = check.request;
   fc.degrade = check.degrade;
+  fc.memory_full = check.memory_full;
   fc.deadline = check.deadline;
   route(std::move(origin), std::move(fc), now);
   flush_batches(now, false);

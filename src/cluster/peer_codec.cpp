@@ -25,6 +25,7 @@ using wire::varint_size;
 constexpr uint32_t kMaxAlgorithm = static_cast<uint32_t>(limits::Algorithm::kSlidingWindow);
 constexpr uint32_t kMaxCalendar = static_cast<uint32_t>(limits::Calendar::kMonth);
 constexpr uint32_t kMaxDegrade = static_cast<uint32_t>(DegradeMode::kClosed);
+constexpr uint32_t kMaxMemoryFull = static_cast<uint32_t>(limits::MemoryFullMode::kRefuse);
 
 // ---- Sizes: exactly what the writers below write. Every field number is < 16, so every
 // tag is one byte.
@@ -51,14 +52,16 @@ size_t request_size(const limits::Request& r) {
 size_t decision_size(const limits::Decision& d) {
   return bool_field(d.allowed) + bool_field(d.shadow_denied) + varint_field(d.limit) +
          varint_field(d.remaining) + varint_field(u64(d.reset_at)) +
-         varint_field(u64(d.retry_after)) + varint_field(u64(d.delay));
+         varint_field(u64(d.retry_after)) + varint_field(u64(d.delay)) + bool_field(d.untracked) +
+         bool_field(d.reset_by_eviction);
 }
 
 size_t check_size(const ForwardedCheck& c) {
   return varint_field(c.request_id) + varint_field(c.hops) + bool_field(c.must_decide) +
          bytes_field(c.key) + message_field(limit_size(c.limit)) +
          message_field(request_size(c.request)) + varint_field(static_cast<uint32_t>(c.degrade)) +
-         varint_field(u64(c.budget)) + bytes_field(c.origin) + varint_field(c.origin_id);
+         varint_field(u64(c.budget)) + bytes_field(c.origin) + varint_field(c.origin_id) +
+         varint_field(static_cast<uint32_t>(c.memory_full));
 }
 
 size_t answer_size(const CheckAnswer& a) {
@@ -166,6 +169,8 @@ class Writer {
     varint(5, u64(d.reset_at));
     varint(6, u64(d.retry_after));
     varint(7, u64(d.delay));
+    boolean(8, d.untracked);
+    boolean(9, d.reset_by_eviction);
   }
   void check(uint32_t field, const ForwardedCheck& c, size_t size) {
     header(field, size);
@@ -180,6 +185,7 @@ class Writer {
     varint(9, u64(c.budget));
     bytes(10, c.origin);
     varint(11, c.origin_id);
+    varint(12, static_cast<uint32_t>(c.memory_full));
   }
   void answer(uint32_t field, const CheckAnswer& a, size_t size) {
     header(field, size);
@@ -338,7 +344,7 @@ class Decoder {
   }
 
   bool parse_check(Reader r, ForwardedCheck& c) {
-    uint32_t algorithm = 0, calendar = 0, degrade = 0;
+    uint32_t algorithm = 0, calendar = 0, degrade = 0, memory_full = 0;
     Field f;
     while (!r.done()) {
       if (!next(r, f)) return false;
@@ -362,6 +368,9 @@ class Decoder {
           case 11:
             c.origin_id = f.value;
             break;
+          case 12:
+            memory_full = static_cast<uint32_t>(f.value);
+            break;
           default:
             break;
         }
@@ -384,10 +393,13 @@ class Decoder {
       invalid("check: unknown calendar " + std::to_string(calendar));
     } else if (degrade > kMaxDegrade) {
       invalid("check: unknown degrade mode " + std::to_string(degrade));
+    } else if (memory_full > kMaxMemoryFull) {
+      invalid("check: unknown memory-full mode " + std::to_string(memory_full));
     }
     c.limit.algorithm = static_cast<limits::Algorithm>(algorithm);
     c.limit.calendar = static_cast<limits::Calendar>(calendar);
     c.degrade = static_cast<DegradeMode>(degrade);
+    c.memory_full = static_cast<limits::MemoryFullMode>(memory_full);
     return true;
   }
 
@@ -514,6 +526,12 @@ class Decoder {
           break;
         case 7:
           d.delay = static_cast<int64_t>(f.value);
+          break;
+        case 8:
+          d.untracked = f.value != 0;
+          break;
+        case 9:
+          d.reset_by_eviction = f.value != 0;
           break;
         default:
           break;

@@ -37,6 +37,7 @@ struct ForwardedCheck {
   limits::Limit limit;
   limits::Request request;
   DegradeMode degrade = DegradeMode::kLocal;
+  limits::MemoryFullMode memory_full = limits::MemoryFullMode::kNodeDefault;
 };
 
 // CheckAnswer::error of a relayed check the receiver will not decide: it has no view yet, or

@@ -227,7 +227,8 @@ void ClusterNode::decide_here(const Origin& origin, const ForwardedCheck& check,
   CheckAnswer answer;
   answer.decided_by = self_.id;
   answer.hops = check.hops;
-  answer.decision = store_.apply(check.key, check.limit, check.request, now);
+  answer.decision = store_.apply(check.key, check.limit, check.request, now,
+                                 store::memory_rule(check.memory_full, check.degrade));
   const uint64_t hash = key_hash(check.key);
   if (!target_.empty() && is_self(target_.owner(hash), target_)) {
     ++stats_.decided_as_owner;

@@ -57,6 +57,11 @@ struct Decision {
   Nanos retry_after = 0;   // 0 when allowed; else the wait until this cost would pass;
                            // kNever (-1) when the cost exceeds the full budget
   Nanos delay = 0;         // leaky bucket: how long the caller should hold the request
+  // Set by the store, never by an algorithm (store/store.h, "Memory pressure"):
+  bool untracked = false;  // memory full (refuse): the key could not be stored, so `allowed`
+                           // is the degrade mode's answer, not the algorithm's
+  bool reset_by_eviction = false;  // the key's live state was evicted for memory earlier:
+                                   // this decision started from a fresh budget
   // `limit` is the full budget `remaining` counts down from: the token bucket's capacity,
   // the leaky bucket's burst + 1, the window limit otherwise. In shadow mode a would-deny
   // is reported as allowed with shadow_denied set and the would-be remaining/retry_after.

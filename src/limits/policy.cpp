@@ -14,7 +14,7 @@ namespace drl::limits {
 namespace {
 
 constexpr std::string_view kFields =
-    "description, algorithm, limit, window, burst, calendar, shadow, degrade";
+    "description, algorithm, limit, window, burst, calendar, shadow, degrade, on_memory_full";
 
 // A problem found while reading; `line` is 1-based, 0 when unknown.
 struct Problem {
@@ -122,6 +122,12 @@ std::optional<Problem> read_policy(const std::string& name, const YAML::Node& bo
         problem =
             Problem{line, "unknown degrade mode '" + clip(text) + "' (use local, open or closed)"};
       }
+    } else if (key == "on_memory_full") {
+      problem = scalar_of(value, "on_memory_full", line, text);
+      if (!problem && (text == "default" || !parse_memory_full_mode(text, policy.on_memory_full))) {
+        problem =
+            Problem{line, "unknown on_memory_full '" + clip(text) + "' (use evict or refuse)"};
+      }
     } else {
       problem =
           Problem{line, "unknown field '" + clip(key) + "' (known: " + std::string(kFields) + ")"};
@@ -203,6 +209,29 @@ std::string_view degrade_mode_name(DegradeMode m) {
 bool parse_degrade_mode(std::string_view name, DegradeMode& out) {
   for (DegradeMode m : {DegradeMode::kLocal, DegradeMode::kOpen, DegradeMode::kClosed}) {
     if (degrade_mode_name(m) == name) {
+      out = m;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string_view memory_full_mode_name(MemoryFullMode m) {
+  switch (m) {
+    case MemoryFullMode::kEvict:
+      return "evict";
+    case MemoryFullMode::kRefuse:
+      return "refuse";
+    case MemoryFullMode::kNodeDefault:
+    default:
+      return "default";
+  }
+}
+
+bool parse_memory_full_mode(std::string_view name, MemoryFullMode& out) {
+  for (MemoryFullMode m :
+       {MemoryFullMode::kNodeDefault, MemoryFullMode::kEvict, MemoryFullMode::kRefuse}) {
+    if (memory_full_mode_name(m) == name) {
       out = m;
       return true;
     }

@@ -23,12 +23,25 @@ enum class DegradeMode : uint8_t {
 std::string_view degrade_mode_name(DegradeMode m);
 bool parse_degrade_mode(std::string_view name, DegradeMode& out);
 
+// What the store does when a key must be added and its memory budget is spent
+// (docs/design.md, "Memory pressure"). kNodeDefault: the node's --on-memory-full.
+enum class MemoryFullMode : uint8_t {
+  kNodeDefault = 0,
+  kEvict = 1,   // evict a live key (the soonest to expire of a sample); its reset is flagged
+  kRefuse = 2,  // evict nothing live; the new key is not tracked and the degrade mode decides
+};
+
+// "default", "evict", "refuse".
+std::string_view memory_full_mode_name(MemoryFullMode m);
+bool parse_memory_full_mode(std::string_view name, MemoryFullMode& out);
+
 struct Policy {
   std::string name;
   std::string description;  // what the key is ("authenticated user id"); may be empty
   Limit limit;              // validate(limit) == "" for every loaded policy
   bool shadow = false;      // dry run: always allow, report would-be denials
   DegradeMode degrade = DegradeMode::kLocal;
+  MemoryFullMode on_memory_full = MemoryFullMode::kNodeDefault;
 };
 
 class PolicySet {

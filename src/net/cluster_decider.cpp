@@ -11,7 +11,7 @@
 
 #include "cluster/peer_codec.h"
 #include "common/key_hash.h"
-#include "limits/denial.h"
+#include "service/decided_outcome.h"
 #include "service/local_decider.h"
 #include "service/store_key.h"
 
@@ -112,6 +112,7 @@ bool ClusterDecider::resolve(const service::CheckCall& call, const service::Poli
   check.limit = call.limit;
   check.request = call.request;
   check.degrade = cluster::DegradeMode::kLocal;
+  check.memory_full = limits::MemoryFullMode::kNodeDefault;
   if (!call.has_inline) {
     const limits::Policy* policy = catalog.find(call.policy, slot);
     if (policy == nullptr) {
@@ -128,6 +129,7 @@ bool ClusterDecider::resolve(const service::CheckCall& call, const service::Poli
     }
     check.limit = policy->limit;
     check.degrade = policy->degrade;
+    check.memory_full = policy->on_memory_full;
     if (policy->shadow) check.request.shadow = true;
   } else if (auto problem = limits::validate(call.limit); !problem.empty()) {
     out.code = service::CheckCode::kInvalidLimit;
@@ -160,15 +162,11 @@ void ClusterDecider::decide_calls(std::span<const service::CheckCall> calls,
     service::CheckOutcome& out = outcomes[i];
     if (!resolve(calls[i], *catalog, scratch, out, slots[i])) continue;
     if (fast && ownership_.decides(key_hash(scratch.key))) {
-      out.decision = store_.apply(scratch.key, scratch.limit, scratch.request, now);
+      out.decision = store_.apply(scratch.key, scratch.limit, scratch.request, now,
+                                  store::memory_rule(scratch.memory_full, scratch.degrade));
       out.decided_by = self_id_;
       ++decided;
-      if (out.decision.allowed) {
-        metrics_.count(slots[i], service::CheckResultKind::kAllowed);
-      } else {
-        out.message = limits::describe_denial(calls[i].key, scratch.limit, out.decision);
-        metrics_.count(slots[i], service::CheckResultKind::kDenied);
-      }
+      service::settle_decision(out, calls[i].key, scratch.limit, metrics_, slots[i]);
       continue;
     }
     scratch.client_token = i;
@@ -363,12 +361,7 @@ void ClusterDecider::complete(const cluster::CheckResult& result) {
     out.decision = result.decision;
     out.degraded = result.degraded;
     b.decided_by[i] = result.decided_by;
-    if (out.decision.allowed) {
-      metrics_.count(b.slots[i], service::CheckResultKind::kAllowed);
-    } else {
-      out.message = limits::describe_denial(b.user_keys[i], b.limits[i], out.decision);
-      metrics_.count(b.slots[i], service::CheckResultKind::kDenied);
-    }
+    service::settle_decision(out, b.user_keys[i], b.limits[i], metrics_, b.slots[i]);
   }
   if (--b.remaining > 0) return;
   for (size_t k = 0; k < b.outcomes.size(); ++k) b.outcomes[k].decided_by = b.decided_by[k];

@@ -26,6 +26,7 @@
 #include "service/fault_admin.h"
 #include "service/frame.h"
 #include "service/local_decider.h"
+#include "service/memory_watch.h"
 #include "service/prometheus_text.h"
 #include "service/published_ring.h"
 #include "service/solo_decider.h"
@@ -70,6 +71,7 @@ void raise_descriptor_limit(size_t max_connections) {
 std::unique_ptr<Storage> make_storage(const NodeOptions& o) {
   StorageOptions so = o.storage;
   so.max_memory_bytes = o.max_memory_bytes;
+  so.on_memory_full = o.on_memory_full;
   if (so.node_id.empty()) so.node_id = o.id.empty() ? o.host + ":" + std::to_string(o.port) : o.id;
   const StorageFactory make = find_storage(so.kind);
   return make != nullptr ? make(so) : make_memory_storage(so);
@@ -119,6 +121,7 @@ struct Node::Impl {
   // (milliseconds at 10 M keys), which no check should wait behind; it holds a shard's lock
   // for 512 slots at a time, so a check on that shard waits a microsecond or two at most.
   asio::steady_timer expire_timer;
+  service::MemoryWatch memory_watch;  // control thread only: checked on every expire tick
   asio::steady_timer join_timer;
   service::PeerFaultFilter peer_faults;  // test hooks only; outlives the transports below
   std::optional<net::ClusterDecider> cluster;
@@ -391,6 +394,13 @@ void Node::Impl::reload_client_tokens() {
 
 void Node::Impl::expire_tick() {
   store.expire(clock.now(), kExpireBudget);
+  for (const auto& line : memory_watch.observe(store.stats(), clock.monotonic())) {
+    if (line.warning) {
+      spdlog::warn("{}", line.text);
+    } else {
+      spdlog::info("{}", line.text);
+    }
+  }
   expire_timer.expires_after(kExpireEvery);
   expire_timer.async_wait([this](std::error_code ec) {
     if (!ec) expire_tick();
@@ -414,6 +424,10 @@ void Node::Impl::fill_status(wire::StatusResponse& s) {
   s.set_max_memory_bytes(options.max_memory_bytes);
   s.set_evicted(st.evicted);
   s.set_expired(st.expired);
+  s.set_on_memory_full(std::string(limits::memory_full_mode_name(options.on_memory_full)));
+  s.set_memory_untracked(st.untracked);
+  s.set_reset_by_eviction(st.reset_flagged);
+  s.set_replica_records_refused(st.install_refused);
   s.set_connections(ss.connections_open());
   s.set_checks(ss.checks);
   // While solo every decision is local (and counted in `metrics` where it is made); after,
@@ -493,6 +507,26 @@ std::string Node::Impl::render_metrics() {
   t.sample("drl_memory_bytes", {}, st.memory_bytes);
   t.help("drl_memory_limit_bytes", "gauge", "The --max-memory budget (0 = unbounded).");
   t.sample("drl_memory_limit_bytes", {}, options.max_memory_bytes);
+  t.help("drl_memory_budget_used_ratio", "gauge",
+         "Store memory in use over --max-memory (absent when unbounded); alerts at 0.8/0.9.");
+  if (options.max_memory_bytes > 0) {
+    t.sample("drl_memory_budget_used_ratio", {},
+             static_cast<double>(st.memory_bytes) / static_cast<double>(options.max_memory_bytes));
+  }
+  t.help("drl_memory_full_checks_total", "counter",
+         "Checks touched by memory pressure, by policy and event: untracked (answered "
+         "MEMORY_FULL, --on-memory-full refuse) or reset_by_eviction (decided from a fresh "
+         "budget because the key had been evicted, --on-memory-full evict).");
+  for (const auto& row : metrics.snapshot()) {
+    t.sample("drl_memory_full_checks_total", {{"policy", row.policy}, {"event", "untracked"}},
+             row.untracked);
+    t.sample("drl_memory_full_checks_total",
+             {{"policy", row.policy}, {"event", "reset_by_eviction"}}, row.reset_by_eviction);
+  }
+  t.help("drl_replica_records_refused_total", "counter",
+         "Replicated or handed-off records this node could not store within --max-memory "
+         "(refuse): it cannot take over those keys' counts in a fail-over.");
+  t.sample("drl_replica_records_refused_total", {}, st.install_refused);
   t.help("drl_evictions_total", "counter", "Keys dropped to honour the memory budget.");
   t.sample("drl_evictions_total", {{"kind", "live"}}, st.evicted);
   t.sample("drl_evictions_total", {{"kind", "expired"}}, st.evicted_expired);

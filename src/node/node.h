@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "limits/policy.h"
 #include "membership/cluster_key.h"
 #include "service/admission.h"
 #include "node/storage/storage.h"
@@ -26,6 +27,8 @@ struct NodeOptions {
   uint16_t metrics_port = 0;
   size_t threads = 0;           // 0: one per core
   size_t max_memory_bytes = 0;  // 0: unbounded
+  // At the budget: refuse new keys (never evict a live one) or evict; a policy may override.
+  limits::MemoryFullMode on_memory_full = limits::MemoryFullMode::kRefuse;
   size_t max_connections = 16384;
   uint32_t max_frame_bytes = 1u << 20;
   std::chrono::milliseconds idle_timeout{300'000};

@@ -22,6 +22,8 @@ std::string_view check_code_name(CheckCode code) {
       return "UNAVAILABLE";
     case CheckCode::kInternal:
       return "INTERNAL";
+    case CheckCode::kMemoryFull:
+      return "MEMORY_FULL";
   }
   return "UNKNOWN";
 }

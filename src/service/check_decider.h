@@ -23,7 +23,12 @@ enum class CheckCode : uint8_t {
   kOverloaded = 6,
   kUnavailable = 7,
   kInternal = 8,
+  kMemoryFull = 9,  // decided, but the key is not tracked: see kMemoryFullMessage
 };
+// The message of kMemoryFull. The check was decided by the policy's degrade mode (`open`
+// allows; `closed` and `local` deny) because the owner's store could not keep the key
+// without evicting a live one (--on-memory-full refuse). docs/protocol.md.
+inline constexpr char kMemoryFullMessage[] = "memory full: key not tracked";
 std::string_view check_code_name(CheckCode code);
 
 inline constexpr size_t kMaxKeyBytes = 4096;

@@ -30,6 +30,11 @@ void DecisionMetrics::count(uint16_t slot, CheckResultKind kind) {
   my_shard().counts[slot][static_cast<size_t>(kind)].fetch_add(1, std::memory_order_relaxed);
 }
 
+void DecisionMetrics::count_memory(uint16_t slot, MemoryEvent event) {
+  if (slot >= kSlots) slot = kSlots - 1;
+  my_shard().counts[slot][3 + static_cast<size_t>(event)].fetch_add(1, std::memory_order_relaxed);
+}
+
 std::vector<DecisionMetrics::Row> DecisionMetrics::snapshot() const {
   std::vector<Row> rows;
   {
@@ -42,6 +47,8 @@ std::vector<DecisionMetrics::Row> DecisionMetrics::snapshot() const {
       rows[i].allowed += c[0].load(std::memory_order_relaxed);
       rows[i].denied += c[1].load(std::memory_order_relaxed);
       rows[i].error += c[2].load(std::memory_order_relaxed);
+      rows[i].untracked += c[3].load(std::memory_order_relaxed);
+      rows[i].reset_by_eviction += c[4].load(std::memory_order_relaxed);
     }
   }
   return rows;

@@ -15,6 +15,11 @@
 namespace drl::service {
 
 enum class CheckResultKind : uint8_t { kAllowed = 0, kDenied = 1, kError = 2 };
+// Memory pressure seen by a decision (counted beside its result, not instead of it).
+enum class MemoryEvent : uint8_t {
+  kUntracked = 0,        // answered MEMORY_FULL: the store could not keep the key
+  kResetByEviction = 1,  // decided from a fresh budget because the key had been evicted
+};
 
 class DecisionMetrics {
  public:
@@ -25,17 +30,20 @@ class DecisionMetrics {
   // The slot of a policy name, assigned on first sight. Not for the hot path (takes a lock).
   uint16_t slot_for(std::string_view policy);
   void count(uint16_t slot, CheckResultKind kind);
+  void count_memory(uint16_t slot, MemoryEvent event);
 
   struct Row {
     std::string policy;  // "(inline)" for slot 0
     uint64_t allowed = 0, denied = 0, error = 0;
+    uint64_t untracked = 0, reset_by_eviction = 0;
   };
   std::vector<Row> snapshot() const;
 
  private:
   static constexpr size_t kShards = 16;
   struct alignas(64) Shard {
-    std::array<std::array<std::atomic<uint64_t>, 3>, kSlots> counts{};
+    // allowed, denied, error, then the MemoryEvents
+    std::array<std::array<std::atomic<uint64_t>, 5>, kSlots> counts{};
   };
   Shard& my_shard();
 

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "limits/denial.h"
+#include "service/decided_outcome.h"
 #include "service/store_key.h"
 
 namespace drl::service {
@@ -62,6 +62,7 @@ void LocalDecider::decide_one(const CheckCall& call, std::string_view key,
   const limits::Limit* limit = &call.limit;
   const limits::Request* req = &call.request;
   limits::Request request;
+  store::MemoryRule rule;
   if (!call.has_inline) {
     const limits::Policy* policy = catalog.find(call.policy, slot);
     if (policy == nullptr) {
@@ -77,6 +78,7 @@ void LocalDecider::decide_one(const CheckCall& call, std::string_view key,
       return;
     }
     limit = &policy->limit;
+    rule = store::memory_rule(policy->on_memory_full, policy->degrade);
     if (policy->shadow && !call.request.shadow) {
       request = call.request;
       request.shadow = true;
@@ -88,13 +90,8 @@ void LocalDecider::decide_one(const CheckCall& call, std::string_view key,
     metrics_.count(slot, CheckResultKind::kError);
     return;
   }
-  out.decision = store_.apply(key, *limit, *req, now);
-  if (out.decision.allowed) {
-    metrics_.count(slot, CheckResultKind::kAllowed);
-  } else {
-    out.message = limits::describe_denial(call.key, *limit, out.decision);
-    metrics_.count(slot, CheckResultKind::kDenied);
-  }
+  out.decision = store_.apply(key, *limit, *req, now, rule);
+  settle_decision(out, call.key, *limit, metrics_, slot);
 }
 
 }  // namespace drl::service

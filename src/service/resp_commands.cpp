@@ -253,7 +253,8 @@ std::string_view section_of(std::string_view field) {
   if (field == "connections") return "clients";
   if (field == "keys" || field == "memory_bytes" || field == "max_memory_bytes" ||
       field == "evicted" || field == "expired" || field == "checks" || field == "checks_decided" ||
-      field == "policies") {
+      field == "policies" || field == "on_memory_full" || field == "memory_untracked" ||
+      field == "reset_by_eviction" || field == "replica_records_refused") {
     return "stats";
   }
   return "cluster";
@@ -373,6 +374,14 @@ void append_throttle_reply(std::string& out, const CheckOutcome& o, TimePoint no
                                 std::to_string(ceil_millis(o.decision.retry_after)) + ")");
     return;
   }
+  if (o.code == CheckCode::kMemoryFull) {
+    // redis-cell's five integers have no room for "not tracked": its own error prefix, with
+    // the degrade mode's decision in words (docs/protocol.md, "RESP").
+    resp::append_error(out, std::string("MEMFULL ") + kMemoryFullMessage +
+                                (o.decision.allowed ? " (allowed: the policy degrades open)"
+                                                    : " (denied: the policy degrades closed)"));
+    return;
+  }
   if (o.code != CheckCode::kOk) {
     resp::append_error(out, "ERR " + o.message);
     return;
@@ -392,8 +401,8 @@ void append_throttle_reply(std::string& out, const CheckOutcome& o, TimePoint no
 
 void append_check_reply(std::string& out, const CheckOutcome& o, std::string_view node_id) {
   const auto& d = o.decision;
-  const bool ok = o.code == CheckCode::kOk;
-  resp::append_array_header(out, 22);
+  const bool ok = o.code == CheckCode::kOk || o.code == CheckCode::kMemoryFull;
+  resp::append_array_header(out, 24);
   auto integer = [&](std::string_view name, int64_t v) {
     resp::append_bulk(out, name);
     resp::append_integer(out, v);
@@ -410,6 +419,7 @@ void append_check_reply(std::string& out, const CheckOutcome& o, std::string_vie
   integer("delay_ms", ceil_millis(d.delay));
   integer("shadow_denied", d.shadow_denied ? 1 : 0);
   integer("degraded", o.degraded ? 1 : 0);
+  integer("reset_by_eviction", d.reset_by_eviction ? 1 : 0);
   text("code", check_code_name(o.code));
   text("message", o.message);
   text("decided_by", o.decided_by.empty() ? node_id : o.decided_by);

@@ -83,7 +83,9 @@ void decode_check(const wire::Check& check, CheckCall& call) {
 void encode_outcome(const CheckOutcome& outcome, wire::CheckResult& result) {
   const auto& d = outcome.decision;
   result.set_code(static_cast<wire::Code>(outcome.code));
-  result.set_allowed(outcome.code == CheckCode::kOk && d.allowed);
+  // MEMORY_FULL is decided too (by the degrade mode): `allowed` is that decision.
+  result.set_allowed((outcome.code == CheckCode::kOk || outcome.code == CheckCode::kMemoryFull) &&
+                     d.allowed);
   result.set_limit(d.limit);
   result.set_remaining(d.remaining);
   result.set_reset_at_ms(floor_millis(d.reset_at));
@@ -92,6 +94,7 @@ void encode_outcome(const CheckOutcome& outcome, wire::CheckResult& result) {
   result.set_message(outcome.message);
   result.set_degraded(outcome.degraded);
   result.set_shadow_denied(d.shadow_denied);
+  result.set_reset_by_eviction(d.reset_by_eviction);
   result.set_delay_ms(ceil_millis(d.delay));
   result.set_decided_by(outcome.decided_by.data(), outcome.decided_by.size());
 }

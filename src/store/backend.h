@@ -17,6 +17,7 @@
 
 #include "common/time.h"
 #include "limits/limit.h"
+#include "store/memory_rule.h"
 
 namespace drl::store {
 
@@ -28,9 +29,11 @@ class Backend {
   virtual ~Backend() = default;
 
   // Decides one request for `key` under `limit` at `now`, atomically per key, and keeps the
-  // new state (a cost of 0 peeks; request.reset forgets the key first).
+  // new state (a cost of 0 peeks; request.reset forgets the key first); a new key the memory
+  // budget cannot hold is handled by `rule` (memory_rule.h).
   virtual limits::Decision apply(std::string_view key, const limits::Limit& limit,
-                                 const limits::Request& request, TimePoint now) = 0;
+                                 const limits::Request& request, TimePoint now,
+                                 MemoryRule rule = {}) = 0;
   // Cache hints before a batch of apply() calls (Store::prefetch, prefetch_key_bytes).
   virtual void prefetch(std::string_view key) const = 0;
   virtual void prefetch_key_bytes(std::string_view key) const = 0;

@@ -27,7 +27,8 @@ struct Entry {
   uint32_t expiry_s;    // expires_at rounded UP to whole seconds since the epoch
   uint32_t version;     // per-key version, compared modulo 2^32 (serial-number arithmetic)
   uint8_t key_len;      // 0..kInlineKeyMax: inline length; kHeapKey: see heap_key_*
-  uint8_t meta;         // bits 0-2: algorithm; bit 3: dirty (changed since last harvest)
+  uint8_t meta;         // bits 0-2: algorithm; bit 3: dirty (changed since last harvest);
+                        // bit 4: pinned (stored under kRefuse: never evicted while live)
   char key[14];         // inline bytes, or [2..5] = uint32 length, [6..13] = char* block
 };
 static_assert(sizeof(Entry) == 40 && std::is_trivially_copyable_v<Entry> &&
@@ -47,6 +48,7 @@ inline EntryArray allocate_entries(size_t n) {
 inline constexpr uint8_t kHeapKey = 0xFF;
 inline constexpr uint8_t kAlgorithmMask = 0x07;
 inline constexpr uint8_t kDirtyBit = 0x08;
+inline constexpr uint8_t kPinnedBit = 0x10;
 
 inline limits::Algorithm algorithm_of(const Entry& e) {
   return static_cast<limits::Algorithm>(e.meta & kAlgorithmMask);

@@ -23,6 +23,9 @@ constexpr size_t kEvictionSample = 8;
 constexpr size_t kMaxEvictionsPerCall = 16;
 // How far ahead a rebuild prefetches heap keys.
 constexpr size_t kRehashPrefetch = 8;
+// kRefuse: how often (store time) a full shard may scan for expired keys to make room; a
+// shard at its budget refusing every new key must not scan its table on every check.
+constexpr Nanos kReclaimEvery = kSecond;
 // Bookkeeping a sliding log costs beyond its key and timestamps (hash node, vector header).
 constexpr int64_t kLogOverhead = 64;
 
@@ -40,6 +43,26 @@ int64_t table_bytes(size_t capacity) {
 int64_t log_cost(std::string_view key, const limits::SlidingLog& log) {
   return static_cast<int64_t>(key.size() + log.capacity() * sizeof(TimePoint)) + kLogOverhead;
 }
+int64_t heap_cost(std::string_view key) {
+  return key.size() > kInlineKeyMax ? static_cast<int64_t>(key.size() + kHeapKeyOverhead) : 0;
+}
+// The answer for a key the budget could not store (kRefuse): the caller's rule decides it;
+// `fresh` is what the algorithm would have said from a full budget.
+limits::Decision untracked(const limits::Decision& fresh, const MemoryRule& rule,
+                           const limits::Request& request, TimePoint now) {
+  limits::Decision d;
+  d.untracked = true;
+  d.reset_by_eviction = fresh.reset_by_eviction;
+  d.limit = fresh.limit;
+  d.reset_at = now;
+  if (rule.admit_untracked || request.shadow) {
+    d.allowed = true;
+    d.shadow_denied = !rule.admit_untracked;
+  } else {
+    d.retry_after = kUntrackedRetryAfter;
+  }
+  return d;
+}
 // Debian's abseil has its own string_view type; its string-keyed maps look up by that.
 absl::string_view as_absl(std::string_view s) { return {s.data(), s.size()}; }
 bool in_range(uint64_t h, uint64_t lo, uint64_t hi) {
@@ -52,6 +75,16 @@ Shard::~Shard() {
   SpinLockHolder lock(mu);
   for (size_t i = 0; i < capacity_; ++i) {
     if (is_full(ctrl_[i])) free_key(entries_[i], keys_);
+  }
+}
+
+void Shard::attach(MemoryBudget* budget, MemoryFullMode default_mode, size_t evicted_capacity) {
+  SpinLockHolder lock(mu);
+  budget_ = budget;
+  default_mode_ = default_mode;
+  if (budget->limited()) {
+    evicted_ = std::make_unique<EvictedKeys>(evicted_capacity);
+    account(static_cast<int64_t>(evicted_->bytes()));
   }
 }
 
@@ -88,9 +121,12 @@ void Shard::prefetch_key_bytes(uint64_t hash) const {
 }
 
 limits::Decision Shard::apply(uint64_t hash, std::string_view key, const limits::Limit& limit,
-                              const limits::Request& request, TimePoint now) {
+                              const limits::Request& request, TimePoint now, MemoryRule rule) {
   last_now_ = std::max(last_now_, now);
   size_t slot = find(hash, key);
+  const bool refuse = refuses(rule.on_full);
+  const bool reset = slot == kNotFound && evicted_ != nullptr && evicted_->recalls(hash);
+  counters_.reset_flagged += reset;
   bool fresh = true;
   limits::State state{};
   if (slot != kNotFound) {
@@ -119,7 +155,8 @@ limits::Decision Shard::apply(uint64_t hash, std::string_view key, const limits:
   }
 
   const limits::State before = state;
-  const limits::Decision decision = limits::decide(limit, state, log, request, now);
+  limits::Decision decision = limits::decide(limit, state, log, request, now);
+  decision.reset_by_eviction = reset;
 
   bool changed = state != before;
   if (sliding) {
@@ -144,6 +181,11 @@ limits::Decision Shard::apply(uint64_t hash, std::string_view key, const limits:
   }
 
   if (slot == kNotFound) {
+    if (refuse && budget_->limited() && !has_room(heap_cost(key), now)) {
+      if (sliding) erase_log(key);
+      ++counters_.untracked;
+      return untracked(decision, rule, request, now);
+    }
     slot = insert(hash, key, now);
   } else if (algorithm_of(entries_[slot]) == Algorithm::kSlidingLog && !sliding) {
     erase_log(key);  // the key changed algorithm: its old timestamps mean nothing now
@@ -153,8 +195,9 @@ limits::Decision Shard::apply(uint64_t hash, std::string_view key, const limits:
   e.expiry_s = expiry_seconds(expires);
   set_algorithm(e, limit.algorithm);
   ++e.version;
+  e.meta = refuse ? (e.meta | kPinnedBit) : (e.meta & static_cast<uint8_t>(~kPinnedBit));
   mark_changed(slot);
-  if (budget_->exceeded()) enforce_budget(now, slot);
+  if (budget_->exceeded()) enforce_budget(now, slot, !refuse);
   return decision;
 }
 
@@ -195,6 +238,9 @@ void Shard::make_room(TimePoint now) {
     while ((live_ + 1) * 10 > capacity_ * 7 && evict_one_live(kNotFound)) {
     }
     target = std::min(capacity_, capacity_for(live_ + 1));
+    // What is left is pinned (stored under kRefuse): grow past the budget rather than fill
+    // the table (docs/design.md, "Memory pressure": mixing modes).
+    if (over_max_load(live_ + 1, target)) target = capacity_for(live_ + 1);
   }
   rehash(target);
 }
@@ -281,7 +327,7 @@ bool Shard::evict_one_live(size_t protect) {
   size_t seen = 0;
   size_t i = evict_cursor_ < capacity_ ? evict_cursor_ : 0;
   for (size_t n = 0; n < capacity_ && seen < kEvictionSample; ++n) {
-    if (is_full(ctrl_[i]) && i != protect) {
+    if (is_full(ctrl_[i]) && i != protect && (entries_[i].meta & kPinnedBit) == 0) {
       ++seen;
       if (best == kNotFound || entries_[i].expiry_s < best_expiry) {
         best = i;
@@ -292,20 +338,46 @@ bool Shard::evict_one_live(size_t protect) {
   }
   evict_cursor_ = i;
   if (best == kNotFound) return false;
+  if (evicted_ != nullptr) evicted_->remember(key_hash(key_of(entries_[best])));
   remove(best);
   ++counters_.evicted;
   return true;
 }
 
-void Shard::enforce_budget(TimePoint now, size_t protect) {
+void Shard::enforce_budget(TimePoint now, size_t protect, bool evict) {
   // Tables are held to the budget when they grow (make_room); past it, only heap keys and
   // sliding logs can still push the store over, and only evicting keys returns that memory.
   if (side_bytes_ == 0) return;
+  if (!evict) {
+    // kRefuse evicts nothing live: a held sliding log that grows may take the store past
+    // its budget, and new keys are refused until expiry brings it back.
+    if (now < next_reclaim_) return;
+    next_reclaim_ = now + kReclaimEvery;
+    counters_.evicted_expired += drop_expired(now);
+    maybe_shrink();
+    return;
+  }
   counters_.evicted_expired += drop_expired(now);
   for (size_t n = 0; n < kMaxEvictionsPerCall && budget_->exceeded() && side_bytes_ > 0; ++n) {
     if (!evict_one_live(protect)) break;
   }
   maybe_shrink();
+}
+
+bool Shard::has_room(int64_t side_bytes, TimePoint now) {
+  const auto extra = [&] {
+    int64_t bytes = side_bytes;
+    if (capacity_ == 0 || over_max_load(live_ + tombstones_ + 1, capacity_)) {
+      bytes += table_bytes(capacity_for(live_ + 1)) - table_bytes(capacity_);
+    }
+    return bytes;
+  };
+  if (!budget_->would_exceed(extra())) return true;
+  if (now < next_reclaim_) return false;
+  next_reclaim_ = now + kReclaimEvery;
+  const size_t dropped = drop_expired(now);
+  counters_.evicted_expired += dropped;
+  return dropped != 0 && !budget_->would_exceed(extra());
 }
 
 size_t Shard::expire(TimePoint now, size_t max_drop, size_t max_scan) {
@@ -330,6 +402,7 @@ bool Shard::install(uint64_t hash, const KeyRecord& record) {
   }
   const auto version = static_cast<uint32_t>(record.version);
   const uint32_t expiry = expiry_seconds(record.expires_at);
+  const bool refuse = refuses(MemoryFullMode::kNodeDefault);
   size_t slot = find(hash, record.key);
   if (slot != kNotFound) {
     const Entry& held = entries_[slot];
@@ -340,6 +413,12 @@ bool Shard::install(uint64_t hash, const KeyRecord& record) {
     if (diff <= 0 && !reborn) return false;
     if (algorithm_of(held) == Algorithm::kSlidingLog) erase_log(record.key);
   } else {
+    const int64_t log_bytes =
+        record.algorithm == Algorithm::kSlidingLog ? log_cost(record.key, record.log) : 0;
+    if (refuse && budget_->limited() && !has_room(heap_cost(record.key) + log_bytes, last_now_)) {
+      ++counters_.install_refused;
+      return false;
+    }
     slot = insert(hash, record.key, last_now_);
   }
   Entry& e = entries_[slot];
@@ -347,6 +426,7 @@ bool Shard::install(uint64_t hash, const KeyRecord& record) {
   e.expiry_s = expiry;
   set_algorithm(e, record.algorithm);
   e.version = version;
+  if (refuse) e.meta |= kPinnedBit;
   mark_changed(slot);
   if (record.algorithm == Algorithm::kSlidingLog) {
     limits::SlidingLog* log = log_for(record.key, /*create=*/true);
@@ -354,7 +434,7 @@ bool Shard::install(uint64_t hash, const KeyRecord& record) {
     int64_t held = 0;
     set_log_bytes(record.key, log, held);
   }
-  if (budget_->exceeded()) enforce_budget(last_now_, slot);
+  if (budget_->exceeded()) enforce_budget(last_now_, slot, !refuse);
   return true;
 }
 

@@ -18,6 +18,7 @@
 #include "limits/limit.h"
 #include "limits/state.h"
 #include "store/entry.h"
+#include "store/evicted_keys.h"
 #include "store/key_arena.h"
 #include "store/memory_budget.h"
 #include "store/spin_lock.h"
@@ -29,6 +30,9 @@ struct ShardCounters {
   uint64_t expired = 0;
   uint64_t evicted = 0;
   uint64_t evicted_expired = 0;
+  uint64_t untracked = 0;
+  uint64_t reset_flagged = 0;
+  uint64_t install_refused = 0;
 };
 
 class alignas(64) Shard {
@@ -38,13 +42,16 @@ class alignas(64) Shard {
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
-  // The budget is shared by every shard of a store and outlives them.
-  void attach(MemoryBudget* budget) { budget_ = budget; }
+  // The budget is shared by every shard of a store and outlives them. `default_mode` is what
+  // kNodeDefault means; `evicted_capacity` sizes the filter of evicted key hashes.
+  // The filter is made here, not on the first eviction, so its bytes are in the budget before
+  // any key is.
+  void attach(MemoryBudget* budget, MemoryFullMode default_mode, size_t evicted_capacity);
 
   SpinLock mu;
 
   limits::Decision apply(uint64_t hash, std::string_view key, const limits::Limit& limit,
-                         const limits::Request& request, TimePoint now)
+                         const limits::Request& request, TimePoint now, MemoryRule rule)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // Starts loading the control byte and the entry at `hash`'s home slot (see Store::prefetch).
   void prefetch(uint64_t hash) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
@@ -97,7 +104,14 @@ class alignas(64) Shard {
   void mark_changed(size_t slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   size_t drop_expired(TimePoint now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   bool evict_one_live(size_t protect) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
-  void enforce_budget(TimePoint now, size_t protect) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  void enforce_budget(TimePoint now, size_t protect, bool evict) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // kRefuse: can a key taking `side_bytes` beside its slot (heap key, log) be added without
+  // evicting a live key? Reclaims expired keys (at most once per kReclaimEvery of store time) when
+  // that makes the room.
+  bool has_room(int64_t side_bytes, TimePoint now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  bool refuses(MemoryFullMode mode) const {
+    return (mode == MemoryFullMode::kNodeDefault ? default_mode_ : mode) == MemoryFullMode::kRefuse;
+  }
   KeyRecord record_of(size_t slot) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   void fill_record(size_t slot, KeyRecord& r) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   limits::SlidingLog* log_for(std::string_view key, bool create) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
@@ -111,6 +125,10 @@ class alignas(64) Shard {
   }
 
   MemoryBudget* budget_ = nullptr;
+  MemoryFullMode default_mode_ = MemoryFullMode::kRefuse;
+  // Hashes of live keys evicted here (see EvictedKeys); none when the store is unbounded.
+  std::unique_ptr<EvictedKeys> evicted_ ABSL_GUARDED_BY(mu);
+  TimePoint next_reclaim_ ABSL_GUARDED_BY(mu) = 0;  // kRefuse: earliest next full reclaim
   size_t capacity_ ABSL_GUARDED_BY(mu) = 0;
   size_t live_ ABSL_GUARDED_BY(mu) = 0;
   size_t tombstones_ ABSL_GUARDED_BY(mu) = 0;

@@ -34,12 +34,24 @@ bool meets(uint64_t a, uint64_t b, uint64_t lo, uint64_t hi) {
 }  // namespace
 
 struct Store::Impl {
-  explicit Impl(const StoreOptions& options) : budget(options.max_memory_bytes) {
+  explicit Impl(const StoreOptions& options)
+      : max_memory_bytes(options.max_memory_bytes), budget(options.max_memory_bytes) {
     const size_t wanted = std::clamp<size_t>(options.shards, 1, kMaxShards);
     shard_count = std::bit_ceil(wanted);
     shard_bits = std::countr_zero(shard_count);
     shards = std::make_unique<Shard[]>(shard_count);
-    for (size_t i = 0; i < shard_count; ++i) shards[i].attach(&budget);
+    // Remembering evicted keys takes a sixteenth of the budget: 10 bits a key in each of
+    // two generations, ~6,500 keys per generation and 1 MB of budget (about 1.5 times the
+    // keys that budget holds at ~60 bytes a key).
+    const size_t filter_bytes = options.max_memory_bytes / 16 / shard_count;
+    const size_t per_generation = filter_bytes * 8 / 2 / 10;
+    for (size_t i = 0; i < shard_count; ++i) {
+      shards[i].attach(&budget,
+                       options.on_memory_full == MemoryFullMode::kNodeDefault
+                           ? MemoryFullMode::kRefuse
+                           : options.on_memory_full,
+                       per_generation);
+    }
     budget.add(static_cast<int64_t>(sizeof(Impl) + shard_count * sizeof(Shard)));
   }
 
@@ -55,6 +67,7 @@ struct Store::Impl {
     return i + 1 == shard_count ? UINT64_MAX : first_hash(i + 1) - 1;
   }
 
+  size_t max_memory_bytes;
   MemoryBudget budget;  // declared first: the shards point at it until they are gone
   size_t shard_count = 1;
   int shard_bits = 0;
@@ -68,7 +81,7 @@ Store::Store(StoreOptions options) : impl_(std::make_unique<Impl>(options)) {}
 Store::~Store() = default;
 
 limits::Decision Store::apply(std::string_view key, const limits::Limit& limit,
-                              const limits::Request& request, TimePoint now) {
+                              const limits::Request& request, TimePoint now, MemoryRule rule) {
   if (!decidable(limit)) {
     limits::Decision denied;
     denied.limit = limit.limit;
@@ -78,7 +91,7 @@ limits::Decision Store::apply(std::string_view key, const limits::Limit& limit,
   const uint64_t hash = key_hash(key);
   Shard& shard = impl_->shard_for(hash);
   SpinLockHolder lock(shard.mu);
-  return shard.apply(hash, key, limit, request, now);
+  return shard.apply(hash, key, limit, request, now, rule);
 }
 
 void Store::prefetch(std::string_view key) const {
@@ -133,7 +146,11 @@ StoreStats Store::stats() const {
     s.expired += c.expired;
     s.evicted += c.evicted;
     s.evicted_expired += c.evicted_expired;
+    s.untracked += c.untracked;
+    s.reset_flagged += c.reset_flagged;
+    s.install_refused += c.install_refused;
   }
+  s.max_memory_bytes = impl_->max_memory_bytes;
   s.memory_bytes = static_cast<uint64_t>(impl_->budget.used());
   return s;
 }

@@ -1,9 +1,13 @@
 // The key -> state table. Sharded; each shard has its own lock, so threads deciding
 // different keys rarely meet, and one key's decisions are serialised (exactly once each).
-// State expires as soon as it cannot change a decision; a memory budget evicts (expired
-// first) and counts every eviction. Thread-safe: every method may be called from any
-// thread. Keys are opaque bytes and are copied in; nothing returned borrows the store.
-// It is the memory backend (store/backend.h) and the table the other backends decide from.
+// State expires as soon as it cannot change a decision. A memory budget reclaims expired
+// keys first; past that, what happens to a new key is the memory-full mode (per call, else
+// the store's): kRefuse never evicts a live key and leaves the new key untracked
+// (Decision::untracked, decided by the caller's rule); kEvict evicts live keys and flags the
+// next decision of an evicted key (Decision::reset_by_eviction). Both are counted. Thread-safe:
+// every method may be called from any thread. Keys are opaque bytes and are copied in; nothing
+// returned borrows the store. It is the memory backend (store/backend.h) and the table the
+// other backends decide from.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -13,22 +17,31 @@
 #include <string_view>
 
 #include "limits/limit.h"
+#include "limits/policy.h"
 #include "limits/state.h"
 #include "store/backend.h"
+#include "store/memory_rule.h"
 
 namespace drl::store {
+
 
 struct StoreOptions {
   size_t shards = 64;           // rounded up to a power of two
   size_t max_memory_bytes = 0;  // 0 = unbounded
+  // What a call that says kNodeDefault gets (and what replica installs get).
+  MemoryFullMode on_memory_full = MemoryFullMode::kRefuse;
 };
 
 struct StoreStats {
   uint64_t keys = 0;
-  uint64_t memory_bytes = 0;     // what the store accounts for: tables + keys + logs
-  uint64_t expired = 0;          // keys dropped because they no longer mattered
-  uint64_t evicted = 0;          // live keys dropped to honour the memory budget
-  uint64_t evicted_expired = 0;  // expired keys reclaimed by the budget before any live key
+  uint64_t memory_bytes = 0;      // what the store accounts for: tables + keys + logs
+  uint64_t expired = 0;           // keys dropped because they no longer mattered
+  uint64_t evicted = 0;           // live keys dropped to honour the memory budget
+  uint64_t evicted_expired = 0;   // expired keys reclaimed by the budget before any live key
+  uint64_t untracked = 0;         // decisions on keys the budget left unstored (kRefuse)
+  uint64_t reset_flagged = 0;     // decisions flagged reset_by_eviction (kEvict)
+  uint64_t install_refused = 0;   // replica/hand-off records not installed: budget (kRefuse)
+  uint64_t max_memory_bytes = 0;  // the budget; 0 = unbounded
 };
 
 // A key's replicable record: everything a replica needs to decide as the owner would.
@@ -52,8 +65,10 @@ class Store final : public Backend {
   // Precondition: limits::validate(limit) == "" (callers validate a limit once, when they
   // parse it); a limit that cannot be decided at all is denied with retry_after = kNever.
   // A key whose stored state has expired, or was kept for another algorithm, starts fresh.
+  // A new key that does not fit the budget is handled by `rule` (see MemoryRule).
   limits::Decision apply(std::string_view key, const limits::Limit& limit,
-                         const limits::Request& request, TimePoint now) override;
+                         const limits::Request& request, TimePoint now,
+                         MemoryRule rule = {}) override;
 
   // Asks the CPU to start loading the table slots `key` would probe, and returns at once.
   // A caller with several keys to apply prefetches them all first, so their cache misses
@@ -89,7 +104,8 @@ class Store final : public Backend {
   // Installs a replica's record: kept only if its version is newer than what is held
   // (versions compare modulo 2^32, serial-number arithmetic), or if it is older but expires
   // later, which is the owner having dropped and restarted the key (versions restart at 1).
-  // The same record twice is a no-op. Returns true when installed.
+  // The same record twice is a no-op. Returns true when installed. A new key that does not
+  // fit the budget is evicted for or refused (counted in install_refused) by the store's mode.
   bool install(const KeyRecord& record) override;
   // Removes one key (reset by an operator, or hand-off done). Returns true if it existed.
   bool erase(std::string_view key) override;

@@ -114,12 +114,13 @@ class Gen {
     c.limit = limit();
     c.request = {u64(), boolean(), boolean(), boolean(), boolean()};
     c.degrade = enumeration<DegradeMode>(2);
+    c.memory_full = enumeration<limits::MemoryFullMode>(2);
     return c;
   }
   CheckAnswer answer() {
     CheckAnswer a;
     a.request_id = u64();
-    a.decision = {boolean(), boolean(), u64(), u64(), i64(), i64(), i64()};
+    a.decision = {boolean(), boolean(), u64(), u64(), i64(), i64(), i64(), boolean(), boolean()};
     a.decided_by = text();
     a.degraded = boolean();
     a.hops = u32();

@@ -34,6 +34,7 @@ TEST(PeerCodecTest, CheckBatchRoundTrips) {
   c.request.cost = 3;
   c.request.drain_on_deny = true;
   c.degrade = DegradeMode::kClosed;
+  c.memory_full = limits::MemoryFullMode::kRefuse;
   c.budget = 750 * kMillisecond;
   c.origin = "n7";
   c.origin_id = 1ull << 40;
@@ -51,6 +52,7 @@ TEST(PeerCodecTest, CheckBatchRoundTrips) {
   EXPECT_EQ(d.request.cost, 3u);
   EXPECT_TRUE(d.request.drain_on_deny);
   EXPECT_EQ(d.degrade, DegradeMode::kClosed);
+  EXPECT_EQ(d.memory_full, limits::MemoryFullMode::kRefuse);
   EXPECT_EQ(d.budget, c.budget);
   EXPECT_EQ(d.origin, "n7");
   EXPECT_EQ(d.origin_id, c.origin_id);
@@ -83,7 +85,7 @@ TEST(PeerCodecTest, AnOlderBuildsWallClockDeadlineIsIgnored) {
 TEST(PeerCodecTest, AnswerBatchRoundTrips) {
   CheckAnswer a;
   a.request_id = 9;
-  a.decision = {true, false, 10, 4, 1000, 0, 5};
+  a.decision = {true, false, 10, 4, 1000, 0, 5, true, true};
   a.decided_by = "n3";
   a.degraded = true;
   a.hops = 1;
@@ -95,6 +97,8 @@ TEST(PeerCodecTest, AnswerBatchRoundTrips) {
   EXPECT_EQ(d.decision.remaining, 4u);
   EXPECT_EQ(d.decision.reset_at, 1000);
   EXPECT_EQ(d.decision.delay, 5);
+  EXPECT_TRUE(d.decision.untracked);
+  EXPECT_TRUE(d.decision.reset_by_eviction);
   EXPECT_EQ(d.decided_by, "n3");
   EXPECT_TRUE(d.degraded);
   EXPECT_EQ(d.error, a.error);

@@ -69,6 +69,26 @@ TEST(Policy, LoadsAGoodFile) {
   EXPECT_EQ(set.all().front().name, "api_per_user");  // name order
 }
 
+TEST(Policy, OnMemoryFullIsReadAndDefaultsToTheNodes) {
+  const auto load = parse_policies(
+      "policies:\n  a:\n    limit: 1\n    window: 1h\n    on_memory_full: evict\n"
+      "  b:\n    limit: 1\n    window: 1h\n    on_memory_full: refuse\n"
+      "  c:\n    limit: 1\n    window: 1h\n",
+      "p.yaml");
+  ASSERT_TRUE(load.ok()) << load.error;
+  EXPECT_EQ(load.policies->find("a")->on_memory_full, MemoryFullMode::kEvict);
+  EXPECT_EQ(load.policies->find("b")->on_memory_full, MemoryFullMode::kRefuse);
+  EXPECT_EQ(load.policies->find("c")->on_memory_full, MemoryFullMode::kNodeDefault);
+  for (const char* bad : {"default", "drop", "Refuse"}) {
+    const auto refused = parse_policies(
+        std::string("policies:\n  a:\n    limit: 1\n    window: 1h\n    on_memory_full: ") + bad +
+            "\n",
+        "p.yaml");
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.error.find("use evict or refuse"), std::string::npos) << refused.error;
+  }
+}
+
 TEST(Policy, EmptyPoliciesMapIsAnEmptySet) {
   const PolicyLoad load = parse_policies("policies: {}\n");
   ASSERT_TRUE(load.ok()) << load.error;

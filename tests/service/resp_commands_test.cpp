@@ -209,9 +209,10 @@ TEST(RespCheck, PlansAPolicyCheckAndRepliesWithNativeFields) {
   o.message = "denied";
   append_check_reply(out, o, "n1");
   const std::string expected =
-      "*22\r\n$7\r\nallowed\r\n:0\r\n$5\r\nlimit\r\n:10\r\n$9\r\nremaining\r\n:0\r\n"
+      "*24\r\n$7\r\nallowed\r\n:0\r\n$5\r\nlimit\r\n:10\r\n$9\r\nremaining\r\n:0\r\n"
       "$11\r\nreset_at_ms\r\n:5000\r\n$14\r\nretry_after_ms\r\n:1500\r\n$8\r\ndelay_ms\r\n:0\r\n"
-      "$13\r\nshadow_denied\r\n:0\r\n$8\r\ndegraded\r\n:0\r\n$4\r\ncode\r\n$2\r\nOK\r\n"
+      "$13\r\nshadow_denied\r\n:0\r\n$8\r\ndegraded\r\n:0\r\n"
+      "$17\r\nreset_by_eviction\r\n:0\r\n$4\r\ncode\r\n$2\r\nOK\r\n"
       "$7\r\nmessage\r\n$6\r\ndenied\r\n$10\r\ndecided_by\r\n$2\r\nn1\r\n";
   EXPECT_EQ(out, expected);
   for (auto args : std::vector<std::vector<std::string_view>>{
@@ -219,6 +220,32 @@ TEST(RespCheck, PlansAPolicyCheckAndRepliesWithNativeFields) {
     out.clear();
     EXPECT_EQ(plan(args, out).verb, RespVerb::kReplied);
     EXPECT_EQ(out.substr(0, 5), "-ERR ") << out;
+  }
+}
+
+// A new key the full store does not track: CL.THROTTLE answers its own error prefix with the
+// degrade mode's decision in words; DRL.CHECK answers code MEMORY_FULL with `allowed` set.
+TEST(RespCommands, MemoryFullHasItsOwnReplyInBothCommands) {
+  for (const bool allowed : {false, true}) {
+    CheckOutcome o;
+    o.code = CheckCode::kMemoryFull;
+    o.message = kMemoryFullMessage;
+    o.decision.allowed = allowed;
+    o.decision.limit = 1;
+    o.decision.untracked = true;
+    std::string out;
+    append_throttle_reply(out, o, 0);
+    EXPECT_EQ(
+        out,
+        allowed ? "-MEMFULL memory full: key not tracked (allowed: the policy degrades open)\r\n"
+                : "-MEMFULL memory full: key not tracked (denied: the policy degrades closed)\r\n");
+    out.clear();
+    append_check_reply(out, o, "n1");
+    EXPECT_NE(out.find(allowed ? "$7\r\nallowed\r\n:1\r\n" : "$7\r\nallowed\r\n:0\r\n"),
+              std::string::npos)
+        << out;
+    EXPECT_NE(out.find("$4\r\ncode\r\n$11\r\nMEMORY_FULL\r\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("$28\r\nmemory full: key not tracked\r\n"), std::string::npos) << out;
   }
 }
 

@@ -24,6 +24,33 @@ TEST(WireConvert, ACostThatCanNeverPassSaysRetryAfterMinusOne) {
   EXPECT_EQ(r.retry_after_ms(), 0);
 }
 
+// MEMORY_FULL is decided by the degrade mode: `allowed` carries that decision on the wire
+// (other non-OK codes always say false); an evicted key's reset is its own field.
+TEST(WireConvert, MemoryFullCarriesTheDegradeDecisionAndResetsAreFlagged) {
+  CheckOutcome o;
+  o.code = CheckCode::kMemoryFull;
+  o.message = kMemoryFullMessage;
+  o.decision.allowed = true;
+  wire::CheckResult r;
+  encode_outcome(o, r);
+  EXPECT_EQ(r.code(), wire::MEMORY_FULL);
+  EXPECT_TRUE(r.allowed());
+  EXPECT_EQ(r.message(), "memory full: key not tracked");
+  o.decision.allowed = false;
+  encode_outcome(o, r);
+  EXPECT_FALSE(r.allowed());
+  o.code = CheckCode::kOverloaded;
+  o.decision.allowed = true;
+  encode_outcome(o, r);
+  EXPECT_FALSE(r.allowed());
+  CheckOutcome reset;
+  reset.decision.allowed = true;
+  reset.decision.reset_by_eviction = true;
+  encode_outcome(reset, r);
+  EXPECT_EQ(r.code(), wire::OK);
+  EXPECT_TRUE(r.reset_by_eviction());
+}
+
 // window_ms may be left out with a calendar: the calendar's unit is the window.
 TEST(WireConvert, ACalendarWindowNeedsNoWindowMs) {
   wire::Check c;

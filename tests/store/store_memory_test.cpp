@@ -98,7 +98,8 @@ TEST(StoreExpiry, EraseFreesTheKey) {
 
 TEST(StoreBudget, ReclaimsExpiredKeysBeforeEvictingLiveOnes) {
   constexpr size_t kBudget = 128 * 1024;
-  Store store(StoreOptions{.shards = 1, .max_memory_bytes = kBudget});
+  Store store(StoreOptions{
+      .shards = 1, .max_memory_bytes = kBudget, .on_memory_full = MemoryFullMode::kEvict});
   // Phase 1 fits: 1000 keys of one-second state.
   for (int i = 0; i < 1000; ++i) store.apply(key("old:", i), kPerSecond, {}, kT0);
   StoreStats s = store.stats();
@@ -130,7 +131,8 @@ TEST(StoreBudget, ReclaimsExpiredKeysBeforeEvictingLiveOnes) {
 
 TEST(StoreBudget, LongKeysAreHeldToTheBudgetToo) {
   constexpr size_t kBudget = 256 * 1024;
-  Store store(StoreOptions{.shards = 2, .max_memory_bytes = kBudget});
+  Store store(StoreOptions{
+      .shards = 2, .max_memory_bytes = kBudget, .on_memory_full = MemoryFullMode::kEvict});
   for (int i = 0; i < 2000; ++i) {
     store.apply(std::string(200, 'x') + std::to_string(i), kPerHour, {}, kT0);
   }

@@ -34,6 +34,8 @@ std::optional<FsyncPolicy> parse_fsync_policy(std::string_view text, std::string
 struct StorageOptions {
   std::string kind = "memory";  // a registered name (storage_names())
   size_t max_memory_bytes = 0;  // the store's budget (0 = unbounded)
+  // What a full budget does to a new key when the check's policy does not say (store.h).
+  limits::MemoryFullMode on_memory_full = limits::MemoryFullMode::kRefuse;
   // Durable backend.
   std::string data_dir;
   std::string node_id;       // written into the data dir, checked on every start

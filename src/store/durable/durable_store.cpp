@@ -22,8 +22,9 @@ DurableStore::DurableStore(StoreOptions store, ChangeLog& log, DurableOptions op
     : table_(store), log_(log), options_(options) {}
 
 limits::Decision DurableStore::apply(std::string_view key, const limits::Limit& limit,
-                                     const limits::Request& request, TimePoint now) {
-  const limits::Decision decision = table_.apply(key, limit, request, now);
+                                     const limits::Request& request, TimePoint now,
+                                     MemoryRule rule) {
+  const limits::Decision decision = table_.apply(key, limit, request, now, rule);
   if (!may_change(request, decision) || !writes_limit(limit, options_.min_window)) {
     return decision;
   }

@@ -37,7 +37,8 @@ class DurableStore final : public Backend {
   const Store& table() const { return table_; }
 
   limits::Decision apply(std::string_view key, const limits::Limit& limit,
-                         const limits::Request& request, TimePoint now) override;
+                         const limits::Request& request, TimePoint now,
+                         MemoryRule rule = {}) override;
   void prefetch(std::string_view key) const override { table_.prefetch(key); }
   void prefetch_key_bytes(std::string_view key) const override { table_.prefetch_key_bytes(key); }
   size_t expire(TimePoint now, size_t budget) override;

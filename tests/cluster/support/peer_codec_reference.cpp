@@ -34,6 +34,8 @@ void to_proto(const limits::Decision& in, v1::PeerDecision& out) {
   out.set_reset_at_ns(in.reset_at);
   out.set_retry_after_ns(in.retry_after);
   out.set_delay_ns(in.delay);
+  out.set_untracked(in.untracked);
+  out.set_reset_by_eviction(in.reset_by_eviction);
 }
 
 void to_proto(const store::KeyRecord& in, v1::PeerKeyRecord& out) {
@@ -74,6 +76,8 @@ void from_proto(const v1::PeerDecision& in, limits::Decision& out) {
   out.reset_at = in.reset_at_ns();
   out.retry_after = in.retry_after_ns();
   out.delay = in.delay_ns();
+  out.untracked = in.untracked();
+  out.reset_by_eviction = in.reset_by_eviction();
 }
 
 std::string from_proto(const v1::PeerKeyRecord& in, store::KeyRecord& out) {
@@ -117,6 +121,7 @@ void to_proto(const PeerMessage& message, v1::PeerMessage& pb) {
       fc->set_budget_ns(c.budget);
       fc->set_origin(c.origin);
       fc->set_origin_id(c.origin_id);
+      fc->set_memory_full(static_cast<uint32_t>(c.memory_full));
     }
   } else if (const auto* m = std::get_if<AnswerBatch>(&message)) {
     auto* out = pb.mutable_answers();
@@ -176,6 +181,10 @@ std::string from_proto(const v1::PeerMessage& pb, PeerMessage& out) {
           return "check: unknown degrade mode " + std::to_string(fc.degrade());
         }
         c.degrade = static_cast<DegradeMode>(fc.degrade());
+        if (fc.memory_full() > static_cast<uint32_t>(limits::MemoryFullMode::kRefuse)) {
+          return "check: unknown memory-full mode " + std::to_string(fc.memory_full());
+        }
+        c.memory_full = static_cast<limits::MemoryFullMode>(fc.memory_full());
         c.budget = fc.budget_ns();
         c.origin = fc.origin();
         c.origin_id = fc.origin_id();

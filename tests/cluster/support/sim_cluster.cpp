@@ -40,7 +40,9 @@ std::string SimCluster::describe_seed() const {
 
 void SimCluster::start_node(size_t i) {
   Slot& s = slots_[i];
-  s.store = std::make_unique<store::Store>(store::StoreOptions{.shards = 4, .max_memory_bytes = 0});
+  const auto custom = options_.stores.find(i);
+  s.store = std::make_unique<store::Store>(
+      custom != options_.stores.end() ? custom->second : store::StoreOptions{.shards = 4});
   ++s.incarnation;
   ClusterOptions cluster = options_.cluster;
   cluster.id_base = s.incarnation << 40;  // a restarted node's ids are new to its peers
@@ -147,7 +149,8 @@ void SimCluster::ask(size_t node, std::string key, const limits::Limit& limit,
     CheckResult result;
     result.client_token = token;
     result.decided_by = slot.member.id;
-    result.decision = slot.store->apply(check.key, check.limit, check.request, local_now(node));
+    result.decision = slot.store->apply(check.key, check.limit, check.request, local_now(node),
+                                        store::memory_rule(check.memory_full, check.degrade));
     ++slot.decided_inline;
     asks_.erase(token);
     observed_.push_back({node, check.key, now_, now_, std::move(result)});

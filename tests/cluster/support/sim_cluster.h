@@ -45,6 +45,8 @@ struct SimOptions {
   // ClusterNode; the others are submitted. Ownership is read at the time of the check, so an
   // inline decision never straddles a view change (the shell's exclusion).
   bool inline_owned = false;
+  // Store options by node index (a restart keeps them); others: 4 shards, unbounded.
+  std::map<size_t, store::StoreOptions> stores;
 };
 
 // A client load: every step, `per_step` checks at each alive node, on keys drawn uniformly.
