@@ -8,23 +8,15 @@
 #include <string>
 #include <string_view>
 
+#include "drl/status.h"
 #include "limits/limit.h"
 
 namespace drl::service {
 
-// Same numbers as drl.wire.Code (proto/drl/client.proto).
-enum class CheckCode : uint8_t {
-  kOk = 0,
-  kUnknownPolicy = 1,
-  kInvalidLimit = 2,
-  kInvalidKey = 3,
-  kInvalidCost = 4,
-  kMissingLimit = 5,
-  kOverloaded = 6,
-  kUnavailable = 7,
-  kInternal = 8,
-};
-std::string_view check_code_name(CheckCode code);
+// The result code of a check: drl::ResultCode, whose values up to kInternal are drl.wire.Code
+// (proto/drl/client.proto); a node answers only those.
+using CheckCode = ResultCode;
+inline std::string_view check_code_name(CheckCode code) { return result_code_name(code); }
 
 inline constexpr size_t kMaxKeyBytes = 4096;
 inline constexpr size_t kMaxChecksPerRequest = 4096;
