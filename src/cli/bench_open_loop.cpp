@@ -401,7 +401,11 @@ BenchResult run_open_loop(const BenchConfig& config,
   report.offered_per_sec = static_cast<double>(report.scheduled) / result.seconds;
   report.sent_per_sec = static_cast<double>(report.sent) / result.seconds;
   report.unanswered = report.sent - std::min(report.sent, result.counts.requests);
-  const double expected = config.rate * result.seconds;
+  judge_open_loop(report, config.rate * result.seconds);
+  return result;
+}
+
+void judge_open_loop(OpenLoopReport& report, double expected) {
   if (report.send_lag.percentile(0.99) > kMaxSendLagP99Ns) {
     report.behind = true;
     report.behind_reason = "p99 send lag " +
@@ -412,7 +416,6 @@ BenchResult run_open_loop(const BenchConfig& config,
     report.behind_reason = "sent " + std::to_string(report.sent) + " of the " +
                            std::to_string(static_cast<uint64_t>(expected)) + " requests scheduled";
   }
-  return result;
 }
 
 std::string open_loop_text(const OpenLoopReport& r) {

@@ -8,6 +8,7 @@
 #include <asio/write.hpp>
 
 #include "common/host_port.h"
+#include "net/peer_socket.h"
 #include "net/source_address.h"
 #include "service/frame.h"
 
@@ -140,8 +141,7 @@ void PeerLink::on_connected() {
   state_ = State::kConnected;
   backoff_ = options_.backoff_min;
   stats_.connects.fetch_add(1, std::memory_order_relaxed);
-  std::error_code ignored;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  tune_peer_socket(socket_, options_.rto_min);
   // Magic and hello go before anything queued while disconnected.
   pending_.insert(0, seal_peer_frame(self_id_, options_.key));
   pending_.insert(0, "DRLP");

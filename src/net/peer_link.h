@@ -41,6 +41,9 @@ struct PeerLinkOptions {
   // backoff, so it carries traffic again within about a second of the heal instead of after
   // the next exponentially backed-off retransmission, seconds later.
   std::chrono::milliseconds unacked_timeout{2000};
+  // TCP's minimum retransmission timeout on peer connections, both ends (net/peer_socket.h;
+  // 0 = the kernel's, 200 ms): a lost segment stalls a link about this long, not 200 ms.
+  std::chrono::microseconds rto_min{10000};
   // The host this node listens on. When it is a specific address (not empty, 0.0.0.0 or ::),
   // links bind their local end to it (port 0) before connecting, so peers and firewalls see
   // the node's traffic come from its own address (net/source_address.h).

@@ -8,6 +8,7 @@
 
 #include <vector>
 
+#include "net/peer_socket.h"
 #include "service/frame.h"
 
 namespace drl::net {
@@ -26,8 +27,8 @@ class PeerServer::Session : public std::enable_shared_from_this<Session> {
       : server_(server), socket_(std::move(socket)) {}
 
   void start() {
+    tune_peer_socket(socket_, server_.options_.rto_min);
     std::error_code ignored;
-    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
     // A peer that vanishes without a FIN (a cut link, a dead host) leaves this side reading a
     // silent connection forever: keep-alive probes find it dead within about 15 s.
     socket_.set_option(asio::socket_base::keep_alive(true), ignored);

@@ -19,6 +19,7 @@
 #include "net/listener.h"
 #include "net/metrics_server.h"
 #include "net/peer_server.h"
+#include "net/peer_socket.h"
 #include "net/resp_listener.h"
 #include "service/admission_gate.h"
 #include "service/client_auth.h"
@@ -164,6 +165,12 @@ int Node::Impl::run() {
   net::PeerLinkOptions po;
   po.key = options.cluster_key;
   po.source_host = options.host;  // peer traffic leaves from the listen address
+  po.rto_min = options.peer_rto_min;
+  if (po.rto_min.count() > 0 && !net::kernel_takes_rto_min()) {
+    spdlog::warn(
+        "--peer-rto-min-ms: this kernel has no TCP_RTO_MIN_US (Linux 6.15 and later): peer links "
+        "keep the kernel's minimum retransmission timeout (200 ms unless a route sets rto_min)");
+  }
   if (options.enable_test_hooks) {
     po.faults = &peer_faults;
     services.admin = [this](const wire::AdminRequest& request, wire::AdminResponse& response) {

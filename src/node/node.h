@@ -44,6 +44,9 @@ struct NodeOptions {
   // checks for its first view (cluster::ClusterOptions).
   std::chrono::milliseconds failover_timeout{200};
   std::chrono::milliseconds first_view_wait{500};
+  // TCP's minimum retransmission timeout (and delayed-ACK maximum) on peer connections
+  // (net/peer_socket.h; 0 = the kernel's).
+  std::chrono::microseconds peer_rto_min{10000};
   std::string resp_host;  // empty: no Redis-protocol port
   uint16_t resp_port = 0;
   std::string resp_port_file;  // if set, the bound RESP port is written there
