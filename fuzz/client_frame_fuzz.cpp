@@ -15,6 +15,7 @@
 #include "limits/algorithm.h"
 #include "limits/limit.h"
 #include "service/check_decider.h"
+#include "service/check_validator.h"
 #include "service/frame.h"
 #include "service/wire_convert.h"
 
@@ -49,11 +50,13 @@ void handle_payload(std::span<const uint8_t> payload) {
          ++i) {
       CheckCall call;
       drl::service::decode_check(checks[i], call);
-      if (call.code == CheckCode::kOk) {
+      const drl::Status valid = drl::service::validate_check(call);
+      if (valid) {
         DRL_FUZZ_CHECK(!call.key.empty() && call.key.size() <= drl::service::kMaxKeyBytes);
         DRL_FUZZ_CHECK(call.request.cost <= drl::limits::kMaxCount);
+        DRL_FUZZ_CHECK(!call.has_inline || drl::limits::validate(call.limit).empty());
       } else {
-        DRL_FUZZ_CHECK(!call.error.empty());
+        DRL_FUZZ_CHECK(!valid.message().empty());
       }
       decide_inline(call);
     }

@@ -1,7 +1,8 @@
 // The drl C++ client library: ask drl nodes whether a key may spend a cost under a limit.
 //
-//   drl::Client client({.nodes = {"127.0.0.1:7000"}});
-//   drl::CheckResult r = client.check({.key = "user:42", .limit = drl::InlineLimit{
+//   auto client = drl::Client::create({.nodes = {"127.0.0.1:7000"}});
+//   if (!client) die(client.status().message());  // e.g. "'7000' is not HOST:PORT ..."
+//   drl::CheckResult r = (*client)->check({.key = "user:42", .limit = drl::InlineLimit{
 //       .limit = 10, .window = std::chrono::seconds(1)}});
 //   if (!r.allowed) reject(r.message, r.retry_after_ms);
 //
@@ -22,77 +23,40 @@
 #include <string>
 #include <vector>
 
+#include "drl/check.h"
+#include "drl/status.h"
+
 namespace drl {
 
-enum class Algorithm : uint8_t {
-  kTokenBucket = 0,
-  kLeakyBucket = 1,
-  kFixedWindow = 2,
-  kSlidingLog = 3,
-  kSlidingWindow = 4,
-};
-
-// The result code of one check. The first values mirror the wire (docs/protocol.md).
-enum class ResultCode : uint8_t {
-  kOk = 0,  // decided: see CheckResult::allowed
-  kUnknownPolicy = 1,
-  kInvalidLimit = 2,
-  kInvalidKey = 3,
-  kInvalidCost = 4,
-  kMissingLimit = 5,
-  kOverloaded = 6,
-  kUnavailable = 7,  // also: no node could be reached, or the connection was lost
-  kInternal = 8,
-  kRequestError = 9,  // the node refused the whole request (message says why)
-  kTimeout = 10,      // no answer within ClientOptions::request_timeout
-  // Decided by the policy's degrade mode (see `allowed`): the owner's store is full and
-  // refuses to track a new key (wire MEMORY_FULL, "memory full: key not tracked").
-  kMemoryFull = 11,
-};
-const char* result_code_name(ResultCode code);
-
-struct InlineLimit {
-  Algorithm algorithm = Algorithm::kTokenBucket;
-  uint64_t limit = 0;                   // admissions per window
-  std::chrono::milliseconds window{0};  // > 0
-  uint64_t burst = 0;                   // token bucket capacity (0 = limit)
-};
-
-struct CheckSpec {
-  std::string key;
-  uint64_t cost = 1;                 // 0 peeks without spending
-  std::string policy;                // a policy of the node's policy file, or
-  std::optional<InlineLimit> limit;  // an inline limit (wins over `policy`)
-  bool reset = false;
-  bool refund = false;
-  bool drain_on_deny = false;
-  bool shadow = false;
-};
-
-struct CheckResult {
-  ResultCode code = ResultCode::kOk;
-  bool allowed = false;
-  uint64_t limit = 0;
-  uint64_t remaining = 0;
-  int64_t reset_at_ms = 0;     // wall clock, ms since the Unix epoch
-  int64_t retry_after_ms = 0;  // 0 when allowed; -1: the cost can never pass
-  int64_t delay_ms = 0;        // leaky bucket: hold the request this long
-  std::string message;         // human sentence on denial or error
-  bool degraded = false;
-  bool shadow_denied = false;
-  // The key's state was evicted for memory earlier: this decision came from a fresh budget.
-  bool reset_by_eviction = false;
-  std::string decided_by;  // id of the node that decided
+struct MemberStatus {
+  std::string id, address, state;  // state: alive, suspect, dead, left
+  uint64_t incarnation = 0;
 };
 
 struct NodeStatus {
   std::string node_id, version, listen;
   int64_t uptime_ms = 0;
   uint64_t keys = 0, memory_bytes = 0, max_memory_bytes = 0, evicted = 0, expired = 0;
+  // Memory pressure (docs/operations.md): the node's --on-memory-full, checks answered
+  // MEMORY_FULL, decisions flagged reset_by_eviction, replica records refused for lack of room.
+  std::string on_memory_full;
+  uint64_t memory_untracked = 0, reset_by_eviction = 0, replica_records_refused = 0;
   uint64_t connections = 0;
   uint64_t checks = 0;          // received from this node's clients, whoever decided them
   uint64_t checks_decided = 0;  // decided by this node: its clients' and those forwarded to it
   std::vector<std::string> policies;
+  // In a cluster (docs/operations.md explains each): the members as this node sees them,
+  // its share of the ring, and what it forwarded, replicated and refused.
+  std::vector<MemberStatus> members;
+  double ring_share = 0;
+  uint64_t ring_epoch = 0;
+  uint64_t keys_as_owner = 0, keys_as_replica = 0;
+  int64_t replication_lag_ms = 0;
+  bool handoff_pending = false;
+  uint64_t forwarded = 0, decided_as_owner = 0, decided_off_owner = 0, failovers = 0, degraded = 0,
+           replica_records_sent = 0, replica_records_installed = 0, peer_queue_drops = 0,
+           peer_rejected_frames = 0, gossip_rejected_packets = 0, refused_relays = 0,
+           held_for_view = 0, expired_relays = 0;
 };
 
 struct ClientOptions {
@@ -123,6 +87,10 @@ struct ClientOptions {
 
 class Client {
  public:
+  // Checks `options` before anything starts: every node must be HOST:PORT (port 1-65535) and
+  // there must be at least one; otherwise kInvalidArgument and a sentence naming the address.
+  static Result<std::unique_ptr<Client>> create(ClientOptions options);
+  // As create(), but a bad node is reported by every request instead (kUnavailable).
   explicit Client(ClientOptions options);
   ~Client();
   Client(const Client&) = delete;

@@ -96,10 +96,12 @@ Handler register_bench(CLI::App& app) {
                   "(src/cli/bench_ledger.h)");
   return [a] {
     BenchConfig config;
-    if (auto err = parse_host_port_list(a->servers, config.servers); !err.empty()) {
-      std::fprintf(stderr, "drl bench: --servers: %s\n", err.c_str());
+    auto servers = parse_host_port_list(a->servers, PortZero::kAllowed);
+    if (!servers) {
+      std::fprintf(stderr, "drl bench: --servers: %s\n", servers.status().message().c_str());
       return 2;
     }
+    config.servers = std::move(*servers);
     std::chrono::milliseconds duration{0}, window{0};
     if (auto err = parse_window(a->duration, duration); !err.empty()) {
       std::fprintf(stderr, "drl bench: --duration: %s\n", err.c_str());

@@ -14,7 +14,8 @@
 
 #include "cli/bench_error_sample.h"
 #include "cli/response_scan.h"
-#include "common/varint.h"
+#include "common/wire_format.h"
+#include "drl/client.pb.h"
 #include "service/frame.h"
 
 namespace drl::cli {
@@ -36,19 +37,20 @@ void add(std::atomic<uint64_t>& a, uint64_t n) {
 void append_request_frame(std::string& out, uint64_t id, const BenchConfig& config,
                           const std::string& body) {
   std::string envelope;
-  envelope.push_back(0x08);
-  append_varint(envelope, id);
+  using protowire::append_tag;
+  append_tag(envelope, wire::Request::kIdFieldNumber, protowire::kVarint);
+  protowire::append_varint(envelope, id);
   if (config.timeout_ms > 0) {
-    envelope.push_back(0x20);  // Request.timeout_ms (field 4, varint)
-    append_varint(envelope, config.timeout_ms);
+    append_tag(envelope, wire::Request::kTimeoutMsFieldNumber, protowire::kVarint);
+    protowire::append_varint(envelope, config.timeout_ms);
   }
   if (!config.auth_token.empty()) {
-    envelope.push_back(0x2a);  // Request.auth_token (field 5, length-delimited)
-    append_varint(envelope, config.auth_token.size());
+    append_tag(envelope, wire::Request::kAuthTokenFieldNumber, protowire::kLength);
+    protowire::append_varint(envelope, config.auth_token.size());
     envelope += config.auth_token;
   }
-  envelope.push_back(0x12);
-  append_varint(envelope, body.size());
+  append_tag(envelope, wire::Request::kCheckFieldNumber, protowire::kLength);
+  protowire::append_varint(envelope, body.size());
   const size_t at = out.size();
   out.resize(at + service::kFrameHeaderBytes);
   service::write_be32(reinterpret_cast<uint8_t*>(out.data() + at),

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "cli/address_arg.h"
 #include "cli/bench_keys.h"
 #include "cli/bench_open_loop.h"
 #include "cli/latency_histogram.h"
+#include "common/host_port.h"
 #include "drl/client.pb.h"
 
 namespace drl::cli {

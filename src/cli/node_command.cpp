@@ -5,9 +5,9 @@
 #include <memory>
 #include <sstream>
 
-#include "cli/address_arg.h"
 #include "cli/commands.h"
 #include "cli/storage_args.h"
+#include "common/host_port.h"
 #include "membership/cluster_key.h"
 #include "node/node.h"
 
@@ -151,9 +151,9 @@ Handler register_node(CLI::App& app) {
       const std::string seed = a->join.substr(at, comma - at);
       at = comma + 1;
       if (seed.empty()) continue;
-      HostPort hp;
-      if (auto err = parse_host_port(seed, hp); !err.empty()) {
-        std::fprintf(stderr, "drl node: --join: %s\n", err.c_str());
+      auto hp = parse_host_port(seed, PortZero::kAllowed);
+      if (!hp) {
+        std::fprintf(stderr, "drl node: --join: %s\n", hp.status().message().c_str());
         return 2;
       }
       o.seeds.push_back(seed);
@@ -179,35 +179,36 @@ Handler register_node(CLI::App& app) {
     o.failover_timeout = std::chrono::milliseconds(a->failover_timeout_ms);
     o.peer_rto_min = std::chrono::milliseconds(a->peer_rto_min_ms);
     o.first_view_wait = std::chrono::milliseconds(a->first_view_wait_ms);
-    HostPort listen;
-    if (auto err = parse_host_port(a->listen, listen); !err.empty()) {
-      std::fprintf(stderr, "drl node: --listen: %s\n", err.c_str());
+    auto listen = parse_host_port(a->listen, PortZero::kAllowed);
+    if (!listen) {
+      std::fprintf(stderr, "drl node: --listen: %s\n", listen.status().message().c_str());
       return 2;
     }
-    o.host = listen.host;
-    o.port = listen.port;
-    if (auto err = storage_options_from(a->storage, !a->id.empty() || listen.port != 0, o.storage);
+    o.host = listen->host;
+    o.port = listen->port;
+    if (auto err = storage_options_from(a->storage, !a->id.empty() || listen->port != 0,
+                                        o.storage);
         !err.empty()) {
       std::fprintf(stderr, "drl node: %s\n", err.c_str());
       return 2;
     }
     if (!a->metrics.empty()) {
-      HostPort m;
-      if (auto err = parse_host_port(a->metrics, m); !err.empty()) {
-        std::fprintf(stderr, "drl node: --metrics: %s\n", err.c_str());
+      auto m = parse_host_port(a->metrics, PortZero::kAllowed);
+      if (!m) {
+        std::fprintf(stderr, "drl node: --metrics: %s\n", m.status().message().c_str());
         return 2;
       }
-      o.metrics_host = m.host;
-      o.metrics_port = m.port;
+      o.metrics_host = m->host;
+      o.metrics_port = m->port;
     }
     if (!a->resp.empty()) {
-      HostPort r;
-      if (auto err = parse_host_port(a->resp, r); !err.empty()) {
-        std::fprintf(stderr, "drl node: --resp: %s\n", err.c_str());
+      auto r = parse_host_port(a->resp, PortZero::kAllowed);
+      if (!r) {
+        std::fprintf(stderr, "drl node: --resp: %s\n", r.status().message().c_str());
         return 2;
       }
-      o.resp_host = r.host;
-      o.resp_port = r.port;
+      o.resp_host = r->host;
+      o.resp_port = r->port;
     }
     o.resp_port_file = a->resp_port_file;
     o.id = a->id;

@@ -1,58 +1,38 @@
 // `drl status`: what a node knows about itself and, in a cluster, about its members, its
-// share of the ring and its replication. Reads the raw StatusResponse (through the client
-// library's NodeLink) so the cluster fields need no client-library API.
-#include <asio/io_context.hpp>
-#include <asio/post.hpp>
+// share of the ring and its replication, through the client library (drl::Client::status).
 #include <cstdio>
 #include <memory>
 
-#include "cli/address_arg.h"
 #include "cli/commands.h"
 #include "cli/limit_args.h"
-#include "client/node_link.h"
+#include "drl/client.h"
 #include "service/client_auth.h"
 
 namespace drl::cli {
 namespace {
 
-// Asks `server` for its status; "" on success, else what failed.
-std::string fetch_status(const std::string& server, const std::string& token,
-                         wire::StatusResponse& out) {
-  HostPort hp;
-  if (auto err = parse_host_port(server, hp); !err.empty()) return "--server: " + err;
-  asio::io_context io;
-  auto link = std::make_shared<client::NodeLink>(
-      io, std::vector<client::Endpoint>{{hp.host, hp.port, server}}, std::chrono::seconds(2),
-      std::chrono::seconds(5), 16u << 20);
-  std::string error = "no answer";
-  asio::post(io, [&] {
-    wire::Request request;
-    request.mutable_status();
-    if (!token.empty()) request.set_auth_token(token);
-    link->send(request, [&](const wire::Response* response, std::string_view e, bool) {
-      if (response == nullptr) {
-        error = std::string(e);
-      } else if (!response->has_status()) {
-        error = response->has_error() ? response->error().message() : "unexpected answer";
-      } else {
-        out = response->status();
-        error.clear();
-      }
-      link->close("done");
-      io.stop();
-    });
-  });
-  io.run();
-  return error;
+// Asks `server` for its status through the client library; "" on success, else what failed.
+std::string fetch_status(const std::string& server, const std::string& token, NodeStatus& out) {
+  ClientOptions options;
+  options.nodes = {server};
+  options.connect_timeout = std::chrono::seconds(2);
+  options.request_timeout = std::chrono::seconds(5);
+  options.max_frame_bytes = 16u << 20;
+  options.auth_token = token;
+  auto client = Client::create(std::move(options));
+  if (!client) return "--server: " + client.status().message();
+  std::string error;
+  if (!(*client)->status(out, error)) return error;
+  return "";
 }
 
-std::string members_json(const wire::StatusResponse& s) {
+std::string members_json(const NodeStatus& s) {
   std::string out = "[";
-  for (int i = 0; i < s.members_size(); ++i) {
-    const auto& m = s.members(i);
-    out += (i ? "," : "") + std::string("{\"id\":") + json_string(m.id()) +
-           ",\"address\":" + json_string(m.address()) + ",\"state\":" + json_string(m.state()) +
-           ",\"incarnation\":" + std::to_string(m.incarnation()) + "}";
+  for (size_t i = 0; i < s.members.size(); ++i) {
+    const auto& m = s.members[i];
+    out += (i ? "," : "") + std::string("{\"id\":") + json_string(m.id) +
+           ",\"address\":" + json_string(m.address) + ",\"state\":" + json_string(m.state) +
+           ",\"incarnation\":" + std::to_string(m.incarnation) + "}";
   }
   return out + "]";
 }
@@ -78,7 +58,7 @@ Handler register_status(CLI::App& app) {
                   "File holding the client token, for nodes with --client-tokens-file");
   cmd->add_flag("--json", a->json, "Print one JSON object");
   return [a] {
-    wire::StatusResponse s;
+    NodeStatus s;
     std::string token;
     if (!a->token_file.empty()) {
       if (auto err = service::read_client_token_file(a->token_file, token); !err.empty()) {
@@ -93,8 +73,8 @@ Handler register_status(CLI::App& app) {
     auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
     if (a->json) {
       std::string policies = "[";
-      for (int i = 0; i < s.policies_size(); ++i) {
-        policies += (i ? "," : "") + json_string(s.policies(i));
+      for (size_t i = 0; i < s.policies.size(); ++i) {
+        policies += (i ? "," : "") + json_string(s.policies[i]);
       }
       policies += "]";
       std::printf(
@@ -111,47 +91,47 @@ Handler register_status(CLI::App& app) {
           "\"replica_records_installed\":%llu,\"peer_queue_drops\":%llu,"
           "\"peer_rejected_frames\":%llu,\"gossip_rejected_packets\":%llu,"
           "\"refused_relays\":%llu,\"held_for_view\":%llu,\"expired_relays\":%llu}}\n",
-          json_string(s.node_id()).c_str(), json_string(s.version()).c_str(),
-          json_string(s.listen()).c_str(), static_cast<long long>(s.uptime_ms()), u(s.keys()),
-          u(s.memory_bytes()), u(s.max_memory_bytes()), u(s.evicted()), u(s.expired()),
-          json_string(s.on_memory_full()).c_str(), u(s.memory_untracked()),
-          u(s.reset_by_eviction()), u(s.replica_records_refused()), u(s.connections()),
-          u(s.checks()), u(s.checks_decided()), policies.c_str(), members_json(s).c_str(),
-          s.ring_share(), u(s.ring_epoch()), u(s.keys_as_owner()), u(s.keys_as_replica()),
-          static_cast<long long>(s.replication_lag_ms()), s.handoff_pending() ? "true" : "false",
-          u(s.forwarded()), u(s.decided_as_owner()), u(s.decided_off_owner()), u(s.failovers()),
-          u(s.degraded()), u(s.replica_records_sent()), u(s.replica_records_installed()),
-          u(s.peer_queue_drops()), u(s.peer_rejected_frames()), u(s.gossip_rejected_packets()),
-          u(s.refused_relays()), u(s.held_for_view()), u(s.expired_relays()));
+          json_string(s.node_id).c_str(), json_string(s.version).c_str(),
+          json_string(s.listen).c_str(), static_cast<long long>(s.uptime_ms), u(s.keys),
+          u(s.memory_bytes), u(s.max_memory_bytes), u(s.evicted), u(s.expired),
+          json_string(s.on_memory_full).c_str(), u(s.memory_untracked), u(s.reset_by_eviction),
+          u(s.replica_records_refused), u(s.connections),
+          u(s.checks), u(s.checks_decided), policies.c_str(), members_json(s).c_str(), s.ring_share,
+          u(s.ring_epoch), u(s.keys_as_owner), u(s.keys_as_replica),
+          static_cast<long long>(s.replication_lag_ms), s.handoff_pending ? "true" : "false",
+          u(s.forwarded), u(s.decided_as_owner), u(s.decided_off_owner), u(s.failovers),
+          u(s.degraded), u(s.replica_records_sent), u(s.replica_records_installed),
+          u(s.peer_queue_drops), u(s.peer_rejected_frames), u(s.gossip_rejected_packets),
+          u(s.refused_relays), u(s.held_for_view), u(s.expired_relays));
       return 0;
     }
-    std::printf("node        %s (drl %s) on %s\n", s.node_id().c_str(), s.version().c_str(),
-                s.listen().c_str());
-    std::printf("uptime      %.1f s\n", s.uptime_ms() / 1000.0);
-    std::printf("keys        %llu (%llu as owner, %llu as replica)\n", u(s.keys()),
-                u(s.keys_as_owner()), u(s.keys_as_replica()));
-    std::printf("memory      %llu bytes (budget %s)\n", u(s.memory_bytes()),
-                s.max_memory_bytes() ? std::to_string(s.max_memory_bytes()).c_str() : "unbounded");
-    std::printf("evicted     %llu   expired %llu\n", u(s.evicted()), u(s.expired()));
+    std::printf("node        %s (drl %s) on %s\n", s.node_id.c_str(), s.version.c_str(),
+                s.listen.c_str());
+    std::printf("uptime      %.1f s\n", s.uptime_ms / 1000.0);
+    std::printf("keys        %llu (%llu as owner, %llu as replica)\n", u(s.keys),
+                u(s.keys_as_owner), u(s.keys_as_replica));
+    std::printf("memory      %llu bytes (budget %s)\n", u(s.memory_bytes),
+                s.max_memory_bytes ? std::to_string(s.max_memory_bytes).c_str() : "unbounded");
+    std::printf("evicted     %llu   expired %llu\n", u(s.evicted), u(s.expired));
     std::printf(
         "memory full %s: %llu checks not tracked, %llu resets flagged, %llu replica "
         "records refused\n",
-        s.on_memory_full().c_str(), u(s.memory_untracked()), u(s.reset_by_eviction()),
-        u(s.replica_records_refused()));
-    std::printf("connections %llu   checks received %llu, decided here %llu\n", u(s.connections()),
-                u(s.checks()), u(s.checks_decided()));
+        s.on_memory_full.c_str(), u(s.memory_untracked), u(s.reset_by_eviction),
+        u(s.replica_records_refused));
+    std::printf("connections %llu   checks received %llu, decided here %llu\n", u(s.connections),
+                u(s.checks), u(s.checks_decided));
     std::string p;
-    for (const auto& n : s.policies()) p += " " + n;
+    for (const auto& n : s.policies) p += " " + n;
     std::printf("policies   %s\n", p.empty() ? " (none)" : p.c_str());
-    std::printf("ring        %.1f%% of the hash space, epoch %016llx%s\n", s.ring_share() * 100,
-                u(s.ring_epoch()), s.handoff_pending() ? " (hand-off pending)" : "");
+    std::printf("ring        %.1f%% of the hash space, epoch %016llx%s\n", s.ring_share * 100,
+                u(s.ring_epoch), s.handoff_pending ? " (hand-off pending)" : "");
     std::printf("replication lag %lld ms; forwarded %llu, failovers %llu, degraded %llu\n",
-                static_cast<long long>(s.replication_lag_ms()), u(s.forwarded()), u(s.failovers()),
-                u(s.degraded()));
-    std::printf("members     %d\n", s.members_size());
-    for (const auto& m : s.members()) {
-      std::printf("  %-12s %-22s %-8s incarnation %llu\n", m.id().c_str(), m.address().c_str(),
-                  m.state().c_str(), u(m.incarnation()));
+                static_cast<long long>(s.replication_lag_ms), u(s.forwarded), u(s.failovers),
+                u(s.degraded));
+    std::printf("members     %zu\n", s.members.size());
+    for (const auto& m : s.members) {
+      std::printf("  %-12s %-22s %-8s incarnation %llu\n", m.id.c_str(), m.address.c_str(),
+                  m.state.c_str(), u(m.incarnation));
     }
     return 0;
   };

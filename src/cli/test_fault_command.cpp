@@ -7,9 +7,9 @@
 #include <cstdio>
 #include <memory>
 
-#include "cli/address_arg.h"
 #include "cli/commands.h"
 #include "client/node_link.h"
+#include "common/host_port.h"
 
 namespace drl::cli {
 namespace {
@@ -20,11 +20,11 @@ std::string peer_name(const std::string& arg) { return arg == "*" ? std::string(
 // Sends `request` to `server`; "" on success (then `out` is set), else what failed.
 std::string send_admin(const std::string& server, const wire::AdminRequest& admin,
                        wire::AdminResponse& out) {
-  HostPort hp;
-  if (auto err = parse_host_port(server, hp); !err.empty()) return "--server: " + err;
+  auto hp = parse_host_port(server, PortZero::kAllowed);
+  if (!hp) return "--server: " + hp.status().message();
   asio::io_context io;
   auto link = std::make_shared<client::NodeLink>(
-      io, std::vector<client::Endpoint>{{hp.host, hp.port, server}}, std::chrono::seconds(2),
+      io, std::vector<client::Endpoint>{{hp->host, hp->port, server}}, std::chrono::seconds(2),
       std::chrono::seconds(5), 1u << 20);
   std::string error = "no answer";
   asio::post(io, [&] {

@@ -12,28 +12,10 @@
 #include "client/node_link.h"
 #include "client/owner_router.h"
 #include "client/retry_policy.h"
+#include "common/host_port.h"
 
 namespace drl {
 namespace {
-
-bool parse_endpoint(const std::string& text, client::Endpoint& out) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos) return false;
-  std::string host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  try {
-    const unsigned long port = std::stoul(text.substr(colon + 1));
-    if (port == 0 || port > 65535) return false;
-    out.port = static_cast<uint16_t>(port);
-  } catch (...) {
-    return false;
-  }
-  out.host = host.empty() ? "127.0.0.1" : host;
-  out.text = text;
-  return true;
-}
 
 void to_wire(const CheckSpec& spec, wire::Check& c) {
   c.set_key(spec.key);
@@ -83,36 +65,6 @@ std::vector<CheckResult> failed(size_t n, ResultCode code, std::string_view mess
 
 }  // namespace
 
-const char* result_code_name(ResultCode code) {
-  switch (code) {
-    case ResultCode::kOk:
-      return "OK";
-    case ResultCode::kUnknownPolicy:
-      return "UNKNOWN_POLICY";
-    case ResultCode::kInvalidLimit:
-      return "INVALID_LIMIT";
-    case ResultCode::kInvalidKey:
-      return "INVALID_KEY";
-    case ResultCode::kInvalidCost:
-      return "INVALID_COST";
-    case ResultCode::kMissingLimit:
-      return "MISSING_LIMIT";
-    case ResultCode::kOverloaded:
-      return "OVERLOADED";
-    case ResultCode::kUnavailable:
-      return "UNAVAILABLE";
-    case ResultCode::kInternal:
-      return "INTERNAL";
-    case ResultCode::kRequestError:
-      return "REQUEST_ERROR";
-    case ResultCode::kTimeout:
-      return "TIMEOUT";
-    case ResultCode::kMemoryFull:
-      return "MEMORY_FULL";
-  }
-  return "UNKNOWN";
-}
-
 struct Client::Impl {
   ClientOptions options;
   std::optional<client::RetryPolicy> retry;  // I/O thread only
@@ -137,14 +89,23 @@ struct Client::Impl {
   std::thread thread;
 };
 
+Result<std::unique_ptr<Client>> Client::create(ClientOptions options) {
+  if (options.nodes.empty()) {
+    return Status(ResultCode::kInvalidArgument, "no node given (ClientOptions::nodes is empty)");
+  }
+  for (const auto& n : options.nodes) {
+    if (auto parsed = parse_host_port(n); !parsed) return parsed.status();
+  }
+  return std::make_unique<Client>(std::move(options));
+}
+
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = options;
   impl_->retry.emplace(options.overload_backoff, std::random_device{}());
   std::vector<client::Endpoint> nodes;
   for (const auto& n : options.nodes) {
-    client::Endpoint e;
-    if (parse_endpoint(n, e)) {
-      nodes.push_back(e);
+    if (auto e = client::parse_endpoint(n)) {
+      nodes.push_back(std::move(*e));
     } else if (impl_->bad_node.empty()) {
       impl_->bad_node = n;
     }
@@ -318,10 +279,37 @@ bool Client::status(NodeStatus& out, std::string& error) {
       out.max_memory_bytes = s.max_memory_bytes();
       out.evicted = s.evicted();
       out.expired = s.expired();
+      out.on_memory_full = s.on_memory_full();
+      out.memory_untracked = s.memory_untracked();
+      out.reset_by_eviction = s.reset_by_eviction();
+      out.replica_records_refused = s.replica_records_refused();
       out.connections = s.connections();
       out.checks = s.checks();
       out.checks_decided = s.checks_decided();
       out.policies.assign(s.policies().begin(), s.policies().end());
+      out.members.clear();
+      for (const auto& m : s.members()) {
+        out.members.push_back({m.id(), m.address(), m.state(), m.incarnation()});
+      }
+      out.ring_share = s.ring_share();
+      out.ring_epoch = s.ring_epoch();
+      out.keys_as_owner = s.keys_as_owner();
+      out.keys_as_replica = s.keys_as_replica();
+      out.replication_lag_ms = s.replication_lag_ms();
+      out.handoff_pending = s.handoff_pending();
+      out.forwarded = s.forwarded();
+      out.decided_as_owner = s.decided_as_owner();
+      out.decided_off_owner = s.decided_off_owner();
+      out.failovers = s.failovers();
+      out.degraded = s.degraded();
+      out.replica_records_sent = s.replica_records_sent();
+      out.replica_records_installed = s.replica_records_installed();
+      out.peer_queue_drops = s.peer_queue_drops();
+      out.peer_rejected_frames = s.peer_rejected_frames();
+      out.gossip_rejected_packets = s.gossip_rejected_packets();
+      out.refused_relays = s.refused_relays();
+      out.held_for_view = s.held_for_view();
+      out.expired_relays = s.expired_relays();
       promise.set_value(true);
     });
   });

@@ -4,9 +4,16 @@
 #include <asio/write.hpp>
 #include <cstring>
 
+#include "common/host_port.h"
 #include "service/frame.h"
 
 namespace drl::client {
+
+Result<Endpoint> parse_endpoint(const std::string& text) {
+  auto parsed = parse_host_port(text);
+  if (!parsed) return parsed.status();
+  return Endpoint{std::move(parsed->host), parsed->port, text};
+}
 
 NodeLink::NodeLink(asio::io_context& io, std::vector<Endpoint> nodes,
                    std::chrono::milliseconds connect_timeout,

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "drl/client.pb.h"
+#include "drl/status.h"
 
 namespace drl::client {
 
@@ -29,6 +30,9 @@ struct Endpoint {
   uint16_t port = 0;
   std::string text;  // "host:port"
 };
+
+// `text` through the one HOST:PORT parser (common/host_port.h); the port must not be 0.
+Result<Endpoint> parse_endpoint(const std::string& text);
 
 class NodeLink : public std::enable_shared_from_this<NodeLink> {
  public:

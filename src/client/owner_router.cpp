@@ -9,27 +9,6 @@
 #include "service/wire_convert.h"
 
 namespace drl::client {
-namespace {
-
-// Member addresses come from the nodes' own status ("host:port"); anything else is skipped.
-bool endpoint_of(const std::string& text, Endpoint& out) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon + 1 >= text.size()) return false;
-  uint32_t port = 0;
-  for (char c : std::string_view(text).substr(colon + 1)) {
-    if (c < '0' || c > '9' || port > 65535) return false;
-    port = port * 10 + static_cast<uint32_t>(c - '0');
-  }
-  if (port == 0 || port > 65535) return false;
-  out.host = text.substr(0, colon);
-  if (out.host.size() >= 2 && out.host.front() == '[')
-    out.host = out.host.substr(1, out.host.size() - 2);
-  out.port = static_cast<uint16_t>(port);
-  out.text = text;
-  return !out.host.empty();
-}
-
-}  // namespace
 
 void placement_key(const service::CheckCall& call, std::string& out) {
   service::store_key_for(call, out);
@@ -252,12 +231,14 @@ void OwnerRouter::apply_status(const wire::StatusResponse& status) {
 std::shared_ptr<NodeLink> OwnerRouter::link_for(const std::string& id) {
   if (auto it = links_.find(id); it != links_.end()) return it->second.link;
   const auto index = ring_.index_of(id);
-  Endpoint endpoint;
-  if (!index || !endpoint_of(ring_.member(*index).address, endpoint)) return nullptr;
+  // Member addresses come from the nodes' own status; anything else is skipped.
+  if (!index) return nullptr;
+  auto endpoint = parse_endpoint(ring_.member(*index).address);
+  if (!endpoint) return nullptr;
   auto link =
-      std::make_shared<NodeLink>(io_, std::vector<Endpoint>{endpoint}, options_.connect_timeout,
+      std::make_shared<NodeLink>(io_, std::vector<Endpoint>{*endpoint}, options_.connect_timeout,
                                  options_.request_timeout, options_.max_frame_bytes);
-  links_.emplace(id, OwnerLink{endpoint.text, link});
+  links_.emplace(id, OwnerLink{endpoint->text, link});
   return link;
 }
 

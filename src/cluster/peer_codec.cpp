@@ -13,10 +13,12 @@
 #include <string>
 
 #include "cluster/peer_codec.h"
-#include "cluster/peer_wire.h"
+#include "common/wire_format.h"
 
 namespace drl::cluster {
 namespace {
+
+namespace wire = protowire;
 
 using wire::Field;
 using wire::Reader;

@@ -6,7 +6,7 @@
 #include <asio/write.hpp>
 #include <cstring>
 
-#include "common/varint.h"
+#include "common/wire_format.h"
 #include "net/dated_receive.h"
 #include "net/io_pool.h"
 #include "service/frame.h"
@@ -23,15 +23,6 @@ google::protobuf::ArenaOptions arena_options(char* block) {
   o.initial_block = block;
   o.initial_block_size = kArenaBlock;
   return o;
-}
-
-size_t varint_size(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
 }
 
 }  // namespace
@@ -220,13 +211,13 @@ bool ClientSession::handle_frame(std::span<const uint8_t> payload) {
     case wire::Request::kStatus: {
       wire::StatusResponse status;
       if (services_.status) services_.status(status);
-      append_response(id, 3, status);
+      append_response(id, wire::Response::kStatusFieldNumber, status);
       break;
     }
     case wire::Request::kRing: {
       wire::RingResponse ring;
       if (services_.ring) services_.ring(request_->ring().known_epoch(), ring);
-      append_response(id, 6, ring);
+      append_response(id, wire::Response::kRingFieldNumber, ring);
       break;
     }
     case wire::Request::kAdmin: {
@@ -236,7 +227,7 @@ bool ClientSession::handle_frame(std::span<const uint8_t> payload) {
                           : "admin requests are test-only: this node was started without "
                             "--enable-test-hooks";
       if (refused.empty()) {
-        append_response(id, 5, admin);
+        append_response(id, wire::Response::kAdminFieldNumber, admin);
       } else {
         send_error(id, wire::ADMIN_REFUSED, refused, false);
       }
@@ -321,7 +312,7 @@ void ClientSession::on_outcomes(uint64_t id, std::chrono::steady_clock::time_poi
   check_response_.Clear();
   check_response_.set_decided_by(services_.node_id);
   for (const auto& o : outcomes) service::encode_outcome(o, *check_response_.add_results());
-  append_response(id, 2, check_response_);
+  append_response(id, wire::Response::kCheckFieldNumber, check_response_);
   stats_.observe_latency(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
           .count());
@@ -333,7 +324,7 @@ void ClientSession::send_error(uint64_t id, wire::ErrorCode code, std::string_vi
   error.set_code(code);
   error.set_message(std::string(message));
   error.set_closing(closing);
-  append_response(id, 4, error);
+  append_response(id, wire::Response::kErrorFieldNumber, error);
   if (closing) closing_ = true;
 }
 
@@ -344,6 +335,16 @@ void ClientSession::append_response(uint64_t id, int field,
   const size_t body_size = body.ByteSizeLong();
   const uint64_t epoch =
       services_.ring_epoch != nullptr ? services_.ring_epoch->load(std::memory_order_relaxed) : 0;
+  using protowire::one_byte_tag;
+  using protowire::varint_size;
+  static_assert(one_byte_tag(wire::Response::kIdFieldNumber) &&
+                one_byte_tag(wire::Response::kCheckFieldNumber) &&
+                one_byte_tag(wire::Response::kStatusFieldNumber) &&
+                one_byte_tag(wire::Response::kErrorFieldNumber) &&
+                one_byte_tag(wire::Response::kAdminFieldNumber) &&
+                one_byte_tag(wire::Response::kRingFieldNumber) &&
+                one_byte_tag(wire::Response::kRingEpochFieldNumber));
+  // Each tag is one byte: every field of Response is below 16 (asserted above).
   const size_t envelope = (id != 0 ? 1 + varint_size(id) : 0) + 1 + varint_size(body_size) +
                           body_size + (epoch != 0 ? 1 + varint_size(epoch) : 0);
   const size_t at = out_pending_.size();
@@ -351,17 +352,17 @@ void ClientSession::append_response(uint64_t id, int field,
   service::write_be32(reinterpret_cast<uint8_t*>(out_pending_.data() + at),
                       static_cast<uint32_t>(envelope));
   if (id != 0) {
-    out_pending_.push_back(0x08);  // field 1, varint
-    append_varint(out_pending_, id);
+    protowire::append_tag(out_pending_, wire::Response::kIdFieldNumber, protowire::kVarint);
+    protowire::append_varint(out_pending_, id);
   }
-  out_pending_.push_back(static_cast<char>((field << 3) | 2));  // length-delimited
-  append_varint(out_pending_, body_size);
+  protowire::append_tag(out_pending_, field, protowire::kLength);
+  protowire::append_varint(out_pending_, body_size);
   const size_t body_at = out_pending_.size();
   out_pending_.resize(body_at + body_size);
   body.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out_pending_.data() + body_at));
   if (epoch != 0) {
-    out_pending_.push_back(0x38);  // Response.ring_epoch: field 7, varint
-    append_varint(out_pending_, epoch);
+    protowire::append_tag(out_pending_, wire::Response::kRingEpochFieldNumber, protowire::kVarint);
+    protowire::append_varint(out_pending_, epoch);
   }
 }
 

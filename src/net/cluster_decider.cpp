@@ -9,8 +9,10 @@
 #include <set>
 #include <thread>
 
+#include "cluster/inline_decision.h"
 #include "cluster/peer_codec.h"
 #include "common/key_hash.h"
+#include "service/check_resolution.h"
 #include "service/decided_outcome.h"
 #include "service/local_decider.h"
 #include "service/store_key.h"
@@ -22,13 +24,6 @@ namespace {
 constexpr auto kIdleTick = std::chrono::milliseconds(5);
 // With forwards in flight: fail-over deadlines are tens of milliseconds.
 constexpr auto kInFlightTick = std::chrono::milliseconds(1);
-
-std::string printable(std::string_view key) {
-  std::string out;
-  for (char c : key.substr(0, 64)) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
-  if (key.size() > 64) out += "...";
-  return out;
-}
 
 }  // namespace
 
@@ -103,40 +98,19 @@ void ClusterDecider::decide(std::span<const service::CheckCall> calls,
 bool ClusterDecider::resolve(const service::CheckCall& call, const service::PolicyCatalog& catalog,
                              cluster::ClientCheck& check, service::CheckOutcome& out,
                              uint16_t& slot) {
-  if (call.code != service::CheckCode::kOk) {
-    out.code = call.code;
-    out.message.assign(call.error);
+  service::ResolvedCheck resolved;
+  const Status status = service::resolve_check(call, catalog, resolved);
+  slot = resolved.slot;
+  if (!status) {
+    out.code = status.code();
+    out.message = status.message();
     metrics_.count(slot, service::CheckResultKind::kError);
     return false;
   }
-  check.limit = call.limit;
-  check.request = call.request;
-  check.degrade = cluster::DegradeMode::kLocal;
-  check.memory_full = limits::MemoryFullMode::kNodeDefault;
-  if (!call.has_inline) {
-    const limits::Policy* policy = catalog.find(call.policy, slot);
-    if (policy == nullptr) {
-      out.code = service::CheckCode::kUnknownPolicy;
-      out.message = "unknown policy '" + printable(call.policy) + "'";
-      if (catalog.size() == 0) {
-        out.message += "; this node has no policy file (start it with --policies FILE)";
-      } else {
-        out.message += "; known policies:";
-        for (const auto& n : catalog.names()) out.message += " " + n;
-      }
-      metrics_.count(slot, service::CheckResultKind::kError);
-      return false;
-    }
-    check.limit = policy->limit;
-    check.degrade = policy->degrade;
-    check.memory_full = policy->on_memory_full;
-    if (policy->shadow) check.request.shadow = true;
-  } else if (auto problem = limits::validate(call.limit); !problem.empty()) {
-    out.code = service::CheckCode::kInvalidLimit;
-    out.message = "invalid limit: " + problem;
-    metrics_.count(slot, service::CheckResultKind::kError);
-    return false;
-  }
+  check.limit = *resolved.limit;
+  check.request = resolved.request;
+  check.degrade = resolved.degrade;
+  check.memory_full = resolved.memory_full;
   // The store key namespaces the user key by its limit, exactly as on a single node, and
   // is what the ring hashes: every node routes the same check to the same owner.
   service::store_key_for(call, check.key);
@@ -161,9 +135,10 @@ void ClusterDecider::decide_calls(std::span<const service::CheckCall> calls,
   for (size_t i = 0; i < calls.size(); ++i) {
     service::CheckOutcome& out = outcomes[i];
     if (!resolve(calls[i], *catalog, scratch, out, slots[i])) continue;
-    if (fast && ownership_.decides(key_hash(scratch.key))) {
-      out.decision = store_.apply(scratch.key, scratch.limit, scratch.request, now,
-                                  store::memory_rule(scratch.memory_full, scratch.degrade));
+    if (fast && cluster::decide_inline(ownership_, store_, scratch.key, scratch.limit,
+                                       scratch.request, now,
+                                       store::memory_rule(scratch.memory_full, scratch.degrade),
+                                       out.decision)) {
       out.decided_by = self_id_;
       ++decided;
       service::settle_decision(out, calls[i].key, scratch.limit, metrics_, slots[i]);

@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "common/host_port.h"
 #include "net/source_address.h"
 
 namespace drl::net {
@@ -10,15 +11,6 @@ namespace {
 using asio::ip::tcp;
 using asio::ip::udp;
 using membership::Transport;
-
-std::optional<std::pair<std::string, std::string>> split_host_port(const std::string& address) {
-  const auto colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) return std::nullopt;
-  std::string host = address.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  return std::make_pair(host, address.substr(colon + 1));
-}
 
 std::string frame(std::string_view packet, bool with_magic) {
   std::string out;
@@ -74,7 +66,7 @@ class GossipTransport::SyncExchange : public std::enable_shared_from_this<SyncEx
         request_(frame(request, true)) {}
 
   void run(const std::string& address) {
-    auto hp = split_host_port(address);
+    auto hp = parse_host_port(address);
     if (!hp) return;
     deadline_.expires_after(std::chrono::nanoseconds(owner_.options_.sync_timeout));
     deadline_.async_wait([self = shared_from_this()](std::error_code ec) {
@@ -82,7 +74,7 @@ class GossipTransport::SyncExchange : public std::enable_shared_from_this<SyncEx
     });
     std::error_code ec;
     tcp::resolver resolver(owner_.io_);
-    auto endpoints = resolver.resolve(hp->first, hp->second, ec);
+    auto endpoints = resolver.resolve(hp->host, std::to_string(hp->port), ec);
     if (ec) return finish();
     const auto source = specific_source(owner_.options_.bind_host);
     if (!source) {
@@ -210,9 +202,9 @@ std::string GossipTransport::start(std::vector<std::string> seeds) {
            local.address().to_string() + ": " + ec.message() + " (is another process using it?)";
   }
   const uint16_t bound = udp_.local_endpoint(ec).port();
-  auto hp = split_host_port(self_.address);
-  if (!hp) return "gossip: advertised address '" + self_.address + "' is not host:port";
-  if (hp->second == "0") self_.address = hp->first + ":" + std::to_string(bound);
+  auto hp = parse_host_port(self_.address, PortZero::kAllowed);
+  if (!hp) return "gossip: advertised address: " + hp.status().message();
+  if (hp->port == 0) self_.address = hp->host + ":" + std::to_string(bound);
   {
     std::lock_guard lock(mu_);
     address_ = self_.address;
@@ -336,19 +328,17 @@ void GossipTransport::refresh_snapshot() {
 
 std::optional<udp::endpoint> GossipTransport::resolve(const std::string& address) {
   if (auto it = endpoints_.find(address); it != endpoints_.end()) return it->second;
-  auto hp = split_host_port(address);
+  auto hp = parse_host_port(address);
   if (!hp) return std::nullopt;
   std::error_code ec;
   udp::endpoint ep;
-  const auto ip = asio::ip::make_address(hp->first, ec);
+  const auto ip = asio::ip::make_address(hp->host, ec);
   if (!ec) {
-    const auto port = std::strtoul(hp->second.c_str(), nullptr, 10);
-    if (port == 0 || port > 65535) return std::nullopt;
-    ep = udp::endpoint(ip, static_cast<uint16_t>(port));
+    ep = udp::endpoint(ip, hp->port);
   } else {
     // A host name: resolved once (blocking) and cached; members advertise IPs in practice.
     udp::resolver resolver(io_);
-    auto results = resolver.resolve(udp::v4(), hp->first, hp->second, ec);
+    auto results = resolver.resolve(udp::v4(), hp->host, std::to_string(hp->port), ec);
     if (ec || results.empty()) return std::nullopt;
     ep = *results.begin();
   }

@@ -7,6 +7,7 @@
 #include <asio/read.hpp>
 #include <asio/write.hpp>
 
+#include "common/host_port.h"
 #include "net/peer_socket.h"
 #include "net/source_address.h"
 #include "service/frame.h"
@@ -17,17 +18,6 @@ namespace {
 constexpr size_t kTagBytes = crypto_auth_BYTES;
 using UnackedTimeout = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_USER_TIMEOUT>;
 static_assert(crypto_auth_KEYBYTES == membership::kClusterKeyBytes);
-
-bool split_host_port(const std::string& address, std::string& host, std::string& port) {
-  const auto colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) return false;
-  host = address.substr(0, colon);
-  port = address.substr(colon + 1);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -118,13 +108,12 @@ void PeerLink::close() {
 void PeerLink::connect() {
   state_ = State::kConnecting;
   const uint64_t gen = ++generation_;
-  std::string host, port;
   std::error_code ec;
   asio::ip::tcp::resolver resolver(io_);
   asio::ip::tcp::resolver::results_type endpoints;
-  if (split_host_port(address_, host, port)) {
+  if (auto hp = parse_host_port(address_)) {
     endpoints = resolver.resolve(
-        host, port,
+        hp->host, std::to_string(hp->port),
         asio::ip::resolver_base::numeric_host | asio::ip::resolver_base::numeric_service, ec);
   } else {
     ec = asio::error::invalid_argument;

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "service/check_validator.h"
+
 #include "service/prometheus_text.h"
 
 namespace drl::service {
@@ -65,9 +67,9 @@ void AdmissionGate::fill_shed(const Admission& verdict, std::span<const CheckCal
     const auto& call = calls[i];
     auto& out = shed[i];
     out = CheckOutcome{};
-    if (call.code != CheckCode::kOk) {
-      out.code = call.code;
-      out.message.assign(call.error);
+    if (Status valid = validate_check(call); !valid) {
+      out.code = valid.code();
+      out.message = valid.message();
       continue;
     }
     const limits::Policy* policy = nullptr;

@@ -8,28 +8,20 @@
 #include <string>
 #include <string_view>
 
+#include "drl/status.h"
 #include "limits/limit.h"
 
 namespace drl::service {
 
-// Same numbers as drl.wire.Code (proto/drl/client.proto).
-enum class CheckCode : uint8_t {
-  kOk = 0,
-  kUnknownPolicy = 1,
-  kInvalidLimit = 2,
-  kInvalidKey = 3,
-  kInvalidCost = 4,
-  kMissingLimit = 5,
-  kOverloaded = 6,
-  kUnavailable = 7,
-  kInternal = 8,
-  kMemoryFull = 9,  // decided, but the key is not tracked: see kMemoryFullMessage
-};
+// The result code of a check: drl::ResultCode, whose values up to kInternal are drl.wire.Code
+// (proto/drl/client.proto); a node answers only those.
+using CheckCode = ResultCode;
+// ResultCode::kMemoryFull is wire MEMORY_FULL (9): decided, but the key is not tracked.
+inline std::string_view check_code_name(CheckCode code) { return result_code_name(code); }
 // The message of kMemoryFull. The check was decided by the policy's degrade mode (`open`
 // allows; `closed` and `local` deny) because the owner's store could not keep the key
 // without evicting a live one (--on-memory-full refuse). docs/protocol.md.
 inline constexpr char kMemoryFullMessage[] = "memory full: key not tracked";
-std::string_view check_code_name(CheckCode code);
 
 inline constexpr size_t kMaxKeyBytes = 4096;
 inline constexpr size_t kMaxChecksPerRequest = 4096;

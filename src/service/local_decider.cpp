@@ -2,20 +2,11 @@
 
 #include <vector>
 
+#include "service/check_resolution.h"
 #include "service/decided_outcome.h"
 #include "service/store_key.h"
 
 namespace drl::service {
-namespace {
-
-std::string printable_key(std::string_view key) {
-  std::string out;
-  for (char c : key.substr(0, 64)) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
-  if (key.size() > 64) out += "...";
-  return out;
-}
-
-}  // namespace
 
 LocalDecider::LocalDecider(store::Backend& store, const PolicyBook& policies, const Clock& clock,
                            DecisionMetrics& metrics)
@@ -52,46 +43,16 @@ void LocalDecider::decide_one(const CheckCall& call, std::string_view key,
   out.degraded = false;
   out.message.clear();
   out.decided_by = {};
-  uint16_t slot = DecisionMetrics::kInlineSlot;
-  if (call.code != CheckCode::kOk) {
-    out.code = call.code;
-    out.message.assign(call.error);
-    metrics_.count(slot, CheckResultKind::kError);
+  ResolvedCheck resolved;
+  if (Status status = resolve_check(call, catalog, resolved); !status) {
+    out.code = status.code();
+    out.message = status.message();
+    metrics_.count(resolved.slot, CheckResultKind::kError);
     return;
   }
-  const limits::Limit* limit = &call.limit;
-  const limits::Request* req = &call.request;
-  limits::Request request;
-  store::MemoryRule rule;
-  if (!call.has_inline) {
-    const limits::Policy* policy = catalog.find(call.policy, slot);
-    if (policy == nullptr) {
-      out.code = CheckCode::kUnknownPolicy;
-      out.message = "unknown policy '" + printable_key(call.policy) + "'";
-      if (catalog.size() == 0) {
-        out.message += "; this node has no policy file (start it with --policies FILE)";
-      } else {
-        out.message += "; known policies:";
-        for (const auto& n : catalog.names()) out.message += " " + n;
-      }
-      metrics_.count(slot, CheckResultKind::kError);
-      return;
-    }
-    limit = &policy->limit;
-    rule = store::memory_rule(policy->on_memory_full, policy->degrade);
-    if (policy->shadow && !call.request.shadow) {
-      request = call.request;
-      request.shadow = true;
-      req = &request;
-    }
-  } else if (auto problem = limits::validate(call.limit); !problem.empty()) {
-    out.code = CheckCode::kInvalidLimit;
-    out.message = "invalid limit: " + problem;
-    metrics_.count(slot, CheckResultKind::kError);
-    return;
-  }
-  out.decision = store_.apply(key, *limit, *req, now, rule);
-  settle_decision(out, call.key, *limit, metrics_, slot);
+  out.decision = store_.apply(key, *resolved.limit, resolved.request, now,
+                              store::memory_rule(resolved.memory_full, resolved.degrade));
+  settle_decision(out, call.key, *resolved.limit, metrics_, resolved.slot);
 }
 
 }  // namespace drl::service

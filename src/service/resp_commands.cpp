@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdint>
 
+#include "common/printable.h"
 #include "service/resp_encoder.h"
 
 namespace drl::service {
@@ -21,13 +22,6 @@ bool parse_i64(std::string_view s, int64_t& out) {
   if (s.empty()) return false;
   const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
-}
-
-std::string printable(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, 64)) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
-  if (s.size() > 64) out += "...";
-  return out;
 }
 
 void wrong_arity(std::string& out, std::string_view name) {

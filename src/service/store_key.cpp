@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "common/varint.h"
+#include "common/wire_format.h"
 
 namespace drl::service {
 
@@ -16,9 +16,9 @@ void store_key_for(const CheckCall& call, std::string& out) {
     out.push_back('i');
     out.push_back(static_cast<char>(call.limit.algorithm));
     out.push_back(static_cast<char>(call.limit.calendar));
-    append_varint(out, call.limit.limit);
-    append_varint(out, static_cast<uint64_t>(call.limit.window));
-    append_varint(out, call.limit.burst);
+    protowire::append_varint(out, call.limit.limit);
+    protowire::append_varint(out, static_cast<uint64_t>(call.limit.window));
+    protowire::append_varint(out, call.limit.burst);
   }
   out.append(call.key);
 }

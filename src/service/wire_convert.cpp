@@ -4,8 +4,10 @@
 
 namespace drl::service {
 
-limits::Algorithm from_wire(wire::Algorithm a) {
+Result<limits::Algorithm> from_wire(wire::Algorithm a) {
   switch (a) {
+    case wire::TOKEN_BUCKET:
+      return limits::Algorithm::kTokenBucket;
     case wire::LEAKY_BUCKET:
       return limits::Algorithm::kLeakyBucket;
     case wire::FIXED_WINDOW:
@@ -15,14 +17,17 @@ limits::Algorithm from_wire(wire::Algorithm a) {
     case wire::SLIDING_WINDOW:
       return limits::Algorithm::kSlidingWindow;
     default:
-      return limits::Algorithm::kTokenBucket;
+      return Status(ResultCode::kInvalidLimit,
+                    "invalid limit: unknown algorithm " + std::to_string(static_cast<int>(a)));
   }
 }
 
 wire::Algorithm to_wire(limits::Algorithm a) { return static_cast<wire::Algorithm>(a); }
 
-limits::Calendar from_wire(wire::Calendar c) {
+Result<limits::Calendar> from_wire(wire::Calendar c) {
   switch (c) {
+    case wire::CALENDAR_NONE:
+      return limits::Calendar::kNone;
     case wire::CALENDAR_HOUR:
       return limits::Calendar::kHour;
     case wire::CALENDAR_DAY:
@@ -32,7 +37,8 @@ limits::Calendar from_wire(wire::Calendar c) {
     case wire::CALENDAR_MONTH:
       return limits::Calendar::kMonth;
     default:
-      return limits::Calendar::kNone;
+      return Status(ResultCode::kInvalidLimit,
+                    "invalid limit: unknown calendar " + std::to_string(static_cast<int>(c)));
   }
 }
 
@@ -51,7 +57,9 @@ void decode_check(const wire::Check& check, CheckCall& call) {
   } else if (check.spec_case() == wire::Check::kLimit) {
     const auto& in = check.limit();
     call.has_inline = true;
-    call.limit.algorithm = from_wire(in.algorithm());
+    const auto algorithm = from_wire(in.algorithm());
+    const auto calendar = from_wire(in.calendar());
+    call.limit.algorithm = algorithm ? *algorithm : limits::Algorithm::kTokenBucket;
     call.limit.limit = in.limit();
     // Windows beyond ~292 years would overflow nanoseconds; validate() refuses 0.
     constexpr uint64_t kMaxWindowMs = uint64_t{INT64_MAX} / uint64_t{kMillisecond};
@@ -59,22 +67,24 @@ void decode_check(const wire::Check& check, CheckCall& call) {
                             ? Nanos{0}
                             : static_cast<Nanos>(in.window_ms()) * kMillisecond;
     call.limit.burst = in.burst();
-    call.limit.calendar = from_wire(in.calendar());
-    if (in.window_ms() > kMaxWindowMs) {
+    call.limit.calendar = calendar ? *calendar : limits::Calendar::kNone;
+    // Static texts: call.error is a view that outlives this function.
+    if (!algorithm) {
+      call.code = CheckCode::kInvalidLimit;
+      call.error =
+          "invalid limit: unknown algorithm (known: TOKEN_BUCKET, LEAKY_BUCKET, FIXED_WINDOW, "
+          "SLIDING_LOG, SLIDING_WINDOW)";
+    } else if (!calendar) {
+      call.code = CheckCode::kInvalidLimit;
+      call.error =
+          "invalid limit: unknown calendar (known: CALENDAR_NONE, CALENDAR_HOUR, CALENDAR_DAY, "
+          "CALENDAR_WEEK, CALENDAR_MONTH)";
+    } else if (in.window_ms() > kMaxWindowMs) {
       call.code = CheckCode::kInvalidLimit;
       call.error = "window_ms is too large";
     }
   }
-  if (call.key.empty()) {
-    call.code = CheckCode::kInvalidKey;
-    call.error = "key is empty";
-  } else if (call.key.size() > kMaxKeyBytes) {
-    call.code = CheckCode::kInvalidKey;
-    call.error = "key is longer than 4096 bytes";
-  } else if (call.request.cost > limits::kMaxCount) {
-    call.code = CheckCode::kInvalidCost;
-    call.error = "cost is above 4294967295";
-  } else if (check.spec_case() == wire::Check::SPEC_NOT_SET) {
+  if (check.spec_case() == wire::Check::SPEC_NOT_SET) {
     call.code = CheckCode::kMissingLimit;
     call.error = "the check names neither a policy nor an inline limit";
   }
@@ -82,7 +92,9 @@ void decode_check(const wire::Check& check, CheckCall& call) {
 
 void encode_outcome(const CheckOutcome& outcome, wire::CheckResult& result) {
   const auto& d = outcome.decision;
-  result.set_code(static_cast<wire::Code>(outcome.code));
+  // The codes a node answers are wire codes up to kInternal, and kMemoryFull (wire 9).
+  result.set_code(outcome.code == CheckCode::kMemoryFull ? wire::MEMORY_FULL
+                                                         : static_cast<wire::Code>(outcome.code));
   // MEMORY_FULL is decided too (by the degrade mode): `allowed` is that decision.
   result.set_allowed((outcome.code == CheckCode::kOk || outcome.code == CheckCode::kMemoryFull) &&
                      d.allowed);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "drl/client.pb.h"
+#include "service/check_validator.h"
 #include "service/wire_convert.h"
 
 namespace drl::service {
@@ -129,27 +130,28 @@ TEST(WireConvert, AbsentCostIsOneAndZeroCostPeeks) {
   EXPECT_EQ(call.request.cost, 0u);
 }
 
+// Decoded, then through the one validator (service/check_validator.h), as every door does.
+Status refusal(const wire::Check& c) {
+  CheckCall call;
+  decode_check(c, call);
+  return validate_check(call);
+}
+
 TEST(WireConvert, RefusalsCarryACodeAndASentence) {
   wire::Check c;
-  CheckCall call;
   c.set_policy("p");
-  decode_check(c, call);
-  EXPECT_EQ(call.code, CheckCode::kInvalidKey);
+  EXPECT_EQ(refusal(c).code(), CheckCode::kInvalidKey);
   c.set_key(std::string(kMaxKeyBytes + 1, 'x'));
-  decode_check(c, call);
-  EXPECT_EQ(call.code, CheckCode::kInvalidKey);
+  EXPECT_EQ(refusal(c).code(), CheckCode::kInvalidKey);
   c.set_key("k");
   c.set_cost(uint64_t{1} << 33);
-  decode_check(c, call);
-  EXPECT_EQ(call.code, CheckCode::kInvalidCost);
+  EXPECT_EQ(refusal(c).code(), CheckCode::kInvalidCost);
   c.clear_cost();
   c.clear_policy();
-  decode_check(c, call);
-  EXPECT_EQ(call.code, CheckCode::kMissingLimit);
+  EXPECT_EQ(refusal(c).code(), CheckCode::kMissingLimit);
   c.mutable_limit()->set_window_ms(UINT64_MAX);
-  decode_check(c, call);
-  EXPECT_EQ(call.code, CheckCode::kInvalidLimit);
-  EXPECT_FALSE(call.error.empty());
+  EXPECT_EQ(refusal(c).code(), CheckCode::kInvalidLimit);
+  EXPECT_FALSE(refusal(c).message().empty());
 }
 
 TEST(WireConvert, OutcomeRoundsRetryUpAndResetDown) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "cluster/inline_decision.h"
 #include "common/key_hash.h"
 
 namespace drl::cluster::sim {
@@ -145,12 +146,13 @@ void SimCluster::ask(size_t node, std::string key, const limits::Limit& limit,
   check.limit = limit;
   check.degrade = degrade;
   Slot& slot = slots_[node];
-  if (options_.inline_owned && slot.node->ownership().decides(key_hash(check.key))) {
-    CheckResult result;
+  CheckResult result;
+  if (options_.inline_owned &&
+      decide_inline(slot.node->ownership(), *slot.store, check.key, check.limit, check.request,
+                    local_now(node), store::memory_rule(check.memory_full, check.degrade),
+                    result.decision)) {
     result.client_token = token;
     result.decided_by = slot.member.id;
-    result.decision = slot.store->apply(check.key, check.limit, check.request, local_now(node),
-                                        store::memory_rule(check.memory_full, check.degrade));
     ++slot.decided_inline;
     asks_.erase(token);
     observed_.push_back({node, check.key, now_, now_, std::move(result)});

@@ -1,14 +1,16 @@
-// Protobuf wire-format primitives for the hand-written peer codec (peer_codec.cpp): sizes and
-// writers of varints and tags, and a bounds-checked reader of fields. The same idea as
-// src/cli/response_scan.cpp, kept here so that cluster does not depend on net.
+// Protobuf wire-format primitives, the one helper of every hand-written codec (the peer codec
+// cluster/peer_codec.cpp, the native responses net/client_session.cpp writes, the bench's
+// requests and response_scan, the store key): sizes and writers of varints and tags, and a
+// bounds-checked reader of fields. Write tags from the generated kXxxFieldNumber constants.
 // Header-only, stateless apart from the reader's position; not thread-safe per Reader.
 #pragma once
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
-namespace drl::cluster::wire {
+namespace drl::protowire {
 
 enum WireType : uint32_t { kVarint = 0, kFixed64 = 1, kLength = 2, kFixed32 = 5 };
 
@@ -24,6 +26,25 @@ inline char* put_varint(char* p, uint64_t v) {
   }
   *p++ = static_cast<char>(v);
   return p;
+}
+
+inline void append_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+inline constexpr uint64_t tag_of(uint32_t field, WireType type) {
+  return (uint64_t{field} << 3) | type;
+}
+// The tag of a field below 16 fits one byte: codecs that count a tag as one byte say so
+// with static_assert(one_byte_tag(Msg::kXxxFieldNumber)).
+inline constexpr bool one_byte_tag(uint32_t field) { return field < 16; }
+
+inline void append_tag(std::string& out, uint32_t field, WireType type) {
+  append_varint(out, tag_of(field, type));
 }
 
 // One field as read: the varint value (kVarint), or the payload bytes (kLength).
@@ -148,4 +169,4 @@ class Reader {
   const char* end_;
 };
 
-}  // namespace drl::cluster::wire
+}  // namespace drl::protowire
