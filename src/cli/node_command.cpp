@@ -17,16 +17,17 @@ Handler register_node(CLI::App& app) {
   cmd->footer(
       "Examples:\n"
       "  drl node --listen 127.0.0.1:7000\n"
-      "  drl node --listen 0.0.0.0:7000 --id n1 --policies policies.yaml \\\n"
-      "           --metrics 127.0.0.1:9100 --max-memory 268435456\n"
+      "  drl node --listen 127.0.0.1:7000 --id n1 --policies docs/policies.example.yaml \\\n"
+      "           --metrics 127.0.0.1:9100 --max-memory 256M\n"
       "  drl node --listen 127.0.0.1:7001 --join 127.0.0.1:7000 --cluster-key-file key\n"
+      "  (key: one file for the whole cluster, e.g. head -c 32 /dev/urandom > key)\n"
       "Then: drl check --server 127.0.0.1:7000 user:42 --limit 10 --window 1s\n"
       "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads --policies and\n"
       "--client-tokens-file (a bad file is refused and the old one stays). On start\n"
       "the node prints 'listening on HOST:PORT' on stdout (useful with --listen\n"
       "127.0.0.1:0).");
   struct Args {
-    std::string listen = "127.0.0.1:7000";
+    std::string listen = kDefaultAddress;
     std::string id, policies, metrics, log_format = "text", port_file, join, cluster_key_file, resp,
                                        resp_port_file;
     size_t threads = 0, max_memory = 0, max_connections = 16384, replicas = 3;
@@ -47,7 +48,10 @@ Handler register_node(CLI::App& app) {
   cmd->add_option("--policies", a->policies, "Policy file (YAML), reloaded on SIGHUP");
   cmd->add_option("--metrics", a->metrics, "HOST:PORT serving Prometheus text at /metrics");
   cmd->add_option("--threads", a->threads, "I/O threads (0 = one per core)")->capture_default_str();
-  cmd->add_option("--max-memory", a->max_memory, "Store memory budget in bytes (0 = unbounded)")
+  cmd->add_option("--max-memory", a->max_memory,
+                  "Store memory budget in bytes, or with a suffix: 512K, 256M, 1G (powers of "
+                  "1024; 0 = unbounded)")
+      ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
   cmd->add_option("--max-connections", a->max_connections, "Client connections accepted at most")
       ->capture_default_str();

@@ -68,7 +68,7 @@ Handler register_status(CLI::App& app) {
       "  drl status --server 127.0.0.1:7000 --json\n"
       "Exit code: 0 when the node answered, 2 otherwise.");
   struct Args {
-    std::string server = "127.0.0.1:7000";
+    std::string server = kDefaultAddress;
     std::string token_file;
     bool json = false;
   };
