@@ -8,6 +8,7 @@
 #include "cli/address_arg.h"
 #include "cli/commands.h"
 #include "membership/cluster_key.h"
+#include "node/event_log.h"
 #include "node/node.h"
 
 namespace drl::cli {
@@ -28,8 +29,8 @@ Handler register_node(CLI::App& app) {
       "127.0.0.1:0).");
   struct Args {
     std::string listen = kDefaultAddress;
-    std::string id, policies, metrics, log_format = "text", port_file, join, cluster_key_file, resp,
-                                       resp_port_file;
+    std::string id, policies, metrics, log_format = "text", log_level = "info", port_file, join,
+                                       cluster_key_file, resp, resp_port_file;
     size_t threads = 0, max_memory = 0, max_connections = 16384, replicas = 3;
     uint64_t failover_timeout_ms = 200, first_view_wait_ms = 500;
     uint32_t max_frame = 1u << 20;
@@ -88,6 +89,10 @@ Handler register_node(CLI::App& app) {
   cmd->add_option("--log-format", a->log_format, "Log format: text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  cmd->add_option("--log-level", a->log_level,
+                  "Least severe level logged: debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->capture_default_str();
   cmd->add_option("--port-file", a->port_file, "Write the bound port to this file once listening");
   cmd->add_option("--resp", a->resp,
                   "HOST:PORT also serving the Redis protocol (CL.THROTTLE, DRL.CHECK, PING, INFO)");
@@ -112,8 +117,8 @@ Handler register_node(CLI::App& app) {
       ->check(CLI::Range(0, 60'000))
       ->capture_default_str();
   return [a] {
-    if (!node::configure_logging(a->log_format)) {
-      std::fprintf(stderr, "drl node: unknown --log-format '%s'\n", a->log_format.c_str());
+    if (auto err = node::configure_logging(a->log_format, a->log_level); !err.empty()) {
+      std::fprintf(stderr, "drl node: %s\n", err.c_str());
       return 2;
     }
     if (a->test_decide_delay_us > 0 && !a->enable_test_hooks) {

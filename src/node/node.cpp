@@ -22,11 +22,15 @@
 #include "net/resp_listener.h"
 #include "node/admission_gate.h"
 #include "node/cluster_decider.h"
+#include "node/cluster_watch.h"
+#include "node/event_log.h"
 #include "node/fault_admin.h"
 #include "node/local_decider.h"
+#include "node/membership_log.h"
 #include "node/metrics_server.h"
 #include "node/prometheus_text.h"
 #include "node/published_ring.h"
+#include "node/seed_watch.h"
 #include "node/solo_decider.h"
 #include "store/store.h"
 
@@ -43,6 +47,8 @@ constexpr auto kLeaveGrace = std::chrono::milliseconds(300);
 // Membership events are coalesced this long into one view (longer for the first view).
 constexpr auto kViewSettle = std::chrono::milliseconds(5);
 constexpr auto kFirstViewSettle = std::chrono::milliseconds(20);
+// How often the node samples its ring, hand-off and overload state for the log (ClusterWatch).
+constexpr auto kWatchEvery = std::chrono::seconds(1);
 
 // Idle client connections each hold a descriptor; allow as many as the hard limit permits.
 void raise_descriptor_limit(size_t max_connections) {
@@ -86,6 +92,8 @@ struct Node::Impl {
   void fill_status(wire::StatusResponse& s);
   std::string start_cluster(uint16_t port);
   void publish_view(bool force);
+  void watch_tick();
+  bool joined() const;                 // sees another member alive (control thread)
   uint64_t decisions_counted() const;  // allowed + denied in `metrics`
   std::string render_metrics();
 
@@ -117,7 +125,10 @@ struct Node::Impl {
   std::map<std::string, membership::Member> members;  // control thread only
   std::vector<ring::Member> published_view;           // control thread only
   asio::steady_timer view_timer{control};
-  bool view_publish_queued = false;  // control thread only
+  asio::steady_timer watch_timer{control};
+  ClusterWatch watch;                   // control thread only
+  std::optional<SeedWatch> seed_watch;  // control thread only
+  bool view_publish_queued = false;     // control thread only
   std::optional<net::Listener> listener;
   std::optional<net::RespListener> resp_listener;
   std::optional<MetricsServer> metrics_server;
@@ -186,6 +197,7 @@ int Node::Impl::run() {
   const auto bound = listener->local_endpoint();
   listen_address = bound.address().to_string() + ":" + std::to_string(bound.port());
   if (options.id.empty()) options.id = listen_address;
+  set_log_node(options.id);
   listener->set_node_id(options.id);
   if (auto err = start_cluster(bound.port()); !err.empty()) {
     spdlog::error("cannot start membership on port {}: {}", bound.port(), err);
@@ -259,11 +271,17 @@ void Node::Impl::wait_signal() {
       if (options.policies_path.empty()) {
         spdlog::warn("SIGHUP: no --policies file to reload");
       } else if (auto err = policies.reload(); !err.empty()) {
-        spdlog::error("SIGHUP: refused the new policies in {}: {}; keeping the {} current ones",
-                      options.policies_path, err, policies.current()->size());
+        log_event(spdlog::level::err, "policy_refused",
+                  {{"file", options.policies_path}, {"reason", err}},
+                  "SIGHUP: refused the new policies in " + options.policies_path + ": " + err +
+                      "; keeping the " + std::to_string(policies.current()->size()) +
+                      " current ones");
       } else {
-        spdlog::info("SIGHUP: reloaded {} policies from {}", policies.current()->size(),
-                     options.policies_path);
+        log_event(spdlog::level::info, "policy_installed",
+                  {{"file", options.policies_path},
+                   {"policies", std::to_string(policies.current()->size())}},
+                  "SIGHUP: reloaded " + std::to_string(policies.current()->size()) +
+                      " policies from " + options.policies_path);
       }
       wait_signal();
       return;
@@ -296,6 +314,7 @@ std::string Node::Impl::start_cluster(uint16_t port) {
   gossip.emplace(control, port, self, go);
   gossip->set_listener([this](const membership::MembershipEvent& e) {
     members[e.member.info.id] = e.member;
+    log_membership_event(e);
     // A join's push/pull reports the members one event at a time: publish once they are
     // all in, so a joining node never takes a partial cluster for the whole.
     if (view_publish_queued) return;
@@ -312,10 +331,49 @@ std::string Node::Impl::start_cluster(uint16_t port) {
   if (!options.seeds.empty()) {
     join_timer.expires_after(kJoinWait);
     join_timer.async_wait([this](std::error_code ec) {
-      if (!ec) publish_view(true);
+      if (ec) return;
+      if (!joined()) {
+        log_event(spdlog::level::warn, "join_timeout", {{"seconds", "5"}},
+                  "no seed answered in 5 s; serving as a one-node cluster until one does "
+                  "(gossip keeps trying the seeds)");
+      }
+      publish_view(true);
     });
+    seed_watch.emplace(control, options.seeds, [this] { return joined(); });
+    seed_watch->start();
   }
+  watch_tick();
   return "";
+}
+
+bool Node::Impl::joined() const {
+  for (const auto& [id, m] : members) {
+    if (id != options.id && m.live()) return true;
+  }
+  return false;
+}
+
+void Node::Impl::watch_tick() {
+  WatchSample sample;
+  sample.at = clock.monotonic();
+  ClusterSnapshot c;
+  // Never long: the cluster thread answers within microseconds unless it is stuck, and the
+  // control thread (gossip) must not wait behind it.
+  if (!published_view.empty() && cluster->snapshot(c, std::chrono::milliseconds(100))) {
+    sample.cluster_answered = true;
+    sample.epoch = c.status.epoch;
+    sample.members = c.status.members;
+    sample.ring_share = c.status.ring_share;
+    sample.handoff_pending = c.status.handoff_pending;
+    sample.handoff_records_installed = c.stats.handoff_records_installed;
+  }
+  sample.overloaded = gate.overloaded();
+  for (uint64_t n : gate.shed_checks()) sample.shed_checks += n;
+  for (const auto& e : watch.observe(sample)) log_watch_event(e);
+  watch_timer.expires_after(kWatchEvery);
+  watch_timer.async_wait([this](std::error_code ec) {
+    if (!ec) watch_tick();
+  });
 }
 
 void Node::Impl::publish_view(bool force) {

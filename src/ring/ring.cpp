@@ -1,6 +1,7 @@
 #include "ring/ring.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 
 #include "common/key_hash.h"
@@ -105,6 +106,12 @@ std::vector<HashRange> Ring::owned_ranges(std::string_view id) const {
     out.pop_back();
   }
   return out;
+}
+
+std::string epoch_text(uint64_t epoch) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(epoch));
+  return text;
 }
 
 double Ring::share(std::string_view id) const {
