@@ -22,12 +22,14 @@
 #include "net/resp_listener.h"
 #include "node/admission_gate.h"
 #include "node/cluster_decider.h"
+#include "node/cluster_metrics.h"
 #include "node/cluster_watch.h"
 #include "node/event_log.h"
 #include "node/fault_admin.h"
 #include "node/local_decider.h"
 #include "node/membership_log.h"
 #include "node/metrics_server.h"
+#include "node/process_metrics.h"
 #include "node/prometheus_text.h"
 #include "node/published_ring.h"
 #include "node/seed_watch.h"
@@ -95,7 +97,12 @@ struct Node::Impl {
   void watch_tick();
   bool joined() const;                 // sees another member alive (control thread)
   uint64_t decisions_counted() const;  // allowed + denied in `metrics`
+  // Checks decided here. While solo every decision is local (counted in `metrics` where it
+  // is made); after, the cluster counts what this node decided, for its clients or forwarded
+  // to it (`c`: its snapshot; null when it did not answer).
+  uint64_t decided_here(const ClusterSnapshot* c) const;
   std::string render_metrics();
+  std::string not_ready();  // "" when ready (/readyz); control thread
 
   NodeOptions options;
   SystemClock clock;
@@ -134,6 +141,7 @@ struct Node::Impl {
   std::optional<MetricsServer> metrics_server;
   std::string listen_address;
   Nanos started = 0;
+  bool draining = false;  // control thread: a stop signal came, the node is leaving
 };
 
 Node::Node(NodeOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -224,7 +232,9 @@ int Node::Impl::run() {
     resp_listener->start();
   }
   if (!options.metrics_host.empty()) {
-    metrics_server.emplace(control, [this] { return render_metrics(); });
+    HttpRoutes routes{[this] { return render_metrics(); }, [this] { return not_ready(); }};
+    metrics_server.emplace(
+        control, [this, routes](std::string_view head) { return answer_http(head, routes); });
     if (auto ec = metrics_server->listen(options.metrics_host, options.metrics_port)) {
       spdlog::error("cannot serve metrics on {}:{}: {}", options.metrics_host, options.metrics_port,
                     ec.message());
@@ -287,6 +297,7 @@ void Node::Impl::wait_signal() {
       return;
     }
     spdlog::info("signal {}: shutting down", signo);
+    draining = true;
     if (!gossip) return control.stop();
     gossip->leave();
     join_timer.expires_after(kLeaveGrace);
@@ -432,6 +443,12 @@ uint64_t Node::Impl::decisions_counted() const {
   return n;
 }
 
+uint64_t Node::Impl::decided_here(const ClusterSnapshot* c) const {
+  if (solo->solo() || c == nullptr) return decisions_counted();
+  return decided_while_solo.load(std::memory_order_relaxed) + c->stats.decided_as_owner +
+         c->stats.decided_off_owner + c->stats.degraded;
+}
+
 void Node::Impl::fill_status(wire::StatusResponse& s) {
   const auto st = store.stats();
   const auto ss = stats.snapshot();
@@ -445,9 +462,7 @@ void Node::Impl::fill_status(wire::StatusResponse& s) {
   s.set_expired(st.expired);
   s.set_connections(ss.connections_open());
   s.set_checks(ss.checks);
-  // While solo every decision is local (and counted in `metrics` where it is made); after,
-  // the cluster counts what this node decided, for its clients or forwarded to it.
-  if (solo->solo()) s.set_checks_decided(decisions_counted());
+  if (solo->solo()) s.set_checks_decided(decided_here(nullptr));
   s.set_listen(listen_address);
   for (auto& n : policies.current()->names()) s.add_policies(n);
   if (gossip) {
@@ -473,10 +488,7 @@ void Node::Impl::fill_status(wire::StatusResponse& s) {
     s.set_forwarded(c.stats.forwarded);
     s.set_decided_as_owner(c.stats.decided_as_owner);
     s.set_decided_off_owner(c.stats.decided_off_owner);
-    if (!solo->solo()) {
-      s.set_checks_decided(decided_while_solo.load(std::memory_order_relaxed) +
-                           c.stats.decided_as_owner + c.stats.decided_off_owner + c.stats.degraded);
-    }
+    if (!solo->solo()) s.set_checks_decided(decided_here(&c));
     s.set_failovers(c.stats.failovers);
     s.set_refused_relays(c.stats.refused_relays);
     s.set_held_for_view(c.stats.held_for_view);
@@ -491,10 +503,31 @@ void Node::Impl::fill_status(wire::StatusResponse& s) {
   }
 }
 
+std::string Node::Impl::not_ready() {
+  if (draining) return "draining (stopping)";
+  if (published_view.empty()) return "no cluster view yet (joining)";
+  if (!options.seeds.empty() && !joined()) return "not joined: no seed answered";
+  ClusterSnapshot c;
+  if (!cluster->snapshot(c, std::chrono::milliseconds(100))) return "cluster thread not answering";
+  if (c.status.handoff_pending) return "hand-off pending (fetching the ranges it takes over)";
+  return "";
+}
+
 std::string Node::Impl::render_metrics() {
   PrometheusText t;
   const auto st = store.stats();
   const auto ss = stats.snapshot();
+  render_build_info(t);
+  render_process_metrics(t);
+  {
+    ClusterMetricsInput in;
+    if (gossip) in.members = gossip->members();
+    in.checks_received = ss.checks;
+    ClusterSnapshot c;
+    if (cluster && cluster->snapshot(c, std::chrono::seconds(1))) in.status = c.status;
+    if (in.status || solo->solo()) in.checks_decided = decided_here(in.status ? &c : nullptr);
+    render_cluster_metrics(t, in);
+  }
   t.help("drl_checks_total", "counter", "Checks decided by this node, by policy and result.");
   for (const auto& row : metrics.snapshot()) {
     t.sample("drl_checks_total", {{"policy", row.policy}, {"result", "allowed"}}, row.allowed);
