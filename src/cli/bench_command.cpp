@@ -2,10 +2,10 @@
 #include <cstdio>
 #include <memory>
 
+#include "cli/address_arg.h"
 #include "cli/bench_ledger.h"
 #include "cli/bench_load.h"
 #include "cli/bench_smart.h"
-#include "cli/address_arg.h"
 #include "cli/commands.h"
 #include "cli/limit_args.h"
 #include "net/client_auth.h"

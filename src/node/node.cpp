@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "common/hex.h"
 #include "net/client_auth.h"
 #include "net/frame.h"
 #include "net/gossip_transport.h"
@@ -464,7 +465,9 @@ void Node::Impl::fill_status(wire::StatusResponse& s) {
   s.set_checks(ss.checks);
   if (solo->solo()) s.set_checks_decided(decided_here(nullptr));
   s.set_listen(listen_address);
-  for (auto& n : policies.current()->names()) s.add_policies(n);
+  const auto catalog = policies.current();
+  for (auto& n : catalog->names()) s.add_policies(n);
+  s.set_policy_hash(catalog->hash());
   if (gossip) {
     for (const auto& m : gossip->members()) {
       auto* out = s.add_members();
@@ -518,6 +521,15 @@ std::string Node::Impl::render_metrics() {
   const auto st = store.stats();
   const auto ss = stats.snapshot();
   render_build_info(t);
+  {
+    const auto catalog = policies.current();
+    t.help("drl_policy_set_info", "gauge",
+           "Always 1; `hash` is this node's policy file's content hash (16 hex digits, "
+           "0000000000000000 without --policies). Nodes holding one set show one hash.");
+    t.sample("drl_policy_set_info",
+             {{"hash", hex64(catalog->hash())}, {"policies", std::to_string(catalog->size())}},
+             uint64_t{1});
+  }
   render_process_metrics(t);
   {
     ClusterMetricsInput in;

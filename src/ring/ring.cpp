@@ -1,9 +1,9 @@
 #include "ring/ring.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <string>
 
+#include "common/hex.h"
 #include "common/key_hash.h"
 
 namespace drl::ring {
@@ -108,11 +108,7 @@ std::vector<HashRange> Ring::owned_ranges(std::string_view id) const {
   return out;
 }
 
-std::string epoch_text(uint64_t epoch) {
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(epoch));
-  return text;
-}
+std::string epoch_text(uint64_t epoch) { return hex64(epoch); }
 
 double Ring::share(std::string_view id) const {
   double total = 0;

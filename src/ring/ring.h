@@ -27,8 +27,7 @@ inline constexpr uint32_t kDefaultVnodes = 256;
 // A member's position in members(): small, dense, valid for one Ring only.
 using MemberIndex = uint32_t;
 
-// An epoch as drl prints it everywhere (logs, `drl status`, metrics labels): 16 hex digits.
-// Epochs are 64-bit digests, above 2^53: JSON carries them as this string, never a number.
+// An epoch as drl prints it everywhere (logs, `drl status`, metrics labels): hex64().
 std::string epoch_text(uint64_t epoch);
 
 class Ring {
