@@ -19,7 +19,8 @@
 # runs 4x as many, so that each run lasts seconds), DURATION (drl bench, default 5s), BUILD
 # (default build), THREADS (I/O threads of each drl node, default 1: the client shares this
 # machine's cores, and one thread measured faster than two on 2 cores; docs/optimization.md),
-# MICRO=0 (skip the micro-benchmarks). About 6 minutes with the defaults on 2 cores.
+# MICRO=0 (skip the micro-benchmarks), EFFICIENCY=0 (skip the CPU-per-check table of
+# bench/cluster_efficiency.sh). About 12 minutes with the defaults on 2 cores.
 # Needs: a built tree (scripts/build.sh), redis-server and redis-tools.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -247,5 +248,18 @@ EOF
   echo "charts: $out/throughput.png $out/latency.png"
 else
   echo "(install gnuplot-nox for the PNG charts)"
+fi
+# The CPU a check costs a cluster (bench/cluster_efficiency.sh), its own table after the
+# others; EFFICIENCY=0 skips it (about 2 minutes a round).
+if [ "${EFFICIENCY:-1}" != 0 ]; then
+  echo "== CPU per check: 1 node, 3 nodes smart, 3 nodes spread (bench/cluster_efficiency.sh)"
+  if ROUNDS=$rounds BUILD=$build THREADS=$threads "$root/bench/cluster_efficiency.sh" \
+      "$out/efficiency" >"$work/efficiency.log" 2>&1; then
+    { echo; echo "CPU-seconds of all drl nodes per million checks, same open-loop rate:"; echo;
+      cat "$out/efficiency/report.md"; } | tee -a "$out/report.md"
+  else
+    echo "report: cluster_efficiency.sh failed:" >&2
+    tail -n 20 "$work/efficiency.log" >&2
+  fi
 fi
 echo "results: $results (every run), $out/medians.tsv, report: $out/report.md"

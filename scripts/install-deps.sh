@@ -9,7 +9,7 @@ packages=(
   libsodium-dev
   clang clang-format clang-tidy libclang-rt-14-dev
   redis-server redis-tools libhiredis-dev python3 python3-redis python3-protobuf python3-xxhash
-  iproute2 iptables procps gnuplot-nox
+  iproute2 iptables procps gnuplot-nox faketime
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -18,6 +18,8 @@
 #                (iptables -m statistic --mode random), e.g. loss10, loss30
 #   cuts         every one-way cut between two nodes, one scenario each
 #   cut:A>B      node nA's packets to nB are dropped (nB's to nA pass), e.g. cut:2>1
+#   skew:I:OFF   node nI runs with its wall clock OFF seconds off (libfaketime; its monotonic
+#                clock untouched), e.g. skew:2:+0.3, skew:3:-30; no packet is dropped
 # Client traffic is never dropped unless --loss-scope all (then loss hits every packet a node
 # receives, clients' too).
 # Report (scripts/netlab/report.py): per scenario and door, attempts/s and its ratio to the clean
@@ -137,6 +139,8 @@ fi
 ip netns del "$tag-probe"; lab_namespaces=()
 
 node_addr() { echo "10.77.0.$((10 + $1))"; }
+faketime_lib=${FAKETIME_LIB:-/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1}
+skew_node=0 skew_offset=""  # set per scenario by skew:I:OFF
 client_ns=$tag-c
 
 # lab_up N: the bridge, N node namespaces and the client namespace.
@@ -179,7 +183,13 @@ start_node() {  # start_node I DIR
   local i=$1 addr; addr=$(node_addr "$1")
   local args=(node --listen "$addr:7000" --id "n$i" --resp "$addr:6379" "${node_args[@]}")
   ((i == 1)) || args+=(--join "$(node_addr 1):7000")
-  ip netns exec "$tag-n$i" "$drl" "${args[@]}" >"$2/n$i.log" 2>&1 &
+  local clock=()  # skew:I:OFF shifts this node's wall clock only
+  if ((i == skew_node)); then
+    # An ASan build refuses a preloaded library ahead of its runtime unless told not to.
+    clock=(env LD_PRELOAD="$faketime_lib" FAKETIME="$skew_offset" FAKETIME_DONT_FAKE_MONOTONIC=1
+           ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+  fi
+  ip netns exec "$tag-n$i" "${clock[@]}" "$drl" "${args[@]}" >"$2/n$i.log" 2>&1 &
   node_pids[i]=$!
 }
 
@@ -252,6 +262,12 @@ expand_scenarios() {
              BASH_REMATCH[2] <= n)) || {
           echo "netlab: bad scenario $s for $n nodes (cut:A>B, 1 <= A != B <= $n)" >&2; return 2; }
         echo "$s" ;;
+      skew:*) [[ $s =~ ^skew:([0-9]+):[+-][0-9]+(\.[0-9]+)?$ ]] &&
+             ((BASH_REMATCH[1] >= 1 && BASH_REMATCH[1] <= n)) || {
+          echo "netlab: bad scenario $s for $n nodes (skew:I:OFF, e.g. skew:2:+0.3)" >&2; return 2; }
+        [ -r "$faketime_lib" ] || {
+          echo "netlab: $s needs libfaketime ($faketime_lib; scripts/install-deps.sh)" >&2; return 2; }
+        echo "$s" ;;
       *) echo "netlab: unknown scenario $s (see --help)" >&2; return 2 ;;
     esac
   done
@@ -265,6 +281,10 @@ run_scenario() {  # run_scenario N FAULT
   local dir; dir=$work/$(printf '%dn-%02d-%s' "$n" "$order" "$name")
   mkdir -p "$dir"
   echo "netlab: $n nodes, $fault, ${duration}s of load ($dir)"
+  skew_node=0 skew_offset=""
+  if [[ $fault == skew:* ]]; then
+    skew_node=$(cut -d: -f2 <<<"$fault") skew_offset=$(cut -d: -f3 <<<"$fault")
+  fi
   start_node 1 "$dir"
   poll_until 60 status_to 1 "$dir/form-n1.json" || failure="n1 never answered"
   if [ -z "$failure" ]; then

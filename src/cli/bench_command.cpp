@@ -8,7 +8,7 @@
 #include "cli/bench_smart.h"
 #include "cli/commands.h"
 #include "cli/limit_args.h"
-#include "net/client_auth.h"
+#include "service/client_auth.h"
 
 namespace drl::cli {
 
@@ -89,7 +89,8 @@ Handler register_bench(CLI::App& app) {
                 "(latency as for checks; the answers count as errors)");
   cmd->add_flag("--smart", a->smart,
                 "Send through the client library routing each check to its key's owner "
-                "(ClientOptions::route_to_owner); one client per connection, closed loop only");
+                "(ClientOptions::route_to_owner); one client per connection; with --rate, "
+                "the batches go to the clients in turn");
   cmd->add_option("--ledger", a->ledger,
                   "Chaos runs: send through failing-over clients (paced by --rate) and write "
                   "every admission by key and window, and every error, to FILE "
@@ -150,7 +151,8 @@ Handler register_bench(CLI::App& app) {
     config.floor = a->floor;
     config.timeout_ms = a->timeout_ms;
     if (!a->token_file.empty()) {
-      if (auto err = net::read_client_token_file(a->token_file, config.auth_token); !err.empty()) {
+      if (auto err = service::read_client_token_file(a->token_file, config.auth_token);
+          !err.empty()) {
         std::fprintf(stderr, "drl bench: --token-file: %s\n", err.c_str());
         return 2;
       }
@@ -163,10 +165,6 @@ Handler register_bench(CLI::App& app) {
     if (!config.ledger_path.empty()) return run_ledger_command(config, a->json);
     BenchCounts last;
     double last_t = 0;
-    if (a->smart && a->rate > 0) {
-      std::fprintf(stderr, "drl bench: --smart runs a closed loop only (no --rate)\n");
-      return 2;
-    }
     auto run = a->smart ? run_smart_bench : run_bench;
     auto result = run(config, [&](const BenchCounts& c, double t) {
       const double checks = static_cast<double>((c.allowed + c.denied + c.errors) -

@@ -49,6 +49,10 @@ BenchResult run_open_loop(
     const BenchConfig& config,
     const std::function<void(const BenchCounts& so_far, double elapsed)>& each_second);
 
+// Sets report.behind (with its reason) when the p99 send lag is above kMaxSendLagP99Ns or
+// fewer than 99% of the `expected` requests were sent.
+void judge_open_loop(OpenLoopReport& report, double expected);
+
 // The open-loop lines of the text report, and the extra JSON fields (",\"offered_per_sec\":..."
 // with a leading comma), for `drl bench`.
 std::string open_loop_text(const OpenLoopReport& report);

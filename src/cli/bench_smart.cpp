@@ -1,6 +1,8 @@
 #include "cli/bench_smart.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -8,6 +10,7 @@
 
 #include "cli/bench_check_spec.h"
 #include "cli/bench_keys.h"
+#include "cli/bench_open_loop.h"
 #include "drl/client.h"
 
 namespace drl::cli {
@@ -53,8 +56,13 @@ BenchResult run_smart_bench(
                                             config.seed * 1000003 + i);
     workers.push_back(std::move(w));
   }
-  // Issues one batch on `w`; its callback records it and issues the next until stopped.
-  std::function<void(Worker&)> issue = [&](Worker& w) {
+  using Clock = std::chrono::steady_clock;
+  const bool open_loop = config.rate > 0;
+  // Issues one batch on `w`, due at `scheduled`; its callback records it and, in the closed
+  // loop, issues the next until stopped. Latency counts from `scheduled` (open loop: the
+  // intended send time, so a late generator or client adds to it; closed loop: now).
+  std::function<void(Worker&, Clock::time_point)> issue = [&](Worker& w,
+                                                              Clock::time_point scheduled) {
     std::vector<CheckSpec> batch(config.batch, base);
     {
       std::lock_guard lock(w.picker_mutex);
@@ -65,8 +73,7 @@ BenchResult run_smart_bench(
       }
     }
     ++w.outstanding;
-    const auto sent = std::chrono::steady_clock::now();
-    w.client->check_async(batch, [&, sent, wp = &w](std::vector<CheckResult> results) {
+    w.client->check_async(batch, [&, scheduled, wp = &w](std::vector<CheckResult> results) {
       Worker& me = *wp;
       bool shed = false;
       for (const auto& r : results) {
@@ -81,18 +88,13 @@ BenchResult run_smart_bench(
         }
       }
       ++me.requests;
-      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::steady_clock::now() - sent)
-                          .count();
+      const auto ns =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - scheduled).count();
       if (!shed) me.latency.record(ns);  // latency of decided requests only, as run_bench
-      if (!stop.load(std::memory_order_relaxed)) issue(me);
+      if (!open_loop && !stop.load(std::memory_order_relaxed)) issue(me, Clock::now());
       --me.outstanding;
     });
   };
-  const auto start = std::chrono::steady_clock::now();
-  for (auto& w : workers) {
-    for (size_t p = 0; p < config.pipeline; ++p) issue(*w);
-  }
   auto totals = [&] {
     BenchCounts c;
     for (auto& w : workers) {
@@ -104,12 +106,45 @@ BenchResult run_smart_bench(
     }
     return c;
   };
+  const auto start = Clock::now();
   const auto end = start + config.duration;
-  for (auto next = start + std::chrono::seconds(1); next < end; next += std::chrono::seconds(1)) {
-    std::this_thread::sleep_until(next);
-    each_second(totals(), std::chrono::duration<double>(next - start).count());
+  auto next_second = start + std::chrono::seconds(1);
+  auto report_seconds = [&](Clock::time_point now) {
+    for (; next_second <= now && next_second < end; next_second += std::chrono::seconds(1)) {
+      each_second(totals(), std::chrono::duration<double>(next_second - start).count());
+    }
+  };
+  if (open_loop) {
+    // Request i is due at start + i / rate; each goes to the next client in turn, whatever
+    // the answers do. The pacer wakes at the next due time (or the next progress line).
+    const double ns_per_request = 1e9 / config.rate;
+    auto due_at = [&](uint64_t i) {
+      return start + std::chrono::nanoseconds(static_cast<int64_t>(i * ns_per_request));
+    };
+    uint64_t issued = 0;
+    for (auto now = Clock::now(); now < end; now = Clock::now()) {
+      for (; due_at(issued) <= now && due_at(issued) < end; ++issued) {
+        const auto scheduled = due_at(issued);
+        result.open_loop.send_lag.record(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(now - scheduled).count());
+        issue(*workers[issued % workers.size()], scheduled);
+      }
+      report_seconds(now);
+      std::this_thread::sleep_until(std::min({due_at(issued), next_second, end}));
+    }
+    result.open_loop.scheduled = static_cast<uint64_t>(
+        std::ceil(config.rate * std::chrono::duration<double>(config.duration).count()));
+    result.open_loop.sent = issued;
+  } else {
+    for (auto& w : workers) {
+      for (size_t p = 0; p < config.pipeline; ++p) issue(*w, Clock::now());
+    }
+    for (; next_second < end;) {
+      std::this_thread::sleep_until(next_second);
+      report_seconds(Clock::now());
+    }
+    std::this_thread::sleep_until(end);
   }
-  std::this_thread::sleep_until(end);
   stop = true;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   result.counts = totals();
@@ -121,6 +156,14 @@ BenchResult run_smart_bench(
     }
     w->client.reset();
     result.latency.merge(w->latency);
+  }
+  if (open_loop) {
+    result.counts = totals();  // with the answers that came during the drain
+    auto& report = result.open_loop;
+    report.offered_per_sec = static_cast<double>(report.scheduled) / result.seconds;
+    report.sent_per_sec = static_cast<double>(report.sent) / result.seconds;
+    report.unanswered = report.sent - std::min(report.sent, result.counts.requests);
+    judge_open_loop(report, config.rate * result.seconds);
   }
   result.distinct_keys = distinct.count();
   result.distinct_keys_exact = distinct.exact();

@@ -32,7 +32,7 @@ Handler register_node(CLI::App& app) {
     std::string id, policies, metrics, log_format = "text", log_level = "info", port_file, join,
                                        cluster_key_file, resp, resp_port_file;
     size_t threads = 0, max_memory = 0, max_connections = 16384, replicas = 3;
-    uint64_t failover_timeout_ms = 200, first_view_wait_ms = 500;
+    uint64_t failover_timeout_ms = 200, first_view_wait_ms = 500, peer_rto_min_ms = 10;
     uint32_t max_frame = 1u << 20;
     uint64_t idle_timeout_ms = 300'000;
     uint64_t frame_timeout_ms = 5'000;
@@ -106,10 +106,20 @@ Handler register_node(CLI::App& app) {
       ->check(CLI::Range(1, 16))
       ->capture_default_str();
   cmd->add_option("--failover-timeout-ms", a->failover_timeout_ms,
-                  "Fail-over timeout (tau): a forwarded check unanswered this long goes to the "
-                  "next node of its key's list. Extra admissions after an owner's crash grow "
-                  "with it (rate x (10 ms + tau)); too short and a busy owner is failed over")
+                  "Retry timeout (tau): a forwarded check unanswered this long is sent again "
+                  "to its key's owner (alternately through another member and directly, "
+                  "backing off to 8 x tau) until its deadline; it never moves to a replica "
+                  "while the owner is a member. Shorter recovers sooner from a lost segment, "
+                  "at the cost of more retries (answered from memory, not decided twice)")
       ->check(CLI::Range(1, 60'000))
+      ->capture_default_str();
+  cmd->add_option("--peer-rto-min-ms", a->peer_rto_min_ms,
+                  "TCP's minimum retransmission timeout (and longest delayed ACK) on connections "
+                  "between nodes: a segment lost on a peer link stalls it about this long "
+                  "instead of the kernel's 200 ms. Needs Linux 6.15+ (TCP_RTO_MIN_US; older "
+                  "kernels: a warning, and `ip route ... rto_min` does the same). 0 = the "
+                  "kernel's")
+      ->check(CLI::Range(0, 200))
       ->capture_default_str();
   cmd->add_option("--first-view-wait-ms", a->first_view_wait_ms,
                   "A joining node holds its clients' checks this long for its first cluster "
@@ -165,6 +175,7 @@ Handler register_node(CLI::App& app) {
     }
     o.replicas = a->replicas;
     o.failover_timeout = std::chrono::milliseconds(a->failover_timeout_ms);
+    o.peer_rto_min = std::chrono::milliseconds(a->peer_rto_min_ms);
     o.first_view_wait = std::chrono::milliseconds(a->first_view_wait_ms);
     HostPort listen;
     if (auto err = parse_host_port(a->listen, listen); !err.empty()) {

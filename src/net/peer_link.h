@@ -25,7 +25,7 @@
 #include <string_view>
 
 #include "membership/cluster_key.h"
-#include "net/peer_fault_filter.h"
+#include "service/peer_fault_filter.h"
 
 namespace drl::net {
 
@@ -41,6 +41,9 @@ struct PeerLinkOptions {
   // backoff, so it carries traffic again within about a second of the heal instead of after
   // the next exponentially backed-off retransmission, seconds later.
   std::chrono::milliseconds unacked_timeout{2000};
+  // TCP's minimum retransmission timeout on peer connections, both ends (net/peer_socket.h;
+  // 0 = the kernel's, 200 ms): a lost segment stalls a link about this long, not 200 ms.
+  std::chrono::microseconds rto_min{10000};
   // The host this node listens on. When it is a specific address (not empty, 0.0.0.0 or ::),
   // links bind their local end to it (port 0) before connecting, so peers and firewalls see
   // the node's traffic come from its own address (net/source_address.h).
@@ -48,7 +51,7 @@ struct PeerLinkOptions {
   // Test-only (--enable-test-hooks): frames to or from a faulty peer are dropped or held.
   // Not owned; outlives every link and the server. Links match it by address, the server
   // by the sender's id and address.
-  const PeerFaultFilter* faults = nullptr;
+  const service::PeerFaultFilter* faults = nullptr;
 };
 
 struct PeerStats {

@@ -1,5 +1,7 @@
 #include "node/membership_log.h"
 
+#include <vector>
+
 #include "node/event_log.h"
 
 namespace drl::node {
@@ -40,6 +42,12 @@ void log_membership_event(const membership::MembershipEvent& e) {
                 "member " + id + " announced incarnation " + incarnation);
       break;
   }
+}
+
+void log_watch_event(const service::WatchEvent& e) {
+  // log_event takes views; the fields live in `e` for the call.
+  std::vector<LogField> fields(e.fields.begin(), e.fields.end());
+  log_event(e.level, e.event, std::span<const LogField>(fields), e.message);
 }
 
 }  // namespace drl::node

@@ -14,27 +14,29 @@
 
 #include "common/clock.h"
 #include "common/hex.h"
-#include "net/client_auth.h"
-#include "net/frame.h"
+#include "net/cluster_decider.h"
 #include "net/gossip_transport.h"
 #include "net/io_pool.h"
 #include "net/listener.h"
+#include "net/metrics_server.h"
 #include "net/peer_server.h"
+#include "net/peer_socket.h"
 #include "net/resp_listener.h"
-#include "node/admission_gate.h"
-#include "node/cluster_decider.h"
-#include "node/cluster_metrics.h"
-#include "node/cluster_watch.h"
 #include "node/event_log.h"
-#include "node/fault_admin.h"
-#include "node/local_decider.h"
 #include "node/membership_log.h"
-#include "node/metrics_server.h"
 #include "node/process_metrics.h"
-#include "node/prometheus_text.h"
-#include "node/published_ring.h"
 #include "node/seed_watch.h"
-#include "node/solo_decider.h"
+#include "service/admission_gate.h"
+#include "service/client_auth.h"
+#include "service/cluster_metrics.h"
+#include "service/cluster_watch.h"
+#include "service/fault_admin.h"
+#include "service/frame.h"
+#include "service/http_routes.h"
+#include "service/local_decider.h"
+#include "service/prometheus_text.h"
+#include "service/published_ring.h"
+#include "service/solo_decider.h"
 #include "store/store.h"
 
 namespace drl::node {
@@ -101,20 +103,20 @@ struct Node::Impl {
   // Checks decided here. While solo every decision is local (counted in `metrics` where it
   // is made); after, the cluster counts what this node decided, for its clients or forwarded
   // to it (`c`: its snapshot; null when it did not answer).
-  uint64_t decided_here(const ClusterSnapshot* c) const;
+  uint64_t decided_here(const net::ClusterSnapshot* c) const;
   std::string render_metrics();
   std::string not_ready();  // "" when ready (/readyz); control thread
 
   NodeOptions options;
   SystemClock clock;
-  DecisionMetrics metrics;
-  PolicyBook policies;
-  AdmissionGate gate{options.overload, policies};
+  service::DecisionMetrics metrics;
+  service::PolicyBook policies;
+  service::AdmissionGate gate{options.overload, policies};
   store::Store store;
-  LocalDecider decider;
-  net::ClientAuth client_auth;
+  service::LocalDecider decider;
+  service::ClientAuth client_auth;
   net::IoPool pool;
-  net::ServerStats stats;
+  service::ServerStats stats;
   asio::io_context control{1};
   asio::signal_set signals;
   // On the control thread, not an I/O thread: a sweep call scans a sixteenth of the table
@@ -122,24 +124,24 @@ struct Node::Impl {
   // for 512 slots at a time, so a check on that shard waits a microsecond or two at most.
   asio::steady_timer expire_timer;
   asio::steady_timer join_timer;
-  net::PeerFaultFilter peer_faults;  // test hooks only; outlives the transports below
-  std::optional<ClusterDecider> cluster;
-  PublishedRing published_ring{static_cast<uint32_t>(options.replicas)};
+  service::PeerFaultFilter peer_faults;  // test hooks only; outlives the transports below
+  std::optional<net::ClusterDecider> cluster;
+  service::PublishedRing published_ring{static_cast<uint32_t>(options.replicas)};
   uint32_t vnodes = ring::kDefaultVnodes;  // the cluster's (ClusterOptions::vnodes)
   // Checks decided while the node was solo (LocalDecider), fixed when it left solo.
   std::atomic<uint64_t> decided_while_solo{0};
-  std::optional<SoloDecider> solo;  // in front of `cluster`: local while never clustered
+  std::optional<service::SoloDecider> solo;  // in front of `cluster`: local while never clustered
   std::optional<net::GossipTransport> gossip;
   std::map<std::string, membership::Member> members;  // control thread only
   std::vector<ring::Member> published_view;           // control thread only
   asio::steady_timer view_timer{control};
   asio::steady_timer watch_timer{control};
-  ClusterWatch watch;                   // control thread only
+  service::ClusterWatch watch;          // control thread only
   std::optional<SeedWatch> seed_watch;  // control thread only
   bool view_publish_queued = false;     // control thread only
   std::optional<net::Listener> listener;
   std::optional<net::RespListener> resp_listener;
-  std::optional<MetricsServer> metrics_server;
+  std::optional<net::MetricsServer> metrics_server;
   std::string listen_address;
   Nanos started = 0;
   bool draining = false;  // control thread: a stop signal came, the node is leaving
@@ -174,7 +176,7 @@ int Node::Impl::run() {
   lo.session.default_timeout = options.overload.default_timeout;
   net::SessionServices services;
   services.gate = &gate;
-  const net::ClientAuth* auth = options.client_tokens_path.empty() ? nullptr : &client_auth;
+  const service::ClientAuth* auth = options.client_tokens_path.empty() ? nullptr : &client_auth;
   services.auth = auth;
   cluster::ClusterOptions co;
   co.replicas = options.replicas;
@@ -184,11 +186,17 @@ int Node::Impl::run() {
   net::PeerLinkOptions po;
   po.key = options.cluster_key;
   po.source_host = options.host;  // peer traffic leaves from the listen address
+  po.rto_min = options.peer_rto_min;
+  if (po.rto_min.count() > 0 && !net::kernel_takes_rto_min()) {
+    spdlog::warn(
+        "--peer-rto-min-ms: this kernel has no TCP_RTO_MIN_US (Linux 6.15 and later): peer links "
+        "keep the kernel's minimum retransmission timeout (200 ms unless a route sets rto_min)");
+  }
   if (options.enable_test_hooks) {
     po.faults = &peer_faults;
     services.admin = [this](const wire::AdminRequest& request, wire::AdminResponse& response) {
       const auto members = gossip ? gossip->members() : std::vector<membership::Member>{};
-      return apply_fault_request(request, members, peer_faults, response);
+      return service::apply_fault_request(request, members, peer_faults, response);
     };
   }
   vnodes = co.vnodes;
@@ -233,9 +241,10 @@ int Node::Impl::run() {
     resp_listener->start();
   }
   if (!options.metrics_host.empty()) {
-    HttpRoutes routes{[this] { return render_metrics(); }, [this] { return not_ready(); }};
-    metrics_server.emplace(
-        control, [this, routes](std::string_view head) { return answer_http(head, routes); });
+    service::HttpRoutes routes{[this] { return render_metrics(); }, [this] { return not_ready(); }};
+    metrics_server.emplace(control, [this, routes](std::string_view head) {
+      return service::answer_http(head, routes);
+    });
     if (auto ec = metrics_server->listen(options.metrics_host, options.metrics_port)) {
       spdlog::error("cannot serve metrics on {}:{}: {}", options.metrics_host, options.metrics_port,
                     ec.message());
@@ -307,9 +316,9 @@ void Node::Impl::wait_signal() {
 }
 
 std::string Node::Impl::start_cluster(uint16_t port) {
-  listener->register_magic(net::kPeerMagic,
+  listener->register_magic(service::kPeerMagic,
                            [this](asio::ip::tcp::socket s) { cluster->accept_peer(std::move(s)); });
-  listener->register_magic(net::kGossipMagic, [this](asio::ip::tcp::socket s) {
+  listener->register_magic(service::kGossipMagic, [this](asio::ip::tcp::socket s) {
     // Gossip runs on the control thread: move the connection there.
     auto moved = net::rehome_socket(std::move(s), control);
     if (!moved) return;
@@ -366,9 +375,9 @@ bool Node::Impl::joined() const {
 }
 
 void Node::Impl::watch_tick() {
-  WatchSample sample;
+  service::WatchSample sample;
   sample.at = clock.monotonic();
-  ClusterSnapshot c;
+  net::ClusterSnapshot c;
   // Never long: the cluster thread answers within microseconds unless it is stuck, and the
   // control thread (gossip) must not wait behind it.
   if (!published_view.empty() && cluster->snapshot(c, std::chrono::milliseconds(100))) {
@@ -444,7 +453,7 @@ uint64_t Node::Impl::decisions_counted() const {
   return n;
 }
 
-uint64_t Node::Impl::decided_here(const ClusterSnapshot* c) const {
+uint64_t Node::Impl::decided_here(const net::ClusterSnapshot* c) const {
   if (solo->solo() || c == nullptr) return decisions_counted();
   return decided_while_solo.load(std::memory_order_relaxed) + c->stats.decided_as_owner +
          c->stats.decided_off_owner + c->stats.degraded;
@@ -480,7 +489,7 @@ void Node::Impl::fill_status(wire::StatusResponse& s) {
     s.set_gossip_rejected_packets(codec.dropped_auth_failed + codec.dropped_malformed +
                                   codec.dropped_too_large + codec.dropped_unknown_format);
   }
-  ClusterSnapshot c;
+  net::ClusterSnapshot c;
   if (cluster && cluster->snapshot(c, std::chrono::seconds(1))) {
     s.set_ring_share(c.status.ring_share);
     s.set_keys_as_owner(c.status.keys_as_owner);
@@ -510,14 +519,14 @@ std::string Node::Impl::not_ready() {
   if (draining) return "draining (stopping)";
   if (published_view.empty()) return "no cluster view yet (joining)";
   if (!options.seeds.empty() && !joined()) return "not joined: no seed answered";
-  ClusterSnapshot c;
+  net::ClusterSnapshot c;
   if (!cluster->snapshot(c, std::chrono::milliseconds(100))) return "cluster thread not answering";
   if (c.status.handoff_pending) return "hand-off pending (fetching the ranges it takes over)";
   return "";
 }
 
 std::string Node::Impl::render_metrics() {
-  PrometheusText t;
+  service::PrometheusText t;
   const auto st = store.stats();
   const auto ss = stats.snapshot();
   render_build_info(t);
@@ -532,13 +541,13 @@ std::string Node::Impl::render_metrics() {
   }
   render_process_metrics(t);
   {
-    ClusterMetricsInput in;
+    service::ClusterMetricsInput in;
     if (gossip) in.members = gossip->members();
     in.checks_received = ss.checks;
-    ClusterSnapshot c;
+    net::ClusterSnapshot c;
     if (cluster && cluster->snapshot(c, std::chrono::seconds(1))) in.status = c.status;
     if (in.status || solo->solo()) in.checks_decided = decided_here(in.status ? &c : nullptr);
-    render_cluster_metrics(t, in);
+    service::render_cluster_metrics(t, in);
   }
   t.help("drl_checks_total", "counter", "Checks decided by this node, by policy and result.");
   for (const auto& row : metrics.snapshot()) {
@@ -551,10 +560,11 @@ std::string Node::Impl::render_metrics() {
   t.help("drl_request_duration_seconds", "histogram",
          "Time from a request's frame being read to its response being queued.");
   uint64_t cumulative = 0;
-  for (size_t i = 0; i < net::kLatencyBucketsUs.size(); ++i) {
+  for (size_t i = 0; i < service::kLatencyBucketsUs.size(); ++i) {
     cumulative += ss.latency[i];
     t.sample("drl_request_duration_seconds_bucket",
-             {{"le", PrometheusText::seconds(net::kLatencyBucketsUs[i] * 1e-6)}}, cumulative);
+             {{"le", service::PrometheusText::seconds(service::kLatencyBucketsUs[i] * 1e-6)}},
+             cumulative);
   }
   cumulative += ss.latency.back();
   t.sample("drl_request_duration_seconds_bucket", {{"le", "+Inf"}}, cumulative);
@@ -577,9 +587,10 @@ std::string Node::Impl::render_metrics() {
   t.sample("drl_connections_total", {}, ss.connections_accepted);
   t.help("drl_errors_total", "counter", "Protocol and connection errors, by kind.");
   for (size_t e = 0; e < ss.errors.size(); ++e) {
-    t.sample("drl_errors_total",
-             {{"kind", std::string(net::server_error_name(static_cast<net::ServerError>(e)))}},
-             ss.errors[e]);
+    t.sample(
+        "drl_errors_total",
+        {{"kind", std::string(service::server_error_name(static_cast<service::ServerError>(e)))}},
+        ss.errors[e]);
   }
   t.help("drl_uptime_seconds", "gauge", "Seconds since the node started.");
   t.sample("drl_uptime_seconds", {}, (clock.monotonic() - started) * 1e-9);

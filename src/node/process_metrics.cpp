@@ -40,7 +40,7 @@ double boot_time() {
 
 }  // namespace
 
-void render_process_metrics(PrometheusText& t) {
+void render_process_metrics(service::PrometheusText& t) {
   const auto fields = stat_fields();
   const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
@@ -71,7 +71,7 @@ void render_process_metrics(PrometheusText& t) {
   }
 }
 
-void render_build_info(PrometheusText& t) {
+void render_build_info(service::PrometheusText& t) {
   t.help("drl_build_info", "gauge", "Always 1; the labels say which drl this is.");
 #ifdef NDEBUG
   const char* build = "release";
