@@ -42,6 +42,9 @@ step "build (RelWithDebInfo)"
 scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
 step "test suite"
 run_ctest --test-dir build --output-on-failure -j "$jobs" --timeout 600
+
+step "monitoring: alert rules, their unit tests, the dashboard (scripts/check_monitoring.sh)"
+scripts/check_monitoring.sh
 if [ "${DRL_SKIP_CHAOS:-0}" != 1 ]; then
   # 3 nodes, 2 minutes of load, kills, pauses and a cut link (seed 7's plan); fails when a
   # bound of docs/design.md breaks or the cluster never agrees again. DRL_SKIP_CHAOS=1 skips.

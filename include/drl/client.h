@@ -50,6 +50,7 @@ struct NodeStatus {
   std::vector<MemberStatus> members;
   double ring_share = 0;
   uint64_t ring_epoch = 0;
+  uint64_t policy_hash = 0;  // hash of the node's --policies file (0: none)
   uint64_t keys_as_owner = 0, keys_as_replica = 0;
   int64_t replication_lag_ms = 0;
   bool handoff_pending = false;

@@ -2,6 +2,8 @@
 #include <cstdio>
 #include <memory>
 
+#include "cli/default_address.h"
+#include "common/host_port.h"
 #include "cli/bench_ledger.h"
 #include "cli/bench_load.h"
 #include "cli/bench_smart.h"
@@ -32,7 +34,7 @@ Handler register_bench(CLI::App& app) {
       "decided ones.\n"
       "Progress is printed each second on stderr; the result on stdout (--json: one line).");
   struct Args {
-    std::string servers = "127.0.0.1:7000", duration = "10s", algorithm = "token_bucket",
+    std::string servers = kDefaultAddress, duration = "10s", algorithm = "token_bucket",
                 window = "1s", policy, key_dist = "uniform";
     size_t connections = 50, pipeline = 16, batch = 1, keys = 100000, threads = 1;
     uint64_t limit = 1000000, seed = 1;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "cli/default_address.h"
 #include "cli/commands.h"
 #include "cli/limit_args.h"
 #include "drl/client.h"
@@ -19,11 +20,11 @@ Handler register_check(CLI::App& app) {
       "  drl check --server 127.0.0.1:7000 user:42 --limit 10 --window 1s\n"
       "  drl check --server 127.0.0.1:7000 user:42 --limit 100 --window 1m --algorithm "
       "sliding_window\n"
-      "  drl check --server 127.0.0.1:7000 api-key:abc --policy per_api_key --cost 5 --json\n"
+      "  drl check --server 127.0.0.1:7000 user:42 --policy api_per_user --cost 5 --json\n"
       "Exit code: 0 allowed, 1 denied, 2 error. Algorithms: token_bucket (default),\n"
       "leaky_bucket, fixed_window, sliding_log, sliding_window.");
   struct Args {
-    std::string server = "127.0.0.1:7000", key, policy, window, algorithm = "token_bucket";
+    std::string server = kDefaultAddress, key, policy, window, algorithm = "token_bucket";
     std::string token_file;
     uint64_t limit = 0, burst = 0, cost = 1;
     bool json = false, reset = false, refund = false, drain = false, shadow = false;
@@ -45,7 +46,7 @@ Handler register_check(CLI::App& app) {
   cmd->add_flag("--shadow", a->shadow, "Dry run: always allowed, reports what would happen");
   cmd->add_flag("--json", a->json, "Print one JSON object");
   policy->excludes(limit);
-  return [a] {
+  return [a, limit] {
     CheckSpec spec;
     spec.key = a->key;
     spec.cost = a->cost;
@@ -55,10 +56,18 @@ Handler register_check(CLI::App& app) {
     spec.shadow = a->shadow;
     if (!a->policy.empty()) {
       spec.policy = a->policy;
-    } else if (a->limit > 0 || !a->window.empty()) {
+    } else if (limit->count() > 0 || !a->window.empty()) {
       InlineLimit l;
       l.limit = a->limit;
       l.burst = a->burst;
+      if (limit->count() == 0) {
+        std::fprintf(stderr, "drl check: --window needs --limit (for example --limit 10)\n");
+        return 2;
+      }
+      if (a->limit == 0) {
+        std::fprintf(stderr, "drl check: --limit must be at least 1\n");
+        return 2;
+      }
       if (a->window.empty()) {
         std::fprintf(stderr, "drl check: --limit needs --window (for example --window 1s)\n");
         return 2;

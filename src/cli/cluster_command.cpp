@@ -1,11 +1,13 @@
 // `drl cluster`: a local cluster of `drl node` processes on loopback, in the foreground.
 // It writes DIR/nodes.json (id, pid, address, argv, log of every node) so that scripts can
-// kill and restart nodes; Ctrl-C (or SIGTERM) stops them all. With --base-host each node
+// kill and restart nodes; Ctrl-C (or SIGTERM, SIGHUP) stops them all, and they die with it
+// even when it is killed with SIGKILL. With --base-host each node
 // listens on (and sends its peer traffic from) its own address, so a firewall can cut the
 // link between two nodes (scripts/chaos.sh does, as root).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/default_address.h"
 #include "cli/commands.h"
 #include "cli/limit_args.h"
 #include "cli/nodes_file.h"
@@ -28,7 +31,7 @@ namespace {
 
 struct ClusterOptions {
   int nodes = 3;
-  int base_port = 7700;
+  int base_port = kDefaultPort;
   std::string base_host;  // empty: every node on 127.0.0.1
   std::string dir = "drl-cluster";
   std::string policies;
@@ -55,11 +58,16 @@ std::string self_binary() {
 }
 
 pid_t spawn(const LocalNode& node) {
+  const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid != 0) return pid;
   // Child: own process group so a terminal's Ctrl-C reaches only the parent, which then
   // stops the nodes in order; output goes to the node's log file.
   setpgid(0, 0);
+  // A node dies with its supervisor, even one killed by SIGKILL (which it cannot handle):
+  // the kernel sends SIGTERM when the parent exits, and the node leaves the cluster. A
+  // parent that died before this line is seen by getppid() no longer being it.
+  if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent) _exit(1);
   int fd = open(node.log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   if (fd >= 0) {
     dup2(fd, STDOUT_FILENO);
@@ -170,6 +178,8 @@ int run_cluster(const ClusterOptions& o) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  // A closed terminal sends SIGHUP: stop the nodes rather than die and leave them running.
+  sigaction(SIGHUP, &sa, nullptr);
 
   for (auto& n : nodes) {
     n.pid = spawn(n);
@@ -238,13 +248,15 @@ Handler register_cluster(CLI::App& app) {
       "Start a local cluster of N nodes on loopback, joined to each other, in the foreground.\n"
       "Node i (from 1) is n<i> on 127.0.0.1:<base-port + i - 1>, or with --base-host on\n"
       "<base-host + i - 1>:<base-port + i - 1>; DIR/nodes.json lists each node's id, pid,\n"
-      "address, argv and log so scripts can kill and restart nodes. Ctrl-C stops them all.\n"
-      "Examples: drl cluster --nodes 3 --base-port 7700 --dir /tmp/drl\n"
-      "          drl cluster --nodes 3 --base-host 127.0.0.11   # n1 127.0.0.11:7700, n2 "
-      "127.0.0.12:7701, ...");
+      "address, argv and log so scripts can kill and restart nodes. Ctrl-C, SIGTERM or SIGHUP\n"
+      "stops them all; if drl cluster is killed (even with kill -9) its nodes stop too.\n"
+      "Examples: drl cluster --nodes 3 --base-port 7000 --dir /tmp/drl\n"
+      "          drl cluster --nodes 3 --base-host 127.0.0.11   # n1 127.0.0.11:7000, n2 "
+      "127.0.0.12:7001, ...");
   cmd->add_option("--nodes,-n", opts->nodes, "Number of nodes")->check(CLI::Range(1, 64));
   cmd->add_option("--base-port,-p", opts->base_port, "Port of the first node; the others follow")
-      ->check(CLI::Range(1, 65535 - 64));
+      ->check(CLI::Range(1, 65535 - 64))
+      ->capture_default_str();
   cmd->add_option("--base-host", opts->base_host,
                   "IPv4 address of the first node; node i listens on base-host + i - 1 and sends\n"
                   "its peer traffic from there, so a firewall tells the nodes apart (all of\n"

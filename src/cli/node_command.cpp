@@ -7,8 +7,10 @@
 
 #include "cli/commands.h"
 #include "cli/storage_args.h"
+#include "cli/default_address.h"
 #include "common/host_port.h"
 #include "membership/cluster_key.h"
+#include "node/event_log.h"
 #include "node/node.h"
 
 namespace drl::cli {
@@ -18,18 +20,19 @@ Handler register_node(CLI::App& app) {
   cmd->footer(
       "Examples:\n"
       "  drl node --listen 127.0.0.1:7000\n"
-      "  drl node --listen 0.0.0.0:7000 --id n1 --policies policies.yaml \\\n"
-      "           --metrics 127.0.0.1:9100 --max-memory 268435456\n"
+      "  drl node --listen 127.0.0.1:7000 --id n1 --policies docs/policies.example.yaml \\\n"
+      "           --metrics 127.0.0.1:9100 --max-memory 256M\n"
       "  drl node --listen 127.0.0.1:7001 --join 127.0.0.1:7000 --cluster-key-file key\n"
+      "  (key: one file for the whole cluster, e.g. head -c 32 /dev/urandom > key)\n"
       "Then: drl check --server 127.0.0.1:7000 user:42 --limit 10 --window 1s\n"
       "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads --policies and\n"
       "--client-tokens-file (a bad file is refused and the old one stays). On start\n"
       "the node prints 'listening on HOST:PORT' on stdout (useful with --listen\n"
       "127.0.0.1:0).");
   struct Args {
-    std::string listen = "127.0.0.1:7000";
-    std::string id, policies, metrics, log_format = "text", port_file, join, cluster_key_file, resp,
-                                       resp_port_file;
+    std::string listen = kDefaultAddress;
+    std::string id, policies, metrics, log_format = "text", log_level = "info", port_file, join,
+                                       cluster_key_file, resp, resp_port_file;
     size_t threads = 0, max_memory = 0, max_connections = 16384, replicas = 3;
     uint64_t failover_timeout_ms = 200, first_view_wait_ms = 500, peer_rto_min_ms = 10;
     uint32_t max_frame = 1u << 20;
@@ -50,7 +53,10 @@ Handler register_node(CLI::App& app) {
   cmd->add_option("--policies", a->policies, "Policy file (YAML), reloaded on SIGHUP");
   cmd->add_option("--metrics", a->metrics, "HOST:PORT serving Prometheus text at /metrics");
   cmd->add_option("--threads", a->threads, "I/O threads (0 = one per core)")->capture_default_str();
-  cmd->add_option("--max-memory", a->max_memory, "Store memory budget in bytes (0 = unbounded)")
+  cmd->add_option("--max-memory", a->max_memory,
+                  "Store memory budget in bytes, or with a suffix: 512K, 256M, 1G (powers of "
+                  "1024; 0 = unbounded)")
+      ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
   cmd->add_option("--on-memory-full", a->on_memory_full,
                   "At --max-memory: 'refuse' keeps every live key and answers a new key "
@@ -94,6 +100,10 @@ Handler register_node(CLI::App& app) {
   cmd->add_option("--log-format", a->log_format, "Log format: text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  cmd->add_option("--log-level", a->log_level,
+                  "Least severe level logged: debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->capture_default_str();
   cmd->add_option("--port-file", a->port_file, "Write the bound port to this file once listening");
   cmd->add_option("--resp", a->resp,
                   "HOST:PORT also serving the Redis protocol (CL.THROTTLE, DRL.CHECK, PING, INFO)");
@@ -129,8 +139,8 @@ Handler register_node(CLI::App& app) {
       ->capture_default_str();
   add_storage_options(cmd, a->storage);
   return [a] {
-    if (!node::configure_logging(a->log_format)) {
-      std::fprintf(stderr, "drl node: unknown --log-format '%s'\n", a->log_format.c_str());
+    if (auto err = node::configure_logging(a->log_format, a->log_level); !err.empty()) {
+      std::fprintf(stderr, "drl node: %s\n", err.c_str());
       return 2;
     }
     if (a->test_decide_delay_us > 0 && !a->enable_test_hooks) {

@@ -1,10 +1,17 @@
 // `drl status`: what a node knows about itself and, in a cluster, about its members, its
 // share of the ring and its replication, through the client library (drl::Client::status).
 #include <cstdio>
+#include <deque>
+#include <map>
 #include <memory>
+#include <set>
+#include <thread>
 
+#include "cli/cluster_view.h"
 #include "cli/commands.h"
+#include "cli/default_address.h"
 #include "cli/limit_args.h"
+#include "common/hex.h"
 #include "drl/client.h"
 #include "service/client_auth.h"
 
@@ -37,6 +44,103 @@ std::string members_json(const NodeStatus& s) {
   return out + "]";
 }
 
+using Statuses = std::map<std::string, NodeStatus>;
+
+// Asks `start`, then every live member any answer names (by its address), once each.
+Statuses ask_everyone(const std::string& start, const std::string& token) {
+  Statuses out;
+  std::deque<std::string> to_ask{start};
+  std::set<std::string> asked;
+  while (!to_ask.empty()) {
+    const std::string address = to_ask.front();
+    to_ask.pop_front();
+    if (!asked.insert(address).second) continue;
+    NodeStatus s;
+    if (!fetch_status(address, token, s).empty()) continue;
+    for (const auto& m : s.members) {
+      if ((m.state == "alive" || m.state == "suspect") && !out.count(m.id)) {
+        to_ask.push_back(m.address);
+      }
+    }
+    out[s.node_id] = std::move(s);
+  }
+  return out;
+}
+
+// Asks the nodes of `known` again, at their addresses.
+Statuses ask_again(const Statuses& known, const std::string& token) {
+  Statuses out;
+  for (const auto& [id, before] : known) {
+    NodeStatus s;
+    if (fetch_status(before.listen, token, s).empty()) out[id] = std::move(s);
+  }
+  return out;
+}
+
+int print_cluster(const std::string& server, const std::string& token, bool json) {
+  const Statuses first = ask_everyone(server, token);
+  if (first.empty()) {
+    std::fprintf(stderr, "drl status: %s does not answer\n", server.c_str());
+    return 2;
+  }
+  // Two looks a second apart give each node's checks per second.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const ClusterView view = build_cluster_view(first, ask_again(first, token));
+  auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
+  if (json) {
+    std::string out = "{\"members\":[";
+    for (size_t i = 0; i < view.members.size(); ++i) {
+      const auto& m = view.members[i];
+      out += (i ? "," : "") + std::string("{\"id\":") + json_string(m.id) +
+             ",\"address\":" + json_string(m.address) + ",\"state\":" + json_string(m.state) +
+             ",\"incarnation\":" + std::to_string(m.incarnation) +
+             ",\"known_by\":" + std::to_string(m.known_by) +
+             ",\"answered\":" + (m.status ? "true" : "false");
+      if (m.status) {
+        char share[32];
+        std::snprintf(share, sizeof share, "%.6f", m.status->ring_share);
+        out += ",\"ring_share\":" + std::string(share) +
+               ",\"ring_epoch\":" + json_string(hex64(m.status->ring_epoch)) +
+               ",\"policy_hash\":" + json_string(hex64(m.status->policy_hash)) +
+               ",\"keys\":" + std::to_string(m.status->keys);
+        if (m.checks_per_second >= 0) {
+          char rate[32];
+          std::snprintf(rate, sizeof rate, "%.1f", m.checks_per_second);
+          out += ",\"checks_per_second\":" + std::string(rate);
+        }
+      }
+      out += "}";
+    }
+    out += "],\"answered\":" + std::to_string(view.answered) +
+           ",\"agree\":" + (view.agree ? "true" : "false") +
+           ",\"agreement\":" + json_string(view.agreement) + "}";
+    std::printf("%s\n", out.c_str());
+    return 0;
+  }
+  std::printf("%-10s %-22s %-8s %5s %7s %-16s %-16s %10s %9s\n", "id", "address", "state", "inc",
+              "share", "epoch", "policy set", "keys", "checks/s");
+  for (const auto& m : view.members) {
+    std::string known = m.known_by < view.answered
+                            ? " (known to " + std::to_string(m.known_by) + " of " +
+                                  std::to_string(view.answered) + " answering)"
+                            : "";
+    if (!m.status) {
+      std::printf("%-10s %-22s %-8s %5llu %7s %-16s %-16s %10s %9s%s\n", m.id.c_str(),
+                  m.address.c_str(), m.state.c_str(), u(m.incarnation), "-", "-", "-", "-", "-",
+                  known.c_str());
+      continue;
+    }
+    char rate[32] = "-";
+    if (m.checks_per_second >= 0) std::snprintf(rate, sizeof rate, "%.1f", m.checks_per_second);
+    std::printf("%-10s %-22s %-8s %5llu %6.1f%% %-16s %-16s %10llu %9s%s\n", m.id.c_str(),
+                m.address.c_str(), m.state.c_str(), u(m.incarnation), m.status->ring_share * 100,
+                hex64(m.status->ring_epoch).c_str(), hex64(m.status->policy_hash).c_str(),
+                u(m.status->keys), rate, known.c_str());
+  }
+  std::printf("agreement  %s\n", view.agreement.c_str());
+  return 0;
+}
+
 }  // namespace
 
 Handler register_status(CLI::App& app) {
@@ -46,17 +150,27 @@ Handler register_status(CLI::App& app) {
       "Examples:\n"
       "  drl status --server 127.0.0.1:7000\n"
       "  drl status --server 127.0.0.1:7000 --json\n"
+      "  drl status --server 127.0.0.1:7000 --cluster\n"
+      "--cluster asks every live member (found through the node's member list) twice, a\n"
+      "second apart, and prints each member's id, address, state, incarnation, ring share,\n"
+      "epoch, policy set hash, keys and checks/s, then a line saying whether all alive\n"
+      "members agree on the ring and the policy set. Members are the union of every\n"
+      "answering node's list; a member's state is its highest-incarnation one (ties: left >\n"
+      "dead > suspect > alive), so any node asked shows the same list.\n"
+      "Epochs and hashes are 16 hex digits (JSON: strings).\n"
       "Exit code: 0 when the node answered, 2 otherwise.");
   struct Args {
-    std::string server = "127.0.0.1:7000";
+    std::string server = kDefaultAddress;
     std::string token_file;
-    bool json = false;
+    bool json = false, cluster = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--server", a->server, "Node to ask, HOST:PORT")->capture_default_str();
   cmd->add_option("--token-file", a->token_file,
                   "File holding the client token, for nodes with --client-tokens-file");
   cmd->add_flag("--json", a->json, "Print one JSON object");
+  cmd->add_flag("--cluster", a->cluster,
+                "Every member's status and whether they agree on the ring and policy set");
   return [a] {
     NodeStatus s;
     std::string token;
@@ -66,6 +180,7 @@ Handler register_status(CLI::App& app) {
         return 2;
       }
     }
+    if (a->cluster) return print_cluster(a->server, token, a->json);
     if (auto error = fetch_status(a->server, token, s); !error.empty()) {
       std::fprintf(stderr, "drl status: %s\n", error.c_str());
       return 2;
@@ -84,7 +199,7 @@ Handler register_status(CLI::App& app) {
           "\"replica_records_refused\":%llu,"
           "\"connections\":%llu,\"checks\":%llu,\"checks_decided\":%llu,\"policies\":%s,"
           "\"members\":%s,"
-          "\"ring_share\":%.6f,\"ring_epoch\":%llu,\"keys_as_owner\":%llu,"
+          "\"ring_share\":%.6f,\"ring_epoch\":\"%s\",\"policy_hash\":\"%s\",\"keys_as_owner\":%llu,"
           "\"keys_as_replica\":%llu,\"replication_lag_ms\":%lld,\"handoff_pending\":%s,"
           "\"cluster\":{\"forwarded\":%llu,\"decided_as_owner\":%llu,\"decided_off_owner\":%llu,"
           "\"failovers\":%llu,\"degraded\":%llu,\"replica_records_sent\":%llu,"
@@ -97,7 +212,7 @@ Handler register_status(CLI::App& app) {
           json_string(s.on_memory_full).c_str(), u(s.memory_untracked), u(s.reset_by_eviction),
           u(s.replica_records_refused), u(s.connections),
           u(s.checks), u(s.checks_decided), policies.c_str(), members_json(s).c_str(), s.ring_share,
-          u(s.ring_epoch), u(s.keys_as_owner), u(s.keys_as_replica),
+          hex64(s.ring_epoch).c_str(), hex64(s.policy_hash).c_str(), u(s.keys_as_owner), u(s.keys_as_replica),
           static_cast<long long>(s.replication_lag_ms), s.handoff_pending ? "true" : "false",
           u(s.forwarded), u(s.decided_as_owner), u(s.decided_off_owner), u(s.failovers),
           u(s.degraded), u(s.replica_records_sent), u(s.replica_records_installed),
@@ -121,10 +236,11 @@ Handler register_status(CLI::App& app) {
     std::printf("connections %llu   checks received %llu, decided here %llu\n", u(s.connections),
                 u(s.checks), u(s.checks_decided));
     std::string p;
-    for (const auto& n : s.policies) p += " " + n;
-    std::printf("policies   %s\n", p.empty() ? " (none)" : p.c_str());
-    std::printf("ring        %.1f%% of the hash space, epoch %016llx%s\n", s.ring_share * 100,
-                u(s.ring_epoch), s.handoff_pending ? " (hand-off pending)" : "");
+    for (const auto& n : s.policies()) p += " " + n;
+    std::printf("policies   %s%s\n", p.empty() ? " (none)" : p.c_str(),
+                s.policy_hash ? (" (set " + hex64(s.policy_hash) + ")").c_str() : "");
+    std::printf("ring        %.1f%% of the hash space, epoch %s%s\n", s.ring_share * 100,
+                hex64(s.ring_epoch).c_str(), s.handoff_pending ? " (hand-off pending)" : "");
     std::printf("replication lag %lld ms; forwarded %llu, failovers %llu, degraded %llu\n",
                 static_cast<long long>(s.replication_lag_ms), u(s.forwarded), u(s.failovers),
                 u(s.degraded));

@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "client/node_link.h"
+#include "cli/default_address.h"
 #include "common/host_port.h"
 
 namespace drl::cli {
@@ -58,12 +59,12 @@ Handler register_test_fault(CLI::App& app) {
   cmd->footer(
       "PEER is a member id (n2) or HOST:PORT; * means every peer.\n"
       "Examples:\n"
-      "  drl test-fault --server 127.0.0.1:7700 --drop '*'      # cut the node off\n"
-      "  drl test-fault --server 127.0.0.1:7700 --drop n2 --delay n3=50\n"
-      "  drl test-fault --server 127.0.0.1:7700 --heal\n"
+      "  drl test-fault --server 127.0.0.1:7000 --drop '*'      # cut the node off\n"
+      "  drl test-fault --server 127.0.0.1:7000 --drop n2 --delay n3=50\n"
+      "  drl test-fault --server 127.0.0.1:7000 --heal\n"
       "Exit code: 0 when the node applied the faults, 2 otherwise (refused, unreachable).");
   struct Args {
-    std::string server = "127.0.0.1:7000";
+    std::string server = kDefaultAddress;
     std::vector<std::string> drop, delay;
     bool heal = false;
   };

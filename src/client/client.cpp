@@ -293,6 +293,7 @@ bool Client::status(NodeStatus& out, std::string& error) {
       }
       out.ring_share = s.ring_share();
       out.ring_epoch = s.ring_epoch();
+      out.policy_hash = s.policy_hash();
       out.keys_as_owner = s.keys_as_owner();
       out.keys_as_replica = s.keys_as_replica();
       out.replication_lag_ms = s.replication_lag_ms();

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/key_hash.h"
 #include "limits/duration.h"
 
 namespace drl::limits {
@@ -285,7 +286,10 @@ PolicyLoad load_policy_file(const std::string& path) {
     load.error = path + ": cannot read the policy file";
     return load;
   }
-  return parse_policies(text.str(), path);
+  const std::string bytes = text.str();
+  auto load = parse_policies(bytes, path);
+  if (load.ok()) load.content_hash = std::max<uint64_t>(1, key_hash(bytes));
+  return load;
 }
 
 }  // namespace drl::limits

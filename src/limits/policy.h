@@ -62,6 +62,9 @@ class PolicySet {
 struct PolicyLoad {
   std::optional<PolicySet> policies;  // set on success
   std::string error;                  // on failure: "<source>:<line>: <problem>"
+  // On success: a hash of the text parsed, never 0. The same file gives the same hash on
+  // every node; any byte changed gives another (nodes compare it to agree on one set).
+  uint64_t content_hash = 0;
   bool ok() const { return policies.has_value(); }
 };
 

@@ -1,5 +1,6 @@
 // Membership changes reported to the cluster layer (drained from Swim::take_events()).
 #pragma once
+#include <string>
 #include <string_view>
 
 #include "membership/member.h"
@@ -21,6 +22,7 @@ struct MembershipEvent {
   EventKind kind;
   Member member;  // the member's state after the change
   TimePoint at = 0;
+  std::string by;  // kSuspect, kDead: the node that suspected or declared it (may be unknown)
 };
 
 }  // namespace drl::membership

@@ -114,7 +114,7 @@ class Swim {
   void expire_suspicions(TimePoint now);
   void merge(const PushPull& pp, TimePoint now);
   void set_state(Member& m, MemberState state, Incarnation inc, TimePoint now);
-  void emit(EventKind kind, const Member& m, TimePoint now);
+  void emit(EventKind kind, const Member& m, TimePoint now, std::string by = {});
   void reap(TimePoint now);
   Update update_of(const Member& m, std::string from = {}) const;
 

@@ -79,7 +79,7 @@ void Swim::apply_suspect(const Update& u, TimePoint now) {
   if (static_cast<int>(live_count_) - 2 < expected) expected = 0;
   suspicions_.insert_or_assign(u.id, Suspicion(u.incarnation, from, expected, min, max, now));
   if (from != self_id_) probe_soon_.insert(u.id);
-  emit(EventKind::kSuspect, m, now);
+  emit(EventKind::kSuspect, m, now, from);
   Update gossip = u;
   gossip.from = from;
   broadcasts_.enqueue(std::move(gossip));
@@ -98,7 +98,7 @@ void Swim::apply_dead(const Update& u, TimePoint now) {
   Member& m = it->second;
   set_state(m, u.state, u.incarnation, now);
   suspicions_.erase(u.id);
-  emit(u.state == MemberState::kLeft ? EventKind::kLeft : EventKind::kDead, m, now);
+  emit(u.state == MemberState::kLeft ? EventKind::kLeft : EventKind::kDead, m, now, u.from);
   broadcasts_.enqueue(u);
 }
 
@@ -126,7 +126,7 @@ void Swim::expire_suspicions(TimePoint now) {
         m->second.incarnation == it->second.incarnation()) {
       set_state(m->second, MemberState::kDead, m->second.incarnation, now);
       ++stats_.declared_dead;
-      emit(EventKind::kDead, m->second, now);
+      emit(EventKind::kDead, m->second, now, self_id_);
       broadcasts_.enqueue(update_of(m->second, self_id_));
     }
     it = suspicions_.erase(it);
@@ -154,8 +154,8 @@ void Swim::set_state(Member& m, MemberState state, Incarnation inc, TimePoint no
   if (!was_live && m.live()) ++live_count_;
 }
 
-void Swim::emit(EventKind kind, const Member& m, TimePoint now) {
-  events_.push_back(MembershipEvent{kind, m, now});
+void Swim::emit(EventKind kind, const Member& m, TimePoint now, std::string by) {
+  events_.push_back(MembershipEvent{kind, m, now, std::move(by)});
 }
 
 void Swim::reap(TimePoint now) {

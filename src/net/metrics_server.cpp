@@ -10,8 +10,9 @@
 
 namespace drl::net {
 
-MetricsServer::MetricsServer(asio::io_context& io, std::function<std::string()> render)
-    : io_(io), render_(std::move(render)), acceptor_(io) {}
+MetricsServer::MetricsServer(asio::io_context& io,
+                             std::function<HttpAnswer(std::string_view head)> answer)
+    : io_(io), answer_(std::move(answer)), acceptor_(io) {}
 
 std::error_code MetricsServer::listen(const std::string& host, uint16_t port) {
   return net::open_and_listen(acceptor_, host, port, 64);
@@ -50,11 +51,13 @@ void MetricsServer::accept_next() {
               x->timer.cancel();
               return;
             }
-            const std::string body = render_();
-            x->response =
-                "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
-                "Content-Length: " +
-                std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+            const auto head = x->request.data();
+            const HttpAnswer a =
+                answer_(std::string_view(static_cast<const char*>(head.data()), head.size()));
+            x->response = "HTTP/1.0 " + std::string(service::status_text(a.status)) +
+                          "\r\nContent-Type: " + a.content_type +
+                          "\r\nContent-Length: " + std::to_string(a.body.size()) +
+                          "\r\nConnection: close\r\n\r\n" + a.body;
             asio::async_write(x->socket, asio::buffer(x->response), [x](std::error_code, size_t) {
               x->timer.cancel();
               std::error_code ignore;

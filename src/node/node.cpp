@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "common/hex.h"
 #include "net/cluster_decider.h"
 #include "net/gossip_transport.h"
 #include "net/io_pool.h"
@@ -21,10 +22,17 @@
 #include "net/peer_server.h"
 #include "net/peer_socket.h"
 #include "net/resp_listener.h"
+#include "node/event_log.h"
+#include "node/membership_log.h"
+#include "node/process_metrics.h"
+#include "node/seed_watch.h"
 #include "service/admission_gate.h"
 #include "service/client_auth.h"
+#include "service/cluster_metrics.h"
+#include "service/cluster_watch.h"
 #include "service/fault_admin.h"
 #include "service/frame.h"
+#include "service/http_routes.h"
 #include "service/local_decider.h"
 #include "service/memory_watch.h"
 #include "service/prometheus_text.h"
@@ -47,6 +55,8 @@ constexpr auto kLeaveGrace = std::chrono::milliseconds(300);
 // Membership events are coalesced this long into one view (longer for the first view).
 constexpr auto kViewSettle = std::chrono::milliseconds(5);
 constexpr auto kFirstViewSettle = std::chrono::milliseconds(20);
+// How often the node samples its ring, hand-off and overload state for the log (ClusterWatch).
+constexpr auto kWatchEvery = std::chrono::seconds(1);
 
 // Idle client connections each hold a descriptor; allow as many as the hard limit permits.
 void raise_descriptor_limit(size_t max_connections) {
@@ -101,8 +111,15 @@ struct Node::Impl {
   void fill_status(wire::StatusResponse& s);
   std::string start_cluster(uint16_t port);
   void publish_view(bool force);
+  void watch_tick();
+  bool joined() const;                 // sees another member alive (control thread)
   uint64_t decisions_counted() const;  // allowed + denied in `metrics`
+  // Checks decided here. While solo every decision is local (counted in `metrics` where it
+  // is made); after, the cluster counts what this node decided, for its clients or forwarded
+  // to it (`c`: its snapshot; null when it did not answer).
+  uint64_t decided_here(const net::ClusterSnapshot* c) const;
   std::string render_metrics();
+  std::string not_ready();  // "" when ready (/readyz); control thread
 
   NodeOptions options;
   SystemClock clock;
@@ -134,12 +151,16 @@ struct Node::Impl {
   std::map<std::string, membership::Member> members;  // control thread only
   std::vector<ring::Member> published_view;           // control thread only
   asio::steady_timer view_timer{control};
-  bool view_publish_queued = false;  // control thread only
+  asio::steady_timer watch_timer{control};
+  service::ClusterWatch watch;          // control thread only
+  std::optional<SeedWatch> seed_watch;  // control thread only
+  bool view_publish_queued = false;     // control thread only
   std::optional<net::Listener> listener;
   std::optional<net::RespListener> resp_listener;
   std::optional<net::MetricsServer> metrics_server;
   std::string listen_address;
   Nanos started = 0;
+  bool draining = false;  // control thread: a stop signal came, the node is leaving
 };
 
 Node::Node(NodeOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -217,6 +238,7 @@ int Node::Impl::run() {
   const auto bound = listener->local_endpoint();
   listen_address = bound.address().to_string() + ":" + std::to_string(bound.port());
   if (options.id.empty()) options.id = listen_address;
+  set_log_node(options.id);
   listener->set_node_id(options.id);
   if (auto err = start_cluster(bound.port()); !err.empty()) {
     spdlog::error("cannot start membership on port {}: {}", bound.port(), err);
@@ -243,7 +265,10 @@ int Node::Impl::run() {
     resp_listener->start();
   }
   if (!options.metrics_host.empty()) {
-    metrics_server.emplace(control, [this] { return render_metrics(); });
+    service::HttpRoutes routes{[this] { return render_metrics(); }, [this] { return not_ready(); }};
+    metrics_server.emplace(control, [this, routes](std::string_view head) {
+      return service::answer_http(head, routes);
+    });
     if (auto ec = metrics_server->listen(options.metrics_host, options.metrics_port)) {
       spdlog::error("cannot serve metrics on {}:{}: {}", options.metrics_host, options.metrics_port,
                     ec.message());
@@ -291,16 +316,23 @@ void Node::Impl::wait_signal() {
       if (options.policies_path.empty()) {
         spdlog::warn("SIGHUP: no --policies file to reload");
       } else if (auto err = policies.reload(); !err.empty()) {
-        spdlog::error("SIGHUP: refused the new policies in {}: {}; keeping the {} current ones",
-                      options.policies_path, err, policies.current()->size());
+        log_event(spdlog::level::err, "policy_refused",
+                  {{"file", options.policies_path}, {"reason", err}},
+                  "SIGHUP: refused the new policies in " + options.policies_path + ": " + err +
+                      "; keeping the " + std::to_string(policies.current()->size()) +
+                      " current ones");
       } else {
-        spdlog::info("SIGHUP: reloaded {} policies from {}", policies.current()->size(),
-                     options.policies_path);
+        log_event(spdlog::level::info, "policy_installed",
+                  {{"file", options.policies_path},
+                   {"policies", std::to_string(policies.current()->size())}},
+                  "SIGHUP: reloaded " + std::to_string(policies.current()->size()) +
+                      " policies from " + options.policies_path);
       }
       wait_signal();
       return;
     }
     spdlog::info("signal {}: shutting down", signo);
+    draining = true;
     if (!gossip) return control.stop();
     gossip->leave();
     join_timer.expires_after(kLeaveGrace);
@@ -328,6 +360,7 @@ std::string Node::Impl::start_cluster(uint16_t port) {
   gossip.emplace(control, port, self, go);
   gossip->set_listener([this](const membership::MembershipEvent& e) {
     members[e.member.info.id] = e.member;
+    log_membership_event(e);
     // A join's push/pull reports the members one event at a time: publish once they are
     // all in, so a joining node never takes a partial cluster for the whole.
     if (view_publish_queued) return;
@@ -344,10 +377,49 @@ std::string Node::Impl::start_cluster(uint16_t port) {
   if (!options.seeds.empty()) {
     join_timer.expires_after(kJoinWait);
     join_timer.async_wait([this](std::error_code ec) {
-      if (!ec) publish_view(true);
+      if (ec) return;
+      if (!joined()) {
+        log_event(spdlog::level::warn, "join_timeout", {{"seconds", "5"}},
+                  "no seed answered in 5 s; serving as a one-node cluster until one does "
+                  "(gossip keeps trying the seeds)");
+      }
+      publish_view(true);
     });
+    seed_watch.emplace(control, options.seeds, [this] { return joined(); });
+    seed_watch->start();
   }
+  watch_tick();
   return "";
+}
+
+bool Node::Impl::joined() const {
+  for (const auto& [id, m] : members) {
+    if (id != options.id && m.live()) return true;
+  }
+  return false;
+}
+
+void Node::Impl::watch_tick() {
+  service::WatchSample sample;
+  sample.at = clock.monotonic();
+  net::ClusterSnapshot c;
+  // Never long: the cluster thread answers within microseconds unless it is stuck, and the
+  // control thread (gossip) must not wait behind it.
+  if (!published_view.empty() && cluster->snapshot(c, std::chrono::milliseconds(100))) {
+    sample.cluster_answered = true;
+    sample.epoch = c.status.epoch;
+    sample.members = c.status.members;
+    sample.ring_share = c.status.ring_share;
+    sample.handoff_pending = c.status.handoff_pending;
+    sample.handoff_records_installed = c.stats.handoff_records_installed;
+  }
+  sample.overloaded = gate.overloaded();
+  for (uint64_t n : gate.shed_checks()) sample.shed_checks += n;
+  for (const auto& e : watch.observe(sample)) log_watch_event(e);
+  watch_timer.expires_after(kWatchEvery);
+  watch_timer.async_wait([this](std::error_code ec) {
+    if (!ec) watch_tick();
+  });
 }
 
 void Node::Impl::publish_view(bool force) {
@@ -413,6 +485,12 @@ uint64_t Node::Impl::decisions_counted() const {
   return n;
 }
 
+uint64_t Node::Impl::decided_here(const net::ClusterSnapshot* c) const {
+  if (solo->solo() || c == nullptr) return decisions_counted();
+  return decided_while_solo.load(std::memory_order_relaxed) + c->stats.decided_as_owner +
+         c->stats.decided_off_owner + c->stats.degraded;
+}
+
 void Node::Impl::fill_status(wire::StatusResponse& s) {
   const auto st = store.stats();
   const auto ss = stats.snapshot();
@@ -430,11 +508,11 @@ void Node::Impl::fill_status(wire::StatusResponse& s) {
   s.set_replica_records_refused(st.install_refused);
   s.set_connections(ss.connections_open());
   s.set_checks(ss.checks);
-  // While solo every decision is local (and counted in `metrics` where it is made); after,
-  // the cluster counts what this node decided, for its clients or forwarded to it.
-  if (solo->solo()) s.set_checks_decided(decisions_counted());
+  if (solo->solo()) s.set_checks_decided(decided_here(nullptr));
   s.set_listen(listen_address);
-  for (auto& n : policies.current()->names()) s.add_policies(n);
+  const auto catalog = policies.current();
+  for (auto& n : catalog->names()) s.add_policies(n);
+  s.set_policy_hash(catalog->hash());
   if (gossip) {
     for (const auto& m : gossip->members()) {
       auto* out = s.add_members();
@@ -458,10 +536,7 @@ void Node::Impl::fill_status(wire::StatusResponse& s) {
     s.set_forwarded(c.stats.forwarded);
     s.set_decided_as_owner(c.stats.decided_as_owner);
     s.set_decided_off_owner(c.stats.decided_off_owner);
-    if (!solo->solo()) {
-      s.set_checks_decided(decided_while_solo.load(std::memory_order_relaxed) +
-                           c.stats.decided_as_owner + c.stats.decided_off_owner + c.stats.degraded);
-    }
+    if (!solo->solo()) s.set_checks_decided(decided_here(&c));
     s.set_failovers(c.stats.failovers);
     s.set_refused_relays(c.stats.refused_relays);
     s.set_held_for_view(c.stats.held_for_view);
@@ -476,10 +551,40 @@ void Node::Impl::fill_status(wire::StatusResponse& s) {
   }
 }
 
+std::string Node::Impl::not_ready() {
+  if (draining) return "draining (stopping)";
+  if (published_view.empty()) return "no cluster view yet (joining)";
+  if (!options.seeds.empty() && !joined()) return "not joined: no seed answered";
+  net::ClusterSnapshot c;
+  if (!cluster->snapshot(c, std::chrono::milliseconds(100))) return "cluster thread not answering";
+  if (c.status.handoff_pending) return "hand-off pending (fetching the ranges it takes over)";
+  return "";
+}
+
 std::string Node::Impl::render_metrics() {
   service::PrometheusText t;
   const auto st = store.stats();
   const auto ss = stats.snapshot();
+  render_build_info(t);
+  {
+    const auto catalog = policies.current();
+    t.help("drl_policy_set_info", "gauge",
+           "Always 1; `hash` is this node's policy file's content hash (16 hex digits, "
+           "0000000000000000 without --policies). Nodes holding one set show one hash.");
+    t.sample("drl_policy_set_info",
+             {{"hash", hex64(catalog->hash())}, {"policies", std::to_string(catalog->size())}},
+             uint64_t{1});
+  }
+  render_process_metrics(t);
+  {
+    service::ClusterMetricsInput in;
+    if (gossip) in.members = gossip->members();
+    in.checks_received = ss.checks;
+    net::ClusterSnapshot c;
+    if (cluster && cluster->snapshot(c, std::chrono::seconds(1))) in.status = c.status;
+    if (in.status || solo->solo()) in.checks_decided = decided_here(in.status ? &c : nullptr);
+    service::render_cluster_metrics(t, in);
+  }
   t.help("drl_checks_total", "counter", "Checks decided by this node, by policy and result.");
   for (const auto& row : metrics.snapshot()) {
     t.sample("drl_checks_total", {{"policy", row.policy}, {"result", "allowed"}}, row.allowed);

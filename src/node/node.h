@@ -74,8 +74,4 @@ class Node {
   std::unique_ptr<Impl> impl_;
 };
 
-// Sets up spdlog's default logger: "text" (human) or "json" (one object per line).
-// Returns false for an unknown format.
-bool configure_logging(const std::string& format);
-
 }  // namespace drl::node

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "common/hex.h"
 #include "common/key_hash.h"
 
 namespace drl::ring {
@@ -106,6 +107,8 @@ std::vector<HashRange> Ring::owned_ranges(std::string_view id) const {
   }
   return out;
 }
+
+std::string epoch_text(uint64_t epoch) { return hex64(epoch); }
 
 double Ring::share(std::string_view id) const {
   double total = 0;

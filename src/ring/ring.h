@@ -27,6 +27,9 @@ inline constexpr uint32_t kDefaultVnodes = 256;
 // A member's position in members(): small, dense, valid for one Ring only.
 using MemberIndex = uint32_t;
 
+// An epoch as drl prints it everywhere (logs, `drl status`, metrics labels): hex64().
+std::string epoch_text(uint64_t epoch);
+
 class Ring {
  public:
   // An empty ring: owns nothing, epoch 0.

@@ -4,8 +4,8 @@
 
 namespace drl::service {
 
-PolicyCatalog::PolicyCatalog(limits::PolicySet set, DecisionMetrics& metrics)
-    : set_(std::move(set)) {
+PolicyCatalog::PolicyCatalog(limits::PolicySet set, DecisionMetrics& metrics, uint64_t hash)
+    : set_(std::move(set)), hash_(hash) {
   for (const auto& p : set_.all()) slots_.push_back(metrics.slot_for(p.name));
 }
 
@@ -28,7 +28,8 @@ std::string PolicyBook::load(const std::string& path) {
   auto loaded = limits::load_policy_file(path);
   if (!loaded.ok()) return loaded.error;
   path_ = path;
-  auto next = std::make_shared<const PolicyCatalog>(std::move(*loaded.policies), metrics_);
+  auto next = std::make_shared<const PolicyCatalog>(std::move(*loaded.policies), metrics_,
+                                                    loaded.content_hash);
   std::lock_guard lock(mutex_);
   current_ = std::move(next);
   return "";

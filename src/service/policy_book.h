@@ -2,6 +2,7 @@
 // a snapshot once per request batch; a snapshot stays valid as long as the reader holds it,
 // so a reload never disturbs a batch in flight. Thread-safe.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -17,14 +18,18 @@ namespace drl::service {
 class PolicyCatalog {
  public:
   PolicyCatalog() = default;
-  PolicyCatalog(limits::PolicySet set, DecisionMetrics& metrics);
+  // `hash`: the file's (limits::PolicyLoad::content_hash), so nodes tell they hold one set.
+  PolicyCatalog(limits::PolicySet set, DecisionMetrics& metrics, uint64_t hash = 0);
   // Null when unknown. `slot` receives the policy's metrics slot.
   const limits::Policy* find(std::string_view name, uint16_t& slot) const;
   std::vector<std::string> names() const;
   size_t size() const { return set_.size(); }
+  // 0 with no policy file.
+  uint64_t hash() const { return hash_; }
 
  private:
   limits::PolicySet set_;
+  uint64_t hash_ = 0;
   std::vector<uint16_t> slots_;  // parallel to set_.all()
 };
 

@@ -343,30 +343,8 @@ TEST(ClusterProcess, ANodeJoiningALoadedClusterGivesNoKeyASecondBudget) {
   }
 }
 
-// Three consecutive ports free for TCP and UDP.
-uint16_t free_base_port() {
-  std::mt19937 rng(static_cast<unsigned>(getpid()));
-  asio::io_context io;
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    const uint16_t base = static_cast<uint16_t>(20000 + rng() % 30000);
-    bool ok = true;
-    for (uint16_t p = base; p < base + 3 && ok; ++p) {
-      std::error_code ec;
-      asio::ip::tcp::acceptor a(io);
-      a.open(asio::ip::tcp::v4(), ec);
-      if (!ec) a.bind({asio::ip::make_address("127.0.0.1"), p}, ec);
-      asio::ip::udp::socket u(io);
-      if (!ec) u.open(asio::ip::udp::v4(), ec);
-      if (!ec) u.bind({asio::ip::make_address("0.0.0.0"), p}, ec);
-      ok = !ec;
-    }
-    if (ok) return base;
-  }
-  return 0;
-}
-
 TEST(ClusterProcess, DrlClusterStartsThreeJoinedNodes) {
-  const uint16_t base = free_base_port();
+  const uint16_t base = testing::free_base_port(3);
   ASSERT_NE(base, 0);
   char tmpl[] = "/tmp/drl-cluster-test-XXXXXX";
   const std::string dir = mkdtemp(tmpl);

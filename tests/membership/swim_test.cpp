@@ -202,3 +202,25 @@ TEST(Suspicion, TimeoutShrinksWithIndependentConfirmations) {
 
 }  // namespace
 }  // namespace drl::membership
+
+namespace drl::membership {
+namespace {
+
+TEST_F(SwimTest, EventsNameWhoSuspectedAndWhoDeclaredDeath) {
+  swim_.receive(gossip("b", {alive("b", 1)}), kT0);
+  swim_.receive(gossip("c", {alive("c", 1)}), kT0);
+  swim_.take_events();
+  swim_.receive(gossip("c", {with_state(alive("b", 1), MemberState::kSuspect, "c")}), kT0);
+  auto events = swim_.take_events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, EventKind::kSuspect);
+  EXPECT_EQ(events[0].by, "c");
+  swim_.receive(gossip("d", {with_state(alive("b", 1), MemberState::kDead, "d")}), kT0);
+  events = swim_.take_events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, EventKind::kDead);
+  EXPECT_EQ(events[0].by, "d");
+}
+
+}  // namespace
+}  // namespace drl::membership

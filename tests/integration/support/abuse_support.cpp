@@ -23,13 +23,15 @@ uint16_t metrics_port(const NodeProcess& node) {
   return static_cast<uint16_t>(std::strtoul(log.c_str() + colon + 1, nullptr, 10));
 }
 
-std::string scrape(uint16_t port) {
+std::string scrape(uint16_t port) { return http_get(port, "/metrics"); }
+
+std::string http_get(uint16_t port, std::string_view path) {
   asio::io_context io;
   asio::ip::tcp::socket s(io);
   std::error_code ec;
   s.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
   if (ec) return "";
-  const std::string get = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  const std::string get = "GET " + std::string(path) + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
   asio::write(s, asio::buffer(get), ec);
   if (ec) return "";
   std::string out;

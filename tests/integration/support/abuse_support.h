@@ -20,6 +20,9 @@ namespace drl::testing {
 uint16_t metrics_port(const NodeProcess& node);
 // GET /metrics; "" when it fails.
 std::string scrape(uint16_t port);
+// GET `path` from the metrics port: the whole response (status line, headers, body); "" when
+// it fails.
+std::string http_get(uint16_t port, std::string_view path);
 // The value of the sample `series` (e.g. `drl_errors_total{kind="io"}`) on a metrics page.
 std::optional<double> metric(const std::string& page, std::string_view series);
 // Reads metric() from a fresh scrape; -1 when absent.

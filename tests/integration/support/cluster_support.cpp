@@ -1,8 +1,13 @@
 #include "integration/support/cluster_support.h"
 
+#include <unistd.h>
+
 #include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/ip/udp.hpp>
 #include <asio/post.hpp>
 #include <csignal>
+#include <random>
 
 #include "client/node_link.h"
 
@@ -73,6 +78,27 @@ bool same_ring(const std::vector<std::string>& addresses) {
     epoch = s.ring_epoch();
   }
   return true;
+}
+
+uint16_t free_base_port(int count) {
+  std::mt19937 rng(static_cast<unsigned>(getpid()));
+  asio::io_context io;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const auto base = static_cast<uint16_t>(20000 + rng() % 30000);
+    bool ok = true;
+    for (int p = base; p < base + count && ok; ++p) {
+      std::error_code ec;
+      asio::ip::tcp::acceptor a(io);
+      a.open(asio::ip::tcp::v4(), ec);
+      if (!ec) a.bind({asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(p)}, ec);
+      asio::ip::udp::socket u(io);
+      if (!ec) u.open(asio::ip::udp::v4(), ec);
+      if (!ec) u.bind({asio::ip::make_address("0.0.0.0"), static_cast<uint16_t>(p)}, ec);
+      ok = !ec;
+    }
+    if (ok) return base;
+  }
+  return 0;
 }
 
 LocalCluster::LocalCluster(size_t n, std::vector<std::string> extra, PerNodeArgs per_node)

@@ -29,6 +29,10 @@ bool same_ring(const std::vector<std::string>& addresses);
 // empty when it does not answer.
 std::map<std::string, std::string> member_states(const std::string& address);
 
+// The first of `count` consecutive ports free for TCP and UDP on loopback (for `drl cluster
+// --base-port`); 0 when none was found.
+uint16_t free_base_port(int count);
+
 // N nodes with ids n1..nN, n2.. joining n1. Each node runs with `extra` arguments.
 class LocalCluster {
  public:
