@@ -28,6 +28,7 @@
 #include "node/metrics_server.h"
 #include "node/prometheus_text.h"
 #include "node/published_ring.h"
+#include "node/rls_door.h"
 #include "node/solo_decider.h"
 #include "store/store.h"
 
@@ -122,6 +123,7 @@ struct Node::Impl {
   std::optional<net::Listener> listener;
   std::optional<net::RespListener> resp_listener;
   std::optional<MetricsServer> metrics_server;
+  std::optional<RlsDoor> rls_door;  // --grpc
   std::string listen_address;
   Nanos started = 0;
 };
@@ -218,6 +220,16 @@ int Node::Impl::run() {
     resp_address = r.address().to_string() + ":" + std::to_string(r.port());
     resp_listener->start();
   }
+  std::string grpc_address;
+  if (!options.grpc_host.empty()) {
+    rls_door.emplace(options, *solo, &gate, clock);
+    if (auto err = rls_door->start(); !err.empty()) {
+      spdlog::error("{}", err);
+      return 2;
+    }
+    grpc_address = options.grpc_host + ":" + std::to_string(rls_door->port());
+    rls_door->set_serving(!published_view.empty());
+  }
   if (!options.metrics_host.empty()) {
     metrics_server.emplace(control, [this] { return render_metrics(); });
     if (auto ec = metrics_server->listen(options.metrics_host, options.metrics_port)) {
@@ -243,6 +255,12 @@ int Node::Impl::run() {
       std::ofstream(options.resp_port_file) << resp_listener->local_endpoint().port() << "\n";
     }
   }
+  if (!grpc_address.empty()) {
+    std::printf("grpc listening on %s\n", grpc_address.c_str());
+    if (!options.grpc_port_file.empty()) {
+      std::ofstream(options.grpc_port_file) << rls_door->port() << "\n";
+    }
+  }
   std::fflush(stdout);
   if (!options.port_file.empty()) {
     std::ofstream(options.port_file) << bound.port() << "\n";
@@ -250,6 +268,7 @@ int Node::Impl::run() {
   control.run();
   spdlog::info("stopping");
   if (gossip) gossip->stop();
+  if (rls_door) rls_door->stop();  // its calls in flight need the deciders
   pool.stop();
   listener.reset();
   resp_listener.reset();
@@ -263,6 +282,7 @@ void Node::Impl::wait_signal() {
     if (ec) return;
     if (signo == SIGHUP) {
       reload_client_tokens();
+      if (rls_door) rls_door->reload();
       if (options.policies_path.empty()) {
         spdlog::warn("SIGHUP: no --policies file to reload");
       } else if (auto err = policies.reload(); !err.empty()) {
@@ -276,6 +296,7 @@ void Node::Impl::wait_signal() {
       return;
     }
     spdlog::info("signal {}: shutting down", signo);
+    if (rls_door) rls_door->set_serving(false);  // draining
     if (!gossip) return control.stop();
     gossip->leave();
     join_timer.expires_after(kLeaveGrace);
@@ -336,6 +357,7 @@ void Node::Impl::publish_view(bool force) {
             [](const ring::Member& a, const ring::Member& b) { return a.id < b.id; });
   if (alive == published_view) return;
   published_view = alive;
+  if (rls_door) rls_door->set_serving(true);  // joined
   // The cluster thread alone decides from now on (local decisions in progress finish first).
   if (alive.size() > 1 && solo->solo()) {
     solo->leave_solo();

@@ -36,6 +36,9 @@ constexpr std::array<std::string_view, 17> kKnownFields = {"domain",
                                                            "metadata",
                                                            "algorithm"};
 
+// Deeper nesting is refused: a YAML alias can make a descriptor list contain itself.
+constexpr int kMaxDepth = 32;
+
 struct Problem {
   int line = 0;  // 1-based
   std::string message;
@@ -50,9 +53,10 @@ class Reader {
 
  private:
   std::optional<Problem> read_descriptors(const YAML::Node& list, const std::string& parent_path,
-                                          int parent_line, std::vector<DescriptorNode>& out);
+                                          int parent_line, int depth,
+                                          std::vector<DescriptorNode>& out);
   std::optional<Problem> read_descriptor(const YAML::Node& map, const std::string& parent_path,
-                                         DescriptorNode& node);
+                                         int depth, DescriptorNode& node);
   std::optional<Problem> read_rate_limit(const YAML::Node& map, int line, RateLimitRule& rule);
   std::optional<Problem> read_replaces(const YAML::Node& list, int line,
                                        std::vector<std::string>& out);
@@ -181,19 +185,23 @@ std::optional<Problem> Reader::read_file(const YAML::Node& root, Domain& domain)
     }
   }
   if (domain.name.empty()) return Problem{1, "the file has no domain (or an empty one)"};
-  return read_descriptors(descriptors, domain.name + ".", descriptors_line, domain.descriptors);
+  return read_descriptors(descriptors, domain.name + ".", descriptors_line, 1, domain.descriptors);
 }
 
 std::optional<Problem> Reader::read_descriptors(const YAML::Node& list,
                                                 const std::string& parent_path, int parent_line,
-                                                std::vector<DescriptorNode>& out) {
+                                                int depth, std::vector<DescriptorNode>& out) {
   if (absent(list)) return std::nullopt;
+  if (depth > kMaxDepth) {
+    return Problem{line_of(list, parent_line),
+                   "descriptors nested deeper than " + std::to_string(kMaxDepth) + " levels"};
+  }
   if (!list.IsSequence()) {
     return Problem{line_of(list, parent_line), "'descriptors' must be a list of descriptors"};
   }
   for (const auto& item : list) {
     DescriptorNode node;
-    if (auto p = read_descriptor(item, parent_path, node)) return p;
+    if (auto p = read_descriptor(item, parent_path, depth, node)) return p;
     for (const DescriptorNode& other : out) {
       if (other.key == node.key && other.value == node.value) {
         const std::string composite = node.value.empty() ? node.key : node.key + "_" + node.value;
@@ -207,7 +215,7 @@ std::optional<Problem> Reader::read_descriptors(const YAML::Node& list,
 }
 
 std::optional<Problem> Reader::read_descriptor(const YAML::Node& map,
-                                               const std::string& parent_path,
+                                               const std::string& parent_path, int depth,
                                                DescriptorNode& node) {
   const int line = line_of(map, 1);
   if (!map.IsMap()) return Problem{line, "a descriptor must be a map with at least a 'key'"};
@@ -278,7 +286,7 @@ std::optional<Problem> Reader::read_descriptor(const YAML::Node& map,
     if (auto p = read_rate_limit(rate_limit, rate_limit_line, rule)) return p;
     node.rate_limit = std::move(rule);
   }
-  return read_descriptors(children, path + ".", children_line, node.children);
+  return read_descriptors(children, path + ".", children_line, depth + 1, node.children);
 }
 
 std::optional<Problem> Reader::read_rate_limit(const YAML::Node& map, int line,

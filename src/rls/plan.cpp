@@ -148,6 +148,7 @@ RlsPlan plan_request(const RlsConfig* config, const RateLimitRequest& request) {
     }
   }
   for (PlannedDescriptor& d : plan.descriptors) {
+    if (d.kind == PlanKind::kBlocked && d.cost > 0 && !d.shadow) plan.blocked = true;
     if (d.kind == PlanKind::kCheck) {
       ++plan.checks;
     } else {

@@ -56,6 +56,9 @@ struct RlsPlan {
   std::string error;  // non-empty: answer INVALID_ARGUMENT with this message
   std::vector<PlannedDescriptor> descriptors;  // one per request descriptor, in order
   size_t checks = 0;                           // how many are kCheck
+  // A kBlocked descriptor is charged and not in shadow mode: the request is over its limit
+  // whatever the checks say (all or nothing then charges none of them).
+  bool blocked = false;
 };
 
 // `config` may be null (no configuration loaded: every domain is unknown).

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "rls/config.h"
+#include "rls/config_book.h"
 #include "rls/match.h"
 
 namespace drl::rls {
@@ -446,6 +447,12 @@ TEST(RlsConfig, ErrorsNameTheLine) {
   EXPECT_EQ(load_error(""), "test.yaml:1: empty file: expected 'domain' and 'descriptors'");
 }
 
+TEST(RlsConfig, ADescriptorListContainingItselfIsRefused) {
+  const std::string error =
+      load_error("domain: d\ndescriptors: &a\n  - key: k\n    descriptors: *a\n");
+  EXPECT_NE(error.find("descriptors nested deeper than 32 levels"), std::string::npos) << error;
+}
+
 TEST(RlsConfig, KnownFieldsOutOfPlaceAreIgnoredWithAWarning) {
   RlsConfigLoad load = parse_rls_config(R"(domain: d
 unit: second
@@ -504,6 +511,24 @@ TEST_F(RlsConfigDir, AMissingFileIsAnError) {
   RlsConfigLoad load = load_rls_config((dir_ / "absent.yaml").string());
   ASSERT_FALSE(load.ok());
   EXPECT_EQ(load.error, (dir_ / "absent.yaml").string() + ": cannot open the file");
+}
+
+TEST_F(RlsConfigDir, ABadReloadKeepsTheCurrentConfig) {
+  write("a.yaml", "domain: one\n");
+  RlsConfigBook book;
+  EXPECT_EQ(book.current(), nullptr);
+  ASSERT_EQ(book.load(dir_.string()), "");
+  const auto before = book.current();
+  ASSERT_NE(before, nullptr);
+  write("a.yaml", "domain: one\ndescriptors:\n  - key: k\n    rate_limit: {unit: eon}\n");
+  EXPECT_EQ(book.reload(), (dir_ / "a.yaml").string() +
+                               ":4: invalid rate limit unit 'eon' (use second, minute, hour, day, "
+                               "week, month or year)");
+  EXPECT_EQ(book.current(), before);
+  write("a.yaml", "domain: two\n");
+  ASSERT_EQ(book.reload(), "");
+  EXPECT_NE(book.current()->find("two"), nullptr);
+  EXPECT_EQ(book.current()->find("one"), nullptr);
 }
 
 // Garbage never crashes the loader and never loads half a file: either a config or an error

@@ -28,7 +28,8 @@ bool same_ring(const std::vector<std::string>& addresses);
 // empty when it does not answer.
 std::map<std::string, std::string> member_states(const std::string& address);
 
-// N nodes with ids n1..nN, n2.. joining n1. Each node runs with `extra` arguments.
+// N nodes with ids n1..nN, n2.. joining n1. Each node runs with `extra` arguments, where
+// "{id}" stands for the node's id (e.g. a port file of its own).
 class LocalCluster {
  public:
   LocalCluster(size_t n, std::vector<std::string> extra = {});
