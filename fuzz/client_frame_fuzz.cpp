@@ -14,15 +14,15 @@
 #include "fuzz_check.h"
 #include "limits/algorithm.h"
 #include "limits/limit.h"
-#include "net/check_decider.h"
-#include "net/frame.h"
-#include "net/wire_convert.h"
+#include "service/check_decider.h"
+#include "service/frame.h"
+#include "service/wire_convert.h"
 
 namespace {
 
-using drl::net::CheckCall;
-using drl::net::CheckCode;
-using drl::net::FrameStatus;
+using drl::service::CheckCall;
+using drl::service::CheckCode;
+using drl::service::FrameStatus;
 
 // Small enough that the fuzzer reaches the too-large branch with short inputs.
 constexpr uint32_t kFuzzMaxFrameBytes = 4096;
@@ -45,12 +45,12 @@ void handle_payload(std::span<const uint8_t> payload) {
   if (!request.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return;
   if (request.body_case() == drl::wire::Request::kCheck) {
     const auto& checks = request.check().checks();
-    for (int i = 0; i < checks.size() && i < static_cast<int>(drl::net::kMaxChecksPerRequest);
+    for (int i = 0; i < checks.size() && i < static_cast<int>(drl::service::kMaxChecksPerRequest);
          ++i) {
       CheckCall call;
-      drl::net::decode_check(checks[i], call);
+      drl::service::decode_check(checks[i], call);
       if (call.code == CheckCode::kOk) {
-        DRL_FUZZ_CHECK(!call.key.empty() && call.key.size() <= drl::net::kMaxKeyBytes);
+        DRL_FUZZ_CHECK(!call.key.empty() && call.key.size() <= drl::service::kMaxKeyBytes);
         DRL_FUZZ_CHECK(call.request.cost <= drl::limits::kMaxCount);
       } else {
         DRL_FUZZ_CHECK(!call.error.empty());
@@ -60,9 +60,9 @@ void handle_payload(std::span<const uint8_t> payload) {
   }
   // What the server parsed, it can frame again, and the frame reads back whole.
   std::string out;
-  if (drl::net::append_frame(out, request, kFuzzMaxFrameBytes)) {
+  if (drl::service::append_frame(out, request, kFuzzMaxFrameBytes)) {
     const auto* bytes = reinterpret_cast<const uint8_t*>(out.data());
-    const auto view = drl::net::next_frame({bytes, out.size()}, kFuzzMaxFrameBytes);
+    const auto view = drl::service::next_frame({bytes, out.size()}, kFuzzMaxFrameBytes);
     DRL_FUZZ_CHECK(view.status == FrameStatus::kComplete && view.consumed == out.size());
     drl::wire::Request again;
     DRL_FUZZ_CHECK(
@@ -77,9 +77,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   drl::fuzz::quiet_protobuf();
   std::span<const uint8_t> rest(data, size);
   while (!rest.empty()) {
-    const auto view = drl::net::next_frame(rest, kFuzzMaxFrameBytes);
-    if (rest.size() >= drl::net::kFrameHeaderBytes) {
-      DRL_FUZZ_CHECK(view.announced == drl::net::read_be32(rest.data()));
+    const auto view = drl::service::next_frame(rest, kFuzzMaxFrameBytes);
+    if (rest.size() >= drl::service::kFrameHeaderBytes) {
+      DRL_FUZZ_CHECK(view.announced == drl::service::read_be32(rest.data()));
     }
     if (view.status != FrameStatus::kComplete) {
       DRL_FUZZ_CHECK(view.consumed == 0);
@@ -87,9 +87,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                      (view.announced > kFuzzMaxFrameBytes));
       break;
     }
-    DRL_FUZZ_CHECK(view.consumed == drl::net::kFrameHeaderBytes + view.payload.size());
+    DRL_FUZZ_CHECK(view.consumed == drl::service::kFrameHeaderBytes + view.payload.size());
     DRL_FUZZ_CHECK(view.consumed <= rest.size() && view.payload.size() == view.announced);
-    DRL_FUZZ_CHECK(view.payload.data() == rest.data() + drl::net::kFrameHeaderBytes);
+    DRL_FUZZ_CHECK(view.payload.data() == rest.data() + drl::service::kFrameHeaderBytes);
     handle_payload(view.payload);
     rest = rest.subspan(view.consumed);
   }

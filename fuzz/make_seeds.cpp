@@ -12,7 +12,7 @@
 #include "cluster/peer_codec.h"
 #include "drl/client.pb.h"
 #include "membership/gossip_codec.h"
-#include "net/frame.h"
+#include "service/frame.h"
 
 namespace {
 
@@ -31,7 +31,7 @@ void write(std::string_view target, std::string_view name, std::string_view byte
 
 std::string frame(const drl::wire::Request& request) {
   std::string out;
-  drl::net::append_frame(out, request);
+  drl::service::append_frame(out, request);
   return out;
 }
 

@@ -8,7 +8,7 @@
 #include "cli/bench_smart.h"
 #include "cli/commands.h"
 #include "cli/limit_args.h"
-#include "net/client_auth.h"
+#include "service/client_auth.h"
 
 namespace drl::cli {
 
@@ -234,7 +234,8 @@ Handler register_bench(CLI::App& app) {
     config.floor = a->floor;
     config.timeout_ms = a->timeout_ms;
     if (!a->token_file.empty()) {
-      if (auto err = net::read_client_token_file(a->token_file, config.auth_token); !err.empty()) {
+      if (auto err = service::read_client_token_file(a->token_file, config.auth_token);
+          !err.empty()) {
         std::fprintf(stderr, "drl bench: --token-file: %s\n", err.c_str());
         return 2;
       }

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "net/varint.h"
+#include "common/varint.h"
 
 namespace drl::cli {
 
@@ -144,8 +144,8 @@ CheckBodyTemplate::CheckBodyTemplate(const wire::Check& check, size_t batch, uin
   // Each check's key field as protobuf writes it: tag, length, bytes. Tag and length make a
   // match inside another field's bytes impossible for any template drl bench builds.
   std::string field;
-  net::append_varint(field, (uint64_t{wire::Check::kKeyFieldNumber} << 3) | 2);
-  net::append_varint(field, placeholder.size());
+  append_varint(field, (uint64_t{wire::Check::kKeyFieldNumber} << 3) | 2);
+  append_varint(field, placeholder.size());
   field += placeholder;
   size_t from = 0;
   for (size_t i = 0; i < batch; ++i) {

@@ -13,15 +13,14 @@
 #include <thread>
 
 #include "cli/bench_error_sample.h"
-#include "net/frame.h"
-#include "net/response_scan.h"
-#include "net/varint.h"
+#include "cli/response_scan.h"
+#include "common/varint.h"
+#include "service/frame.h"
 
 namespace drl::cli {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-using net::append_varint;
 
 // Counters of one I/O thread; written by it, read by the progress printer.
 struct alignas(64) ThreadCounts {
@@ -51,9 +50,9 @@ void append_request_frame(std::string& out, uint64_t id, const BenchConfig& conf
   envelope.push_back(0x12);
   append_varint(envelope, body.size());
   const size_t at = out.size();
-  out.resize(at + net::kFrameHeaderBytes);
-  net::write_be32(reinterpret_cast<uint8_t*>(out.data() + at),
-                  static_cast<uint32_t>(envelope.size() + body.size()));
+  out.resize(at + service::kFrameHeaderBytes);
+  service::write_be32(reinterpret_cast<uint8_t*>(out.data() + at),
+                      static_cast<uint32_t>(envelope.size() + body.size()));
   out += envelope;
   out += body;
 }
@@ -131,11 +130,11 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
     size_t offset = 0;
     uint64_t requests = 0, allowed = 0, denied = 0, errors = 0, overloaded = 0;
     while (true) {
-      auto view = net::next_frame({in_.data() + offset, in_len_ - offset}, 64u << 20);
-      if (view.status != net::FrameStatus::kComplete) break;
+      auto view = service::next_frame({in_.data() + offset, in_len_ - offset}, 64u << 20);
+      if (view.status != service::FrameStatus::kComplete) break;
       offset += view.consumed;
       // The light reader, not a full parse: the generator shares the cores with the node.
-      if (!net::scan_response(view.payload, tally_) || !tally_.check) {
+      if (!scan_response(view.payload, tally_) || !tally_.check) {
         errors += config_.batch;
         if (!config_.floor) error_sample_.note(view.payload);
       } else {
@@ -183,7 +182,7 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
   bool writing_ = false;
   std::vector<uint8_t> in_;
   size_t in_len_ = 0;
-  net::ResponseTally tally_;
+  ResponseTally tally_;
 };
 
 }  // namespace

@@ -16,11 +16,11 @@
 
 #include "cli/bench_error_sample.h"
 #include "cli/bench_load.h"
+#include "cli/response_scan.h"
 #include "common/random.h"
 #include "drl/client.pb.h"
 #include "net/dated_receive.h"
-#include "net/frame.h"
-#include "net/response_scan.h"
+#include "service/frame.h"
 
 namespace drl::cli {
 namespace {
@@ -137,11 +137,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     size_t offset = 0;
     uint64_t requests = 0, allowed = 0, denied = 0, errors = 0, overloaded = 0;
     while (true) {
-      auto view = net::next_frame({in_.data() + offset, in_len_ - offset}, 64u << 20);
-      if (view.status != net::FrameStatus::kComplete) break;
+      auto view = service::next_frame({in_.data() + offset, in_len_ - offset}, 64u << 20);
+      if (view.status != service::FrameStatus::kComplete) break;
       offset += view.consumed;
       // The light reader, not a full parse: the generator shares the cores with the node.
-      if (!net::scan_response(view.payload, tally_) || !tally_.check) {
+      if (!scan_response(view.payload, tally_) || !tally_.check) {
         errors += config_.batch;
         if (!config_.floor) error_sample_.note(view.payload);
         if (config_.floor) {
@@ -191,7 +191,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closed_ = false;
   std::vector<uint8_t> in_;
   size_t in_len_ = 0;
-  net::ResponseTally tally_;
+  ResponseTally tally_;
 };
 
 // One generator thread's schedule: its share of the rate, one timer, its connections.

@@ -8,7 +8,7 @@
 #include "cli/commands.h"
 #include "cli/limit_args.h"
 #include "drl/client.h"
-#include "net/client_auth.h"
+#include "service/client_auth.h"
 
 namespace drl::cli {
 
@@ -82,7 +82,8 @@ Handler register_check(CLI::App& app) {
     }
     ClientOptions options{.nodes = {a->server}};
     if (!a->token_file.empty()) {
-      if (auto err = net::read_client_token_file(a->token_file, options.auth_token); !err.empty()) {
+      if (auto err = service::read_client_token_file(a->token_file, options.auth_token);
+          !err.empty()) {
         std::fprintf(stderr, "drl check: --token-file: %s\n", err.c_str());
         return 2;
       }

@@ -10,7 +10,7 @@
 #include "cli/commands.h"
 #include "cli/limit_args.h"
 #include "client/node_link.h"
-#include "net/client_auth.h"
+#include "service/client_auth.h"
 
 namespace drl::cli {
 namespace {
@@ -81,7 +81,7 @@ Handler register_status(CLI::App& app) {
     wire::StatusResponse s;
     std::string token;
     if (!a->token_file.empty()) {
-      if (auto err = net::read_client_token_file(a->token_file, token); !err.empty()) {
+      if (auto err = service::read_client_token_file(a->token_file, token); !err.empty()) {
         std::fprintf(stderr, "drl status: --token-file: %s\n", err.c_str());
         return 2;
       }

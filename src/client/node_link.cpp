@@ -4,7 +4,7 @@
 #include <asio/write.hpp>
 #include <cstring>
 
-#include "net/frame.h"
+#include "service/frame.h"
 
 namespace drl::client {
 
@@ -26,7 +26,7 @@ std::string NodeLink::current_node() const { return current_; }
 
 void NodeLink::send(wire::Request& request, ResponseHandler handler) {
   request.set_id(next_id_++);
-  if (!net::append_frame(out_pending_, request, max_frame_bytes_)) {
+  if (!service::append_frame(out_pending_, request, max_frame_bytes_)) {
     handler(nullptr, "the request is larger than the frame limit", false);
     return;
   }
@@ -133,7 +133,7 @@ void NodeLink::flush() {
 
 void NodeLink::read_more() {
   if (reading_ || state_ != State::kConnected) return;
-  const size_t max_total = net::kFrameHeaderBytes + max_frame_bytes_;
+  const size_t max_total = service::kFrameHeaderBytes + max_frame_bytes_;
   if (in_len_ == in_.size()) in_.resize(std::min(in_.size() * 2, max_total));
   reading_ = true;
   socket_.async_read_some(
@@ -155,9 +155,9 @@ void NodeLink::process_input() {
   const uint64_t gen = generation_;
   size_t offset = 0;
   while (true) {
-    auto view = net::next_frame({in_.data() + offset, in_len_ - offset}, max_frame_bytes_);
-    if (view.status == net::FrameStatus::kNeedMore) break;
-    if (view.status == net::FrameStatus::kTooLarge) {
+    auto view = service::next_frame({in_.data() + offset, in_len_ - offset}, max_frame_bytes_);
+    if (view.status == service::FrameStatus::kNeedMore) break;
+    if (view.status == service::FrameStatus::kTooLarge) {
       fail_all("the node sent a frame above the limit");
       return;
     }

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "common/key_hash.h"
-#include "net/store_key.h"
-#include "net/wire_convert.h"
+#include "service/store_key.h"
+#include "service/wire_convert.h"
 
 namespace drl::client {
 namespace {
@@ -31,7 +31,9 @@ bool endpoint_of(const std::string& text, Endpoint& out) {
 
 }  // namespace
 
-void placement_key(const net::CheckCall& call, std::string& out) { net::store_key_for(call, out); }
+void placement_key(const service::CheckCall& call, std::string& out) {
+  service::store_key_for(call, out);
+}
 
 // One client request split into parts: the merged response and what is still out.
 struct OwnerRouter::Merge {
@@ -88,9 +90,9 @@ void OwnerRouter::send(wire::Request& request, ResponseHandler handler) {
 
 const std::string& OwnerRouter::owner_of(const wire::Check& check) {
   static const std::string kFallback;  // the decoder refuses it: any node answers that
-  net::CheckCall call;
-  net::decode_check(check, call);
-  if (call.code != net::CheckCode::kOk) return kFallback;
+  service::CheckCall call;
+  service::decode_check(check, call);
+  if (call.code != service::CheckCode::kOk) return kFallback;
   placement_key(call, key_scratch_);
   return ring_.member(ring_.owner(key_hash(key_scratch_))).id;
 }

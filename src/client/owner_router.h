@@ -23,14 +23,14 @@
 
 #include "client/node_link.h"
 #include "drl/client.pb.h"
-#include "net/check_decider.h"
 #include "ring/ring.h"
+#include "service/check_decider.h"
 
 namespace drl::client {
 
 // The bytes the cluster's ring hashes for a check: the user key namespaced by its policy name
-// or by its inline limit: net::store_key_for, the same function the node keys its store with.
-void placement_key(const net::CheckCall& call, std::string& out);
+// or by its inline limit: service::store_key_for, the same function the node keys its store with.
+void placement_key(const service::CheckCall& call, std::string& out);
 
 struct OwnerRouterOptions {
   std::chrono::milliseconds connect_timeout{2000};

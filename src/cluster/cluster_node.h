@@ -8,6 +8,8 @@
 // Ownership: the ClusterNode borrows the Store, which must outlive it; it owns everything
 // else. Thread-compatible: one thread at a time (the shell serialises calls).
 #pragma once
+#include <absl/container/flat_hash_map.h>
+
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -246,8 +248,9 @@ class ClusterNode {
   uint64_t next_id_ = 1;
   std::map<uint64_t, Pending> pending_;
   std::set<std::pair<TimePoint, uint64_t>> deadlines_;  // (retry_at, id)
-  // Answers of forwarded checks decided here, by CheckKey, and their keys oldest first.
-  std::map<CheckKey, Answered> answered_;
+  // Answers of forwarded checks decided here, by CheckKey, and their keys oldest first. One
+  // entry per forwarded check decided here, so a flat table (no allocation per entry).
+  absl::flat_hash_map<CheckKey, Answered> answered_;
   std::deque<CheckKey> answered_order_;
   struct Held {
     Origin origin;

@@ -7,7 +7,7 @@
 // ClusterNode says so: a shell that decides from a copy on other threads must keep those
 // decisions from straddling any ClusterNode call that changes ownership (set_view, or any
 // call after which ownership_changes() differs), and republish a fresh copy inside that
-// exclusion (node/cluster_decider.h does). Decisions taken this way go to the store like the
+// exclusion (net/cluster_decider.h does). Decisions taken this way go to the store like the
 // ClusterNode's own, so replication (Store::changed_since) and hand-off (a store scan) see them.
 // Thread-safe to read (const).
 #pragma once

@@ -1,6 +1,6 @@
 // Protobuf wire-format primitives for the hand-written peer codec (peer_codec.cpp): sizes and
 // writers of varints and tags, and a bounds-checked reader of fields. The same idea as
-// src/net/response_scan.cpp, kept here so that cluster does not depend on net.
+// src/cli/response_scan.cpp, kept here so that cluster does not depend on net.
 // Header-only, stateless apart from the reader's position; not thread-safe per Reader.
 #pragma once
 #include <algorithm>

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <vector>
 
-#include "doors/all_or_nothing.h"
 #include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
+#include "service/all_or_nothing.h"
 
 namespace drl::doors {
 namespace {
@@ -19,24 +19,24 @@ struct RlsCall {
   grpc::ServerUnaryReactor* reactor = nullptr;
   rls::RateLimitResponse* response = nullptr;
   rls::RlsPlan plan;
-  std::vector<net::CheckCall> calls;
-  std::vector<net::CheckOutcome> shed;
+  std::vector<service::CheckCall> calls;
+  std::vector<service::CheckOutcome> shed;
 };
 
-grpc::Status status_for(const net::CheckOutcome& o) {
+grpc::Status status_for(const service::CheckOutcome& o) {
   switch (o.code) {
-    case net::CheckCode::kOk:
+    case service::CheckCode::kOk:
       return grpc::Status::OK;
-    case net::CheckCode::kOverloaded:
-    case net::CheckCode::kUnavailable:
+    case service::CheckCode::kOverloaded:
+    case service::CheckCode::kUnavailable:
       return {grpc::StatusCode::UNAVAILABLE, o.message};
-    case net::CheckCode::kInvalidLimit:
-    case net::CheckCode::kInvalidKey:
-    case net::CheckCode::kInvalidCost:
+    case service::CheckCode::kInvalidLimit:
+    case service::CheckCode::kInvalidKey:
+    case service::CheckCode::kInvalidCost:
       return {grpc::StatusCode::INVALID_ARGUMENT, o.message};
     default:
       return {grpc::StatusCode::INTERNAL,
-              std::string(net::check_code_name(o.code)) + ": " + o.message};
+              std::string(service::check_code_name(o.code)) + ": " + o.message};
   }
 }
 
@@ -70,7 +70,7 @@ class RlsGrpcServer::Handler final : public RateLimitService::CallbackService {
     call->calls.reserve(call->plan.checks);
     for (const rls::PlannedDescriptor& d : call->plan.descriptors) {
       if (d.kind != rls::PlanKind::kCheck) continue;
-      net::CheckCall& c = call->calls.emplace_back();
+      service::CheckCall& c = call->calls.emplace_back();
       c.key = d.key;
       c.has_inline = true;
       c.limit = d.limit;
@@ -79,18 +79,18 @@ class RlsGrpcServer::Handler final : public RateLimitService::CallbackService {
       c.request.shadow = d.shadow;
       c.deadline = deadline;
     }
-    net::RequestGate* gate = services_.gate;
+    service::RequestGate* gate = services_.gate;
     if (gate != nullptr && !gate->admit(now, now, deadline, call->calls, call->shed)) {
-      finish(*call, std::span<const net::CheckOutcome>(call->shed.data(), call->calls.size()));
+      finish(*call, std::span<const service::CheckOutcome>(call->shed.data(), call->calls.size()));
       return reactor;
     }
-    auto completion = [this, call, gate](std::span<const net::CheckOutcome> outcomes) {
+    auto completion = [this, call, gate](std::span<const service::CheckOutcome> outcomes) {
       if (gate != nullptr) gate->finished();
       finish(*call, outcomes);
     };
     if (options_.all_or_nothing) {
-      decide_all_or_nothing(*services_.decider, *services_.clock, call->calls,
-                            std::move(completion));
+      service::decide_all_or_nothing(*services_.decider, *services_.clock, call->calls,
+                                     std::move(completion));
     } else {
       services_.decider->decide(call->calls, std::move(completion));
     }
@@ -110,11 +110,11 @@ class RlsGrpcServer::Handler final : public RateLimitService::CallbackService {
     return left.count();
   }
 
-  void finish(RlsCall& call, std::span<const net::CheckOutcome> outcomes) {
+  void finish(RlsCall& call, std::span<const service::CheckOutcome> outcomes) {
     std::vector<limits::Decision> decisions;
     decisions.reserve(outcomes.size());
-    for (const net::CheckOutcome& o : outcomes) {
-      if (o.code != net::CheckCode::kOk) {
+    for (const service::CheckOutcome& o : outcomes) {
+      if (o.code != service::CheckCode::kOk) {
         call.reactor->Finish(status_for(o));
         return;
       }

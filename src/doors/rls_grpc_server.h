@@ -11,7 +11,7 @@
 // work past it.
 //
 // Several descriptors: all or nothing by default (none stays charged when one is over its
-// limit; doors/all_or_nothing.h), or each charged on its own (all_or_nothing = false).
+// limit; service/all_or_nothing.h), or each charged on its own (all_or_nothing = false).
 //
 // Health: "" and "envoy.service.ratelimit.v3.RateLimitService" answer NOT_SERVING until
 // set_serving(true) (the node calls it once it has joined) and again after set_serving(false)
@@ -27,10 +27,10 @@
 #include <string>
 
 #include "common/clock.h"
-#include "net/check_decider.h"
-#include "net/client_session.h"
 #include "rls/config.h"
 #include "rls/plan.h"
+#include "service/check_decider.h"
+#include "service/request_gate.h"
 
 namespace grpc {
 class Server;
@@ -47,14 +47,14 @@ struct RlsGrpcOptions {
   std::chrono::milliseconds default_timeout{1000};  // for calls without a deadline
   std::chrono::milliseconds max_timeout{60'000};
   int max_message_bytes = 1 << 20;
-  // The descriptors of a request are charged all or nothing (doors/all_or_nothing.h); false:
+  // The descriptors of a request are charged all or nothing (service/all_or_nothing.h); false:
   // each one under its limit is charged, as envoyproxy/ratelimit does.
   bool all_or_nothing = true;
 };
 
 struct RlsGrpcServices {
-  net::CheckDecider* decider = nullptr;
-  net::RequestGate* gate = nullptr;  // null: nothing is shed
+  service::CheckDecider* decider = nullptr;
+  service::RequestGate* gate = nullptr;  // null: nothing is shed
   const Clock* clock = nullptr;
   // The current configuration; may return null (no --rls-config: every domain unknown).
   std::function<std::shared_ptr<const rls::RlsConfig>()> config;

@@ -6,11 +6,11 @@
 #include <asio/write.hpp>
 #include <cstring>
 
+#include "common/varint.h"
 #include "net/dated_receive.h"
-#include "net/frame.h"
 #include "net/io_pool.h"
-#include "net/varint.h"
-#include "net/wire_convert.h"
+#include "service/frame.h"
+#include "service/wire_convert.h"
 
 namespace drl::net {
 namespace {
@@ -38,7 +38,7 @@ size_t varint_size(uint64_t v) {
 
 ClientSession::ClientSession(asio::io_context& io, asio::ip::tcp::socket socket,
                              std::span<const uint8_t> prefix, const SessionLimits& limits,
-                             const SessionServices& services, ServerStatsShard& stats)
+                             const SessionServices& services, service::ServerStatsShard& stats)
     : io_(io),
       socket_(std::move(socket)),
       idle_timer_(socket_.get_executor()),
@@ -75,7 +75,7 @@ bool ClientSession::can_read() const {
 
 void ClientSession::read_more() {
   if (reading_ || !can_read()) return;
-  const size_t max_total = kFrameHeaderBytes + limits_.max_frame_bytes;
+  const size_t max_total = service::kFrameHeaderBytes + limits_.max_frame_bytes;
   if (in_len_ == in_.size()) {
     compact_input();
     // Grow only as far as one whole frame needs; next_frame() refused anything larger.
@@ -94,7 +94,7 @@ void ClientSession::on_received(const DatedReceive& r, size_t space) {
   reading_ = false;
   if (closed_) return;
   if (r.error) {
-    if (r.error != asio::error::operation_aborted) stats_.error(ServerError::kIo);
+    if (r.error != asio::error::operation_aborted) stats_.error(service::ServerError::kIo);
     shut();
     return;
   }
@@ -132,10 +132,11 @@ void ClientSession::process_input() {
       yielded = true;
       break;
     }
-    auto view = next_frame({in_.data() + in_begin_, in_len_ - in_begin_}, limits_.max_frame_bytes);
-    if (view.status == FrameStatus::kNeedMore) break;
-    if (view.status == FrameStatus::kTooLarge) {
-      stats_.error(ServerError::kFrameTooLarge);
+    auto view =
+        service::next_frame({in_.data() + in_begin_, in_len_ - in_begin_}, limits_.max_frame_bytes);
+    if (view.status == service::FrameStatus::kNeedMore) break;
+    if (view.status == service::FrameStatus::kTooLarge) {
+      stats_.error(service::ServerError::kFrameTooLarge);
       send_error(0, wire::FRAME_TOO_LARGE,
                  "frame length " + std::to_string(view.announced) + " is above the limit of " +
                      std::to_string(limits_.max_frame_bytes) + " bytes",
@@ -162,8 +163,8 @@ void ClientSession::process_input() {
 }
 
 bool ClientSession::whole_frame_waiting() const {
-  return next_frame({in_.data() + in_begin_, in_len_ - in_begin_}, limits_.max_frame_bytes)
-             .status != FrameStatus::kNeedMore;
+  return service::next_frame({in_.data() + in_begin_, in_len_ - in_begin_}, limits_.max_frame_bytes)
+             .status != service::FrameStatus::kNeedMore;
 }
 
 void ClientSession::compact_input() {
@@ -203,7 +204,7 @@ bool ClientSession::handle_frame(std::span<const uint8_t> payload) {
   arena_.Reset();
   request_ = google::protobuf::Arena::CreateMessage<wire::Request>(&arena_);
   if (!request_->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-    stats_.error(ServerError::kMalformedFrame);
+    stats_.error(service::ServerError::kMalformedFrame);
     send_error(0, wire::MALFORMED_FRAME, "the frame is not a valid drl.wire.Request", true);
     return false;
   }
@@ -242,7 +243,7 @@ bool ClientSession::handle_frame(std::span<const uint8_t> payload) {
       break;
     }
     default:
-      stats_.error(ServerError::kEmptyRequest);
+      stats_.error(service::ServerError::kEmptyRequest);
       send_error(id, wire::EMPTY_REQUEST, "the request has no body (check, status or ring)", false);
       break;
   }
@@ -252,19 +253,20 @@ bool ClientSession::handle_frame(std::span<const uint8_t> payload) {
 void ClientSession::handle_check(uint64_t id, std::chrono::steady_clock::time_point start) {
   const auto& checks = request_->check().checks();
   if (checks.empty()) {
-    stats_.error(ServerError::kEmptyRequest);
+    stats_.error(service::ServerError::kEmptyRequest);
     send_error(id, wire::EMPTY_REQUEST, "the check request holds no checks", false);
     return;
   }
-  if (static_cast<size_t>(checks.size()) > kMaxChecksPerRequest) {
-    stats_.error(ServerError::kTooManyChecks);
-    send_error(id, wire::TOO_MANY_CHECKS,
-               "a request may hold at most " + std::to_string(kMaxChecksPerRequest) + " checks",
-               false);
+  if (static_cast<size_t>(checks.size()) > service::kMaxChecksPerRequest) {
+    stats_.error(service::ServerError::kTooManyChecks);
+    send_error(
+        id, wire::TOO_MANY_CHECKS,
+        "a request may hold at most " + std::to_string(service::kMaxChecksPerRequest) + " checks",
+        false);
     return;
   }
   calls_.resize(checks.size());
-  for (int i = 0; i < checks.size(); ++i) decode_check(checks[i], calls_[i]);
+  for (int i = 0; i < checks.size(); ++i) service::decode_check(checks[i], calls_[i]);
   stats_.add(stats_.checks, calls_.size());
   // The deadline counts from when the frame's bytes arrived as far as the node can tell (the
   // read, or the read before it when that one left a backlog), not from when the client
@@ -278,47 +280,47 @@ void ClientSession::handle_check(uint64_t id, std::chrono::steady_clock::time_po
   const int64_t deadline =
       arrived + std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
   for (auto& call : calls_) call.deadline = deadline;
-  RequestGate* gate = services_.gate;
+  service::RequestGate* gate = services_.gate;
   if (gate != nullptr) {
     const int64_t now = start.time_since_epoch() / std::chrono::nanoseconds(1);
     if (!gate->admit(now, arrived, deadline, calls_, shed_, superseded_)) {
       ++outstanding_;
-      on_outcomes(id, start, std::span<const CheckOutcome>(shed_.data(), calls_.size()));
+      on_outcomes(id, start, std::span<const service::CheckOutcome>(shed_.data(), calls_.size()));
       return;
     }
   }
   ++outstanding_;
-  services_.decider->decide(
-      calls_, [self = shared_from_this(), id, start, gate](std::span<const CheckOutcome> outcomes) {
-        if (gate != nullptr) gate->finished();
-        if (self->io_.get_executor().running_in_this_thread()) {
-          self->on_outcomes(id, start, outcomes);
-          return;
-        }
-        // Completed elsewhere (a forwarded check): copy, then continue on our thread. The
-        // decided_by views die with this call, so the copy owns their text.
-        std::vector<CheckOutcome> copy(outcomes.begin(), outcomes.end());
-        std::vector<std::string> deciders;
-        deciders.reserve(copy.size());
-        for (const auto& o : copy) deciders.emplace_back(o.decided_by);
-        asio::post(self->io_, [self, id, start, copy = std::move(copy),
-                               deciders = std::move(deciders)]() mutable {
-          for (size_t i = 0; i < copy.size(); ++i) copy[i].decided_by = deciders[i];
-          self->on_outcomes(id, start, copy);
-          // Not only flush and read: requests already read may have waited for this slot
-          // (max_outstanding), and a client that pipelined past it may send nothing more.
-          if (!self->closed_) self->process_input();
-        });
-      });
+  services_.decider->decide(calls_, [self = shared_from_this(), id, start,
+                                     gate](std::span<const service::CheckOutcome> outcomes) {
+    if (gate != nullptr) gate->finished();
+    if (self->io_.get_executor().running_in_this_thread()) {
+      self->on_outcomes(id, start, outcomes);
+      return;
+    }
+    // Completed elsewhere (a forwarded check): copy, then continue on our thread. The
+    // decided_by views die with this call, so the copy owns their text.
+    std::vector<service::CheckOutcome> copy(outcomes.begin(), outcomes.end());
+    std::vector<std::string> deciders;
+    deciders.reserve(copy.size());
+    for (const auto& o : copy) deciders.emplace_back(o.decided_by);
+    asio::post(self->io_,
+               [self, id, start, copy = std::move(copy), deciders = std::move(deciders)]() mutable {
+                 for (size_t i = 0; i < copy.size(); ++i) copy[i].decided_by = deciders[i];
+                 self->on_outcomes(id, start, copy);
+                 // Not only flush and read: requests already read may have waited for this slot
+                 // (max_outstanding), and a client that pipelined past it may send nothing more.
+                 if (!self->closed_) self->process_input();
+               });
+  });
 }
 
 void ClientSession::on_outcomes(uint64_t id, std::chrono::steady_clock::time_point start,
-                                std::span<const CheckOutcome> outcomes) {
+                                std::span<const service::CheckOutcome> outcomes) {
   --outstanding_;
   if (closed_) return;
   check_response_.Clear();
   check_response_.set_decided_by(services_.node_id);
-  for (const auto& o : outcomes) encode_outcome(o, *check_response_.add_results());
+  for (const auto& o : outcomes) service::encode_outcome(o, *check_response_.add_results());
   append_response(id, 2, check_response_);
   stats_.observe_latency(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
@@ -345,8 +347,9 @@ void ClientSession::append_response(uint64_t id, int field,
   const size_t envelope = (id != 0 ? 1 + varint_size(id) : 0) + 1 + varint_size(body_size) +
                           body_size + (epoch != 0 ? 1 + varint_size(epoch) : 0);
   const size_t at = out_pending_.size();
-  out_pending_.resize(at + kFrameHeaderBytes);
-  write_be32(reinterpret_cast<uint8_t*>(out_pending_.data() + at), static_cast<uint32_t>(envelope));
+  out_pending_.resize(at + service::kFrameHeaderBytes);
+  service::write_be32(reinterpret_cast<uint8_t*>(out_pending_.data() + at),
+                      static_cast<uint32_t>(envelope));
   if (id != 0) {
     out_pending_.push_back(0x08);  // field 1, varint
     append_varint(out_pending_, id);
@@ -380,7 +383,7 @@ void ClientSession::flush() {
                       self->out_inflight_.clear();
                       if (ec) {
                         if (ec != asio::error::operation_aborted) {
-                          self->stats_.error(ServerError::kIo);
+                          self->stats_.error(service::ServerError::kIo);
                         }
                         self->shut();
                         return;
@@ -399,7 +402,7 @@ void ClientSession::arm_idle_timer() {
     const auto now = std::chrono::steady_clock::now();
     if (now - self->last_activity_ >= self->limits_.idle_timeout && self->outstanding_ == 0 &&
         !self->writing_) {
-      self->stats_.error(ServerError::kIdleTimeout);
+      self->stats_.error(service::ServerError::kIdleTimeout);
       self->shut();
       return;
     }
@@ -418,7 +421,7 @@ void ClientSession::shut() {
 }
 
 bool ClientSession::refuse_unauthenticated(uint64_t id) {
-  stats_.error(ServerError::kUnauthenticated);
+  stats_.error(service::ServerError::kUnauthenticated);
   send_error(id, wire::UNAUTHENTICATED,
              request_->auth_token().empty()
                  ? "this node requires a client token: set auth_token (drl --token-file FILE, "
@@ -429,7 +432,7 @@ bool ClientSession::refuse_unauthenticated(uint64_t id) {
 }
 
 void ClientSession::watchdog_expired() {
-  stats_.error(ServerError::kFrameTimeout);
+  stats_.error(service::ServerError::kFrameTimeout);
   shut();
 }
 

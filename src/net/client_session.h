@@ -16,11 +16,12 @@
 #include <google/protobuf/arena.h>
 
 #include "drl/client.pb.h"
-#include "net/check_decider.h"
-#include "net/client_auth.h"
 #include "net/dated_receive.h"
 #include "net/frame_watchdog.h"
-#include "net/server_stats.h"
+#include "service/check_decider.h"
+#include "service/client_auth.h"
+#include "service/request_gate.h"
+#include "service/server_stats.h"
 
 namespace drl::net {
 
@@ -40,29 +41,13 @@ struct SessionLimits {
   std::chrono::microseconds turn_budget{250};
 };
 
-// Decides, per check request, whether it is worked on or shed (overload control). The node
-// implements it; sessions on every I/O thread call it concurrently, so it is thread-safe.
-// Times are steady-clock nanoseconds (drl::Clock::monotonic).
-class RequestGate {
- public:
-  virtual ~RequestGate() = default;
-  // True: decide `calls`, then call finished() once their outcomes are in. False: `shed`
-  // holds one outcome per call (OVERLOADED with retry-after, or the policy's degrade mode).
-  // `superseded`: newer requests of the same connection were read while this one waited
-  // (a gate may serve those first under overload).
-  virtual bool admit(int64_t now, int64_t arrived, int64_t deadline,
-                     std::span<const CheckCall> calls, std::vector<CheckOutcome>& shed,
-                     bool superseded = false) = 0;
-  virtual void finished() = 0;
-};
-
 // What a session needs from the node. All members outlive every session.
 struct SessionServices {
-  CheckDecider* decider = nullptr;
-  RequestGate* gate = nullptr;                        // null: every request is decided
+  service::CheckDecider* decider = nullptr;
+  service::RequestGate* gate = nullptr;               // null: every request is decided
   std::function<void(wire::StatusResponse&)> status;  // called on the session's thread
   // Client tokens (--client-tokens-file); null = no token required.
-  const ClientAuth* auth = nullptr;
+  const service::ClientAuth* auth = nullptr;
   // Test-only admin requests (--enable-test-hooks); null = refused with ADMIN_REFUSED.
   // Returns "" and fills the response, or says why the request was refused. Thread-safe.
   std::function<std::string(const wire::AdminRequest&, wire::AdminResponse&)> admin;
@@ -81,7 +66,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
   // `io` is the context that owns `socket`.
   ClientSession(asio::io_context& io, asio::ip::tcp::socket socket, std::span<const uint8_t> prefix,
                 const SessionLimits& limits, const SessionServices& services,
-                ServerStatsShard& stats);
+                service::ServerStatsShard& stats);
   ~ClientSession();
   void start();
 
@@ -97,7 +82,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
   bool handle_frame(std::span<const uint8_t> payload);  // false: stop reading
   void handle_check(uint64_t id, std::chrono::steady_clock::time_point start);
   void on_outcomes(uint64_t id, std::chrono::steady_clock::time_point start,
-                   std::span<const CheckOutcome> outcomes);
+                   std::span<const service::CheckOutcome> outcomes);
   void send_error(uint64_t id, wire::ErrorCode code, std::string_view message, bool closing);
   void append_response(uint64_t id, int field, const google::protobuf::MessageLite& body);
   void flush();
@@ -115,7 +100,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
   asio::steady_timer idle_timer_;
   const SessionLimits& limits_;
   const SessionServices& services_;
-  ServerStatsShard& stats_;
+  service::ServerStatsShard& stats_;
 
   std::vector<uint8_t> in_;
   size_t in_len_ = 0;    // bytes in in_
@@ -157,8 +142,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
   google::protobuf::Arena arena_;
   wire::Request* request_ = nullptr;
   wire::CheckResponse check_response_;
-  std::vector<CheckCall> calls_;
-  std::vector<CheckOutcome> shed_;
+  std::vector<service::CheckCall> calls_;
+  std::vector<service::CheckOutcome> shed_;
 };
 
 }  // namespace drl::net

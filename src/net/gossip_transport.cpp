@@ -271,7 +271,8 @@ void GossipTransport::on_datagram(size_t n) {
   auto decoded =
       codec_.decode(std::string_view(recv_buf_.data(), n), options_.config.max_packet_bytes);
   if (!decoded.message) return;
-  const FaultVerdict v = fault(decoded.message->sender_id, decoded.message->sender_address);
+  const service::FaultVerdict v =
+      fault(decoded.message->sender_id, decoded.message->sender_address);
   if (v.drop) return;
   if (v.delay.count() > 0) {
     auto timer = std::make_shared<asio::steady_timer>(strand_, v.delay);
@@ -305,7 +306,7 @@ void GossipTransport::flush() {
       if (!bytes.empty()) send_udp(out.to, std::move(bytes));
     } else {
       std::string bytes = codec_.encode(out.message, options_.max_sync_frame);
-      const FaultVerdict v = fault({}, out.to);
+      const service::FaultVerdict v = fault({}, out.to);
       if (bytes.empty() || v.drop) continue;
       auto exchange = std::make_shared<SyncExchange>(*this, std::move(bytes));
       if (v.delay.count() == 0) {
@@ -360,7 +361,7 @@ void GossipTransport::send_udp(const std::string& to, std::string bytes) {
   auto ep = resolve(to);
   if (!ep || stopped_) return;
   auto buf = std::make_shared<std::string>(std::move(bytes));
-  const FaultVerdict v = fault({}, to);
+  const service::FaultVerdict v = fault({}, to);
   if (v.drop) return;
   if (v.delay.count() > 0) {
     auto timer = std::make_shared<asio::steady_timer>(strand_, v.delay);
@@ -373,7 +374,7 @@ void GossipTransport::send_udp(const std::string& to, std::string bytes) {
   udp_.async_send_to(asio::buffer(*buf), *ep, [buf](std::error_code, size_t) {});
 }
 
-FaultVerdict GossipTransport::fault(std::string_view id, std::string_view address) const {
+service::FaultVerdict GossipTransport::fault(std::string_view id, std::string_view address) const {
   if (options_.faults == nullptr) return {};
   return options_.faults->verdict(id, address);
 }

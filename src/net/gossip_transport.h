@@ -30,7 +30,7 @@
 #include "common/random.h"
 #include "membership/gossip_codec.h"
 #include "membership/swim.h"
-#include "net/peer_fault_filter.h"
+#include "service/peer_fault_filter.h"
 
 namespace drl::net {
 
@@ -49,7 +49,7 @@ struct GossipTransportOptions {
   std::string bind_host;
   // Test-only (--enable-test-hooks): datagrams and sync exchanges to or from a faulty peer are
   // dropped or delayed (incoming sync exchanges are only dropped). Not owned; outlives this.
-  const PeerFaultFilter* faults = nullptr;
+  const service::PeerFaultFilter* faults = nullptr;
 };
 
 class GossipTransport {
@@ -94,7 +94,7 @@ class GossipTransport {
   void send_udp(const std::string& to, std::string bytes);
   std::optional<asio::ip::udp::endpoint> resolve(const std::string& address);
   // Test hooks: the verdict for traffic with a peer; pass when no filter is set.
-  FaultVerdict fault(std::string_view id, std::string_view address) const;
+  service::FaultVerdict fault(std::string_view id, std::string_view address) const;
   void deliver(std::string_view packet);                       // a sync reply; strand only
   std::optional<std::string> answer(std::string_view packet);  // a sync request; strand only
 

@@ -7,8 +7,8 @@
 #include <chrono>
 #include <memory>
 
-#include "net/frame.h"
 #include "net/tcp_listen.h"
+#include "service/frame.h"
 
 namespace drl::net {
 namespace {
@@ -16,7 +16,7 @@ namespace {
 // A connection whose first word (a frame length or a magic) has not fully arrived. It counts
 // as a client connection for --max-connections until then.
 struct PendingConnection : std::enable_shared_from_this<PendingConnection> {
-  PendingConnection(asio::ip::tcp::socket s, asio::io_context& io, ServerStatsShard& st,
+  PendingConnection(asio::ip::tcp::socket s, asio::io_context& io, service::ServerStatsShard& st,
                     const SessionLimits& l)
       : socket(std::move(s)), timer(io), stats(st), limits(l) {
     stats.add(stats.unidentified_opened);
@@ -30,7 +30,7 @@ struct PendingConnection : std::enable_shared_from_this<PendingConnection> {
   }
 
   // Closes the connection `after` from now (counted as `why`) unless re-armed or cancelled.
-  void arm(std::chrono::milliseconds after, ServerError why) {
+  void arm(std::chrono::milliseconds after, service::ServerError why) {
     if (after.count() <= 0) return;
     timer.expires_after(after);
     timer.async_wait([self = shared_from_this(), why](std::error_code ec) {
@@ -42,12 +42,12 @@ struct PendingConnection : std::enable_shared_from_this<PendingConnection> {
   }
 
   asio::ip::tcp::socket socket;
-  std::array<uint8_t, kFrameHeaderBytes> word{};
+  std::array<uint8_t, service::kFrameHeaderBytes> word{};
   size_t got = 0;
   bool done = false;
   bool counted = true;
   asio::steady_timer timer;
-  ServerStatsShard& stats;
+  service::ServerStatsShard& stats;
   const SessionLimits& limits;
 };
 
@@ -74,7 +74,7 @@ void read_first_word(std::shared_ptr<PendingConnection> p, F identified) {
           identified(*p);
           return;
         }
-        if (first_bytes) p->arm(p->limits.frame_timeout, ServerError::kFrameTimeout);
+        if (first_bytes) p->arm(p->limits.frame_timeout, service::ServerError::kFrameTimeout);
         read_first_word(std::move(p), std::move(identified));
       });
 }
@@ -82,7 +82,7 @@ void read_first_word(std::shared_ptr<PendingConnection> p, F identified) {
 }  // namespace
 
 Listener::Listener(IoPool& pool, ListenerOptions options, SessionServices services,
-                   ServerStats& stats)
+                   service::ServerStats& stats)
     : pool_(pool),
       options_(options),
       services_(std::move(services)),
@@ -128,7 +128,7 @@ void Listener::accept_next() {
                                classify(std::move(s), worker);
                              });
                            } else {
-                             stats_.shard(0).error(ServerError::kIo);
+                             stats_.shard(0).error(service::ServerError::kIo);
                            }
                            accept_next();
                          });
@@ -137,16 +137,16 @@ void Listener::accept_next() {
 void Listener::classify(asio::ip::tcp::socket socket, size_t worker) {
   auto& shard = stats_.shard(worker);
   if (stats_.connections_open() >= options_.max_connections) {
-    shard.error(ServerError::kConnectionLimit);
+    shard.error(service::ServerError::kConnectionLimit);
     std::error_code ec;
     socket.close(ec);
     return;
   }
   auto pending = std::make_shared<PendingConnection>(std::move(socket), pool_.context(worker),
                                                      shard, options_.session);
-  pending->arm(options_.session.idle_timeout, ServerError::kIdleTimeout);
+  pending->arm(options_.session.idle_timeout, service::ServerError::kIdleTimeout);
   read_first_word(std::move(pending), [this, worker](PendingConnection& p) {
-    const uint32_t word = read_be32(p.word.data());
+    const uint32_t word = service::read_be32(p.word.data());
     if (auto it = magics_.find(word); it != magics_.end()) {
       it->second(std::move(p.socket));
       return;

@@ -14,7 +14,7 @@
 
 #include "net/client_session.h"
 #include "net/io_pool.h"
-#include "net/server_stats.h"
+#include "service/server_stats.h"
 
 namespace drl::net {
 
@@ -29,7 +29,8 @@ struct ListenerOptions {
 
 class Listener {
  public:
-  Listener(IoPool& pool, ListenerOptions options, SessionServices services, ServerStats& stats);
+  Listener(IoPool& pool, ListenerOptions options, SessionServices services,
+           service::ServerStats& stats);
   ~Listener();
 
   // Binds and listens. Returns an error (address in use, bad address) as a value.
@@ -51,7 +52,7 @@ class Listener {
   IoPool& pool_;
   ListenerOptions options_;
   SessionServices services_;
-  ServerStats& stats_;
+  service::ServerStats& stats_;
   asio::ip::tcp::acceptor acceptor_;
   std::unordered_map<uint32_t, MagicHandler> magics_;
   std::atomic<bool> stopped_{false};

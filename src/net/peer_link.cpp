@@ -7,9 +7,9 @@
 #include <asio/read.hpp>
 #include <asio/write.hpp>
 
-#include "net/frame.h"
 #include "net/peer_socket.h"
 #include "net/source_address.h"
+#include "service/frame.h"
 
 namespace drl::net {
 namespace {
@@ -34,14 +34,14 @@ bool split_host_port(const std::string& address, std::string& host, std::string&
 std::string seal_peer_frame(std::string_view payload,
                             const std::optional<membership::ClusterKey>& key) {
   const size_t body = payload.size() + (key ? kTagBytes : 0);
-  std::string out(kFrameHeaderBytes + body, '\0');
-  write_be32(reinterpret_cast<uint8_t*>(out.data()), static_cast<uint32_t>(body));
-  std::copy(payload.begin(), payload.end(), out.begin() + kFrameHeaderBytes);
+  std::string out(service::kFrameHeaderBytes + body, '\0');
+  service::write_be32(reinterpret_cast<uint8_t*>(out.data()), static_cast<uint32_t>(body));
+  std::copy(payload.begin(), payload.end(), out.begin() + service::kFrameHeaderBytes);
   if (key) {
     if (sodium_init() < 0) return {};
-    crypto_auth(reinterpret_cast<unsigned char*>(out.data() + kFrameHeaderBytes + payload.size()),
-                reinterpret_cast<const unsigned char*>(payload.data()), payload.size(),
-                key->data());
+    crypto_auth(
+        reinterpret_cast<unsigned char*>(out.data() + service::kFrameHeaderBytes + payload.size()),
+        reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), key->data());
   }
   return out;
 }
@@ -77,7 +77,7 @@ PeerLink::PeerLink(asio::io_context& io, std::string self_id, std::string addres
 void PeerLink::send(std::string_view payload) {
   if (state_ == State::kClosed) return;
   if (options_.faults != nullptr) {
-    const FaultVerdict v = options_.faults->verdict({}, address_);
+    const service::FaultVerdict v = options_.faults->verdict({}, address_);
     if (v.drop) {
       stats_.fault_drops.fetch_add(1, std::memory_order_relaxed);
       return;

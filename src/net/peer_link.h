@@ -25,7 +25,7 @@
 #include <string_view>
 
 #include "membership/cluster_key.h"
-#include "net/peer_fault_filter.h"
+#include "service/peer_fault_filter.h"
 
 namespace drl::net {
 
@@ -51,7 +51,7 @@ struct PeerLinkOptions {
   // Test-only (--enable-test-hooks): frames to or from a faulty peer are dropped or held.
   // Not owned; outlives every link and the server. Links match it by address, the server
   // by the sender's id and address.
-  const PeerFaultFilter* faults = nullptr;
+  const service::PeerFaultFilter* faults = nullptr;
 };
 
 struct PeerStats {

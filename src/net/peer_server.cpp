@@ -8,8 +8,8 @@
 
 #include <vector>
 
-#include "net/frame.h"
 #include "net/peer_socket.h"
+#include "service/frame.h"
 
 namespace drl::net {
 namespace {
@@ -58,15 +58,15 @@ class PeerServer::Session : public std::enable_shared_from_this<Session> {
   // Consumes every whole frame buffered. False: close the connection.
   bool process() {
     size_t at = 0;
-    while (end_ - at >= kFrameHeaderBytes) {
-      const uint32_t len = read_be32(buf_.data() + at);
+    while (end_ - at >= service::kFrameHeaderBytes) {
+      const uint32_t len = service::read_be32(buf_.data() + at);
       if (len > server_.options_.max_frame_bytes) {
         server_.stats_.malformed_frames.fetch_add(1, std::memory_order_relaxed);
         return false;
       }
-      if (end_ - at - kFrameHeaderBytes < len) break;
+      if (end_ - at - service::kFrameHeaderBytes < len) break;
       const std::string_view body(reinterpret_cast<const char*>(buf_.data() + at) + 4, len);
-      at += kFrameHeaderBytes + len;
+      at += service::kFrameHeaderBytes + len;
       std::string_view payload;
       if (!open_peer_frame(body, server_.options_.key, payload)) {
         server_.stats_.auth_failures.fetch_add(1, std::memory_order_relaxed);
@@ -95,7 +95,7 @@ class PeerServer::Session : public std::enable_shared_from_this<Session> {
       }
       if (server_.stopped_) return false;
       if (server_.options_.faults != nullptr) {
-        const FaultVerdict v = server_.options_.faults->verdict(from_, from_address_);
+        const service::FaultVerdict v = server_.options_.faults->verdict(from_, from_address_);
         if (v.drop) {
           server_.stats_.fault_drops.fetch_add(1, std::memory_order_relaxed);
           continue;

@@ -8,7 +8,7 @@
 namespace drl::net {
 
 RespListener::RespListener(IoPool& pool, RespListenerOptions options, RespServices services,
-                           ServerStats& stats)
+                           service::ServerStats& stats)
     : pool_(pool),
       options_(options),
       services_(std::move(services)),
@@ -43,14 +43,14 @@ void RespListener::accept_next() {
       pool_.context(worker), [this, worker](std::error_code ec, asio::ip::tcp::socket socket) {
         if (stopped_ || ec == asio::error::operation_aborted) return;
         if (ec) {
-          stats_.shard(0).error(ServerError::kIo);
+          stats_.shard(0).error(service::ServerError::kIo);
         } else {
           // Continue on the socket's own thread, where its stats shard is written.
           auto exec = socket.get_executor();
           asio::post(exec, [this, worker, s = std::move(socket)]() mutable {
             auto& shard = stats_.shard(worker);
             if (stats_.snapshot().connections_open() >= options_.max_connections) {
-              shard.error(ServerError::kConnectionLimit);
+              shard.error(service::ServerError::kConnectionLimit);
               std::error_code ignore;
               s.close(ignore);
               return;

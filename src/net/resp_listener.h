@@ -9,7 +9,7 @@
 
 #include "net/io_pool.h"
 #include "net/resp_session.h"
-#include "net/server_stats.h"
+#include "service/server_stats.h"
 
 namespace drl::net {
 
@@ -21,7 +21,7 @@ struct RespListenerOptions {
 class RespListener {
  public:
   RespListener(IoPool& pool, RespListenerOptions options, RespServices services,
-               ServerStats& stats);
+               service::ServerStats& stats);
   ~RespListener();
 
   // Binds and listens. Returns an error (address in use, bad address) as a value.
@@ -29,7 +29,7 @@ class RespListener {
   asio::ip::tcp::endpoint local_endpoint() const;
   void set_node_id(std::string id) { services_.node_id = std::move(id); }  // before start()
   // Client tokens every session must AUTH with (null: none); outlives this. Before start().
-  void set_auth(const ClientAuth* auth) { services_.auth = auth; }
+  void set_auth(const service::ClientAuth* auth) { services_.auth = auth; }
   void start();
   // Closes the acceptor. Call once the IoPool has stopped; the destructor does it too.
   void stop();
@@ -40,7 +40,7 @@ class RespListener {
   IoPool& pool_;
   RespListenerOptions options_;
   RespServices services_;
-  ServerStats& stats_;
+  service::ServerStats& stats_;
   asio::ip::tcp::acceptor acceptor_;
   std::atomic<bool> stopped_{false};
 };

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <optional>
 
-#include "net/resp_encoder.h"
+#include "service/resp_encoder.h"
 
 namespace drl::net {
 namespace {
@@ -26,7 +26,7 @@ std::string address_text(const asio::ip::tcp::endpoint& e) {
 
 RespSession::RespSession(asio::io_context& io, asio::ip::tcp::socket socket,
                          const RespSessionLimits& limits, const RespServices& services,
-                         ServerStatsShard& stats)
+                         service::ServerStatsShard& stats)
     : io_(io),
       socket_(std::move(socket)),
       idle_timer_(socket_.get_executor()),
@@ -75,7 +75,7 @@ void RespSession::read_more() {
                             self->reading_ = false;
                             if (ec) {
                               if (ec != asio::error::eof && ec != asio::error::operation_aborted) {
-                                self->stats_.error(ServerError::kIo);
+                                self->stats_.error(service::ServerError::kIo);
                               }
                               self->shut();
                               return;
@@ -92,12 +92,12 @@ void RespSession::process_input() {
   bool need_more = false;
   while (!closing_ && !closed_ && !waiting_ && out_pending_.size() < limits_.max_pending_output) {
     const std::string_view view(in_.data() + offset, in_len_ - offset);
-    const auto r = parse_resp_command(view, args_, limits_.parser);
-    if (r.status == RespParseStatus::kNeedMore) {
+    const auto r = service::parse_resp_command(view, args_, limits_.parser);
+    if (r.status == service::RespParseStatus::kNeedMore) {
       need_more = true;
       break;
     }
-    if (r.status == RespParseStatus::kError) {
+    if (r.status == service::RespParseStatus::kError) {
       // Answer the commands before the bad bytes first; the error is found again on resume.
       dispatch_batch();
       if (!waiting_) protocol_error(r.error);
@@ -130,11 +130,12 @@ bool RespSession::handle_command(std::span<const std::string_view> args) {
   reply.clear();
   conn_.age_seconds =
       std::chrono::duration_cast<std::chrono::seconds>(last_activity_ - opened_).count();
-  auto plan = plan_resp_command(args, conn_, reply);
-  if (plan.verb == RespVerb::kThrottle || plan.verb == RespVerb::kCheck) {
+  auto plan = service::plan_resp_command(args, conn_, reply);
+  if (plan.verb == service::RespVerb::kThrottle || plan.verb == service::RespVerb::kCheck) {
     stats_.add(stats_.requests);
     calls_.push_back(plan.call);
-    kinds_.push_back(plan.verb == RespVerb::kThrottle ? Pending::kThrottle : Pending::kCheck);
+    kinds_.push_back(plan.verb == service::RespVerb::kThrottle ? Pending::kThrottle
+                                                               : Pending::kCheck);
     if (calls_.size() >= limits_.max_batch) dispatch_batch();
     return true;
   }
@@ -143,12 +144,12 @@ bool RespSession::handle_command(std::span<const std::string_view> args) {
   if (waiting_) return false;
   stats_.add(stats_.requests);
   out_pending_.append(reply);
-  if (plan.verb == RespVerb::kQuit) {
+  if (plan.verb == service::RespVerb::kQuit) {
     closing_ = true;
-  } else if (plan.verb == RespVerb::kInfo) {
+  } else if (plan.verb == service::RespVerb::kInfo) {
     status_.Clear();
     if (services_.status) services_.status(status_);
-    append_info(out_pending_, status_, plan.section);
+    service::append_info(out_pending_, status_, plan.section);
   }
   return true;
 }
@@ -166,17 +167,17 @@ void RespSession::dispatch_batch() {
       arrived +
       std::chrono::duration_cast<std::chrono::nanoseconds>(limits_.default_timeout).count();
   for (auto& call : calls_) call.deadline = deadline;
-  RequestGate* gate = services_.gate;
+  service::RequestGate* gate = services_.gate;
   if (gate != nullptr) {
     const int64_t start = batch_start_.time_since_epoch() / std::chrono::nanoseconds(1);
     if (!gate->admit(start, arrived, deadline, calls_, shed_)) {
-      on_outcomes(std::span<const CheckOutcome>(shed_.data(), calls_.size()));
+      on_outcomes(std::span<const service::CheckOutcome>(shed_.data(), calls_.size()));
       deciding_ = false;
       return;
     }
   }
   services_.decider->decide(calls_, [self = shared_from_this(),
-                                     gate](std::span<const CheckOutcome> outcomes) {
+                                     gate](std::span<const service::CheckOutcome> outcomes) {
     if (gate != nullptr) gate->finished();
     if (self->io_.get_executor().running_in_this_thread()) {
       self->on_outcomes(outcomes);
@@ -184,7 +185,7 @@ void RespSession::dispatch_batch() {
     }
     // Completed elsewhere (a forwarded check): copy, then continue on our thread. The
     // decided_by views die with this call, so the copy owns their text.
-    std::vector<CheckOutcome> copy(outcomes.begin(), outcomes.end());
+    std::vector<service::CheckOutcome> copy(outcomes.begin(), outcomes.end());
     std::vector<std::string> deciders;
     deciders.reserve(copy.size());
     for (const auto& o : copy) deciders.emplace_back(o.decided_by);
@@ -196,7 +197,7 @@ void RespSession::dispatch_batch() {
   deciding_ = false;
 }
 
-void RespSession::on_outcomes(std::span<const CheckOutcome> outcomes) {
+void RespSession::on_outcomes(std::span<const service::CheckOutcome> outcomes) {
   waiting_ = false;
   const bool resumed = !deciding_;  // completed after decide() returned
   if (!closed_) {
@@ -205,9 +206,9 @@ void RespSession::on_outcomes(std::span<const CheckOutcome> outcomes) {
     const TimePoint reply_now = now();
     for (size_t i = 0; i < kinds_.size() && i < outcomes.size(); ++i) {
       if (kinds_[i] == Pending::kThrottle) {
-        append_throttle_reply(out_pending_, outcomes[i], reply_now);
+        service::append_throttle_reply(out_pending_, outcomes[i], reply_now);
       } else {
-        append_check_reply(out_pending_, outcomes[i], services_.node_id);
+        service::append_check_reply(out_pending_, outcomes[i], services_.node_id);
       }
     }
     stats_.observe_latency(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -220,8 +221,8 @@ void RespSession::on_outcomes(std::span<const CheckOutcome> outcomes) {
 }
 
 void RespSession::protocol_error(std::string_view why) {
-  stats_.error(ServerError::kMalformedFrame);
-  resp::append_error(out_pending_, "ERR Protocol error: " + std::string(why));
+  stats_.error(service::ServerError::kMalformedFrame);
+  service::resp::append_error(out_pending_, "ERR Protocol error: " + std::string(why));
   closing_ = true;
 }
 
@@ -240,7 +241,7 @@ void RespSession::flush() {
                       self->out_inflight_.clear();
                       if (ec) {
                         if (ec != asio::error::operation_aborted) {
-                          self->stats_.error(ServerError::kIo);
+                          self->stats_.error(service::ServerError::kIo);
                         }
                         self->shut();
                         return;
@@ -258,7 +259,7 @@ void RespSession::arm_idle_timer() {
     const auto now = std::chrono::steady_clock::now();
     if (now - self->last_activity_ >= self->limits_.idle_timeout && !self->waiting_ &&
         !self->writing_) {
-      self->stats_.error(ServerError::kIdleTimeout);
+      self->stats_.error(service::ServerError::kIdleTimeout);
       self->shut();
       return;
     }
@@ -300,13 +301,13 @@ bool RespSession::auth_command(std::span<const std::string_view> args) {
   }
   if (!named("auth") && !hello_token) {
     if (authenticated_ || named("quit")) return false;
-    stats_.error(ServerError::kUnauthenticated);
-    resp::append_error(out_pending_,
-                       named("hello") ? "NOAUTH HELLO must be called with the client already "
-                                        "authenticated, otherwise the HELLO <proto> AUTH <user> "
-                                        "<pass> option can be used to authenticate the client and "
-                                        "select the RESP protocol version at the same time"
-                                      : "NOAUTH Authentication required.");
+    stats_.error(service::ServerError::kUnauthenticated);
+    service::resp::append_error(
+        out_pending_, named("hello") ? "NOAUTH HELLO must be called with the client already "
+                                       "authenticated, otherwise the HELLO <proto> AUTH <user> "
+                                       "<pass> option can be used to authenticate the client and "
+                                       "select the RESP protocol version at the same time"
+                                     : "NOAUTH Authentication required.");
     return true;
   }
   // Replies leave in command order: checks queued before this command go first.
@@ -320,24 +321,25 @@ bool RespSession::auth_command(std::span<const std::string_view> args) {
   } else {
     stats_.add(stats_.requests);
     if (args.size() < 2 || args.size() > 3) {
-      resp::append_error(out_pending_, "ERR wrong number of arguments for 'auth' command");
+      service::resp::append_error(out_pending_, "ERR wrong number of arguments for 'auth' command");
       return true;
     }
     if (services_.auth->verify(args.back())) {
       authenticated_ = true;
-      resp::append_simple(out_pending_, "OK");
+      service::resp::append_simple(out_pending_, "OK");
       return true;
     }
   }
   // Closing makes every guess cost a connection.
-  stats_.error(ServerError::kUnauthenticated);
-  resp::append_error(out_pending_, "WRONGPASS invalid username-password pair or user is disabled.");
+  stats_.error(service::ServerError::kUnauthenticated);
+  service::resp::append_error(out_pending_,
+                              "WRONGPASS invalid username-password pair or user is disabled.");
   closing_ = true;
   return true;
 }
 
 void RespSession::watchdog_expired() {
-  stats_.error(ServerError::kFrameTimeout);
+  stats_.error(service::ServerError::kFrameTimeout);
   shut();
 }
 

@@ -16,18 +16,18 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "net/check_decider.h"
-#include "net/client_auth.h"
 #include "net/client_session.h"
 #include "net/frame_watchdog.h"
-#include "net/resp_commands.h"
-#include "net/resp_parser.h"
-#include "net/server_stats.h"
+#include "service/check_decider.h"
+#include "service/client_auth.h"
+#include "service/resp_commands.h"
+#include "service/resp_parser.h"
+#include "service/server_stats.h"
 
 namespace drl::net {
 
 struct RespSessionLimits {
-  RespLimits parser;
+  service::RespLimits parser;
   size_t max_input_bytes = 1u << 20;     // bytes buffered for one incomplete command
   size_t max_pending_output = 4u << 20;  // stop reading while this much is unwritten
   size_t max_batch = 1024;               // checks handed to the decider in one call
@@ -40,24 +40,24 @@ struct RespSessionLimits {
 
 // What a RESP session needs from the node. All members outlive every session.
 struct RespServices {
-  CheckDecider* decider = nullptr;
+  service::CheckDecider* decider = nullptr;
   std::function<void(wire::StatusResponse&)> status;  // called on the session's thread
   const Clock* clock = nullptr;                       // for reset_after; null: system clock
   std::string node_id;
   // Client tokens (--client-tokens-file); null = no AUTH required. When set, `AUTH token`
   // (or `AUTH name token`) must come first: other commands get NOAUTH, a wrong token
   // WRONGPASS and the connection is closed.
-  const ClientAuth* auth = nullptr;
+  const service::ClientAuth* auth = nullptr;
   // Overload control shared with native sessions; null: every batch is decided. Each batch
   // of checks is one admission; shed checks get an OVERLOADED error reply.
-  RequestGate* gate = nullptr;
+  service::RequestGate* gate = nullptr;
 };
 
 class RespSession : public std::enable_shared_from_this<RespSession>,
                     private FrameWatchdog::Session {
  public:
   RespSession(asio::io_context& io, asio::ip::tcp::socket socket, const RespSessionLimits& limits,
-              const RespServices& services, ServerStatsShard& stats);
+              const RespServices& services, service::ServerStatsShard& stats);
   ~RespSession();
   void start();
 
@@ -69,7 +69,7 @@ class RespSession : public std::enable_shared_from_this<RespSession>,
   // Handles one non-empty command; false when it must wait for a batch decided elsewhere.
   bool handle_command(std::span<const std::string_view> args);
   void dispatch_batch();
-  void on_outcomes(std::span<const CheckOutcome> outcomes);
+  void on_outcomes(std::span<const service::CheckOutcome> outcomes);
   void protocol_error(std::string_view why);
   void flush();
   void arm_idle_timer();
@@ -88,7 +88,7 @@ class RespSession : public std::enable_shared_from_this<RespSession>,
   asio::steady_timer idle_timer_;
   const RespSessionLimits& limits_;
   const RespServices& services_;
-  ServerStatsShard& stats_;
+  service::ServerStatsShard& stats_;
 
   std::string in_;
   size_t in_len_ = 0;
@@ -110,11 +110,11 @@ class RespSession : public std::enable_shared_from_this<RespSession>,
 
   // Reused across commands so steady-state traffic allocates little.
   std::vector<std::string_view> args_;
-  std::vector<CheckCall> calls_;
+  std::vector<service::CheckCall> calls_;
   std::vector<Pending> kinds_;
-  std::vector<CheckOutcome> shed_;
+  std::vector<service::CheckOutcome> shed_;
   wire::StatusResponse status_;
-  RespConnection conn_;  // CLIENT / HELLO state of this connection
+  service::RespConnection conn_;  // CLIENT / HELLO state of this connection
 };
 
 }  // namespace drl::net

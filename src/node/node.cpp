@@ -13,23 +13,23 @@
 #include <thread>
 
 #include "common/clock.h"
-#include "net/client_auth.h"
-#include "net/frame.h"
+#include "net/cluster_decider.h"
 #include "net/gossip_transport.h"
 #include "net/io_pool.h"
 #include "net/listener.h"
+#include "net/metrics_server.h"
 #include "net/peer_server.h"
 #include "net/peer_socket.h"
 #include "net/resp_listener.h"
-#include "node/admission_gate.h"
-#include "node/cluster_decider.h"
-#include "node/fault_admin.h"
-#include "node/local_decider.h"
-#include "node/metrics_server.h"
-#include "node/prometheus_text.h"
-#include "node/published_ring.h"
 #include "node/rls_door.h"
-#include "node/solo_decider.h"
+#include "service/admission_gate.h"
+#include "service/client_auth.h"
+#include "service/fault_admin.h"
+#include "service/frame.h"
+#include "service/local_decider.h"
+#include "service/prometheus_text.h"
+#include "service/published_ring.h"
+#include "service/solo_decider.h"
 #include "store/store.h"
 
 namespace drl::node {
@@ -93,14 +93,14 @@ struct Node::Impl {
 
   NodeOptions options;
   SystemClock clock;
-  DecisionMetrics metrics;
-  PolicyBook policies;
-  AdmissionGate gate{options.overload, policies};
+  service::DecisionMetrics metrics;
+  service::PolicyBook policies;
+  service::AdmissionGate gate{options.overload, policies};
   store::Store store;
-  LocalDecider decider;
-  net::ClientAuth client_auth;
+  service::LocalDecider decider;
+  service::ClientAuth client_auth;
   net::IoPool pool;
-  net::ServerStats stats;
+  service::ServerStats stats;
   asio::io_context control{1};
   asio::signal_set signals;
   // On the control thread, not an I/O thread: a sweep call scans a sixteenth of the table
@@ -108,13 +108,13 @@ struct Node::Impl {
   // for 512 slots at a time, so a check on that shard waits a microsecond or two at most.
   asio::steady_timer expire_timer;
   asio::steady_timer join_timer;
-  net::PeerFaultFilter peer_faults;  // test hooks only; outlives the transports below
-  std::optional<ClusterDecider> cluster;
-  PublishedRing published_ring{static_cast<uint32_t>(options.replicas)};
+  service::PeerFaultFilter peer_faults;  // test hooks only; outlives the transports below
+  std::optional<net::ClusterDecider> cluster;
+  service::PublishedRing published_ring{static_cast<uint32_t>(options.replicas)};
   uint32_t vnodes = ring::kDefaultVnodes;  // the cluster's (ClusterOptions::vnodes)
   // Checks decided while the node was solo (LocalDecider), fixed when it left solo.
   std::atomic<uint64_t> decided_while_solo{0};
-  std::optional<SoloDecider> solo;  // in front of `cluster`: local while never clustered
+  std::optional<service::SoloDecider> solo;  // in front of `cluster`: local while never clustered
   std::optional<net::GossipTransport> gossip;
   std::map<std::string, membership::Member> members;  // control thread only
   std::vector<ring::Member> published_view;           // control thread only
@@ -122,7 +122,7 @@ struct Node::Impl {
   bool view_publish_queued = false;  // control thread only
   std::optional<net::Listener> listener;
   std::optional<net::RespListener> resp_listener;
-  std::optional<MetricsServer> metrics_server;
+  std::optional<net::MetricsServer> metrics_server;
   std::optional<RlsDoor> rls_door;  // --grpc
   std::string listen_address;
   Nanos started = 0;
@@ -157,7 +157,7 @@ int Node::Impl::run() {
   lo.session.default_timeout = options.overload.default_timeout;
   net::SessionServices services;
   services.gate = &gate;
-  const net::ClientAuth* auth = options.client_tokens_path.empty() ? nullptr : &client_auth;
+  const service::ClientAuth* auth = options.client_tokens_path.empty() ? nullptr : &client_auth;
   services.auth = auth;
   cluster::ClusterOptions co;
   co.replicas = options.replicas;
@@ -177,7 +177,7 @@ int Node::Impl::run() {
     po.faults = &peer_faults;
     services.admin = [this](const wire::AdminRequest& request, wire::AdminResponse& response) {
       const auto members = gossip ? gossip->members() : std::vector<membership::Member>{};
-      return apply_fault_request(request, members, peer_faults, response);
+      return service::apply_fault_request(request, members, peer_faults, response);
     };
   }
   vnodes = co.vnodes;
@@ -305,9 +305,9 @@ void Node::Impl::wait_signal() {
 }
 
 std::string Node::Impl::start_cluster(uint16_t port) {
-  listener->register_magic(net::kPeerMagic,
+  listener->register_magic(service::kPeerMagic,
                            [this](asio::ip::tcp::socket s) { cluster->accept_peer(std::move(s)); });
-  listener->register_magic(net::kGossipMagic, [this](asio::ip::tcp::socket s) {
+  listener->register_magic(service::kGossipMagic, [this](asio::ip::tcp::socket s) {
     // Gossip runs on the control thread: move the connection there.
     auto moved = net::rehome_socket(std::move(s), control);
     if (!moved) return;
@@ -433,7 +433,7 @@ void Node::Impl::fill_status(wire::StatusResponse& s) {
     s.set_gossip_rejected_packets(codec.dropped_auth_failed + codec.dropped_malformed +
                                   codec.dropped_too_large + codec.dropped_unknown_format);
   }
-  ClusterSnapshot c;
+  net::ClusterSnapshot c;
   if (cluster && cluster->snapshot(c, std::chrono::seconds(1))) {
     s.set_ring_share(c.status.ring_share);
     s.set_keys_as_owner(c.status.keys_as_owner);
@@ -463,7 +463,7 @@ void Node::Impl::fill_status(wire::StatusResponse& s) {
 }
 
 std::string Node::Impl::render_metrics() {
-  PrometheusText t;
+  service::PrometheusText t;
   const auto st = store.stats();
   const auto ss = stats.snapshot();
   t.help("drl_checks_total", "counter", "Checks decided by this node, by policy and result.");
@@ -477,10 +477,11 @@ std::string Node::Impl::render_metrics() {
   t.help("drl_request_duration_seconds", "histogram",
          "Time from a request's frame being read to its response being queued.");
   uint64_t cumulative = 0;
-  for (size_t i = 0; i < net::kLatencyBucketsUs.size(); ++i) {
+  for (size_t i = 0; i < service::kLatencyBucketsUs.size(); ++i) {
     cumulative += ss.latency[i];
     t.sample("drl_request_duration_seconds_bucket",
-             {{"le", PrometheusText::seconds(net::kLatencyBucketsUs[i] * 1e-6)}}, cumulative);
+             {{"le", service::PrometheusText::seconds(service::kLatencyBucketsUs[i] * 1e-6)}},
+             cumulative);
   }
   cumulative += ss.latency.back();
   t.sample("drl_request_duration_seconds_bucket", {{"le", "+Inf"}}, cumulative);
@@ -503,9 +504,10 @@ std::string Node::Impl::render_metrics() {
   t.sample("drl_connections_total", {}, ss.connections_accepted);
   t.help("drl_errors_total", "counter", "Protocol and connection errors, by kind.");
   for (size_t e = 0; e < ss.errors.size(); ++e) {
-    t.sample("drl_errors_total",
-             {{"kind", std::string(net::server_error_name(static_cast<net::ServerError>(e)))}},
-             ss.errors[e]);
+    t.sample(
+        "drl_errors_total",
+        {{"kind", std::string(service::server_error_name(static_cast<service::ServerError>(e)))}},
+        ss.errors[e]);
   }
   t.help("drl_uptime_seconds", "gauge", "Seconds since the node started.");
   t.sample("drl_uptime_seconds", {}, (clock.monotonic() - started) * 1e-9);

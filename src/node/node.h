@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "membership/cluster_key.h"
-#include "node/admission.h"
+#include "service/admission.h"
 
 namespace drl::node {
 
@@ -30,11 +30,11 @@ struct NodeOptions {
   std::chrono::milliseconds idle_timeout{300'000};
   // A frame (or RESP command) begun must be complete within this; 0 = no limit.
   std::chrono::milliseconds frame_timeout{5'000};
-  // Tokens clients must present (net/client_auth.h); empty = no client authentication.
+  // Tokens clients must present (service/client_auth.h); empty = no client authentication.
   // Reloaded on SIGHUP.
   std::string client_tokens_path;
-  std::string port_file;     // if set, the bound port is written there once listening
-  OverloadOptions overload;  // admission control and deadlines (node/admission.h)
+  std::string port_file;              // if set, the bound port is written there once listening
+  service::OverloadOptions overload;  // admission control and deadlines (service/admission.h)
   // The cluster: seeds to join (host:port; empty = a one-node cluster others may join),
   // the key authenticating gossip and peer frames, and R (owner included).
   std::vector<std::string> seeds;

@@ -23,8 +23,8 @@ void log_loaded(std::string_view what, const rls::RlsConfigBook& book,
 
 }  // namespace
 
-RlsDoor::RlsDoor(const NodeOptions& options, net::CheckDecider& decider, net::RequestGate* gate,
-                 const Clock& clock)
+RlsDoor::RlsDoor(const NodeOptions& options, service::CheckDecider& decider,
+                 service::RequestGate* gate, const Clock& clock)
     : options_(options), decider_(decider), gate_(gate), clock_(clock) {}
 
 std::string RlsDoor::start() {

@@ -15,7 +15,7 @@ namespace drl::node {
 
 class RlsDoor {
  public:
-  RlsDoor(const NodeOptions& options, net::CheckDecider& decider, net::RequestGate* gate,
+  RlsDoor(const NodeOptions& options, service::CheckDecider& decider, service::RequestGate* gate,
           const Clock& clock);
   // Loads the configuration and starts serving (NOT_SERVING until set_serving(true)); "" on
   // success, else why not.
@@ -28,8 +28,8 @@ class RlsDoor {
 
  private:
   const NodeOptions& options_;
-  net::CheckDecider& decider_;
-  net::RequestGate* gate_;
+  service::CheckDecider& decider_;
+  service::RequestGate* gate_;
   const Clock& clock_;
   rls::RlsConfigBook book_;
   std::optional<doors::RlsGrpcServer> server_;

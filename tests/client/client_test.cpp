@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "drl/client.pb.h"
-#include "net/frame.h"
+#include "service/frame.h"
 
 namespace drl {
 namespace {
@@ -36,7 +36,7 @@ class ScriptedServer {
         uint8_t header[4];
         asio::read(s, asio::buffer(header), ec);
         if (ec) return;
-        std::string body(net::read_be32(header), '\0');
+        std::string body(service::read_be32(header), '\0');
         asio::read(s, asio::buffer(body), ec);
         if (ec) return;
         requests.emplace_back().ParseFromString(body);
@@ -79,7 +79,7 @@ class ConversationServer {
         uint8_t header[4];
         asio::read(s, asio::buffer(header), ec);
         if (ec) return;
-        std::string body(net::read_be32(header), '\0');
+        std::string body(service::read_be32(header), '\0');
         asio::read(s, asio::buffer(body), ec);
         if (ec) return;
         wire::Request request;
@@ -89,7 +89,7 @@ class ConversationServer {
         acceptor_.accept(extra, ec);
         if (!ec) ++extra_connections_;
         std::string out;
-        net::append_frame(out, answer(request, nth));
+        service::append_frame(out, answer(request, nth));
         asio::write(s, asio::buffer(out), ec);
         if (ec) return;
       }
@@ -129,7 +129,7 @@ TEST(Client, MatchesOutOfOrderAnswersByRequestId) {
       auto* result = r.mutable_check()->add_results();
       result->set_allowed(true);
       result->set_remaining(std::stoull(it->check().checks(0).key()));
-      net::append_frame(out, r);
+      service::append_frame(out, r);
     }
   });
   Client client({.nodes = {server.address()}});
@@ -158,7 +158,7 @@ TEST(Client, RequestRefusalFailsEveryCheckOfTheBatch) {
     r.set_id(requests[0].id());
     r.mutable_error()->set_code(wire::TOO_MANY_CHECKS);
     r.mutable_error()->set_message("too many");
-    net::append_frame(out, r);
+    service::append_frame(out, r);
   });
   Client client({.nodes = {server.address()}});
   const auto results = client.check(std::vector<CheckSpec>{spec("a"), spec("b")});

@@ -8,8 +8,8 @@
 
 #include "client/owner_router.h"
 #include "common/key_hash.h"
-#include "net/wire_convert.h"
 #include "ring/ring.h"
+#include "service/wire_convert.h"
 
 namespace drl::client {
 namespace {
@@ -71,9 +71,9 @@ TEST(PlacementVectors, MatchTheProtocolDoc) {
        "6904006480b09dc2df01006b", 9606997623948010745u, "n3", "n3 n1 n2"},
   };
   for (const auto& v : vectors) {
-    net::CheckCall call;
-    net::decode_check(v.check, call);
-    ASSERT_EQ(call.code, net::CheckCode::kOk) << v.what;
+    service::CheckCall call;
+    service::decode_check(v.check, call);
+    ASSERT_EQ(call.code, service::CheckCode::kOk) << v.what;
     std::string key;
     placement_key(call, key);
     const uint64_t hash = key_hash(key);

@@ -1,4 +1,4 @@
-// The shell's fast path (node/cluster_decider.h) in the deterministic simulator: checks for
+// The shell's fast path (net/cluster_decider.h) in the deterministic simulator: checks for
 // keys a node owns on a settled view (ClusterNode::ownership()) are decided straight into its
 // store, without the ClusterNode. Replication must still ship them, and views, hand-offs,
 // crashes and restarts must keep one budget per key. Each test prints its seed on failure;

@@ -18,8 +18,8 @@
 #include "integration/support/cluster_support.h"
 #include "integration/support/node_process.h"
 #include "membership/gossip_codec.h"
-#include "net/frame.h"
 #include "net/peer_link.h"
+#include "service/frame.h"
 
 namespace drl {
 namespace {

@@ -16,9 +16,9 @@
 #include "integration/support/cluster_support.h"
 #include "integration/support/node_process.h"
 #include "membership/cluster_key.h"
-#include "net/frame.h"
 #include "net/peer_link.h"
-#include "net/wire_convert.h"
+#include "service/frame.h"
+#include "service/wire_convert.h"
 
 namespace drl {
 namespace {
@@ -48,8 +48,8 @@ cluster::ForwardedCheck forwarded(const std::string& key) {
   check.mutable_limit()->set_algorithm(wire::FIXED_WINDOW);
   check.mutable_limit()->set_limit(1);
   check.mutable_limit()->set_window_ms(3600 * 1000);
-  net::CheckCall call;
-  net::decode_check(check, call);
+  service::CheckCall call;
+  service::decode_check(check, call);
   cluster::ForwardedCheck f;
   f.request_id = 1;
   f.must_decide = true;

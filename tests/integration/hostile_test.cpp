@@ -12,7 +12,7 @@
 #include "drl/client.h"
 #include "drl/client.pb.h"
 #include "integration/support/node_process.h"
-#include "net/frame.h"
+#include "service/frame.h"
 
 namespace drl {
 namespace {
@@ -31,7 +31,7 @@ class RawConnection {
     std::error_code ec;
     asio::read(socket_, asio::buffer(header), ec);
     if (ec) return false;
-    std::string body(net::read_be32(header), '\0');
+    std::string body(service::read_be32(header), '\0');
     asio::read(socket_, asio::buffer(body), ec);
     return !ec && out.ParseFromString(body);
   }
@@ -51,7 +51,8 @@ class RawConnection {
 
 std::string frame(const std::string& payload) {
   std::string out(4, '\0');
-  net::write_be32(reinterpret_cast<uint8_t*>(out.data()), static_cast<uint32_t>(payload.size()));
+  service::write_be32(reinterpret_cast<uint8_t*>(out.data()),
+                      static_cast<uint32_t>(payload.size()));
   return out + payload;
 }
 

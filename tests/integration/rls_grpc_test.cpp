@@ -173,7 +173,8 @@ TEST(RlsGrpc, OneNodeAnswersAsEnvoyRatelimit) {
   ASSERT_EQ(mixed.statuses_size(), 4);
   EXPECT_EQ(mixed.statuses(0).limit_remaining(), 4294967295u);
   EXPECT_FALSE(mixed.statuses(1).has_current_limit());
-  EXPECT_EQ(mixed.statuses(2).limit_remaining(), 4u);
+  // The blocked path refuses the request, so (all or nothing) bob's descriptor is not charged.
+  EXPECT_EQ(mixed.statuses(2).limit_remaining(), 5u);
   EXPECT_EQ(mixed.statuses(3).code(), RateLimitResponse::OVER_LIMIT);
   EXPECT_EQ(mixed.overall_code(), RateLimitResponse::OVER_LIMIT);
 

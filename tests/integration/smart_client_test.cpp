@@ -10,8 +10,8 @@
 #include "common/key_hash.h"
 #include "drl/client.h"
 #include "integration/support/cluster_support.h"
-#include "net/wire_convert.h"
 #include "ring/ring.h"
+#include "service/wire_convert.h"
 
 namespace drl {
 namespace {
@@ -47,8 +47,8 @@ std::string owner_of(const ring::Ring& r, const CheckSpec& spec) {
   l->set_algorithm(static_cast<wire::Algorithm>(spec.limit->algorithm));
   l->set_limit(spec.limit->limit);
   l->set_window_ms(static_cast<uint64_t>(spec.limit->window.count()));
-  net::CheckCall call;
-  net::decode_check(c, call);
+  service::CheckCall call;
+  service::decode_check(c, call);
   std::string key;
   client::placement_key(call, key);
   return r.member(r.owner(key_hash(key))).id;

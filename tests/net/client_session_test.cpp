@@ -19,10 +19,10 @@
 #include <thread>
 #include <vector>
 
-#include "net/frame.h"
 #include "net/io_pool.h"
 #include "net/listener.h"
-#include "net/server_stats.h"
+#include "service/frame.h"
+#include "service/server_stats.h"
 
 namespace drl::net {
 namespace {
@@ -34,23 +34,23 @@ std::string check_frame(uint64_t id) {
   check->set_key("k" + std::to_string(id));
   check->set_policy("p");
   const std::string body = request.SerializeAsString();
-  std::string frame(kFrameHeaderBytes, '\0');
-  write_be32(reinterpret_cast<uint8_t*>(frame.data()), static_cast<uint32_t>(body.size()));
+  std::string frame(service::kFrameHeaderBytes, '\0');
+  service::write_be32(reinterpret_cast<uint8_t*>(frame.data()), static_cast<uint32_t>(body.size()));
   return frame + body;
 }
 
 // Completes every decide() later, from a thread of its own (as a forward to another node
 // does).
-class LaterDecider final : public CheckDecider {
+class LaterDecider final : public service::CheckDecider {
  public:
   LaterDecider() : guard_(asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
   ~LaterDecider() override {
     guard_.reset();
     thread_.join();
   }
-  void decide(std::span<const CheckCall> calls, CheckCompletion done) override {
+  void decide(std::span<const service::CheckCall> calls, service::CheckCompletion done) override {
     asio::post(io_, [n = calls.size(), done = std::move(done)] {
-      std::vector<CheckOutcome> outcomes(n);
+      std::vector<service::CheckOutcome> outcomes(n);
       for (auto& o : outcomes) o.decision.allowed = true;
       done(outcomes);
     });
@@ -63,14 +63,14 @@ class LaterDecider final : public CheckDecider {
 };
 
 // Decides at once, after spinning for `cost` (deciding made slow on purpose).
-class SlowDecider final : public CheckDecider {
+class SlowDecider final : public service::CheckDecider {
  public:
   explicit SlowDecider(std::chrono::microseconds cost) : cost_(cost) {}
-  void decide(std::span<const CheckCall> calls, CheckCompletion done) override {
+  void decide(std::span<const service::CheckCall> calls, service::CheckCompletion done) override {
     const auto until = std::chrono::steady_clock::now() + cost_;
     while (std::chrono::steady_clock::now() < until) {
     }
-    std::vector<CheckOutcome> outcomes(calls.size());
+    std::vector<service::CheckOutcome> outcomes(calls.size());
     for (auto& o : outcomes) o.decision.allowed = true;
     decided.fetch_add(1);
     done(outcomes);
@@ -83,7 +83,7 @@ class SlowDecider final : public CheckDecider {
 
 // One node port with one I/O thread and the given decider.
 struct Server {
-  Server(CheckDecider& decider, SessionLimits limits) : stats(1), pool(1) {
+  Server(service::CheckDecider& decider, SessionLimits limits) : stats(1), pool(1) {
     ListenerOptions options;
     options.session = limits;
     SessionServices services;
@@ -99,7 +99,7 @@ struct Server {
   }
   // Declared before the pool: sessions still queued in the pool's contexts count into it
   // when the pool destroys them.
-  ServerStats stats;
+  service::ServerStats stats;
   IoPool pool;
   std::unique_ptr<Listener> listener;
 };
@@ -114,11 +114,11 @@ struct Client {
   void send(const std::string& bytes) { asio::write(socket, asio::buffer(bytes)); }
   // The id of the next response; 0 when none came in time or it could not be read.
   uint64_t read_response_id() {
-    uint8_t header[kFrameHeaderBytes];
+    uint8_t header[service::kFrameHeaderBytes];
     std::error_code ec;
     asio::read(socket, asio::buffer(header), ec);
     if (ec) return 0;
-    std::string payload(read_be32(header), '\0');
+    std::string payload(service::read_be32(header), '\0');
     asio::read(socket, asio::buffer(payload), ec);
     wire::Response response;
     if (ec || !response.ParseFromString(payload) || !response.has_check()) return 0;

@@ -40,7 +40,7 @@ struct SimOptions {
   // How long a joining (or restarted) node waits for its own first view; 0: at once. The
   // others may learn of it sooner and forward to it before it has a view.
   Nanos joiner_view_lag = 0;
-  // Decide client checks as the node's shell does (node/cluster_decider.h): a check that the
+  // Decide client checks as the node's shell does (net/cluster_decider.h): a check that the
   // asked node's ClusterNode::ownership() decides goes straight into its store, without the
   // ClusterNode; the others are submitted. Ownership is read at the time of the check, so an
   // inline decision never straddles a view change (the shell's exclusion).

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "net/frame.h"
+#include "service/frame.h"
 
 namespace drl::testing {
 
@@ -109,7 +109,7 @@ bool RawConnection::read(wire::Response& out) {
   std::error_code ec;
   asio::read(socket_, asio::buffer(header), ec);
   if (ec) return false;
-  std::string body(net::read_be32(header), '\0');
+  std::string body(service::read_be32(header), '\0');
   asio::read(socket_, asio::buffer(body), ec);
   return !ec && out.ParseFromString(body);
 }
@@ -132,7 +132,8 @@ bool RawConnection::closed_by_peer() {
 
 std::string frame(std::string_view payload) {
   std::string out(4, '\0');
-  net::write_be32(reinterpret_cast<uint8_t*>(out.data()), static_cast<uint32_t>(payload.size()));
+  service::write_be32(reinterpret_cast<uint8_t*>(out.data()),
+                      static_cast<uint32_t>(payload.size()));
   out.append(payload);
   return out;
 }

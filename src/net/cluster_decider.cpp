@@ -1,0 +1,423 @@
+#include "net/cluster_decider.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <asio/post.hpp>
+#include <future>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "cluster/peer_codec.h"
+#include "common/key_hash.h"
+#include "limits/denial.h"
+#include "service/local_decider.h"
+#include "service/store_key.h"
+
+namespace drl::net {
+namespace {
+
+// Without forwards in flight the node still ticks for replication and store expiry.
+constexpr auto kIdleTick = std::chrono::milliseconds(5);
+// With forwards in flight: fail-over deadlines are tens of milliseconds.
+constexpr auto kInFlightTick = std::chrono::milliseconds(1);
+
+std::string printable(std::string_view key) {
+  std::string out;
+  for (char c : key.substr(0, 64)) out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+  if (key.size() > 64) out += "...";
+  return out;
+}
+
+}  // namespace
+
+// One client decide() call: its completion, and what each check needs to be answered.
+struct ClusterDecider::Batch {
+  service::CheckCompletion done;
+  std::vector<service::CheckOutcome> outcomes;
+  std::vector<std::string> decided_by;
+  std::vector<std::string> user_keys;  // for denial sentences
+  std::vector<limits::Limit> limits;
+  std::vector<uint16_t> slots;
+  size_t remaining = 0;
+};
+
+ClusterDecider::ClusterDecider(store::Store& store, const service::PolicyBook& policies,
+                               const Clock& clock, service::DecisionMetrics& metrics,
+                               cluster::ClusterOptions cluster_options,
+                               net::PeerLinkOptions peer_options)
+    : store_(store),
+      policies_(policies),
+      clock_(clock),
+      metrics_(metrics),
+      cluster_options_(cluster_options),
+      peer_options_(std::move(peer_options)),
+      work_(io_.get_executor()),
+      timer_(io_) {}
+
+ClusterDecider::~ClusterDecider() { stop(); }
+
+void ClusterDecider::start(ring::Member self) {
+  hello_ = self.id + '\0' + self.address;
+  self_id_ = self.id;
+  if (cluster_options_.id_base == 0) {
+    // Peers remember answered checks by (this node, request id) for a while: a restarted
+    // process must not reuse its predecessor's ids. 2^32 ids from a random 64-bit base.
+    std::random_device entropy;
+    cluster_options_.id_base = (uint64_t{entropy()} << 32 | entropy()) & ~uint64_t{0xffffffff};
+  }
+  node_.emplace(std::move(self), store_, cluster_options_);
+  server_.emplace(
+      peer_options_, peer_stats_,
+      [this](const std::string& from, std::string_view payload) {
+        return on_peer_frame(from, payload);
+      },
+      [this](const std::string& from, const std::string& address) {
+        if (!address.empty() && !addresses_.count(from)) addresses_[from] = address;
+      });
+  thread_ = std::thread([this] {
+    asio::post(io_, [this] { schedule(); });
+    io_.run();
+  });
+}
+
+void ClusterDecider::stop() {
+  if (!thread_.joinable()) return;
+  asio::post(io_, [this] {
+    timer_.cancel();
+    for (auto& [id, link] : links_) link->close();
+    links_.clear();
+    if (server_) server_->stop();
+    work_.reset();
+    io_.stop();
+  });
+  thread_.join();
+}
+
+void ClusterDecider::decide(std::span<const service::CheckCall> calls,
+                            service::CheckCompletion done) {
+  decide_calls(calls, done);
+}
+
+bool ClusterDecider::resolve(const service::CheckCall& call, const service::PolicyCatalog& catalog,
+                             cluster::ClientCheck& check, service::CheckOutcome& out,
+                             uint16_t& slot) {
+  if (call.code != service::CheckCode::kOk) {
+    out.code = call.code;
+    out.message.assign(call.error);
+    metrics_.count(slot, service::CheckResultKind::kError);
+    return false;
+  }
+  check.limit = call.limit;
+  check.request = call.request;
+  check.degrade = cluster::DegradeMode::kLocal;
+  if (!call.has_inline) {
+    const limits::Policy* policy = catalog.find(call.policy, slot);
+    if (policy == nullptr) {
+      out.code = service::CheckCode::kUnknownPolicy;
+      out.message = "unknown policy '" + printable(call.policy) + "'";
+      if (catalog.size() == 0) {
+        out.message += "; this node has no policy file (start it with --policies FILE)";
+      } else {
+        out.message += "; known policies:";
+        for (const auto& n : catalog.names()) out.message += " " + n;
+      }
+      metrics_.count(slot, service::CheckResultKind::kError);
+      return false;
+    }
+    check.limit = policy->limit;
+    check.degrade = policy->degrade;
+    if (policy->shadow) check.request.shadow = true;
+  } else if (auto problem = limits::validate(call.limit); !problem.empty()) {
+    out.code = service::CheckCode::kInvalidLimit;
+    out.message = "invalid limit: " + problem;
+    metrics_.count(slot, service::CheckResultKind::kError);
+    return false;
+  }
+  // The store key namespaces the user key by its limit, exactly as on a single node, and
+  // is what the ring hashes: every node routes the same check to the same owner.
+  service::store_key_for(call, check.key);
+  return true;
+}
+
+void ClusterDecider::decide_calls(std::span<const service::CheckCall> calls,
+                                  service::CheckCompletion& done) {
+  // Reused per thread: a completion never calls decide() on the same thread before it returns.
+  thread_local std::vector<service::CheckOutcome> outcomes;
+  thread_local std::vector<uint16_t> slots;
+  thread_local cluster::ClientCheck scratch;
+  outcomes.assign(calls.size(), service::CheckOutcome{});
+  slots.assign(calls.size(), service::DecisionMetrics::kInlineSlot);
+  std::vector<cluster::ClientCheck> deferred;
+  const auto catalog = policies_.current();
+
+  inline_.fetch_add(1);
+  const bool fast = !changing_.load();
+  const TimePoint now = fast ? clock_.now() : 0;
+  size_t decided = 0;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    service::CheckOutcome& out = outcomes[i];
+    if (!resolve(calls[i], *catalog, scratch, out, slots[i])) continue;
+    if (fast && ownership_.decides(key_hash(scratch.key))) {
+      out.decision = store_.apply(scratch.key, scratch.limit, scratch.request, now);
+      out.decided_by = self_id_;
+      ++decided;
+      if (out.decision.allowed) {
+        metrics_.count(slots[i], service::CheckResultKind::kAllowed);
+      } else {
+        out.message = limits::describe_denial(calls[i].key, scratch.limit, out.decision);
+        metrics_.count(slots[i], service::CheckResultKind::kDenied);
+      }
+      continue;
+    }
+    scratch.client_token = i;
+    // The client's deadline, from this host's steady clock to the clock the ClusterNode runs
+    // on here (forwards carry what is left of it as a duration, never this instant).
+    scratch.deadline =
+        calls[i].deadline == 0 ? 0 : clock_.now() + (calls[i].deadline - clock_.monotonic());
+    deferred.push_back(scratch);
+  }
+  inline_.fetch_sub(1);
+  if (decided > 0) decided_inline_.fetch_add(decided, std::memory_order_relaxed);
+
+  if (deferred.empty()) {
+    done(std::span<const service::CheckOutcome>(outcomes.data(), calls.size()));
+    return;
+  }
+  auto batch = std::make_shared<Batch>();
+  batch->done = std::move(done);
+  batch->outcomes = outcomes;
+  batch->decided_by.resize(calls.size());
+  for (size_t i = 0; i < calls.size(); ++i) batch->decided_by[i] = outcomes[i].decided_by;
+  batch->user_keys.resize(calls.size());
+  batch->limits.resize(calls.size());
+  batch->slots = slots;
+  for (const cluster::ClientCheck& check : deferred) {
+    batch->user_keys[check.client_token].assign(calls[check.client_token].key);
+    batch->limits[check.client_token] = check.limit;
+  }
+  batch->remaining = deferred.size();
+  enqueue(std::move(batch), std::move(deferred));
+}
+
+void ClusterDecider::enqueue(std::shared_ptr<Batch> batch,
+                             std::vector<cluster::ClientCheck> checks) {
+  bool wake = false;
+  {
+    std::lock_guard lock(inbox_mu_);
+    inbox_.push_back(Queued{std::move(batch), std::move(checks)});
+    wake = !std::exchange(inbox_posted_, true);
+  }
+  if (wake) asio::post(io_, [this] { take_inbox(); });
+}
+
+void ClusterDecider::take_inbox() {
+  std::vector<Queued> queued;
+  {
+    std::lock_guard lock(inbox_mu_);
+    queued.swap(inbox_);
+    inbox_posted_ = false;
+  }
+  const TimePoint now = clock_.now();
+  for (Queued& q : queued) {
+    for (auto& check : q.checks) {
+      const uint64_t token = next_token_++;
+      slots_.emplace(token, Slot{q.batch, check.client_token});
+      check.client_token = token;
+      node_->submit(std::move(check), now);
+    }
+  }
+  work_pending_ = true;
+  drain();
+  schedule();
+}
+
+template <typename F>
+void ClusterDecider::change_ownership(F&& change) {
+  changing_.store(true);
+  // Inline decisions take microseconds; new ones see changing_ and go to this thread.
+  while (inline_.load() != 0) std::this_thread::yield();
+  change();
+  ownership_ = node_->ownership();
+  published_changes_ = node_->ownership_changes();
+  changing_.store(false);
+}
+
+void ClusterDecider::republish_if_changed() {
+  if (node_->ownership_changes() != published_changes_) change_ownership([] {});
+}
+
+void ClusterDecider::set_view(std::vector<ring::Member> alive) {
+  asio::post(io_, [this, alive = std::move(alive)]() mutable {
+    std::set<std::string> ids;
+    for (const auto& m : alive) {
+      ids.insert(m.id);
+      addresses_[m.id] = m.address;
+    }
+    // Links to members that left the view stop reconnecting; a member that comes back
+    // (possibly restarted) gets a fresh link.
+    for (auto it = links_.begin(); it != links_.end();) {
+      if (ids.count(it->first) && it->second->address() == addresses_[it->first]) {
+        ++it;
+      } else {
+        it->second->close();
+        it = links_.erase(it);
+      }
+    }
+    spdlog::info("cluster view: {} alive members", alive.size());
+    change_ownership([&] { node_->set_view(std::move(alive), clock_.now()); });
+    work_pending_ = true;
+    drain();
+    schedule();
+  });
+}
+
+void ClusterDecider::render_metrics(service::PrometheusText& t) {
+  ClusterSnapshot c;
+  if (!snapshot(c, std::chrono::seconds(1))) return;
+  const cluster::ClusterStats& s = c.stats;
+  t.help("drl_cluster_checks_total", "counter",
+         "Cluster routing, by kind: forwarded (attempts sent to another node), "
+         "decided_as_owner, decided_off_owner (previous owner during a hand-off, 2 hops), "
+         "failovers (pending checks sent to a new decider after a view change), retries "
+         "(attempts sent again after the retry timeout), answered_again (repeated attempts "
+         "answered from memory, not decided again), "
+         "degraded, refused_relays (no view or hand-off pending here), held_for_view (client "
+         "checks held for the first view), expired_relays (forwards that came after their "
+         "deadline, not decided), late_answers (answers to checks another attempt already "
+         "answered), expired_checks (checks given up at their deadline, the client's or a "
+         "relay's).");
+  const std::pair<const char*, uint64_t> rows[] = {
+      {"forwarded", s.forwarded},
+      {"decided_as_owner", s.decided_as_owner},
+      {"decided_off_owner", s.decided_off_owner},
+      {"failovers", s.failovers},
+      {"retries", s.retries},
+      {"answered_again", s.answered_again},
+      {"degraded", s.degraded},
+      {"refused_relays", s.refused_relays},
+      {"held_for_view", s.held_for_view},
+      {"expired_relays", s.expired_relays},
+      {"late_answers", s.late_answers},
+      {"expired_checks", s.expired_checks},
+  };
+  for (const auto& [kind, n] : rows) t.sample("drl_cluster_checks_total", {{"kind", kind}}, n);
+}
+
+void ClusterDecider::accept_peer(asio::ip::tcp::socket socket) {
+  auto moved = net::rehome_socket(std::move(socket), io_);
+  if (!moved) return;
+  asio::post(io_, [this, sock = std::make_shared<asio::ip::tcp::socket>(std::move(*moved))] {
+    server_->accept(std::move(*sock));
+  });
+}
+
+bool ClusterDecider::snapshot(ClusterSnapshot& out, std::chrono::milliseconds wait) {
+  auto promise = std::make_shared<std::promise<ClusterSnapshot>>();
+  auto future = promise->get_future();
+  asio::post(io_, [this, promise] {
+    ClusterSnapshot s;
+    s.status = node_->status(clock_.now());
+    s.stats = node_->stats();
+    s.stats.decided_as_owner += decided_inline_.load(std::memory_order_relaxed);
+    promise->set_value(std::move(s));
+  });
+  if (future.wait_for(wait) != std::future_status::ready) return false;
+  out = future.get();
+  return true;
+}
+
+bool ClusterDecider::on_peer_frame(const std::string& from, std::string_view payload) {
+  cluster::PeerMessage message;
+  if (auto err = cluster::decode_peer_message(payload, message); !err.empty()) {
+    spdlog::warn("peer {}: dropped an unparsable frame: {}", printable(from), err);
+    return false;
+  }
+  node_->receive(from, std::move(message), clock_.now());
+  work_pending_ = true;
+  drain();
+  schedule();
+  return true;
+}
+
+void ClusterDecider::drain() {
+  republish_if_changed();
+  for (const auto& result : node_->take_results()) complete(result);
+  for (const auto& out : node_->take_outgoing()) send(out.to, out.message);
+}
+
+void ClusterDecider::complete(const cluster::CheckResult& result) {
+  auto it = slots_.find(result.client_token);
+  if (it == slots_.end()) return;
+  Slot slot = std::move(it->second);
+  slots_.erase(it);
+  Batch& b = *slot.batch;
+  const size_t i = slot.index;
+  service::CheckOutcome& out = b.outcomes[i];
+  if (!result.error.empty()) {
+    out.code = service::CheckCode::kUnavailable;
+    out.message = result.error;
+    metrics_.count(b.slots[i], service::CheckResultKind::kError);
+  } else {
+    out.decision = result.decision;
+    out.degraded = result.degraded;
+    b.decided_by[i] = result.decided_by;
+    if (out.decision.allowed) {
+      metrics_.count(b.slots[i], service::CheckResultKind::kAllowed);
+    } else {
+      out.message = limits::describe_denial(b.user_keys[i], b.limits[i], out.decision);
+      metrics_.count(b.slots[i], service::CheckResultKind::kDenied);
+    }
+  }
+  if (--b.remaining > 0) return;
+  for (size_t k = 0; k < b.outcomes.size(); ++k) b.outcomes[k].decided_by = b.decided_by[k];
+  b.done(std::span<const service::CheckOutcome>(b.outcomes));
+}
+
+void ClusterDecider::send(const std::string& to, const cluster::PeerMessage& message) {
+  auto it = links_.find(to);
+  if (it == links_.end()) {
+    auto addr = addresses_.find(to);
+    if (addr == addresses_.end()) return;  // unknown member: the forward fails over
+    it = links_
+             .emplace(to, std::make_shared<net::PeerLink>(io_, hello_, addr->second, peer_options_,
+                                                          peer_stats_))
+             .first;
+  }
+  it->second->send(cluster::encode_peer_message(message));
+}
+
+void ClusterDecider::schedule() {
+  // Only a forward batch waiting for its flush needs the short timer; answers leave at once,
+  // and replication and fail-over run on the 1 ms / 5 ms ticks.
+  if (work_pending_ && node_->has_unflushed_forwards()) {
+    arm(std::chrono::nanoseconds(cluster_options_.flush_delay));
+  } else if (node_->in_flight() > 0) {
+    arm(kInFlightTick);
+  } else {
+    arm(kIdleTick);
+  }
+}
+
+void ClusterDecider::arm(std::chrono::steady_clock::duration delay) {
+  const auto when = std::chrono::steady_clock::now() + delay;
+  if (timer_armed_ && when >= armed_at_) return;
+  timer_armed_ = true;
+  armed_at_ = when;
+  timer_.expires_at(when);
+  timer_.async_wait([this](std::error_code ec) {
+    if (ec == asio::error::operation_aborted) return;
+    on_timer();
+  });
+}
+
+void ClusterDecider::on_timer() {
+  timer_armed_ = false;
+  work_pending_ = false;
+  node_->tick(clock_.now());
+  drain();
+  schedule();
+}
+
+}  // namespace drl::net
