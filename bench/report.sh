@@ -5,8 +5,9 @@
 #   - drl through its RESP front door (CL.THROTTLE), one node and a 3-node cluster,
 #   - drl's native protocol through `drl bench`, single checks and batches of 64,
 #   - drl as Envoy's rate limit service (gRPC ShouldRateLimit, `drl bench --protocol rls`)
-#     against a gRPC floor measured in the same run (the no-op grpc.health.v1 Check on the
-#     same server and client), 8 channels at 1 and 16 calls in flight each,
+#     against a gRPC floor measured in the same run (the same call in an unconfigured domain,
+#     answered without a check: a no-op on the same server and client), 8 channels at 1 and 16
+#     calls in flight each,
 # at pipeline 1 and 16 with 50 connections (redis-benchmark is the one client of the first
 # three), then the engine micro-benchmarks. Writes OUT/results.tsv (every run),
 # OUT/report.md (medians) and, when gnuplot is installed, OUT/throughput.png and
@@ -106,7 +107,7 @@ rls() { # pipeline: two rows, the gRPC floor and ShouldRateLimit, from one `drl 
   python3 - "$1" "$round" "$line" >>"$results" <<'EOF'
 import json, sys
 r = json.loads(sys.argv[3])
-for name, k in (("drl_grpc_health_floor", "floor"), ("drl_rls_1node", "rls")):
+for name, k in (("drl_grpc_noop_floor", "floor"), ("drl_rls_1node", "rls")):
     print("%s\t%s\t%s\t%.0f\t%.3f\t%.3f" % (name, sys.argv[1], sys.argv[2],
           r[k]["calls_per_sec"], r[k]["p50_us"] / 1000, r[k]["p99_us"] / 1000))
 sys.stderr.write("  (rls / gRPC floor: %.2f; errors %d)\n" % (r["ratio_to_floor"], r["rls"]["errors"]))

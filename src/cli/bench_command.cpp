@@ -16,10 +16,11 @@ namespace {
 
 void print_rls_phase(const char* name, const RlsBenchPhase& p) {
   auto us = [&](double q) { return static_cast<double>(p.latency.percentile(q)) / 1000.0; };
-  std::printf("%-6s %10.0f calls/s  p50 %.1f us  p99 %.1f us  p99.9 %.1f us  (%llu calls, %llu "
-              "errors)\n",
-              name, static_cast<double>(p.calls) / p.seconds, us(0.5), us(0.99), us(0.999),
-              static_cast<unsigned long long>(p.calls), static_cast<unsigned long long>(p.errors));
+  std::printf(
+      "%-6s %10.0f calls/s  p50 %.1f us  p99 %.1f us  p99.9 %.1f us  (%llu calls, %llu "
+      "errors)\n",
+      name, static_cast<double>(p.calls) / p.seconds, us(0.5), us(0.99), us(0.999),
+      static_cast<unsigned long long>(p.calls), static_cast<unsigned long long>(p.errors));
 }
 
 std::string rls_phase_json(const RlsBenchPhase& p) {
@@ -61,10 +62,11 @@ int run_rls_bench_command(const Args& a) {
   const double rls_cps = static_cast<double>(r.rls.calls) / r.rls.seconds;
   const double ratio = floor_cps > 0 ? rls_cps / floor_cps : 0;
   if (a.json) {
-    std::printf("{\"protocol\":\"rls\",\"connections\":%zu,\"pipeline\":%zu,\"keys\":%zu,"
-                "\"floor\":%s,\"rls\":%s,\"ratio_to_floor\":%.3f}\n",
-                config.connections, config.pipeline, config.keys, rls_phase_json(r.floor).c_str(),
-                rls_phase_json(r.rls).c_str(), ratio);
+    std::printf(
+        "{\"protocol\":\"rls\",\"connections\":%zu,\"pipeline\":%zu,\"keys\":%zu,"
+        "\"floor\":%s,\"rls\":%s,\"ratio_to_floor\":%.3f}\n",
+        config.connections, config.pipeline, config.keys, rls_phase_json(r.floor).c_str(),
+        rls_phase_json(r.rls).c_str(), ratio);
   } else {
     std::printf("gRPC, %zu channels x %zu calls in flight, %.1f s per phase\n", config.connections,
                 config.pipeline, r.rls.seconds);
@@ -75,7 +77,8 @@ int run_rls_bench_command(const Args& a) {
                 static_cast<unsigned long long>(r.rls.over_limit));
   }
   for (const auto* p : {&r.floor, &r.rls}) {
-    if (!p->first_error.empty()) std::fprintf(stderr, "drl bench: first error: %s\n", p->first_error.c_str());
+    if (!p->first_error.empty())
+      std::fprintf(stderr, "drl bench: first error: %s\n", p->first_error.c_str());
   }
   return r.rls.calls > r.rls.errors ? 0 : 2;
 }
@@ -168,7 +171,7 @@ Handler register_bench(CLI::App& app) {
                   "(src/cli/bench_ledger.h)");
   cmd->add_option("--protocol", a->protocol,
                   "native (drl's frames) or rls (Envoy's rate limit service over gRPC: --servers "
-                  "are the nodes' --grpc addresses; a gRPC floor is measured first)")
+                  "are the nodes' --grpc addresses; a no-op gRPC floor is measured first)")
       ->check(CLI::IsMember({"native", "rls"}))
       ->capture_default_str();
   cmd->add_option("--rls-domain", a->rls_domain,

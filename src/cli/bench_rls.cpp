@@ -9,7 +9,6 @@
 #include <random>
 
 #include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
-#include "grpc/health/v1/health.grpc.pb.h"
 
 namespace drl::cli {
 namespace {
@@ -17,9 +16,9 @@ namespace {
 using envoy::service::ratelimit::v3::RateLimitRequest;
 using envoy::service::ratelimit::v3::RateLimitResponse;
 using envoy::service::ratelimit::v3::RateLimitService;
-using grpc::health::v1::Health;
-using grpc::health::v1::HealthCheckRequest;
-using grpc::health::v1::HealthCheckResponse;
+
+// No --rls-config declares it: the node answers OK at once, deciding nothing.
+constexpr char kFloorDomain[] = "drl-bench-floor-unconfigured";
 
 // The calls in flight of one run: each slot keeps one call outstanding until `stop`.
 class Loop {
@@ -37,7 +36,6 @@ class Loop {
     }
     for (size_t c = 0; c < channels.size(); ++c) {
       rls_stubs_.push_back(RateLimitService::NewStub(channels[c]));
-      health_stubs_.push_back(Health::NewStub(channels[c]));
     }
     slots_.resize(config_.connections * config_.pipeline);
     const auto start = std::chrono::steady_clock::now();
@@ -72,8 +70,6 @@ class Loop {
     std::unique_ptr<grpc::ClientContext> context;
     RateLimitRequest request;
     RateLimitResponse response;
-    HealthCheckRequest health_request;
-    HealthCheckResponse health_response;
     std::chrono::steady_clock::time_point sent;
     RlsBenchPhase counts;  // this slot's own (one callback at a time touches it)
   };
@@ -82,14 +78,8 @@ class Loop {
     slot.context = std::make_unique<grpc::ClientContext>();
     slot.context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     slot.sent = std::chrono::steady_clock::now();
-    if (floor_) {
-      health_stubs_[slot.channel]->async()->Check(
-          slot.context.get(), &slot.health_request, &slot.health_response,
-          [this, &slot](grpc::Status status) { completed(slot, status); });
-      return;
-    }
     slot.request.Clear();
-    slot.request.set_domain(config_.domain);
+    slot.request.set_domain(floor_ ? kFloorDomain : config_.domain);
     auto* entry = slot.request.add_descriptors()->add_entries();
     entry->set_key(config_.descriptor_key);
     entry->set_value("bench:" + std::to_string(slot.rng() % config_.keys));
@@ -127,7 +117,6 @@ class Loop {
   const RlsBenchConfig& config_;
   const bool floor_;
   std::vector<std::unique_ptr<RateLimitService::Stub>> rls_stubs_;
-  std::vector<std::unique_ptr<Health::Stub>> health_stubs_;
   std::vector<Slot> slots_;
   std::chrono::steady_clock::time_point end_;
   std::mutex mu_;

@@ -2,9 +2,10 @@
 // loop, C channels spread over the nodes' --grpc ports, each keeping P calls in flight. Every
 // call carries one descriptor (<descriptor-key>, bench:<i>), i drawn uniformly from the keys,
 // in the given domain (the node's --rls-config must limit it). The same run first measures a
-// floor on the same server and client: the no-op unary call grpc.health.v1.Health/Check, so
-// the RLS figure reads as a fraction of what gRPC itself allows on this machine. Blocks for
-// twice the duration.
+// floor on the same server and client: the same call in a domain no configuration declares,
+// which the node answers at once without a check (a no-op unary call through the same gRPC
+// service), so the RLS figure reads as a fraction of what gRPC itself allows on this machine.
+// Blocks for twice the duration.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -25,7 +26,7 @@ struct RlsBenchConfig {
   std::string domain = "bench";
   std::string descriptor_key = "key";
   uint64_t seed = 1;
-  bool floor = true;  // measure the health-check floor first
+  bool floor = true;  // measure the no-op floor first
 };
 
 struct RlsBenchPhase {
