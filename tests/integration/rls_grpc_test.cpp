@@ -335,5 +335,62 @@ TEST(RlsGrpc, ThreeNodesAdmitExactlyTheLimit) {
   }
 }
 
+// All or nothing across owners: every call carries a shared api_key (50) and one of 20 users (5
+// each), whose keys live on different nodes. Whatever the interleaving, each key ends charged
+// exactly by the calls that were admitted: a refused call leaves neither key charged.
+TEST(RlsGrpc, ThreeNodesAllOrNothingAcrossOwners) {
+  TempDir dir;
+  const std::string config = dir.write("rls.yaml", kConfig);
+  LocalCluster cluster(3, {"--grpc", "127.0.0.1:0", "--grpc-port-file", dir.file("grpc-{id}"),
+                           "--rls-config", config});
+  ASSERT_EQ(cluster.error(), "");
+  ASSERT_TRUE(eventually([&] { return cluster.stable(); }, std::chrono::seconds(30)));
+  std::vector<uint16_t> ports;
+  for (size_t i = 0; i < cluster.size(); ++i) {
+    ports.push_back(read_port(dir.file("grpc-" + cluster.id(i))));
+    ASSERT_NE(ports.back(), 0);
+  }
+  constexpr int kUsers = 20;
+  constexpr int kClients = 6;
+  constexpr int kCallsPerClient = 50;
+  std::vector<std::atomic<int>> admitted(kUsers);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kClients; ++c) {
+    threads.emplace_back([&, c] {
+      RlsClient client(ports[c % ports.size()]);
+      for (int i = 0; i < kCallsPerClient; ++i) {
+        const int user = (c * 3 + i) % kUsers;
+        RateLimitResponse resp;
+        const grpc::Status s = client.call(
+            request("shop", {{{"api_key", "shared"}}, {{"user", "u" + std::to_string(user)}}}),
+            resp);
+        if (!s.ok()) {
+          ++failures;
+          continue;
+        }
+        if (resp.overall_code() == RateLimitResponse::OK) ++admitted[user];
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  RlsClient client(ports[0]);
+  auto remaining = [&](const std::string& key, const std::string& value) {
+    RateLimitRequest peek = request("shop", {{{key, value}}});
+    peek.mutable_descriptors(0)->mutable_hits_addend()->set_value(0);
+    return client.ok_call(peek).statuses(0).limit_remaining();
+  };
+  int total = 0;
+  for (int u = 0; u < kUsers; ++u) {
+    EXPECT_LE(admitted[u].load(), 5);
+    EXPECT_EQ(remaining("user", "u" + std::to_string(u)), 5u - admitted[u].load()) << "u" << u;
+    total += admitted[u].load();
+  }
+  EXPECT_LE(total, 50);
+  EXPECT_GT(total, 0);
+  EXPECT_EQ(remaining("api_key", "shared"), 50u - total);
+}
+
 }  // namespace
 }  // namespace drl
