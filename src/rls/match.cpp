@@ -3,8 +3,8 @@
 namespace drl::rls {
 namespace {
 
-// The node `entry` lands on among `level`, or null. Sets `shared` when it matched a wildcard
-// node with share_threshold.
+// The node `entry` lands on among `level` (exact value, then the first matching wildcard, then
+// the bare key), or null.
 const DescriptorNode* find_node(const std::vector<DescriptorNode>& level,
                                 const DescriptorEntry& entry) {
   for (const DescriptorNode& node : level) {

@@ -1,5 +1,6 @@
 #include "rls/plan.h"
 
+#include <algorithm>
 #include <limits>
 #include <set>
 
