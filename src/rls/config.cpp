@@ -60,11 +60,12 @@ class Reader {
   std::optional<Problem> read_rate_limit(const YAML::Node& map, int line, RateLimitRule& rule);
   std::optional<Problem> read_replaces(const YAML::Node& list, int line,
                                        std::vector<std::string>& out);
-  // Checks a field name: "" when `key` is one of `meaningful`; a Problem when it is unknown;
-  // a warning and a skip (returns true in `ignore`) when known but meaningless here.
-  std::optional<Problem> check_field(const std::string& key, int line,
+  // Reads a field's name into `key`: a Problem when it is not a plain word, is given twice
+  // (`seen` holds the names before it) or is unknown; a warning and `ignore` when it is known
+  // but means nothing in `where`.
+  std::optional<Problem> check_field(const YAML::Node& name, int line, std::set<std::string>& seen,
                                      std::initializer_list<std::string_view> meaningful,
-                                     std::string_view where, bool& ignore);
+                                     std::string_view where, std::string& key, bool& ignore);
   void warn(int line, const std::string& what) {
     if (warnings_)
       warnings_->push_back(std::string(source_) + ":" + std::to_string(line) + ": " + what);
@@ -145,9 +146,13 @@ std::vector<std::string> split_on_star(const std::string& value) {
   return parts;
 }
 
-std::optional<Problem> Reader::check_field(const std::string& key, int line,
+std::optional<Problem> Reader::check_field(const YAML::Node& name, int line,
+                                           std::set<std::string>& seen,
                                            std::initializer_list<std::string_view> meaningful,
-                                           std::string_view where, bool& ignore) {
+                                           std::string_view where, std::string& key, bool& ignore) {
+  if (!name.IsScalar()) return Problem{line, "field names must be plain words"};
+  key = name.Scalar();
+  if (!seen.insert(key).second) return Problem{line, "field '" + clip(key) + "' given twice"};
   ignore = false;
   if (std::find(meaningful.begin(), meaningful.end(), key) != meaningful.end()) return std::nullopt;
   if (std::find(kKnownFields.begin(), kKnownFields.end(), key) == kKnownFields.end()) {
@@ -170,11 +175,10 @@ std::optional<Problem> Reader::read_file(const YAML::Node& root, Domain& domain)
   std::set<std::string> seen;
   for (const auto& field : root) {
     const int line = line_of(field.first, 1);
-    if (!field.first.IsScalar()) return Problem{line, "field names must be plain words"};
-    const std::string key = field.first.Scalar();
-    if (!seen.insert(key).second) return Problem{line, "field '" + clip(key) + "' given twice"};
+    std::string key;
     bool ignore = false;
-    if (auto p = check_field(key, line, {"domain", "descriptors"}, "the top level", ignore))
+    if (auto p = check_field(field.first, line, seen, {"domain", "descriptors"}, "the top level",
+                             key, ignore))
       return p;
     if (ignore) continue;
     if (key == "domain") {
@@ -227,15 +231,13 @@ std::optional<Problem> Reader::read_descriptor(const YAML::Node& map,
   std::set<std::string> seen;
   for (const auto& field : map) {
     const int fline = line_of(field.first, line);
-    if (!field.first.IsScalar()) return Problem{fline, "field names must be plain words"};
-    const std::string key = field.first.Scalar();
-    if (!seen.insert(key).second) return Problem{fline, "field '" + clip(key) + "' given twice"};
+    std::string key;
     bool ignore = false;
     if (auto p =
-            check_field(key, fline,
+            check_field(field.first, fline, seen,
                         {"key", "value", "rate_limit", "descriptors", "shadow_mode", "quota_mode",
                          "detailed_metric", "value_to_metric", "share_threshold", "metadata"},
-                        "a descriptor", ignore)) {
+                        "a descriptor", key, ignore)) {
       return p;
     }
     if (ignore) continue;
@@ -298,13 +300,12 @@ std::optional<Problem> Reader::read_rate_limit(const YAML::Node& map, int line,
   std::set<std::string> seen;
   for (const auto& field : map) {
     const int fline = line_of(field.first, line);
-    if (!field.first.IsScalar()) return Problem{fline, "field names must be plain words"};
-    const std::string key = field.first.Scalar();
-    if (!seen.insert(key).second) return Problem{fline, "field '" + clip(key) + "' given twice"};
+    std::string key;
     bool ignore = false;
-    if (auto p = check_field(
-            key, fline, {"unit", "requests_per_unit", "unlimited", "name", "replaces", "algorithm"},
-            "a rate_limit block", ignore)) {
+    if (auto p =
+            check_field(field.first, fline, seen,
+                        {"unit", "requests_per_unit", "unlimited", "name", "replaces", "algorithm"},
+                        "a rate_limit block", key, ignore)) {
       return p;
     }
     if (ignore) continue;
@@ -373,12 +374,15 @@ std::optional<Problem> Reader::read_replaces(const YAML::Node& list, int line,
     const int iline = line_of(item, line);
     if (!item.IsMap()) return Problem{iline, "'replaces' must be a list of '- name: <rule name>'"};
     std::string name;
+    std::set<std::string> seen;
     for (const auto& field : item) {
       const int fline = line_of(field.first, iline);
-      if (!field.first.IsScalar()) return Problem{fline, "field names must be plain words"};
-      const std::string key = field.first.Scalar();
+      std::string key;
       bool ignore = false;
-      if (auto p = check_field(key, fline, {"name"}, "a replaces entry", ignore)) return p;
+      if (auto p =
+              check_field(field.first, fline, seen, {"name"}, "a replaces entry", key, ignore)) {
+        return p;
+      }
       if (ignore) continue;
       if (auto p = scalar_of(field.second, "name", fline, name)) return p;
     }

@@ -17,6 +17,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "integration/support/cluster_support.h"
 #include "integration/support/node_process.h"
+#include "rls/support/rls_request.h"
 
 namespace drl {
 namespace {
@@ -71,20 +72,9 @@ uint16_t read_port(const std::string& file) {
 }
 
 RateLimitRequest request(const std::string& domain,
-                         const std::vector<std::vector<std::pair<std::string, std::string>>>& ds,
+                         const std::vector<testing::DescriptorEntries>& descriptors,
                          uint32_t hits_addend = 0) {
-  RateLimitRequest r;
-  r.set_domain(domain);
-  r.set_hits_addend(hits_addend);
-  for (const auto& entries : ds) {
-    auto* d = r.add_descriptors();
-    for (const auto& [k, v] : entries) {
-      auto* e = d->add_entries();
-      e->set_key(k);
-      e->set_value(v);
-    }
-  }
-  return r;
+  return testing::rls_request(domain, descriptors, hits_addend);
 }
 
 class RlsClient {
@@ -287,20 +277,38 @@ TEST(RlsGrpc, NotServingUntilJoined) {
                          std::chrono::seconds(30)));
 }
 
+// Three nodes n1..n3 serving RLS on ports of their own, joined and routing by one ring.
+class RlsCluster {
+ public:
+  RlsCluster()
+      : cluster_(3, {"--grpc", "127.0.0.1:0", "--grpc-port-file", dir_.file("grpc-{id}"),
+                     "--rls-config", dir_.write("rls.yaml", kConfig)}) {}
+  // "" once every node is up, stable and has its gRPC port; else what is wrong.
+  std::string ready() {
+    if (!cluster_.error().empty()) return cluster_.error();
+    if (!eventually([&] { return cluster_.stable(); }, std::chrono::seconds(30))) {
+      return "the cluster did not become stable";
+    }
+    for (size_t i = 0; i < cluster_.size(); ++i) {
+      ports_.push_back(read_port(dir_.file("grpc-" + cluster_.id(i))));
+      if (ports_.back() == 0) return "no gRPC port for " + cluster_.id(i);
+    }
+    return "";
+  }
+  const std::vector<uint16_t>& ports() const { return ports_; }
+
+ private:
+  TempDir dir_;
+  LocalCluster cluster_;
+  std::vector<uint16_t> ports_;
+};
+
 // N clients on every node of a 3-node cluster spend keys concurrently: every key admits exactly
 // its limit, wherever its owner is.
 TEST(RlsGrpc, ThreeNodesAdmitExactlyTheLimit) {
-  TempDir dir;
-  const std::string config = dir.write("rls.yaml", kConfig);
-  LocalCluster cluster(3, {"--grpc", "127.0.0.1:0", "--grpc-port-file", dir.file("grpc-{id}"),
-                           "--rls-config", config});
-  ASSERT_EQ(cluster.error(), "");
-  ASSERT_TRUE(eventually([&] { return cluster.stable(); }, std::chrono::seconds(30)));
-  std::vector<uint16_t> ports;
-  for (size_t i = 0; i < cluster.size(); ++i) {
-    ports.push_back(read_port(dir.file("grpc-" + cluster.id(i))));
-    ASSERT_NE(ports.back(), 0);
-  }
+  RlsCluster cluster;
+  ASSERT_EQ(cluster.ready(), "");
+  const std::vector<uint16_t>& ports = cluster.ports();
   constexpr int kKeys = 12;
   constexpr int kClients = 6;
   constexpr int kCallsPerClient = 150;  // 900 calls for 12 keys x 50 = 600 admissions at most
@@ -339,17 +347,9 @@ TEST(RlsGrpc, ThreeNodesAdmitExactlyTheLimit) {
 // each), whose keys live on different nodes. Whatever the interleaving, each key ends charged
 // exactly by the calls that were admitted: a refused call leaves neither key charged.
 TEST(RlsGrpc, ThreeNodesAllOrNothingAcrossOwners) {
-  TempDir dir;
-  const std::string config = dir.write("rls.yaml", kConfig);
-  LocalCluster cluster(3, {"--grpc", "127.0.0.1:0", "--grpc-port-file", dir.file("grpc-{id}"),
-                           "--rls-config", config});
-  ASSERT_EQ(cluster.error(), "");
-  ASSERT_TRUE(eventually([&] { return cluster.stable(); }, std::chrono::seconds(30)));
-  std::vector<uint16_t> ports;
-  for (size_t i = 0; i < cluster.size(); ++i) {
-    ports.push_back(read_port(dir.file("grpc-" + cluster.id(i))));
-    ASSERT_NE(ports.back(), 0);
-  }
+  RlsCluster cluster;
+  ASSERT_EQ(cluster.ready(), "");
+  const std::vector<uint16_t>& ports = cluster.ports();
   constexpr int kUsers = 20;
   constexpr int kClients = 6;
   constexpr int kCallsPerClient = 50;

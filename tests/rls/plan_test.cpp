@@ -7,26 +7,15 @@
 
 #include "limits/algorithm.h"
 #include "rls/plan.h"
+#include "rls/support/rls_request.h"
 
 namespace drl::rls {
 namespace {
 
-using Entries = std::vector<std::pair<std::string, std::string>>;
-
-RateLimitRequest request(const std::string& domain, const std::vector<Entries>& descriptors,
+RateLimitRequest request(const std::string& domain,
+                         const std::vector<testing::DescriptorEntries>& descriptors,
                          uint32_t hits_addend = 0) {
-  RateLimitRequest r;
-  r.set_domain(domain);
-  r.set_hits_addend(hits_addend);
-  for (const Entries& entries : descriptors) {
-    auto* d = r.add_descriptors();
-    for (const auto& [k, v] : entries) {
-      auto* e = d->add_entries();
-      e->set_key(k);
-      e->set_value(v);
-    }
-  }
-  return r;
+  return testing::rls_request(domain, descriptors, hits_addend);
 }
 
 constexpr const char* kConfig = R"(
