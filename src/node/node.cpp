@@ -228,7 +228,7 @@ int Node::Impl::run() {
       return 2;
     }
     grpc_address = options.grpc_host + ":" + std::to_string(rls_door->port());
-    rls_door->set_serving(!published_view.empty());
+    if (!published_view.empty()) rls_door->joined();
   }
   if (!options.metrics_host.empty()) {
     metrics_server.emplace(control, [this] { return render_metrics(); });
@@ -296,7 +296,7 @@ void Node::Impl::wait_signal() {
       return;
     }
     spdlog::info("signal {}: shutting down", signo);
-    if (rls_door) rls_door->set_serving(false);  // draining
+    if (rls_door) rls_door->drain();
     if (!gossip) return control.stop();
     gossip->leave();
     join_timer.expires_after(kLeaveGrace);
@@ -357,7 +357,7 @@ void Node::Impl::publish_view(bool force) {
             [](const ring::Member& a, const ring::Member& b) { return a.id < b.id; });
   if (alive == published_view) return;
   published_view = alive;
-  if (rls_door) rls_door->set_serving(true);  // joined
+  if (rls_door) rls_door->joined();
   // The cluster thread alone decides from now on (local decisions in progress finish first).
   if (alive.size() > 1 && solo->solo()) {
     solo->leave_solo();

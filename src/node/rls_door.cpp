@@ -55,8 +55,13 @@ std::string RlsDoor::start() {
   return server_->start();
 }
 
-void RlsDoor::set_serving(bool serving) {
-  if (server_) server_->set_serving(serving);
+void RlsDoor::joined() {
+  if (server_ && !draining_) server_->set_serving(true);
+}
+
+void RlsDoor::drain() {
+  draining_ = true;
+  if (server_) server_->set_serving(false);
 }
 
 void RlsDoor::reload() {
