@@ -4,6 +4,10 @@
 #   - Redis 7 with a Lua token bucket (bench/redis_lua_token_bucket.lua),
 #   - drl through its RESP front door (CL.THROTTLE), one node and a 3-node cluster,
 #   - drl's native protocol through `drl bench`, single checks and batches of 64,
+#   - drl as Envoy's rate limit service (gRPC ShouldRateLimit, `drl bench --protocol rls`)
+#     against a gRPC floor measured in the same run (the same call in an unconfigured domain,
+#     answered without a check: a no-op on the same server and client), 8 channels at 1 and 16
+#     calls in flight each,
 # at pipeline 1 and 16 with 50 connections (redis-benchmark is the one client of the first
 # three), then the engine micro-benchmarks. Writes OUT/results.tsv (every run),
 # OUT/report.md (medians) and, when gnuplot is installed, OUT/throughput.png and
@@ -96,6 +100,21 @@ EOF
   show_last
 }
 
+rls() { # pipeline: two rows, the gRPC floor and ShouldRateLimit, from one `drl bench` run
+  local line
+  line=$("$drl" bench --protocol rls --servers "127.0.0.1:$grpc" --connections 8 \
+    --pipeline "$1" --keys 1000000 --duration "$duration" --json 2>/dev/null | tail -n 1)
+  python3 - "$1" "$round" "$line" >>"$results" <<'EOF'
+import json, sys
+r = json.loads(sys.argv[3])
+for name, k in (("drl_grpc_noop_floor", "floor"), ("drl_rls_1node", "rls")):
+    print("%s\t%s\t%s\t%.0f\t%.3f\t%.3f" % (name, sys.argv[1], sys.argv[2],
+          r[k]["calls_per_sec"], r[k]["p50_us"] / 1000, r[k]["p99_us"] / 1000))
+sys.stderr.write("  (rls / gRPC floor: %.2f; errors %d)\n" % (r["ratio_to_floor"], r["rls"]["errors"]))
+EOF
+  tail -n 2 "$results" | awk -F'\t' '{ printf "  %s P=%s: %s/s p50 %s ms p99 %s ms\n", $1, $2, $4, $5, $6 }'
+}
+
 echo "== starting Redis 7 and one drl node"
 rport=$(free_port)
 redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
@@ -103,13 +122,17 @@ redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemon
 pids+=($!)
 port=$(free_port)
 resp=$(free_port)
+grpc=$(free_port)
+printf 'domain: bench\ndescriptors:\n  - key: key\n    rate_limit: {unit: minute, requests_per_unit: 100}\n' \
+  >"$work/rls.yaml"
 "$drl" node --listen "127.0.0.1:$port" --resp "127.0.0.1:$resp" --id solo --threads "$threads" \
-  >"$work/solo.log" 2>&1 &
+  --grpc "127.0.0.1:$grpc" --rls-config "$work/rls.yaml" >"$work/solo.log" 2>&1 &
 solo_pid=$!
 pids+=($solo_pid)
 wait_port "$rport"
 wait_port "$port"
 wait_port "$resp"
+wait_port "$grpc"
 sha=$(redis-cli -p "$rport" SCRIPT LOAD "$(cat "$root/bench/redis_lua_token_bucket.lua")")
 
 for round in $(seq "$rounds"); do
@@ -120,6 +143,7 @@ for round in $(seq "$rounds"); do
     rb drl_resp_ping "$resp" "$p" PING
     rb drl_resp_throttle_1node "$resp" "$p" CL.THROTTLE 'key:__rand_int__' 100 100 60 1
     native drl_native_1node "127.0.0.1:$port" "$p" 1
+    rls "$p"
   done
   native drl_native_batch64_1node "127.0.0.1:$port" 16 64
 done

@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ccache
   libasio-dev libprotobuf-dev protobuf-compiler libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libabsl-dev libxxhash-dev libyaml-cpp-dev
-  libsodium-dev
+  libsodium-dev libgrpc++-dev protobuf-compiler-grpc libcpp-httplib-dev
   clang clang-format clang-tidy libclang-rt-14-dev
   redis-server redis-tools libhiredis-dev python3 python3-redis python3-protobuf python3-xxhash
   iproute2 iptables procps gnuplot-nox faketime

@@ -6,12 +6,86 @@
 #include "common/host_port.h"
 #include "cli/bench_ledger.h"
 #include "cli/bench_load.h"
+#include "cli/bench_rls.h"
 #include "cli/bench_smart.h"
 #include "cli/commands.h"
 #include "cli/limit_args.h"
 #include "service/client_auth.h"
 
 namespace drl::cli {
+
+namespace {
+
+void print_rls_phase(const char* name, const RlsBenchPhase& p) {
+  auto us = [&](double q) { return static_cast<double>(p.latency.percentile(q)) / 1000.0; };
+  std::printf(
+      "%-6s %10.0f calls/s  p50 %.1f us  p99 %.1f us  p99.9 %.1f us  (%llu calls, %llu "
+      "errors)\n",
+      name, static_cast<double>(p.calls) / p.seconds, us(0.5), us(0.99), us(0.999),
+      static_cast<unsigned long long>(p.calls), static_cast<unsigned long long>(p.errors));
+}
+
+std::string rls_phase_json(const RlsBenchPhase& p) {
+  auto us = [&](double q) { return static_cast<double>(p.latency.percentile(q)) / 1000.0; };
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                "{\"calls_per_sec\":%.0f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,"
+                "\"calls\":%llu,\"ok\":%llu,\"over_limit\":%llu,\"errors\":%llu,\"seconds\":%.2f}",
+                static_cast<double>(p.calls) / p.seconds, us(0.5), us(0.99), us(0.999),
+                static_cast<unsigned long long>(p.calls), static_cast<unsigned long long>(p.ok),
+                static_cast<unsigned long long>(p.over_limit),
+                static_cast<unsigned long long>(p.errors), p.seconds);
+  return buf;
+}
+
+template <typename Args>
+int run_rls_bench_command(const Args& a) {
+  RlsBenchConfig config;
+  if (auto err = parse_host_port_list(a.servers, config.servers); !err.empty()) {
+    std::fprintf(stderr, "drl bench: --servers: %s\n", err.c_str());
+    return 2;
+  }
+  if (auto err = parse_window(a.duration, config.duration); !err.empty()) {
+    std::fprintf(stderr, "drl bench: --duration: %s\n", err.c_str());
+    return 2;
+  }
+  if (a.connections == 0 || a.pipeline == 0 || a.keys == 0) {
+    std::fprintf(stderr, "drl bench: --connections, --pipeline and --keys must be >= 1\n");
+    return 2;
+  }
+  config.connections = a.connections;
+  config.pipeline = a.pipeline;
+  config.keys = a.keys;
+  config.seed = a.seed;
+  config.domain = a.rls_domain;
+  config.descriptor_key = a.rls_key;
+  const RlsBenchResult r = run_rls_bench(config);
+  const double floor_cps = static_cast<double>(r.floor.calls) / r.floor.seconds;
+  const double rls_cps = static_cast<double>(r.rls.calls) / r.rls.seconds;
+  const double ratio = floor_cps > 0 ? rls_cps / floor_cps : 0;
+  if (a.json) {
+    std::printf(
+        "{\"protocol\":\"rls\",\"connections\":%zu,\"pipeline\":%zu,\"keys\":%zu,"
+        "\"floor\":%s,\"rls\":%s,\"ratio_to_floor\":%.3f}\n",
+        config.connections, config.pipeline, config.keys, rls_phase_json(r.floor).c_str(),
+        rls_phase_json(r.rls).c_str(), ratio);
+  } else {
+    std::printf("gRPC, %zu channels x %zu calls in flight, %.1f s per phase\n", config.connections,
+                config.pipeline, r.rls.seconds);
+    print_rls_phase("floor", r.floor);
+    print_rls_phase("rls", r.rls);
+    std::printf("rls / floor: %.2f   (rls: ok %llu, over limit %llu)\n", ratio,
+                static_cast<unsigned long long>(r.rls.ok),
+                static_cast<unsigned long long>(r.rls.over_limit));
+  }
+  for (const auto* p : {&r.floor, &r.rls}) {
+    if (!p->first_error.empty())
+      std::fprintf(stderr, "drl bench: first error: %s\n", p->first_error.c_str());
+  }
+  return r.rls.calls > r.rls.errors ? 0 : 2;
+}
+
+}  // namespace
 
 Handler register_bench(CLI::App& app) {
   auto* cmd = app.add_subcommand("bench", "Load nodes with checks; print throughput and latency.");
@@ -47,6 +121,7 @@ Handler register_bench(CLI::App& app) {
     bool floor = false;
     bool smart = false;
     std::string ledger;
+    std::string protocol = "native", rls_domain = "bench", rls_key = "key";
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--servers", a->servers, "Nodes, HOST:PORT[,HOST:PORT...]")
@@ -96,7 +171,19 @@ Handler register_bench(CLI::App& app) {
                   "Chaos runs: send through failing-over clients (paced by --rate) and write "
                   "every admission by key and window, and every error, to FILE "
                   "(src/cli/bench_ledger.h)");
+  cmd->add_option("--protocol", a->protocol,
+                  "native (drl's frames) or rls (Envoy's rate limit service over gRPC: --servers "
+                  "are the nodes' --grpc addresses; a no-op gRPC floor is measured first)")
+      ->check(CLI::IsMember({"native", "rls"}))
+      ->capture_default_str();
+  cmd->add_option("--rls-domain", a->rls_domain,
+                  "--protocol rls: the domain (the nodes' --rls-config must limit it)")
+      ->capture_default_str();
+  cmd->add_option("--rls-descriptor-key", a->rls_key,
+                  "--protocol rls: the descriptor's key; its value is bench:<i>")
+      ->capture_default_str();
   return [a] {
+    if (a->protocol == "rls") return run_rls_bench_command(*a);
     BenchConfig config;
     auto servers = parse_host_port_list(a->servers, PortZero::kAllowed);
     if (!servers) {

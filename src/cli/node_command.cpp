@@ -33,6 +33,9 @@ Handler register_node(CLI::App& app) {
     std::string listen = kDefaultAddress;
     std::string id, policies, metrics, log_format = "text", log_level = "info", port_file, join,
                                        cluster_key_file, resp, resp_port_file;
+    std::string grpc, grpc_port_file, rls_config;
+    bool rls_response_headers = false;
+    bool rls_charge_each = false;
     size_t threads = 0, max_memory = 0, max_connections = 16384, replicas = 3;
     uint64_t failover_timeout_ms = 200, first_view_wait_ms = 500, peer_rto_min_ms = 10;
     uint32_t max_frame = 1u << 20;
@@ -108,6 +111,19 @@ Handler register_node(CLI::App& app) {
   cmd->add_option("--resp", a->resp,
                   "HOST:PORT also serving the Redis protocol (CL.THROTTLE, DRL.CHECK, PING, INFO)");
   cmd->add_option("--resp-port-file", a->resp_port_file, "Write the bound RESP port to this file");
+  cmd->add_option("--grpc", a->grpc,
+                  "HOST:PORT also serving Envoy's rate limit service (gRPC, "
+                  "envoy.service.ratelimit.v3) and gRPC health (docs/envoy.md)");
+  cmd->add_option("--grpc-port-file", a->grpc_port_file, "Write the bound gRPC port to this file");
+  cmd->add_option("--rls-config", a->rls_config,
+                  "envoyproxy/ratelimit configuration for --grpc: a YAML file or a directory of "
+                  "them (reloaded on SIGHUP)");
+  cmd->add_flag("--rls-response-headers", a->rls_response_headers,
+                "Add RateLimit-Limit/-Remaining/-Reset to RLS responses (envoyproxy/ratelimit's "
+                "LIMIT_RESPONSE_HEADERS_ENABLED)");
+  cmd->add_flag("--rls-charge-each", a->rls_charge_each,
+                "Charge every descriptor of an RLS request that is under its limit even when "
+                "another one is over (envoyproxy/ratelimit's way); default: all or nothing");
   cmd->add_option("--join", a->join,
                   "Seed nodes to join, HOST:PORT[,HOST:PORT...] (none: a one-node cluster)");
   cmd->add_option("--cluster-key-file", a->cluster_key_file,
@@ -221,6 +237,22 @@ Handler register_node(CLI::App& app) {
       o.resp_port = r->port;
     }
     o.resp_port_file = a->resp_port_file;
+    if (!a->grpc.empty()) {
+      HostPort g;
+      if (auto err = parse_host_port(a->grpc, g); !err.empty()) {
+        std::fprintf(stderr, "drl node: --grpc: %s\n", err.c_str());
+        return 2;
+      }
+      o.grpc_host = g.host;
+      o.grpc_port = g.port;
+    } else if (!a->rls_config.empty()) {
+      std::fprintf(stderr, "drl node: --rls-config needs --grpc HOST:PORT\n");
+      return 2;
+    }
+    o.grpc_port_file = a->grpc_port_file;
+    o.rls_config_path = a->rls_config;
+    o.rls_response_headers = a->rls_response_headers;
+    o.rls_all_or_nothing = !a->rls_charge_each;
     o.id = a->id;
     o.policies_path = a->policies;
     o.threads = a->threads;

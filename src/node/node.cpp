@@ -26,6 +26,7 @@
 #include "node/membership_log.h"
 #include "node/process_metrics.h"
 #include "node/seed_watch.h"
+#include "node/rls_door.h"
 #include "service/admission_gate.h"
 #include "service/client_auth.h"
 #include "service/cluster_metrics.h"
@@ -158,6 +159,7 @@ struct Node::Impl {
   std::optional<net::Listener> listener;
   std::optional<net::RespListener> resp_listener;
   std::optional<net::MetricsServer> metrics_server;
+  std::optional<RlsDoor> rls_door;  // --grpc
   std::string listen_address;
   Nanos started = 0;
   bool draining = false;  // control thread: a stop signal came, the node is leaving
@@ -264,6 +266,16 @@ int Node::Impl::run() {
     resp_address = r.address().to_string() + ":" + std::to_string(r.port());
     resp_listener->start();
   }
+  std::string grpc_address;
+  if (!options.grpc_host.empty()) {
+    rls_door.emplace(options, *solo, &gate, clock);
+    if (auto err = rls_door->start(); !err.empty()) {
+      spdlog::error("{}", err);
+      return 2;
+    }
+    grpc_address = options.grpc_host + ":" + std::to_string(rls_door->port());
+    if (!published_view.empty()) rls_door->joined();
+  }
   if (!options.metrics_host.empty()) {
     service::HttpRoutes routes{[this] { return render_metrics(); }, [this] { return not_ready(); }};
     metrics_server.emplace(control, [this, routes](std::string_view head) {
@@ -292,6 +304,12 @@ int Node::Impl::run() {
       std::ofstream(options.resp_port_file) << resp_listener->local_endpoint().port() << "\n";
     }
   }
+  if (!grpc_address.empty()) {
+    std::printf("grpc listening on %s\n", grpc_address.c_str());
+    if (!options.grpc_port_file.empty()) {
+      std::ofstream(options.grpc_port_file) << rls_door->port() << "\n";
+    }
+  }
   std::fflush(stdout);
   if (!options.port_file.empty()) {
     std::ofstream(options.port_file) << bound.port() << "\n";
@@ -299,6 +317,7 @@ int Node::Impl::run() {
   control.run();
   spdlog::info("stopping");
   if (gossip) gossip->stop();
+  if (rls_door) rls_door->stop();  // its calls in flight need the deciders
   pool.stop();
   listener.reset();
   resp_listener.reset();
@@ -313,6 +332,7 @@ void Node::Impl::wait_signal() {
     if (ec) return;
     if (signo == SIGHUP) {
       reload_client_tokens();
+      if (rls_door) rls_door->reload();
       if (options.policies_path.empty()) {
         spdlog::warn("SIGHUP: no --policies file to reload");
       } else if (auto err = policies.reload(); !err.empty()) {
@@ -333,6 +353,7 @@ void Node::Impl::wait_signal() {
     }
     spdlog::info("signal {}: shutting down", signo);
     draining = true;
+    if (rls_door) rls_door->drain();
     if (!gossip) return control.stop();
     gossip->leave();
     join_timer.expires_after(kLeaveGrace);
@@ -433,6 +454,7 @@ void Node::Impl::publish_view(bool force) {
             [](const ring::Member& a, const ring::Member& b) { return a.id < b.id; });
   if (alive == published_view) return;
   published_view = alive;
+  if (rls_door) rls_door->joined();
   // The cluster thread alone decides from now on (local decisions in progress finish first).
   if (alive.size() > 1 && solo->solo()) {
     solo->leave_solo();

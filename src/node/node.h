@@ -57,6 +57,13 @@ struct NodeOptions {
   // The storage backend (--storage, --data-dir, ...); its node_id defaults to `id`, else
   // host:port, and its max_memory_bytes is max_memory_bytes above.
   StorageOptions storage;
+  // Envoy's rate limit service over gRPC (doors/rls_grpc_server.h); empty host: none.
+  std::string grpc_host;
+  uint16_t grpc_port = 0;
+  std::string grpc_port_file;   // if set, the bound gRPC port is written there
+  std::string rls_config_path;  // envoyproxy/ratelimit YAML file or directory; reloaded on SIGHUP
+  bool rls_response_headers = false;
+  bool rls_all_or_nothing = true;  // false: --rls-charge-each
   // Test only: accept AdminRequests (peer faults: drop or delay traffic with chosen peers).
   bool enable_test_hooks = false;
 };

@@ -115,7 +115,10 @@ std::vector<std::string> LocalCluster::addresses() const {
 void LocalCluster::start(size_t index) {
   std::vector<std::string> args = {"--id", id(index)};
   if (!seed_.empty()) args.insert(args.end(), {"--join", seed_});
-  args.insert(args.end(), extra_.begin(), extra_.end());
+  for (std::string arg : extra_) {
+    for (size_t at; (at = arg.find("{id}")) != std::string::npos;) arg.replace(at, 4, id(index));
+    args.push_back(std::move(arg));
+  }
   if (per_node_) {
     const auto own = per_node_(index);
     args.insert(args.end(), own.begin(), own.end());

@@ -33,7 +33,8 @@ std::map<std::string, std::string> member_states(const std::string& address);
 // --base-port`); 0 when none was found.
 uint16_t free_base_port(int count);
 
-// N nodes with ids n1..nN, n2.. joining n1. Each node runs with `extra` arguments.
+// N nodes with ids n1..nN, n2.. joining n1. Each node runs with `extra` arguments, where
+// "{id}" stands for the node's id (e.g. a port file of its own).
 class LocalCluster {
  public:
   // `per_node(i)`, when given, adds arguments of node i's own (e.g. its --data-dir).
