@@ -41,10 +41,12 @@ std::string rls_phase_json(const RlsBenchPhase& p) {
 template <typename Args>
 int run_rls_bench_command(const Args& a) {
   RlsBenchConfig config;
-  if (auto err = parse_host_port_list(a.servers, config.servers); !err.empty()) {
-    std::fprintf(stderr, "drl bench: --servers: %s\n", err.c_str());
+  auto servers = parse_host_port_list(a.servers, PortZero::kAllowed);
+  if (!servers) {
+    std::fprintf(stderr, "drl bench: --servers: %s\n", servers.status().message().c_str());
     return 2;
   }
+  config.servers = std::move(*servers);
   if (auto err = parse_window(a.duration, config.duration); !err.empty()) {
     std::fprintf(stderr, "drl bench: --duration: %s\n", err.c_str());
     return 2;

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/address_arg.h"
+#include "common/host_port.h"
 #include "cli/latency_histogram.h"
 
 namespace drl::cli {
