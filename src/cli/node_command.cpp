@@ -238,13 +238,13 @@ Handler register_node(CLI::App& app) {
     }
     o.resp_port_file = a->resp_port_file;
     if (!a->grpc.empty()) {
-      HostPort g;
-      if (auto err = parse_host_port(a->grpc, g); !err.empty()) {
-        std::fprintf(stderr, "drl node: --grpc: %s\n", err.c_str());
+      auto g = parse_host_port(a->grpc, PortZero::kAllowed);
+      if (!g) {
+        std::fprintf(stderr, "drl node: --grpc: %s\n", g.status().message().c_str());
         return 2;
       }
-      o.grpc_host = g.host;
-      o.grpc_port = g.port;
+      o.grpc_host = g->host;
+      o.grpc_port = g->port;
     } else if (!a->rls_config.empty()) {
       std::fprintf(stderr, "drl node: --rls-config needs --grpc HOST:PORT\n");
       return 2;

@@ -236,7 +236,7 @@ Handler register_status(CLI::App& app) {
     std::printf("connections %llu   checks received %llu, decided here %llu\n", u(s.connections),
                 u(s.checks), u(s.checks_decided));
     std::string p;
-    for (const auto& n : s.policies()) p += " " + n;
+    for (const auto& n : s.policies) p += " " + n;
     std::printf("policies   %s%s\n", p.empty() ? " (none)" : p.c_str(),
                 s.policy_hash ? (" (set " + hex64(s.policy_hash) + ")").c_str() : "");
     std::printf("ring        %.1f%% of the hash space, epoch %s%s\n", s.ring_share * 100,

@@ -12,6 +12,7 @@
 #include "cluster/inline_decision.h"
 #include "cluster/peer_codec.h"
 #include "common/key_hash.h"
+#include "common/printable.h"
 #include "service/check_resolution.h"
 #include "service/decided_outcome.h"
 #include "service/local_decider.h"
