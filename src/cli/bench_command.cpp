@@ -2,14 +2,14 @@
 #include <cstdio>
 #include <memory>
 
-#include "cli/default_address.h"
-#include "common/host_port.h"
 #include "cli/bench_ledger.h"
 #include "cli/bench_load.h"
 #include "cli/bench_rls.h"
 #include "cli/bench_smart.h"
 #include "cli/commands.h"
+#include "cli/default_address.h"
 #include "cli/limit_args.h"
+#include "common/host_port.h"
 #include "service/client_auth.h"
 
 namespace drl::cli {

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "common/host_port.h"
 #include "cli/latency_histogram.h"
+#include "common/host_port.h"
 
 namespace drl::cli {
 

@@ -3,8 +3,9 @@
 // per connection (its fallback node taken round-robin from the servers). Closed loop:
 // `pipeline` batches in flight on each. Open loop (config.rate > 0): config.rate batches/s
 // in total, each given to the next client in turn whatever the answers do (the pipeline
-// does not apply), latency counted from each batch's intended send time. Slower per check than run_bench's pre-encoded frames (the library builds
-// and routes every request), so compare both modes at the same shape, not against raw runs.
+// does not apply), latency counted from each batch's intended send time. Slower per check than
+// run_bench's pre-encoded frames (the library builds and routes every request), so compare both
+// modes at the same shape, not against raw runs.
 #pragma once
 #include "cli/bench_load.h"
 

@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <memory>
 
-#include "cli/default_address.h"
 #include "cli/commands.h"
+#include "cli/default_address.h"
 #include "cli/limit_args.h"
 #include "drl/client.h"
 #include "service/client_auth.h"

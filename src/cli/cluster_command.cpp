@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/default_address.h"
 #include "cli/commands.h"
+#include "cli/default_address.h"
 #include "cli/limit_args.h"
 #include "cli/nodes_file.h"
 

@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include "cli/commands.h"
-#include "cli/storage_args.h"
 #include "cli/default_address.h"
+#include "cli/storage_args.h"
 #include "common/host_port.h"
 #include "membership/cluster_key.h"
 #include "node/event_log.h"
@@ -212,8 +212,7 @@ Handler register_node(CLI::App& app) {
     }
     o.host = listen->host;
     o.port = listen->port;
-    if (auto err = storage_options_from(a->storage, !a->id.empty() || listen->port != 0,
-                                        o.storage);
+    if (auto err = storage_options_from(a->storage, !a->id.empty() || listen->port != 0, o.storage);
         !err.empty()) {
       std::fprintf(stderr, "drl node: %s\n", err.c_str());
       return 2;

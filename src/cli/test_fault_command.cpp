@@ -8,8 +8,8 @@
 #include <memory>
 
 #include "cli/commands.h"
-#include "client/node_link.h"
 #include "cli/default_address.h"
+#include "client/node_link.h"
 #include "common/host_port.h"
 
 namespace drl::cli {

@@ -136,10 +136,9 @@ void ClusterDecider::decide_calls(std::span<const service::CheckCall> calls,
   for (size_t i = 0; i < calls.size(); ++i) {
     service::CheckOutcome& out = outcomes[i];
     if (!resolve(calls[i], *catalog, scratch, out, slots[i])) continue;
-    if (fast && cluster::decide_inline(ownership_, store_, scratch.key, scratch.limit,
-                                       scratch.request, now,
-                                       store::memory_rule(scratch.memory_full, scratch.degrade),
-                                       out.decision)) {
+    if (fast && cluster::decide_inline(
+                    ownership_, store_, scratch.key, scratch.limit, scratch.request, now,
+                    store::memory_rule(scratch.memory_full, scratch.degrade), out.decision)) {
       out.decided_by = self_id_;
       ++decided;
       service::settle_decision(out, calls[i].key, scratch.limit, metrics_, slots[i]);

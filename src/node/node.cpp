@@ -25,8 +25,9 @@
 #include "node/event_log.h"
 #include "node/membership_log.h"
 #include "node/process_metrics.h"
-#include "node/seed_watch.h"
 #include "node/rls_door.h"
+#include "node/seed_watch.h"
+#include "node/storage/storage.h"
 #include "service/admission_gate.h"
 #include "service/client_auth.h"
 #include "service/cluster_metrics.h"
@@ -39,7 +40,6 @@
 #include "service/prometheus_text.h"
 #include "service/published_ring.h"
 #include "service/solo_decider.h"
-#include "node/storage/storage.h"
 #include "store/backend.h"
 #include "store/store.h"
 

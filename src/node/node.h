@@ -13,8 +13,8 @@
 
 #include "limits/policy.h"
 #include "membership/cluster_key.h"
-#include "service/admission.h"
 #include "node/storage/storage.h"
+#include "service/admission.h"
 
 namespace drl::node {
 

@@ -24,7 +24,6 @@
 
 namespace drl::store {
 
-
 struct StoreOptions {
   size_t shards = 64;           // rounded up to a power of two
   size_t max_memory_bytes = 0;  // 0 = unbounded

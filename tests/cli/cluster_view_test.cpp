@@ -8,7 +8,7 @@ namespace drl::cli {
 namespace {
 
 NodeStatus status(const std::string& id, uint64_t epoch, uint64_t policy,
-                            std::vector<std::pair<std::string, std::string>> members) {
+                  std::vector<std::pair<std::string, std::string>> members) {
   NodeStatus s;
   s.node_id = id;
   s.listen = id + ":7000";

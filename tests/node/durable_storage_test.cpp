@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <string>
 
-#include "service/prometheus_text.h"
 #include "node/storage/data_dir.h"
 #include "node/storage/storage.h"
+#include "service/prometheus_text.h"
 #include "store/store.h"
 
 namespace drl::node {

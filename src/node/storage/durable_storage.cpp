@@ -23,8 +23,10 @@ class DurableStorage final : public Storage {
   explicit DurableStorage(const StorageOptions& o)
       : options_(o),
         writer_(o.data_dir, o.fsync, o.snapshot_log_bytes),
-        store_(store::StoreOptions{.shards = 64, .max_memory_bytes = o.max_memory_bytes, .on_memory_full = o.on_memory_full}, writer_,
-               durable::DurableOptions{o.min_window}) {}
+        store_(store::StoreOptions{.shards = 64,
+                                   .max_memory_bytes = o.max_memory_bytes,
+                                   .on_memory_full = o.on_memory_full},
+               writer_, durable::DurableOptions{o.min_window}) {}
   ~DurableStorage() override { close(); }
 
   store::Backend& backend() override { return store_; }

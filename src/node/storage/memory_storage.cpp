@@ -8,7 +8,9 @@ namespace {
 class MemoryStorage final : public Storage {
  public:
   explicit MemoryStorage(const StorageOptions& o)
-      : store_(store::StoreOptions{.shards = 64, .max_memory_bytes = o.max_memory_bytes, .on_memory_full = o.on_memory_full}) {}
+      : store_(store::StoreOptions{.shards = 64,
+                                   .max_memory_bytes = o.max_memory_bytes,
+                                   .on_memory_full = o.on_memory_full}) {}
   store::Backend& backend() override { return store_; }
   std::string open(TimePoint) override { return ""; }
   void close() override {}
