@@ -202,8 +202,12 @@ TEST(MemoryFull, RefuseReadmitsNoSpentKeyAndAnswersNewKeysMemoryFullInEveryDoor)
   // Warned before the wall, and told at it (log lines, rate-limited).
   EXPECT_TRUE(eventually([&] {
     const std::string log = n.node().log();
-    // The fill passes 80% and 90% between two 50 ms ticks here: the highest is told.
-    return log.find("store memory at 100%") != std::string::npos &&
+    // The fill passes 80% and 90% between two 50 ms ticks here: the highest is told. Under
+    // refuse a key that does not fit is not stored, so the store may stop short of 100%
+    // (it did at 92% in an ASan build): at or above 90% is the wall's warning.
+    const bool warned = log.find("store memory at 9") != std::string::npos ||
+                        log.find("store memory at 100%") != std::string::npos;
+    return warned &&
            log.find("answered MEMORY_FULL") != std::string::npos;
   })) << n.node().log();
 }
