@@ -207,8 +207,7 @@ TEST(MemoryFull, RefuseReadmitsNoSpentKeyAndAnswersNewKeysMemoryFullInEveryDoor)
     // (it did at 92% in an ASan build): at or above 90% is the wall's warning.
     const bool warned = log.find("store memory at 9") != std::string::npos ||
                         log.find("store memory at 100%") != std::string::npos;
-    return warned &&
-           log.find("answered MEMORY_FULL") != std::string::npos;
+    return warned && log.find("answered MEMORY_FULL") != std::string::npos;
   })) << n.node().log();
 }
 
