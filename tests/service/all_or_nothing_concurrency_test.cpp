@@ -28,15 +28,16 @@ class MapDecider final : public CheckDecider {
  public:
   void decide(std::span<const CheckCall> calls, CheckCompletion done) override {
     std::vector<CheckOutcome> outcomes(calls.size());
+    bool inline_completion = false;
     {
       std::lock_guard lock(mu_);
       for (size_t i = 0; i < calls.size(); ++i) {
         outcomes[i].decision = limits::decide(calls[i].limit, states_[std::string(calls[i].key)],
                                               nullptr, calls[i].request, clock_.now());
       }
-      ++calls_;
+      inline_completion = ++calls_ % 2 == 0;
     }
-    if (calls_ % 2 == 0) {
+    if (inline_completion) {
       done(outcomes);
       return;
     }
