@@ -15,6 +15,7 @@
 
 #include <google/protobuf/arena.h>
 
+#include "common/clock.h"
 #include "drl/client.pb.h"
 #include "net/dated_receive.h"
 #include "net/frame_watchdog.h"
@@ -45,6 +46,8 @@ struct SessionLimits {
 struct SessionServices {
   service::CheckDecider* decider = nullptr;
   service::RequestGate* gate = nullptr;               // null: every request is decided
+  // The clock of all-or-nothing requests (service/all_or_nothing.h); null: the system's.
+  const Clock* clock = nullptr;
   std::function<void(wire::StatusResponse&)> status;  // called on the session's thread
   // Client tokens (--client-tokens-file); null = no token required.
   const service::ClientAuth* auth = nullptr;
