@@ -24,6 +24,9 @@ const char* boolean(bool b) { return b ? "true" : "false"; }
 }  // namespace
 
 HttpError plan_http_check(std::string_view body, HttpCheckPlan& plan) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return {400, "EMPTY_REQUEST", "the body is empty: send a JSON check request"};
+  }
   http::CheckRequest request;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
