@@ -91,6 +91,11 @@ class RlsClient {
     context.set_deadline(std::chrono::system_clock::now() + timeout);
     return stub_->ShouldRateLimit(&context, req, &resp);
   }
+  // A call without a gRPC deadline: the node gives it its --default-timeout-ms.
+  grpc::Status call_without_deadline(const RateLimitRequest& req, RateLimitResponse& resp) {
+    grpc::ClientContext context;
+    return stub_->ShouldRateLimit(&context, req, &resp);
+  }
   RateLimitResponse ok_call(const RateLimitRequest& req) {
     RateLimitResponse resp;
     const grpc::Status status = call(req, resp);
@@ -280,9 +285,10 @@ TEST(RlsGrpc, NotServingUntilJoined) {
 // Three nodes n1..n3 serving RLS on ports of their own, joined and routing by one ring.
 class RlsCluster {
  public:
-  RlsCluster()
-      : cluster_(3, {"--grpc", "127.0.0.1:0", "--grpc-port-file", dir_.file("grpc-{id}"),
-                     "--rls-config", dir_.write("rls.yaml", kConfig)}) {}
+  explicit RlsCluster(std::vector<std::string> extra = {})
+      : cluster_(3, with(extra, {"--grpc", "127.0.0.1:0", "--grpc-port-file", dir_.file("grpc-{id}"),
+                                 "--rls-config", dir_.write("rls.yaml", kConfig)})) {}
+  const std::vector<std::string>& addresses() const { return addresses_; }
   // "" once every node is up, stable and has its gRPC port; else what is wrong.
   std::string ready() {
     if (!cluster_.error().empty()) return cluster_.error();
@@ -293,11 +299,18 @@ class RlsCluster {
       ports_.push_back(read_port(dir_.file("grpc-" + cluster_.id(i))));
       if (ports_.back() == 0) return "no gRPC port for " + cluster_.id(i);
     }
+    addresses_ = cluster_.addresses();
     return "";
   }
   const std::vector<uint16_t>& ports() const { return ports_; }
 
  private:
+  static std::vector<std::string> with(std::vector<std::string> extra,
+                                       const std::vector<std::string>& more) {
+    extra.insert(extra.end(), more.begin(), more.end());
+    return extra;
+  }
+  std::vector<std::string> addresses_;
   TempDir dir_;
   LocalCluster cluster_;
   std::vector<uint16_t> ports_;
@@ -390,6 +403,46 @@ TEST(RlsGrpc, ThreeNodesAllOrNothingAcrossOwners) {
   EXPECT_LE(total, 50);
   EXPECT_GT(total, 0);
   EXPECT_EQ(remaining("api_key", "shared"), 50u - total);
+}
+
+// An owner that cannot be reached in time is UNAVAILABLE (so that Envoy's failure_mode_deny
+// applies), answered by the node within the call's deadline, never a hang: n1's peer traffic is
+// delayed by 3 s, so every check it forwards stays undecided past the call's budget (the node's
+// --default-timeout-ms of 400 ms for a call without a gRPC deadline; the deadline otherwise).
+TEST(RlsGrpc, UnreachableOwnerIsUnavailableWithinTheDeadline) {
+  RlsCluster cluster({"--enable-test-hooks", "--default-timeout-ms", "400"});
+  ASSERT_EQ(cluster.ready(), "");
+  const auto fault =
+      testing::run_drl({"test-fault", "--server", cluster.addresses()[0], "--delay", "*=3000"});
+  ASSERT_EQ(fault.exit_code, 0) << fault.out;
+  RlsClient client(cluster.ports()[0]);
+  int unavailable = 0;
+  std::vector<std::string> forwarded;  // keys n1 could not decide
+  for (int k = 0; k < 9; ++k) {
+    const std::string key = "far" + std::to_string(k);
+    RateLimitResponse resp;
+    const auto start = std::chrono::steady_clock::now();
+    const grpc::Status s = client.call_without_deadline(request("shop", {{{"api_key", key}}}), resp);
+    const auto took = std::chrono::steady_clock::now() - start;
+    // Well before the delayed forward could come back (3 s).
+    EXPECT_LT(took, std::chrono::milliseconds(2500)) << key;
+    if (s.ok()) continue;  // a key n1 owns: decided here
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << key << ": " << s.error_message();
+    ++unavailable;
+    forwarded.push_back(key);
+  }
+  EXPECT_GT(unavailable, 0) << "no key of 9 was owned by another node";
+  // With the caller's own deadline (Envoy's filter timeout), the call ends by it.
+  for (const std::string& key : forwarded) {
+    RateLimitResponse resp;
+    const auto start = std::chrono::steady_clock::now();
+    const grpc::Status s =
+        client.call(request("shop", {{{"api_key", key}}}), resp, std::chrono::milliseconds(200));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2500)) << key;
+    EXPECT_TRUE(s.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)
+        << key << ": " << s.error_code() << " " << s.error_message();
+  }
 }
 
 }  // namespace
