@@ -1,8 +1,8 @@
 // The node's one TCP port. Accepts connections, reads each one's first 4 bytes and hands the
 // socket to the handler registered for that magic word (gossip sync, peer links); any other
 // word is a client frame length, and the connection becomes a ClientSession.
-// Accepts through the one Acceptor. Lives as long as the IoPool it was given; register_magic() before
-// start(); start() and stop() from the controlling thread.
+// Accepts through the one Acceptor. Lives as long as the IoPool it was given; register_magic()
+// before start(); start() and stop() from the controlling thread.
 #pragma once
 #include <asio/ip/tcp.hpp>
 #include <cstdint>

@@ -13,8 +13,7 @@ RespListener::RespListener(IoPool& pool, RespListenerOptions options, RespServic
       acceptor_(pool, options.max_connections, stats,
                 [this](asio::ip::tcp::socket socket, size_t worker) {
                   std::make_shared<RespSession>(pool_.context(worker), std::move(socket),
-                                                options_.session, services_,
-                                                stats_.shard(worker))
+                                                options_.session, services_, stats_.shard(worker))
                       ->start();
                 }) {}
 
@@ -24,9 +23,7 @@ std::error_code RespListener::listen(const std::string& host, uint16_t port) {
   return acceptor_.listen(host, port);
 }
 
-asio::ip::tcp::endpoint RespListener::local_endpoint() const {
-  return acceptor_.local_endpoint();
-}
+asio::ip::tcp::endpoint RespListener::local_endpoint() const { return acceptor_.local_endpoint(); }
 
 void RespListener::start() { acceptor_.start(); }
 
