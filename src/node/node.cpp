@@ -636,15 +636,20 @@ std::string Node::Impl::not_ready() {
 
 namespace {
 
-// Runs `f` on `control` and returns its value, or `otherwise` when the control thread does not
-// get to it within a second (it is stopping).
+// Runs `f` on `control` and returns its value, or `otherwise` when the control thread has
+// stopped (the node is stopping) or does not get to it within 10 s.
 std::string on_control(asio::io_context& control, std::function<std::string()> f,
                        std::string otherwise) {
   auto done = std::make_shared<std::promise<std::string>>();
   auto result = done->get_future();
   asio::post(control, [f = std::move(f), done] { done->set_value(f()); });
-  if (result.wait_for(std::chrono::seconds(1)) != std::future_status::ready) return otherwise;
-  return result.get();
+  for (int i = 0; i < 100; ++i) {
+    if (result.wait_for(std::chrono::milliseconds(100)) == std::future_status::ready) {
+      return result.get();
+    }
+    if (control.stopped()) return otherwise;
+  }
+  return otherwise;
 }
 
 }  // namespace

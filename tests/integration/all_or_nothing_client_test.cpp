@@ -18,6 +18,10 @@ using testing::eventually;
 using testing::LocalCluster;
 using testing::NodeProcess;
 
+// About all or nothing, not shedding: no overload control or deadline in the way on a slow host.
+const std::vector<std::string> kNoShedding = {"--queue-target-ms", "60000", "--default-timeout-ms",
+                                              "10000"};
+
 // `key` under `limit` per year (fixed window: no test runs across its edge).
 CheckSpec spec(const std::string& key, uint64_t limit, uint64_t cost = 1) {
   CheckSpec s;
@@ -32,7 +36,7 @@ uint64_t remaining(Client& client, const std::string& key, uint64_t limit) {
 }
 
 TEST(AllOrNothingClient, OneDeniedCheckLeavesTheOthersUncharged) {
-  NodeProcess node;
+  NodeProcess node(kNoShedding);
   ASSERT_NE(node.port(), 0) << node.error() << node.log();
   Client client({.nodes = {node.address()}});
   ASSERT_TRUE(client.check(spec("spent", 1)).allowed);
@@ -57,7 +61,7 @@ TEST(AllOrNothingClient, OneDeniedCheckLeavesTheOthersUncharged) {
 // Concurrent groups of a shared key (50) and one of 20 users (5 each), owned by different
 // nodes, from smart clients on every node: each key ends charged exactly by the admitted groups.
 TEST(AllOrNothingClient, ThreeNodesRoutedToOwners) {
-  LocalCluster cluster(3);
+  LocalCluster cluster(3, kNoShedding);
   ASSERT_TRUE(cluster.error().empty()) << cluster.error();
   ASSERT_TRUE(eventually([&] { return cluster.stable(); }, std::chrono::seconds(30)));
   const auto addresses = cluster.addresses();

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <fstream>
 #include <thread>
 
 #include "integration/support/abuse_support.h"
@@ -24,11 +23,6 @@ using testing::LocalCluster;
 using testing::NodeProcess;
 using testing::TempFile;
 
-uint16_t read_port(const std::string& file) {
-  std::ifstream f(file);
-  unsigned p = 0;
-  return f >> p ? static_cast<uint16_t>(p) : 0;
-}
 
 // A check of `key` under `limit` per year (fixed window: no test runs across its edge).
 std::string check_json(const std::string& key, uint64_t limit, uint64_t cost = 1) {
@@ -63,7 +57,7 @@ class HttpNode {
                    std::to_string(counter_++)) {
     extra.insert(extra.end(), {"--http", "127.0.0.1:0", "--http-port-file", port_file_});
     node_ = std::make_unique<NodeProcess>(extra);
-    port_ = read_port(port_file_);
+    port_ = testing::read_port_file(port_file_);
   }
   ~HttpNode() { std::remove(port_file_.c_str()); }
   uint16_t port() const { return port_; }
@@ -189,31 +183,11 @@ TEST(HttpDoor, ClientTokensAreRequiredWhenTheNodeHasThem) {
 }
 
 // Three nodes n1..n3 serving HTTP on ports of their own, joined and routing by one ring.
-class HttpCluster {
+class HttpCluster : public testing::DoorCluster {
  public:
+  // About admissions, not shedding: no overload control or deadline in the way on a slow host.
   HttpCluster()
-      : dir_("/tmp/drl-http-cluster-" + std::to_string(::getpid())),
-        cluster_(3, {"--http", "127.0.0.1:0", "--http-port-file", dir_ + "-{id}"}) {}
-  ~HttpCluster() {
-    for (size_t i = 0; i < 3; ++i) std::remove((dir_ + "-" + cluster_.id(i)).c_str());
-  }
-  std::string ready() {
-    if (!cluster_.error().empty()) return cluster_.error();
-    if (!eventually([&] { return cluster_.stable(); }, std::chrono::seconds(30))) {
-      return "the cluster did not become stable";
-    }
-    for (size_t i = 0; i < cluster_.size(); ++i) {
-      ports_.push_back(read_port(dir_ + "-" + cluster_.id(i)));
-      if (ports_.back() == 0) return "no HTTP port for " + cluster_.id(i);
-    }
-    return "";
-  }
-  const std::vector<uint16_t>& ports() const { return ports_; }
-
- private:
-  std::string dir_;
-  LocalCluster cluster_;
-  std::vector<uint16_t> ports_;
+      : DoorCluster("--http", {"--queue-target-ms", "60000", "--default-timeout-ms", "10000"}) {}
 };
 
 // N clients on every node spend keys concurrently: every key admits exactly its limit, wherever

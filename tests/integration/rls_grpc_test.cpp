@@ -65,11 +65,6 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-uint16_t read_port(const std::string& file) {
-  std::ifstream f(file);
-  unsigned p = 0;
-  return f >> p ? static_cast<uint16_t>(p) : 0;
-}
 
 RateLimitRequest request(const std::string& domain,
                          const std::vector<testing::DescriptorEntries>& descriptors,
@@ -129,7 +124,7 @@ class RlsNode {
     extra.insert(extra.end(), {"--grpc", "127.0.0.1:0", "--grpc-port-file", port_file_,
                                "--rls-config", config_});
     node_ = std::make_unique<NodeProcess>(extra);
-    port_ = read_port(port_file_);
+    port_ = testing::read_port_file(port_file_);
   }
   uint16_t port() const { return port_; }
   NodeProcess& node() { return *node_; }
@@ -282,38 +277,23 @@ TEST(RlsGrpc, NotServingUntilJoined) {
                          std::chrono::seconds(30)));
 }
 
+// The RLS configuration of a cluster: a base of RlsCluster, so it is written before the nodes
+// start and removed after they stop.
+struct RlsConfigDir {
+  TempDir dir;
+  std::string config = dir.write("rls.yaml", kConfig);
+};
+
+std::vector<std::string> with_config(std::vector<std::string> extra, const std::string& config) {
+  extra.insert(extra.end(), {"--rls-config", config});
+  return extra;
+}
+
 // Three nodes n1..n3 serving RLS on ports of their own, joined and routing by one ring.
-class RlsCluster {
+class RlsCluster : private RlsConfigDir, public testing::DoorCluster {
  public:
   explicit RlsCluster(std::vector<std::string> extra = {})
-      : cluster_(3, with(extra, {"--grpc", "127.0.0.1:0", "--grpc-port-file", dir_.file("grpc-{id}"),
-                                 "--rls-config", dir_.write("rls.yaml", kConfig)})) {}
-  const std::vector<std::string>& addresses() const { return addresses_; }
-  // "" once every node is up, stable and has its gRPC port; else what is wrong.
-  std::string ready() {
-    if (!cluster_.error().empty()) return cluster_.error();
-    if (!eventually([&] { return cluster_.stable(); }, std::chrono::seconds(30))) {
-      return "the cluster did not become stable";
-    }
-    for (size_t i = 0; i < cluster_.size(); ++i) {
-      ports_.push_back(read_port(dir_.file("grpc-" + cluster_.id(i))));
-      if (ports_.back() == 0) return "no gRPC port for " + cluster_.id(i);
-    }
-    addresses_ = cluster_.addresses();
-    return "";
-  }
-  const std::vector<uint16_t>& ports() const { return ports_; }
-
- private:
-  static std::vector<std::string> with(std::vector<std::string> extra,
-                                       const std::vector<std::string>& more) {
-    extra.insert(extra.end(), more.begin(), more.end());
-    return extra;
-  }
-  std::vector<std::string> addresses_;
-  TempDir dir_;
-  LocalCluster cluster_;
-  std::vector<uint16_t> ports_;
+      : DoorCluster("--grpc", with_config(std::move(extra), config)) {}
 };
 
 // N clients on every node of a 3-node cluster spend keys concurrently: every key admits exactly
