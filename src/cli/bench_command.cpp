@@ -101,19 +101,17 @@ void print_http_phase(const char* name, const HttpBenchPhase& p) {
 std::string http_phase_json(const HttpBenchPhase& p) {
   auto us = [&](double q) { return static_cast<double>(p.latency.percentile(q)) / 1000.0; };
   char buf[400];
-  std::snprintf(buf, sizeof buf,
-                "{\"requests_per_sec\":%.0f,\"checks_per_sec\":%.0f,\"p50_us\":%.1f,"
-                "\"p99_us\":%.1f,\"p999_us\":%.1f,\"requests\":%llu,\"checks\":%llu,"
-                "\"allowed\":%llu,\"denied\":%llu,\"errors\":%llu,\"distinct_keys\":%llu,"
-                "\"seconds\":%.2f}",
-                static_cast<double>(p.requests) / p.seconds,
-                static_cast<double>(p.checks) / p.seconds, us(0.5), us(0.99), us(0.999),
-                static_cast<unsigned long long>(p.requests),
-                static_cast<unsigned long long>(p.checks),
-                static_cast<unsigned long long>(p.allowed),
-                static_cast<unsigned long long>(p.denied),
-                static_cast<unsigned long long>(p.errors),
-                static_cast<unsigned long long>(p.distinct_keys), p.seconds);
+  std::snprintf(
+      buf, sizeof buf,
+      "{\"requests_per_sec\":%.0f,\"checks_per_sec\":%.0f,\"p50_us\":%.1f,"
+      "\"p99_us\":%.1f,\"p999_us\":%.1f,\"requests\":%llu,\"checks\":%llu,"
+      "\"allowed\":%llu,\"denied\":%llu,\"errors\":%llu,\"distinct_keys\":%llu,"
+      "\"seconds\":%.2f}",
+      static_cast<double>(p.requests) / p.seconds, static_cast<double>(p.checks) / p.seconds,
+      us(0.5), us(0.99), us(0.999), static_cast<unsigned long long>(p.requests),
+      static_cast<unsigned long long>(p.checks), static_cast<unsigned long long>(p.allowed),
+      static_cast<unsigned long long>(p.denied), static_cast<unsigned long long>(p.errors),
+      static_cast<unsigned long long>(p.distinct_keys), p.seconds);
   return buf;
 }
 
@@ -150,9 +148,10 @@ int run_http_bench_command(const BenchConfig& native, bool json) {
         key_distribution_name(config.key_dist).c_str(), http_phase_json(r.floor).c_str(),
         http_phase_json(r.check).c_str(), ratio);
   } else {
-    std::printf("HTTP/1.1 keep-alive, %zu connections x 1 request in flight x batch %zu, %.1f s "
-                "per phase\n",
-                config.connections, config.batch, r.check.seconds);
+    std::printf(
+        "HTTP/1.1 keep-alive, %zu connections x 1 request in flight x batch %zu, %.1f s "
+        "per phase\n",
+        config.connections, config.batch, r.check.seconds);
     print_http_phase("floor", r.floor);
     print_http_phase("http", r.check);
     std::printf("http / floor (requests): %.2f   allowed %llu  denied %llu\n", ratio,

@@ -16,8 +16,9 @@ void tally(std::string_view body, HttpBenchPhase& c) {
     const std::string_view rest = body.substr(at + 11);
     const bool allowed = rest.substr(0, 4) == "true";
     const size_t code = rest.find("\"code\":\"");
-    const bool ok = code != std::string_view::npos &&
-                    (rest.substr(code + 8, 3) == "OK\"" || rest.substr(code + 8, 12) == "MEMORY_FULL\"");
+    const bool ok =
+        code != std::string_view::npos &&
+        (rest.substr(code + 8, 3) == "OK\"" || rest.substr(code + 8, 12) == "MEMORY_FULL\"");
     if (!ok) {
       ++c.errors;
       if (c.first_error.empty()) c.first_error = std::string(rest.substr(0, 200));
@@ -84,8 +85,7 @@ HttpBenchPhase run_phase(const HttpBenchConfig& config, bool floor) {
   std::vector<std::thread> threads;
   const auto start = std::chrono::steady_clock::now();
   for (size_t i = 0; i < config.connections; ++i) {
-    threads.emplace_back(
-        [&, i] { phases[i] = run_connection(config, i, floor, distinct); });
+    threads.emplace_back([&, i] { phases[i] = run_connection(config, i, floor, distinct); });
   }
   for (auto& t : threads) t.join();
   HttpBenchPhase out;

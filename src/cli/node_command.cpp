@@ -9,8 +9,8 @@
 #include "cli/default_address.h"
 #include "cli/storage_args.h"
 #include "common/host_port.h"
-#include "node/key_ring_file.h"
 #include "node/event_log.h"
+#include "node/key_ring_file.h"
 #include "node/node.h"
 
 namespace drl::cli {
@@ -23,7 +23,8 @@ Handler register_node(CLI::App& app) {
       "  drl node --listen 127.0.0.1:7000 --id n1 --policies docs/policies.example.yaml \\\n"
       "           --metrics 127.0.0.1:9100 --max-memory 256M\n"
       "  drl node --listen 127.0.0.1:7000 --http 127.0.0.1:8080\n"
-      "  (then: curl -d '{\"checks\":[{\"key\":\"user:42\",\"limit\":{\"limit\":10,\"window_ms\":1000}}]}'\n"
+      "  (then: curl -d "
+      "'{\"checks\":[{\"key\":\"user:42\",\"limit\":{\"limit\":10,\"window_ms\":1000}}]}'\n"
       "   127.0.0.1:8080/v1/check)\n"
       "  drl node --listen 127.0.0.1:7001 --join 127.0.0.1:7000 --cluster-key-file key\n"
       "  (key: one file for the whole cluster, e.g. head -c 32 /dev/urandom > key)\n"

@@ -47,8 +47,8 @@ struct HttpServerOptions {
 struct HttpServices {
   service::HttpRoutes routes;  // routes.check: serve POST /v1/check (needs decider and clock)
   service::CheckDecider* decider = nullptr;
-  service::RequestGate* gate = nullptr;           // null: nothing is shed
-  const service::ClientAuth* auth = nullptr;      // null: no token required
+  service::RequestGate* gate = nullptr;       // null: nothing is shed
+  const service::ClientAuth* auth = nullptr;  // null: no token required
   const Clock* clock = nullptr;
   std::string node_id;  // decided_by of answers that name no other node
 };

@@ -1,18 +1,18 @@
 #include "node/node.h"
 
-#include <spdlog/spdlog.h>
 #include <sodium.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
-#include <stdexcept>
 #include <fstream>
 #include <future>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "common/clock.h"
@@ -180,7 +180,7 @@ struct Node::Impl {
   std::optional<net::RespListener> resp_listener;
   std::optional<doors::HttpServer> metrics_server;  // --metrics
   std::optional<doors::HttpServer> http_door;       // --http
-  std::optional<RlsDoor> rls_door;  // --grpc
+  std::optional<RlsDoor> rls_door;                  // --grpc
   std::string listen_address;
   Nanos started = 0;
   bool draining = false;  // control thread: a stop signal came, the node is leaving
@@ -516,8 +516,8 @@ void Node::Impl::reload_key_ring() {
   auto ring = read_key_ring_file(options.cluster_key_file);
   if (!ring) {
     log_event(spdlog::level::err, "cluster_key_refused", {{"reason", ring.status().message()}},
-              "SIGHUP: refused the cluster key ring: " + ring.status().message() +
-                  "; keeping " + describe_key_ring(*sealer->ring()));
+              "SIGHUP: refused the cluster key ring: " + ring.status().message() + "; keeping " +
+                  describe_key_ring(*sealer->ring()));
     return;
   }
   log_event(spdlog::level::info, "cluster_key_installed",
@@ -657,10 +657,12 @@ std::string on_control(asio::io_context& control, std::function<std::string()> f
 service::HttpRoutes Node::Impl::http_routes() {
   service::HttpRoutes routes;
   routes.metrics = [this] {
-    return on_control(control, [this] { return render_metrics(); }, "");
+    return on_control(
+        control, [this] { return render_metrics(); }, "");
   };
   routes.not_ready = [this] {
-    return on_control(control, [this] { return not_ready(); }, "stopping");
+    return on_control(
+        control, [this] { return not_ready(); }, "stopping");
   };
   return routes;
 }

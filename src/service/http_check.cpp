@@ -51,7 +51,8 @@ HttpError plan_http_check(std::string_view body, HttpCheckPlan& plan) {
   plan.wire.set_all_or_nothing(request.all_or_nothing());
   for (const http::Check& c : request.checks()) to_wire(c, *plan.wire.add_checks());
   plan.calls.resize(plan.wire.checks_size());
-  for (int i = 0; i < plan.wire.checks_size(); ++i) decode_check(plan.wire.checks(i), plan.calls[i]);
+  for (int i = 0; i < plan.wire.checks_size(); ++i)
+    decode_check(plan.wire.checks(i), plan.calls[i]);
   return {200, "", ""};
 }
 

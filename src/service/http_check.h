@@ -36,8 +36,8 @@ struct HttpCheckPlan {
 // Reads `body` into `plan`: "" error code on success. Refuses a body that is not JSON, a field
 // this API does not have, a value of the wrong type (400 MALFORMED_FRAME, with protobuf's
 // sentence naming the field), an empty body or no checks (400 EMPTY_REQUEST) and more than
-// kMaxChecksPerRequest (400 TOO_MANY_CHECKS). A check the decoder refuses (bad key, no limit, ...) is not an error
-// of the request: its CheckCall carries the code, as in the native door.
+// kMaxChecksPerRequest (400 TOO_MANY_CHECKS). A check the decoder refuses (bad key, no limit, ...)
+// is not an error of the request: its CheckCall carries the code, as in the native door.
 HttpError plan_http_check(std::string_view body, HttpCheckPlan& plan);
 
 // {"results":[{...}, ...],"decided_by":"<node_id>"}: one object per outcome, in order, with

@@ -40,8 +40,8 @@ TEST(AllOrNothingClient, OneDeniedCheckLeavesTheOthersUncharged) {
   ASSERT_NE(node.port(), 0) << node.error() << node.log();
   Client client({.nodes = {node.address()}});
   ASSERT_TRUE(client.check(spec("spent", 1)).allowed);
-  const auto group =
-      client.check({spec("fresh", 5), spec("spent", 1), spec("other", 3, 2)}, {.all_or_nothing = true});
+  const auto group = client.check({spec("fresh", 5), spec("spent", 1), spec("other", 3, 2)},
+                                  {.all_or_nothing = true});
   ASSERT_EQ(group.size(), 3u);
   EXPECT_EQ(group[0].code, ResultCode::kOk);
   EXPECT_FALSE(group[1].allowed);

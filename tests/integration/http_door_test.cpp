@@ -23,7 +23,6 @@ using testing::LocalCluster;
 using testing::NodeProcess;
 using testing::TempFile;
 
-
 // A check of `key` under `limit` per year (fixed window: no test runs across its edge).
 std::string check_json(const std::string& key, uint64_t limit, uint64_t cost = 1) {
   return "{\"key\":\"" + key + "\",\"cost\":" + std::to_string(cost) +
@@ -147,8 +146,9 @@ TEST(HttpDoor, BadRequestsGetJsonErrorsAndTheNodeKeepsServing) {
   all.push_back({"POST", "/v1/check", many, 400, "TOO_MANY_CHECKS"});
   for (const Case& c : all) {
     const std::string r = http_request(n.port(), c.method, c.path, c.body);
-    EXPECT_EQ(http_status(r), c.status) << c.method << " " << c.path << " " << c.body.substr(0, 60)
-                                        << "\n" << r.substr(0, 400);
+    EXPECT_EQ(http_status(r), c.status)
+        << c.method << " " << c.path << " " << c.body.substr(0, 60) << "\n"
+        << r.substr(0, 400);
     EXPECT_EQ(field(http_body(r), "code"), "\"" + c.code + "\"") << r.substr(0, 400);
     EXPECT_NE(field(http_body(r), "message"), "") << r.substr(0, 400);
   }
@@ -160,7 +160,8 @@ TEST(HttpDoor, MetricsAndHealthOnTheSamePort) {
   HttpNode n;
   ASSERT_NE(n.port(), 0) << n.node().error() << n.node().log();
   EXPECT_EQ(http_status(testing::http_get(n.port(), "/healthz")), 200);
-  EXPECT_TRUE(eventually([&] { return http_status(testing::http_get(n.port(), "/readyz")) == 200; }));
+  EXPECT_TRUE(
+      eventually([&] { return http_status(testing::http_get(n.port(), "/readyz")) == 200; }));
   n.check(body_of({check_json("counted", 2)}));
   const std::string page = testing::http_get(n.port(), "/metrics");
   EXPECT_EQ(http_status(page), 200);
@@ -172,7 +173,8 @@ TEST(HttpDoor, ClientTokensAreRequiredWhenTheNodeHasThem) {
   HttpNode n({"--client-tokens-file", tokens.path()});
   ASSERT_NE(n.port(), 0) << n.node().error() << n.node().log();
   const std::string body = body_of({check_json("k", 5)});
-  for (const std::string& headers : {std::string(), std::string("Authorization: Bearer wrong\r\n")}) {
+  for (const std::string& headers :
+       {std::string(), std::string("Authorization: Bearer wrong\r\n")}) {
     const std::string r = n.post(body, headers);
     EXPECT_EQ(http_status(r), 401) << r;
     EXPECT_EQ(field(http_body(r), "code"), "\"UNAUTHENTICATED\"") << r;
@@ -207,8 +209,8 @@ TEST(HttpDoor, ThreeNodesAdmitExactlyTheLimit) {
       const uint16_t port = ports[c % ports.size()];
       for (int i = 0; i < kCallsPerClient; ++i) {
         const int key = (c * 7 + i) % kKeys;
-        const std::string r =
-            http_request(port, "POST", "/v1/check", body_of({check_json("k" + std::to_string(key), 50)}));
+        const std::string r = http_request(port, "POST", "/v1/check",
+                                           body_of({check_json("k" + std::to_string(key), 50)}));
         const std::string b = http_body(r);
         if (http_status(r) != 200 || field(b, "code") != "\"OK\"") {
           ++failures;
@@ -222,7 +224,8 @@ TEST(HttpDoor, ThreeNodesAdmitExactlyTheLimit) {
   EXPECT_EQ(failures.load(), 0);
   for (int k = 0; k < kKeys; ++k) EXPECT_EQ(admitted[k].load(), 50) << "key k" << k;
   for (uint16_t port : ports) {
-    const std::string b = http_body(http_request(port, "POST", "/v1/check", body_of({check_json("k0", 50)})));
+    const std::string b =
+        http_body(http_request(port, "POST", "/v1/check", body_of({check_json("k0", 50)})));
     EXPECT_EQ(field(b, "allowed"), "false") << b;
   }
 }
@@ -259,8 +262,8 @@ TEST(HttpDoor, ThreeNodesAllOrNothingAcrossOwners) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
   auto remaining = [&](const std::string& key, uint64_t limit) {
-    const std::string b =
-        http_body(http_request(ports[0], "POST", "/v1/check", body_of({check_json(key, limit, 0)})));
+    const std::string b = http_body(
+        http_request(ports[0], "POST", "/v1/check", body_of({check_json(key, limit, 0)})));
     return std::stoull(field(b, "remaining"));
   };
   int total = 0;

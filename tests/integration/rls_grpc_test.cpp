@@ -65,7 +65,6 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-
 RateLimitRequest request(const std::string& domain,
                          const std::vector<testing::DescriptorEntries>& descriptors,
                          uint32_t hits_addend = 0) {

@@ -43,9 +43,9 @@ TEST(HttpCheck, ABodyBecomesTheNativeCalls) {
 
 TEST(HttpCheck, AChecksOwnFaultIsItsCodeNotTheRequests) {
   HttpCheckPlan plan;
-  ASSERT_EQ(plan_http_check(R"({"checks":[{"key":"a"},{"key":"b","cost":0,"policy":"p"}]})", plan)
-                .code,
-            "");
+  ASSERT_EQ(
+      plan_http_check(R"({"checks":[{"key":"a"},{"key":"b","cost":0,"policy":"p"}]})", plan).code,
+      "");
   EXPECT_EQ(plan.calls[0].code, CheckCode::kMissingLimit);
   EXPECT_EQ(plan.calls[1].code, CheckCode::kOk);
   EXPECT_EQ(plan.calls[1].request.cost, 0u);  // a peek

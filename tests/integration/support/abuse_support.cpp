@@ -39,8 +39,8 @@ std::string http_request(uint16_t port, std::string_view method, std::string_vie
   std::string request = std::string(method) + " " + std::string(path) +
                         " HTTP/1.0\r\nHost: 127.0.0.1\r\n" + std::string(headers);
   if (!body.empty() || method == "POST") {
-    request += "Content-Type: application/json\r\nContent-Length: " +
-               std::to_string(body.size()) + "\r\n";
+    request +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   }
   request += "\r\n";
   request += body;

@@ -191,8 +191,8 @@ std::string DoorCluster::make_dir() {
 
 DoorCluster::DoorCluster(const std::string& door_flag, std::vector<std::string> extra)
     : dir_(make_dir()) {
-  extra.insert(extra.end(), {door_flag, "127.0.0.1:0", door_flag + "-port-file",
-                             dir_ + "/port-{id}"});
+  extra.insert(extra.end(),
+               {door_flag, "127.0.0.1:0", door_flag + "-port-file", dir_ + "/port-{id}"});
   cluster_ = std::make_unique<LocalCluster>(3, extra);
 }
 

@@ -75,7 +75,7 @@ class DoorCluster {
   ~DoorCluster();
   // "" once every node is up, stable and has written its door's port; else what is wrong.
   std::string ready();
-  const std::vector<uint16_t>& ports() const { return ports_; }  // each node's door
+  const std::vector<uint16_t>& ports() const { return ports_; }             // each node's door
   const std::vector<std::string>& addresses() const { return addresses_; }  // native ports
 
  private:
