@@ -4,13 +4,24 @@
 
 #include <algorithm>
 #include <future>
+#include <optional>
+#include <utility>
 #include <vector>
 
+#include "rls/json_exchange.h"
 #include "service/all_or_nothing.h"
 #include "service/http_check.h"
 
 namespace drl::doors {
 namespace {
+
+// A /json exchange in flight: owns the request and the response until the exchange is done,
+// which may be after the worker stopped waiting.
+struct PendingRls {
+  rls::RateLimitRequest request;
+  rls::RateLimitResponse response;
+  std::promise<std::pair<int, std::string>> answer;  // status and JSON body
+};
 
 // A request in flight: owns what the check path borrows (the plan's keys) until the decider
 // completes, which may be after the worker stopped waiting.
@@ -89,6 +100,42 @@ class HttpServer::Handler {
     res.set_content(answer.get(), service::kJsonType);
   }
 
+  // POST /json: one RLS exchange, answered as envoyproxy/ratelimit's /json endpoint.
+  void rls_json(const httplib::Request& req, httplib::Response& res) {
+    if (services_.auth != nullptr && !services_.auth->verify(bearer_token(req))) {
+      return reply(res, service::http_unauthenticated());
+    }
+    if (stopping_.load(std::memory_order_relaxed)) {
+      return reply(res, {503, "SHUTTING_DOWN", "the node is stopping; try another"});
+    }
+    auto pending = std::make_shared<PendingRls>();
+    if (auto error = rls::parse_rls_json(req.body, pending->request); !error.code.empty()) {
+      return reply(res, error);
+    }
+    auto answer = pending->answer.get_future();
+    const int64_t deadline =
+        services_.clock->monotonic() +
+        std::chrono::duration_cast<std::chrono::nanoseconds>(options_.default_timeout).count();
+    services_.rls->decide(
+        pending->request, deadline, &pending->response,
+        [pending](const std::optional<rls::RlsExchangeError>& error) {
+          if (error) {
+            const service::HttpError e = rls::rls_json_error(*error);
+            pending->answer.set_value({e.status, service::http_error_json(e)});
+          } else {
+            pending->answer.set_value({rls::rls_json_status(pending->response),
+                                       rls::rls_response_json(pending->response)});
+          }
+        });
+    if (answer.wait_for(options_.default_timeout + std::chrono::seconds(2)) !=
+        std::future_status::ready) {
+      return reply(res, {503, "UNAVAILABLE", "no answer within the request's deadline"});
+    }
+    auto [status, body] = answer.get();
+    res.status = status;
+    res.set_content(std::move(body), service::kJsonType);
+  }
+
   void other(const httplib::Request& req, httplib::Response& res) {
     const service::HttpAnswer a = service::answer_http(req.method, req.path, services_.routes);
     res.status = a.status;
@@ -134,6 +181,10 @@ std::string HttpServer::start() {
   if (services_.routes.check) {
     s.Post(service::kCheckPath,
            [h](const httplib::Request& req, httplib::Response& res) { h->check(req, res); });
+  }
+  if (services_.rls != nullptr) {
+    s.Post(rls::kJsonPath,
+           [h](const httplib::Request& req, httplib::Response& res) { h->rls_json(req, res); });
   }
   auto other = [h](const httplib::Request& req, httplib::Response& res) { h->other(req, res); };
   s.Get(".*", other);

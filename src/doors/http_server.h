@@ -1,4 +1,5 @@
-// The HTTP door: POST /v1/check (JSON in, JSON out), GET /metrics, /healthz and /readyz, on
+// The HTTP door: POST /v1/check (JSON in, JSON out), POST /json (Envoy's RateLimitRequest in
+// JSON, as envoyproxy/ratelimit serves it), GET /metrics, /healthz and /readyz, on
 // cpp-httplib (Debian's libcpp-httplib). A thin shell: the body is planned by
 // service::plan_http_check, its checks go through the same overload gate and CheckDecider as
 // the native, RESP and gRPC doors' checks (all or nothing through
@@ -22,6 +23,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "rls/exchange.h"
 #include "service/check_decider.h"
 #include "service/client_auth.h"
 #include "service/http_routes.h"
@@ -51,6 +53,9 @@ struct HttpServices {
   const service::ClientAuth* auth = nullptr;  // null: no token required
   const Clock* clock = nullptr;
   std::string node_id;  // decided_by of answers that name no other node
+  // Serves POST /json (envoyproxy/ratelimit's endpoint, rls/json_exchange.h) through this
+  // exchange; null: /json is not served (no --grpc rate limit service on the node).
+  const rls::RlsExchange* rls = nullptr;
 };
 
 class HttpServer {

@@ -4,6 +4,7 @@
 // overload gate) as the native and RESP doors' checks, routed to each key's owner, and the
 // decisions are answered by rls::answer (src/rls/plan.h; docs/envoy.md).
 //
+// Each call is one rls::RlsExchange (rls/exchange.h), shared with the HTTP door's POST /json.
 // gRPC status codes: INVALID_ARGUMENT for a request the planner refuses (with its sentence);
 // UNAVAILABLE when a check is shed (overload) or no node could decide it (an unreachable
 // owner), so that Envoy's failure_mode_deny applies. A call is given the smaller of its own
@@ -11,7 +12,7 @@
 // work past it.
 //
 // Several descriptors: all or nothing by default (none stays charged when one is over its
-// limit; service/all_or_nothing.h), or each charged on its own (all_or_nothing = false).
+// limit; service/all_or_nothing.h), or each charged on its own, as the exchange is set.
 //
 // Health: "" and "envoy.service.ratelimit.v3.RateLimitService" answer NOT_SERVING until
 // set_serving(true) (the node calls it once it has joined) and again after set_serving(false)
@@ -27,10 +28,7 @@
 #include <string>
 
 #include "common/clock.h"
-#include "rls/config.h"
-#include "rls/plan.h"
-#include "service/check_decider.h"
-#include "service/request_gate.h"
+#include "rls/exchange.h"
 
 namespace grpc {
 class Server;
@@ -42,22 +40,15 @@ inline constexpr char kRlsServiceName[] = "envoy.service.ratelimit.v3.RateLimitS
 
 struct RlsGrpcOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 0;  // 0: any free port (port() says which)
-  rls::RlsAnswerOptions answer;
+  uint16_t port = 0;                                // 0: any free port (port() says which)
   std::chrono::milliseconds default_timeout{1000};  // for calls without a deadline
   std::chrono::milliseconds max_timeout{60'000};
   int max_message_bytes = 1 << 20;
-  // The descriptors of a request are charged all or nothing (service/all_or_nothing.h); false:
-  // each one under its limit is charged, as envoyproxy/ratelimit does.
-  bool all_or_nothing = true;
 };
 
 struct RlsGrpcServices {
-  service::CheckDecider* decider = nullptr;
-  service::RequestGate* gate = nullptr;  // null: nothing is shed
+  const rls::RlsExchange* exchange = nullptr;  // plans, decides and answers each call
   const Clock* clock = nullptr;
-  // The current configuration; may return null (no --rls-config: every domain unknown).
-  std::function<std::shared_ptr<const rls::RlsConfig>()> config;
 };
 
 class RlsGrpcServer {

@@ -6,7 +6,6 @@
 #include <cctype>
 #include <cstdio>
 
-
 namespace drl::membership {
 namespace {
 

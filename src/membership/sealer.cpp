@@ -40,8 +40,8 @@ void Sealer::seal(std::string_view header, std::string_view plain, std::string& 
   unsigned long long written = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(
       dst + kNonceBytes, &written, reinterpret_cast<const unsigned char*>(plain.data()),
-      plain.size(), reinterpret_cast<const unsigned char*>(header.data()), header.size(),
-      nullptr, nonce, ring->primary().data());
+      plain.size(), reinterpret_cast<const unsigned char*>(header.data()), header.size(), nullptr,
+      nonce, ring->primary().data());
 }
 
 std::optional<std::string_view> Sealer::open(std::string_view header,
@@ -57,14 +57,12 @@ std::optional<std::string_view> Sealer::open(std::string_view header,
   for (const ClusterKey& key : ring->keys) {
     // Verify only (no output) first: on a failure libsodium zeroes its output, which would
     // destroy the ciphertext in place for the next key. Then decrypt in place.
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt_detached(nullptr, nullptr, cipher, plain_len,
-                                                            tag, ad, header.size(), bytes,
-                                                            key.data()) != 0) {
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
+            nullptr, nullptr, cipher, plain_len, tag, ad, header.size(), bytes, key.data()) != 0) {
       continue;
     }
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt_detached(cipher, nullptr, cipher, plain_len,
-                                                            tag, ad, header.size(), bytes,
-                                                            key.data()) != 0) {
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
+            cipher, nullptr, cipher, plain_len, tag, ad, header.size(), bytes, key.data()) != 0) {
       return std::nullopt;
     }
     return std::string_view(sealed.data() + kNonceBytes, plain_len);

@@ -684,6 +684,7 @@ std::string Node::Impl::start_http(std::optional<doors::HttpServer>& server,
     s.auth = options.client_tokens_path.empty() ? nullptr : &client_auth;
     s.clock = &clock;
     s.node_id = options.id;
+    s.rls = rls_door ? rls_door->exchange() : nullptr;  // started before the HTTP door
   }
   server.emplace(std::move(o), std::move(s));
   return server->start();

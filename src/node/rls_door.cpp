@@ -39,19 +39,17 @@ std::string RlsDoor::start() {
         "--grpc without --rls-config: no domain is configured, every descriptor is "
         "answered OK");
   }
+  rls::RlsExchangeOptions eo;
+  eo.answer.response_headers = options_.rls_response_headers;
+  eo.all_or_nothing = options_.rls_all_or_nothing;
+  exchange_.emplace(
+      eo, rls::RlsExchangeServices{&decider_, gate_, &clock_, [this] { return book_.current(); }});
   doors::RlsGrpcOptions o;
   o.host = options_.grpc_host;
   o.port = options_.grpc_port;
-  o.answer.response_headers = options_.rls_response_headers;
-  o.all_or_nothing = options_.rls_all_or_nothing;
   o.default_timeout = options_.overload.default_timeout;
   o.max_message_bytes = static_cast<int>(options_.max_frame_bytes);
-  doors::RlsGrpcServices s;
-  s.decider = &decider_;
-  s.gate = gate_;
-  s.clock = &clock_;
-  s.config = [this] { return book_.current(); };
-  server_.emplace(std::move(o), std::move(s));
+  server_.emplace(std::move(o), doors::RlsGrpcServices{&*exchange_, &clock_});
   return server_->start();
 }
 

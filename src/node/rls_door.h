@@ -21,6 +21,8 @@ class RlsDoor {
   // else why not.
   std::string start();
   uint16_t port() const { return server_ ? server_->port() : 0; }
+  // The exchange of --rls-config, for the HTTP door's POST /json too; null before start().
+  const rls::RlsExchange* exchange() const { return exchange_ ? &*exchange_ : nullptr; }
   // Health: serving once the node has joined (its first view), not serving from drain() on
   // (shutting down), whatever views come after.
   void joined();
@@ -35,6 +37,7 @@ class RlsDoor {
   service::RequestGate* gate_;
   const Clock& clock_;
   rls::RlsConfigBook book_;
+  std::optional<rls::RlsExchange> exchange_;
   std::optional<doors::RlsGrpcServer> server_;
   bool draining_ = false;  // control thread only
 };

@@ -279,3 +279,66 @@ TEST(HttpDoor, ThreeNodesAllOrNothingAcrossOwners) {
 
 }  // namespace
 }  // namespace drl
+
+namespace drl {
+namespace {
+
+// envoyproxy/ratelimit's HTTP /json endpoint: Envoy's RateLimitRequest in proto3 JSON through
+// every node of a 3-node cluster; 200 while the descriptor is under its limit, then 429, and
+// the limit admitted exactly once over the cluster.
+TEST(HttpDoor, JsonEndpointAnswersAsEnvoyRatelimitThroughEveryNode) {
+  TempFile config(
+      "domain: shop\n"
+      "descriptors:\n"
+      "  - key: user\n"
+      "    rate_limit:\n"
+      "      unit: hour\n"
+      "      requests_per_unit: 7\n");
+  testing::DoorCluster cluster(
+      "--http", {"--queue-target-ms", "60000", "--default-timeout-ms", "10000", "--grpc",
+                 "127.0.0.1:0", "--rls-config", config.path()});
+  ASSERT_EQ(cluster.ready(), "");
+  const auto& ports = cluster.ports();
+  auto ask = [&](size_t node, const std::string& user) {
+    return http_request(ports[node % ports.size()], "POST", "/json",
+                        "{\"domain\":\"shop\",\"descriptors\":[{\"entries\":[{\"key\":\"user\","
+                        "\"value\":\"" +
+                            user + "\"}]}]}");
+  };
+  for (const std::string user : {"alice", "bob"}) {
+    int ok = 0, over = 0;
+    for (size_t i = 0; i < 12; ++i) {
+      const std::string r = ask(i, user);
+      if (http_status(r) == 200) {
+        ++ok;
+        EXPECT_EQ(field(http_body(r), "overallCode"), "\"OK\"") << r;
+      } else {
+        EXPECT_EQ(http_status(r), 429) << r;
+        EXPECT_EQ(field(http_body(r), "overallCode"), "\"OVER_LIMIT\"") << r;
+        EXPECT_EQ(field(http_body(r), "requestsPerUnit"), "7") << r;
+        ++over;
+      }
+    }
+    EXPECT_EQ(ok, 7) << user;
+    EXPECT_EQ(over, 5) << user;
+  }
+  // A request the planner refuses, and a body that is not a RateLimitRequest.
+  const std::string no_domain =
+      http_request(ports[0], "POST", "/json", "{\"descriptors\":[{\"entries\":[]}]}");
+  EXPECT_EQ(http_status(no_domain), 400) << no_domain;
+  const std::string bogus = http_request(ports[1], "POST", "/json", "{\"domian\":\"shop\"}");
+  EXPECT_EQ(http_status(bogus), 400) << bogus;
+  EXPECT_EQ(field(http_body(bogus), "code"), "\"MALFORMED_FRAME\"") << bogus;
+}
+
+// Without the rate limit service (--grpc), /json is not a route of the door.
+TEST(HttpDoor, JsonEndpointNeedsTheRateLimitService) {
+  HttpNode node;
+  ASSERT_NE(node.port(), 0) << node.node().log();
+  const std::string r =
+      http_request(node.port(), "POST", "/json", "{\"domain\":\"shop\",\"descriptors\":[]}");
+  EXPECT_EQ(http_status(r), 404) << r;
+}
+
+}  // namespace
+}  // namespace drl

@@ -1,0 +1,54 @@
+#include "rls/json_exchange.h"
+
+#include <google/protobuf/util/json_util.h>
+
+namespace drl::rls {
+
+service::HttpError parse_rls_json(std::string_view body, RateLimitRequest& request) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return {400, "EMPTY_REQUEST", "the body is empty: send a RateLimitRequest as JSON"};
+  }
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(body.data(), body.size()), &request, options);
+  if (!status.ok()) {
+    std::string why(status.message());
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    return {400, "MALFORMED_FRAME",
+            "the body is not a RateLimitRequest in proto3's JSON mapping: " + why};
+  }
+  return {200, "", ""};
+}
+
+int rls_json_status(const RateLimitResponse& response) {
+  switch (response.overall_code()) {
+    case RateLimitResponse::OVER_LIMIT:
+      return 429;
+    case RateLimitResponse::UNKNOWN:
+      return 500;
+    default:
+      return 200;
+  }
+}
+
+std::string rls_response_json(const RateLimitResponse& response) {
+  std::string out;
+  // Every field a proto3 JSON printer would print: lowerCamelCase names, defaults left out.
+  (void)google::protobuf::util::MessageToJsonString(response, &out);
+  return out;
+}
+
+service::HttpError rls_json_error(const RlsExchangeError& error) {
+  if (error.invalid_request) return {400, "INVALID_ARGUMENT", error.message};
+  switch (error.code) {
+    case service::CheckCode::kOverloaded:
+      return {503, "OVERLOADED", error.message};
+    case service::CheckCode::kUnavailable:
+      return {503, "UNAVAILABLE", error.message};
+    default:
+      return {500, std::string(service::check_code_name(error.code)), error.message};
+  }
+}
+
+}  // namespace drl::rls
