@@ -273,7 +273,7 @@ PolicyLoad parse_policies(std::string_view yaml, std::string_view source) {
   }
 }
 
-PolicyLoad load_policy_file(const std::string& path) {
+PolicyLoad load_policy_file(const std::string& path, std::string* text_out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     PolicyLoad load;
@@ -287,8 +287,10 @@ PolicyLoad load_policy_file(const std::string& path) {
     load.error = path + ": cannot read the policy file";
     return load;
   }
-  const std::string bytes = text.str();
-  return parse_policies(bytes, path);
+  std::string bytes = text.str();
+  auto load = parse_policies(bytes, path);
+  if (text_out != nullptr) *text_out = std::move(bytes);
+  return load;
 }
 
 }  // namespace drl::limits

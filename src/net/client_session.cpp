@@ -233,9 +233,20 @@ bool ClientSession::handle_frame(std::span<const uint8_t> payload) {
       }
       break;
     }
+    case wire::Request::kPolicy: {
+      wire::PolicyResponse policy;
+      const std::string refused =
+          services_.policy ? services_.policy(request_->policy(), policy) : std::string();
+      if (refused.empty()) {
+        append_response(id, wire::Response::kPolicyFieldNumber, policy);
+      } else {
+        send_error(id, wire::POLICY_REFUSED, refused, false);
+      }
+      break;
+    }
     default:
       stats_.error(service::ServerError::kEmptyRequest);
-      send_error(id, wire::EMPTY_REQUEST, "the request has no body (check, status or ring)", false);
+      send_error(id, wire::EMPTY_REQUEST, "the request has no body (check, status, ring or policy)", false);
       break;
   }
   return true;

@@ -40,7 +40,7 @@ TEST(ClusterView, AgreeingNodesSayYesWithTheEpochInHex) {
   EXPECT_TRUE(v.agree) << v.agreement;
   EXPECT_EQ(v.agreement,
             "yes: all 3 alive members route by ring 9787b9aaa41a1412 and hold policy set "
-            "0000000000000007");
+            "0000000000000007 v0");
   ASSERT_NE(row(v, "n1"), nullptr);
   EXPECT_DOUBLE_EQ(row(v, "n1")->checks_per_second, 50.0);
   EXPECT_LT(row(v, "n2")->checks_per_second, 0);
