@@ -64,7 +64,8 @@ DrlApp make_app() {
   DrlApp drl;
   drl.app = std::make_unique<CLI::App>(
       "drl: a distributed rate limiter. Run nodes with `drl node` or `drl cluster`; ask them "
-      "with `drl check`; watch them with `drl status`; push one policy set to all with `drl policy`; load them with `drl bench`.");
+      "with `drl check`; watch them with `drl status`; push one policy set to all with `drl "
+      "policy`; load them with `drl bench`.");
   auto& app = *drl.app;
   app.set_version_flag("--version", std::string("drl ") + DRL_VERSION);
   app.require_subcommand(0, 1);

@@ -200,7 +200,8 @@ Handler register_status(CLI::App& app) {
           "\"replica_records_refused\":%llu,"
           "\"connections\":%llu,\"checks\":%llu,\"checks_decided\":%llu,\"policies\":%s,"
           "\"members\":%s,"
-          "\"ring_share\":%.6f,\"ring_epoch\":\"%s\",\"policy_hash\":\"%s\",\"policy_version\":%llu,"
+          "\"ring_share\":%.6f,\"ring_epoch\":\"%s\",\"policy_hash\":\"%s\",\"policy_version\":%"
+          "llu,"
           "\"policy_origin\":%s,\"keys_as_owner\":%llu,"
           "\"keys_as_replica\":%llu,\"replication_lag_ms\":%lld,\"handoff_pending\":%s,"
           "\"cluster\":{\"forwarded\":%llu,\"decided_as_owner\":%llu,\"decided_off_owner\":%llu,"
@@ -215,12 +216,12 @@ Handler register_status(CLI::App& app) {
           u(s.replica_records_refused), u(s.connections), u(s.checks), u(s.checks_decided),
           policies.c_str(), members_json(s).c_str(), s.ring_share, hex64(s.ring_epoch).c_str(),
           hex64(s.policy_hash).c_str(), u(s.policy_version), json_string(s.policy_origin).c_str(),
-          u(s.keys_as_owner), u(s.keys_as_replica),
-          static_cast<long long>(s.replication_lag_ms), s.handoff_pending ? "true" : "false",
-          u(s.forwarded), u(s.decided_as_owner), u(s.decided_off_owner), u(s.failovers),
-          u(s.degraded), u(s.replica_records_sent), u(s.replica_records_installed),
-          u(s.peer_queue_drops), u(s.peer_rejected_frames), u(s.gossip_rejected_packets),
-          u(s.refused_relays), u(s.held_for_view), u(s.expired_relays));
+          u(s.keys_as_owner), u(s.keys_as_replica), static_cast<long long>(s.replication_lag_ms),
+          s.handoff_pending ? "true" : "false", u(s.forwarded), u(s.decided_as_owner),
+          u(s.decided_off_owner), u(s.failovers), u(s.degraded), u(s.replica_records_sent),
+          u(s.replica_records_installed), u(s.peer_queue_drops), u(s.peer_rejected_frames),
+          u(s.gossip_rejected_packets), u(s.refused_relays), u(s.held_for_view),
+          u(s.expired_relays));
       return 0;
     }
     std::printf("node        %s (drl %s) on %s\n", s.node_id.c_str(), s.version.c_str(),
@@ -241,11 +242,11 @@ Handler register_status(CLI::App& app) {
     std::string p;
     for (const auto& n : s.policies) p += " " + n;
     std::printf("policies   %s%s\n", p.empty() ? " (none)" : p.c_str(),
-                s.policy_hash ? (" (set " + policy_set_label(s) +
-                                 (s.policy_origin.empty() ? "" : ", pushed at " + s.policy_origin) +
-                                 ")")
-                                    .c_str()
-                              : "");
+                s.policy_hash
+                    ? (" (set " + policy_set_label(s) +
+                       (s.policy_origin.empty() ? "" : ", pushed at " + s.policy_origin) + ")")
+                          .c_str()
+                    : "");
     std::printf("ring        %.1f%% of the hash space, epoch %s%s\n", s.ring_share * 100,
                 hex64(s.ring_epoch).c_str(), s.handoff_pending ? " (hand-off pending)" : "");
     std::printf("replication lag %lld ms; forwarded %llu, failovers %llu, degraded %llu\n",

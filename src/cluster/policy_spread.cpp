@@ -38,8 +38,7 @@ void PolicySpread::set_members(const std::vector<std::string>& ids, TimePoint /*
   members_ = std::move(next);
 }
 
-void PolicySpread::receive(const std::string& from, const PolicyDigest& digest,
-                           TimePoint /*now*/) {
+void PolicySpread::receive(const std::string& from, const PolicyDigest& digest, TimePoint /*now*/) {
   if (newer(digest, digest_of(current_))) {
     // The sender holds a newer set: ask for it by telling it ours (unless refused before).
     if (!refused_.count({digest.version, digest.hash})) send(from, digest_of(current_));

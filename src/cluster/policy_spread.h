@@ -46,10 +46,10 @@ inline PolicyDigest digest_of(const PolicyOffer& o) { return {o.version, o.hash}
 struct PolicyEvent {
   enum class Kind { kInstalled, kRefused };
   Kind kind = Kind::kInstalled;
-  PolicyOffer offer;         // the set installed or refused
-  std::string from;          // the member it came from; self for a push
-  limits::PolicySet set;     // kInstalled: the parsed set
-  std::string reason;        // kRefused: why
+  PolicyOffer offer;      // the set installed or refused
+  std::string from;       // the member it came from; self for a push
+  limits::PolicySet set;  // kInstalled: the parsed set
+  std::string reason;     // kRefused: why
 };
 
 class PolicySpread {
@@ -82,7 +82,7 @@ class PolicySpread {
   std::string self_;
   PolicySpreadOptions options_;
   PolicyOffer current_;
-  std::set<std::string> members_;  // without self
+  std::set<std::string> members_;                    // without self
   std::set<std::pair<uint64_t, uint64_t>> refused_;  // (version, hash) of sets refused here
   TimePoint next_announce_ = 0;
   std::vector<Outgoing> outgoing_;

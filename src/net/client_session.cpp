@@ -246,7 +246,8 @@ bool ClientSession::handle_frame(std::span<const uint8_t> payload) {
     }
     default:
       stats_.error(service::ServerError::kEmptyRequest);
-      send_error(id, wire::EMPTY_REQUEST, "the request has no body (check, status, ring or policy)", false);
+      send_error(id, wire::EMPTY_REQUEST, "the request has no body (check, status, ring or policy)",
+                 false);
       break;
   }
   return true;
@@ -354,6 +355,7 @@ void ClientSession::append_response(uint64_t id, int field,
                 one_byte_tag(wire::Response::kErrorFieldNumber) &&
                 one_byte_tag(wire::Response::kAdminFieldNumber) &&
                 one_byte_tag(wire::Response::kRingFieldNumber) &&
+                one_byte_tag(wire::Response::kPolicyFieldNumber) &&
                 one_byte_tag(wire::Response::kRingEpochFieldNumber));
   // Each tag is one byte: every field of Response is below 16 (asserted above).
   const size_t envelope = (id != 0 ? 1 + varint_size(id) : 0) + 1 + varint_size(body_size) +

@@ -7,8 +7,7 @@
 
 namespace drl::net {
 
-std::string ClusterDecider::push_policies(const std::string& yaml,
-                                          cluster::PolicyDigest& installed,
+std::string ClusterDecider::push_policies(const std::string& yaml, cluster::PolicyDigest& installed,
                                           std::chrono::milliseconds wait) {
   struct Answer {
     std::string error;
@@ -40,8 +39,7 @@ bool ClusterDecider::policies(cluster::PolicyOffer& out, std::chrono::millisecon
   return true;
 }
 
-bool ClusterDecider::receive_policy(const std::string& from,
-                                    const cluster::PeerMessage& message) {
+bool ClusterDecider::receive_policy(const std::string& from, const cluster::PeerMessage& message) {
   const TimePoint now = clock_.now();
   if (const auto* d = std::get_if<cluster::PolicyDigest>(&message)) {
     policy_spread_->receive(from, *d, now);

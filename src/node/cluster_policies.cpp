@@ -57,9 +57,9 @@ std::string load_saved_policies(const std::string& data_dir, cluster::PolicyOffe
 }
 
 std::string save_policies(const std::string& data_dir, const cluster::PolicyOffer& offer) {
-  const std::string bytes = kHeader + std::to_string(offer.version) + " hash " +
-                            hex64(offer.hash) + " origin " +
-                            (offer.origin.empty() ? "-" : offer.origin) + "\n" + offer.yaml;
+  const std::string bytes = kHeader + std::to_string(offer.version) + " hash " + hex64(offer.hash) +
+                            " origin " + (offer.origin.empty() ? "-" : offer.origin) + "\n" +
+                            offer.yaml;
   return replace_file(data_dir, saved_policies_path(data_dir), bytes);
 }
 
@@ -79,9 +79,10 @@ std::string load_start_policies(const std::string& path, const std::string& data
   limits::PolicySet set;
   if (auto err = load_saved_policies(data_dir, saved, set); !err.empty()) return err;
   if (saved.version == 0) return "";
-  spdlog::info("serving the cluster's policy set version {} (hash {}, {} policies) saved in {}, "
-               "not the --policies file, until a peer offers a newer one",
-               saved.version, hex64(saved.hash), set.size(), saved_policies_path(data_dir));
+  spdlog::info(
+      "serving the cluster's policy set version {} (hash {}, {} policies) saved in {}, "
+      "not the --policies file, until a peer offers a newer one",
+      saved.version, hex64(saved.hash), set.size(), saved_policies_path(data_dir));
   book.install(std::move(set), saved.hash, saved.version, saved.origin);
   out = std::move(saved);
   return "";
@@ -144,11 +145,11 @@ void apply_policy_event(const cluster::PolicyEvent& event, service::PolicyBook& 
   const std::string version = std::to_string(o.version);
   const std::string hash = hex64(o.hash);
   if (event.kind == cluster::PolicyEvent::Kind::kRefused) {
-    log_event(spdlog::level::err, "policy_refused",
-              {{"version", version}, {"hash", hash}, {"peer", event.from}, {"reason", event.reason}},
-              "refused policy set version " + version + " (hash " + hash + ") from " +
-                  event.from + ": " + event.reason + "; keeping version " +
-                  std::to_string(book.current()->version()));
+    log_event(
+        spdlog::level::err, "policy_refused",
+        {{"version", version}, {"hash", hash}, {"peer", event.from}, {"reason", event.reason}},
+        "refused policy set version " + version + " (hash " + hash + ") from " + event.from + ": " +
+            event.reason + "; keeping version " + std::to_string(book.current()->version()));
     return;
   }
   const size_t count = event.set.size();
@@ -164,9 +165,10 @@ void apply_policy_event(const cluster::PolicyEvent& event, service::PolicyBook& 
                 event.from + ")");
   if (data_dir.empty()) return;
   if (auto err = save_policies(data_dir, o); !err.empty()) {
-    spdlog::error("cannot save policy set version {} in {}: {} (a restart without a peer to "
-                  "offer it would serve an older set)",
-                  version, data_dir, err);
+    spdlog::error(
+        "cannot save policy set version {} in {}: {} (a restart without a peer to "
+        "offer it would serve an older set)",
+        version, data_dir, err);
   }
 }
 

@@ -38,8 +38,7 @@ std::string load_start_policies(const std::string& path, const std::string& data
 // (`file_hash`), pushes it to the cluster as the next version. A file unchanged since (a
 // SIGHUP sent for the client tokens or the RLS config) pushes nothing, so it never undoes a
 // `drl policy push`. Logs what it did.
-void reload_policy_file(net::ClusterDecider& cluster, const std::string& path,
-                        uint64_t& file_hash);
+void reload_policy_file(net::ClusterDecider& cluster, const std::string& path, uint64_t& file_hash);
 
 // A client's PolicyRequest: shows the node's set or pushes one. "" or why it is refused.
 std::string answer_policy_request(net::ClusterDecider& cluster, const wire::PolicyRequest& request,

@@ -163,7 +163,7 @@ struct Node::Impl {
   std::optional<RlsDoor> rls_door;  // --grpc
   std::string listen_address;
   Nanos started = 0;
-  bool draining = false;  // control thread: a stop signal came, the node is leaving
+  bool draining = false;                // control thread: a stop signal came, the node is leaving
   cluster::PolicyOffer start_policies;  // handed to the cluster when it starts
   uint64_t policy_file_hash = 0;        // control thread: the --policies file when last read
 };

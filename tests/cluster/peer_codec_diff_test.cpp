@@ -199,7 +199,7 @@ Kind child(Kind k, uint32_t number) {
   switch (k) {
     case Kind::kMessage: {
       // A policy digest or offer: scalars and bytes only, like a range.
-      static constexpr Kind kBodies[] = {Kind::kChecks, Kind::kAnswers, Kind::kRecords,
+      static constexpr Kind kBodies[] = {Kind::kChecks,  Kind::kAnswers, Kind::kRecords,
                                          Kind::kRequest, Kind::kChunk,   Kind::kRange,
                                          Kind::kRange};
       return number >= 1 && number <= 7 ? kBodies[number - 1] : Kind::kLeaf;

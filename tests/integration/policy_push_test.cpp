@@ -94,8 +94,8 @@ TEST(PolicyPush, ANodeWithADataDirKeepsThePushedSetAcrossARestart) {
   testing::TempFile pushed(policies(3));
   char tmpl[] = "/tmp/drl-policy-data-XXXXXX";
   const std::string dir = mkdtemp(tmpl);
-  const std::vector<std::string> args = {"--id", "solo", "--policies", file.path(), "--data-dir",
-                                         dir};
+  const std::vector<std::string> args = {"--id",      "solo",       "--policies",
+                                         file.path(), "--data-dir", dir};
   std::string address;
   {
     testing::NodeProcess node(args);
