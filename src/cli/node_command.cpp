@@ -9,8 +9,8 @@
 #include "cli/default_address.h"
 #include "cli/storage_args.h"
 #include "common/host_port.h"
-#include "membership/cluster_key.h"
 #include "node/event_log.h"
+#include "node/key_ring_file.h"
 #include "node/node.h"
 
 namespace drl::cli {
@@ -22,11 +22,16 @@ Handler register_node(CLI::App& app) {
       "  drl node --listen 127.0.0.1:7000\n"
       "  drl node --listen 127.0.0.1:7000 --id n1 --policies docs/policies.example.yaml \\\n"
       "           --metrics 127.0.0.1:9100 --max-memory 256M\n"
+      "  drl node --listen 127.0.0.1:7000 --http 127.0.0.1:8080\n"
+      "  (then: curl -d "
+      "'{\"checks\":[{\"key\":\"user:42\",\"limit\":{\"limit\":10,\"window_ms\":1000}}]}'\n"
+      "   127.0.0.1:8080/v1/check)\n"
       "  drl node --listen 127.0.0.1:7001 --join 127.0.0.1:7000 --cluster-key-file key\n"
       "  (key: one file for the whole cluster, e.g. head -c 32 /dev/urandom > key)\n"
       "Then: drl check --server 127.0.0.1:7000 user:42 --limit 10 --window 1s\n"
-      "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads --client-tokens-file and\n"
-      "--policies: a policy file changed since it was read is pushed to the whole\n"
+      "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads --client-tokens-file,\n"
+      "--cluster-key-file and --policies: a policy file changed since it was read is pushed to the "
+      "whole\n"
       "cluster as its next policy set, as `drl policy push FILE` would (a bad file is\n"
       "refused and the set in force stays). The --policies file is what the node starts\n"
       "with (version 0); the cluster's pushed set replaces it, and with --data-dir a\n"
@@ -37,7 +42,8 @@ Handler register_node(CLI::App& app) {
     std::string listen = kDefaultAddress;
     std::string id, policies, metrics, log_format = "text", log_level = "info", port_file, join,
                                        cluster_key_file, resp, resp_port_file;
-    std::string grpc, grpc_port_file, rls_config;
+    std::string grpc, grpc_port_file, rls_config, http, http_port_file;
+    size_t http_threads = 8;
     bool rls_response_headers = false;
     bool rls_charge_each = false;
     size_t threads = 0, max_memory = 0, max_connections = 16384, replicas = 3;
@@ -60,7 +66,8 @@ Handler register_node(CLI::App& app) {
   cmd->add_option("--policies", a->policies,
                   "Policy file (YAML) the node starts with; SIGHUP pushes it to the cluster "
                   "if it changed");
-  cmd->add_option("--metrics", a->metrics, "HOST:PORT serving Prometheus text at /metrics");
+  cmd->add_option("--metrics", a->metrics,
+                  "HOST:PORT serving Prometheus text at /metrics, and /healthz and /readyz");
   cmd->add_option("--threads", a->threads, "I/O threads (0 = one per core)")->capture_default_str();
   cmd->add_option("--max-memory", a->max_memory,
                   "Store memory budget in bytes, or with a suffix: 512K, 256M, 1G (powers of "
@@ -117,6 +124,14 @@ Handler register_node(CLI::App& app) {
   cmd->add_option("--resp", a->resp,
                   "HOST:PORT also serving the Redis protocol (CL.THROTTLE, DRL.CHECK, PING, INFO)");
   cmd->add_option("--resp-port-file", a->resp_port_file, "Write the bound RESP port to this file");
+  cmd->add_option("--http", a->http,
+                  "HOST:PORT also serving the HTTP/JSON API: POST /v1/check, and /metrics, "
+                  "/healthz, /readyz (docs/protocol.md)");
+  cmd->add_option("--http-port-file", a->http_port_file, "Write the bound HTTP port to this file");
+  cmd->add_option("--http-threads", a->http_threads,
+                  "HTTP workers; each open HTTP connection holds one (1..1024)")
+      ->check(CLI::Range(size_t{1}, size_t{1024}))
+      ->capture_default_str();
   cmd->add_option("--grpc", a->grpc,
                   "HOST:PORT also serving Envoy's rate limit service (gRPC, "
                   "envoy.service.ratelimit.v3) and gRPC health (docs/envoy.md)");
@@ -133,8 +148,9 @@ Handler register_node(CLI::App& app) {
   cmd->add_option("--join", a->join,
                   "Seed nodes to join, HOST:PORT[,HOST:PORT...] (none: a one-node cluster)");
   cmd->add_option("--cluster-key-file", a->cluster_key_file,
-                  "File with the cluster key (32 raw bytes or 64 hex digits) authenticating "
-                  "gossip and peer traffic");
+                  "Key ring encrypting and authenticating gossip and peer traffic: one key per "
+                  "line as 64 hex digits (`openssl rand -hex 32`), the first sends, all are "
+                  "accepted; re-read on SIGHUP, to rotate keys (docs/operations.md)");
   cmd->add_option("--replicas", a->replicas, "Nodes holding each key, owner included")
       ->check(CLI::Range(1, 16))
       ->capture_default_str();
@@ -191,21 +207,13 @@ Handler register_node(CLI::App& app) {
       o.seeds.push_back(seed);
     }
     if (!a->cluster_key_file.empty()) {
-      std::ifstream f(a->cluster_key_file, std::ios::binary);
-      if (!f) {
-        std::fprintf(stderr, "drl node: --cluster-key-file: cannot read %s\n",
-                     a->cluster_key_file.c_str());
+      auto ring = node::read_key_ring_file(a->cluster_key_file);
+      if (!ring) {
+        std::fprintf(stderr, "drl node: --cluster-key-file %s\n", ring.status().message().c_str());
         return 2;
       }
-      std::stringstream contents;
-      contents << f.rdbuf();
-      auto key = membership::parse_cluster_key(contents.str());
-      if (!key.key) {
-        std::fprintf(stderr, "drl node: --cluster-key-file %s: %s\n", a->cluster_key_file.c_str(),
-                     key.error.c_str());
-        return 2;
-      }
-      o.cluster_key = key.key;
+      o.key_ring = std::move(*ring);
+      o.cluster_key_file = a->cluster_key_file;
     }
     o.replicas = a->replicas;
     o.failover_timeout = std::chrono::milliseconds(a->failover_timeout_ms);
@@ -255,6 +263,17 @@ Handler register_node(CLI::App& app) {
       return 2;
     }
     o.grpc_port_file = a->grpc_port_file;
+    if (!a->http.empty()) {
+      auto h = parse_host_port(a->http, PortZero::kAllowed);
+      if (!h) {
+        std::fprintf(stderr, "drl node: --http: %s\n", h.status().message().c_str());
+        return 2;
+      }
+      o.http_host = h->host;
+      o.http_port = h->port;
+    }
+    o.http_port_file = a->http_port_file;
+    o.http_threads = a->http_threads;
     o.rls_config_path = a->rls_config;
     o.rls_response_headers = a->rls_response_headers;
     o.rls_all_or_nothing = !a->rls_charge_each;

@@ -15,9 +15,11 @@
 
 #include <google/protobuf/arena.h>
 
+#include "common/clock.h"
 #include "drl/client.pb.h"
 #include "net/dated_receive.h"
 #include "net/frame_watchdog.h"
+#include "net/write_queue.h"
 #include "service/check_decider.h"
 #include "service/client_auth.h"
 #include "service/request_gate.h"
@@ -44,7 +46,9 @@ struct SessionLimits {
 // What a session needs from the node. All members outlive every session.
 struct SessionServices {
   service::CheckDecider* decider = nullptr;
-  service::RequestGate* gate = nullptr;               // null: every request is decided
+  service::RequestGate* gate = nullptr;  // null: every request is decided
+  // The clock of all-or-nothing requests (service/all_or_nothing.h); null: the system's.
+  const Clock* clock = nullptr;
   std::function<void(wire::StatusResponse&)> status;  // called on the session's thread
   // Client tokens (--client-tokens-file); null = no token required.
   const service::ClientAuth* auth = nullptr;
@@ -109,10 +113,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
   std::vector<uint8_t> in_;
   size_t in_len_ = 0;    // bytes in in_
   size_t in_begin_ = 0;  // in_[0, in_begin_) is handled, kept until compact_input()
-  std::string out_pending_;
-  std::string out_inflight_;
+  WriteQueue out_;
   bool reading_ = false;
-  bool writing_ = false;
   bool closing_ = false;  // write what is queued, then close
   bool closed_ = false;
   // The client shut its write side: read no more, answer every request already read

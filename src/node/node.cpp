@@ -1,5 +1,6 @@
 #include "node/node.h"
 
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
@@ -8,22 +9,25 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <fstream>
+#include <future>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "common/clock.h"
 #include "common/hex.h"
+#include "doors/http_server.h"
 #include "net/cluster_decider.h"
 #include "net/gossip_transport.h"
 #include "net/io_pool.h"
 #include "net/listener.h"
-#include "net/metrics_server.h"
 #include "net/peer_server.h"
 #include "net/peer_socket.h"
 #include "net/resp_listener.h"
 #include "node/cluster_policies.h"
 #include "node/event_log.h"
+#include "node/key_ring_file.h"
 #include "node/membership_log.h"
 #include "node/process_metrics.h"
 #include "node/rls_door.h"
@@ -59,6 +63,14 @@ constexpr auto kViewSettle = std::chrono::milliseconds(5);
 constexpr auto kFirstViewSettle = std::chrono::milliseconds(20);
 // How often the node samples its ring, hand-off and overload state for the log (ClusterWatch).
 constexpr auto kWatchEvery = std::chrono::seconds(1);
+
+std::shared_ptr<membership::Sealer> make_sealer(const std::optional<membership::KeyRing>& ring) {
+  if (!ring) return nullptr;
+  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+  membership::Sealer::NoncePrefix prefix;
+  randombytes_buf(prefix.data(), prefix.size());
+  return std::make_shared<membership::Sealer>(*ring, prefix);
+}
 
 // Idle client connections each hold a descriptor; allow as many as the hard limit permits.
 void raise_descriptor_limit(size_t max_connections) {
@@ -109,6 +121,7 @@ struct Node::Impl {
   void wait_signal();
   void expire_tick();
   void reload_client_tokens();
+  void reload_key_ring();
   void log_client_tokens(std::string_view what);
   void fill_status(wire::StatusResponse& s);
   std::string start_cluster(uint16_t port);
@@ -122,6 +135,10 @@ struct Node::Impl {
   uint64_t decided_here(const net::ClusterSnapshot* c) const;
   std::string render_metrics();
   std::string not_ready();  // "" when ready (/readyz); control thread
+  // The metrics and health routes for an HTTP server's threads: they run on the control thread.
+  service::HttpRoutes http_routes();
+  std::string start_http(std::optional<doors::HttpServer>& server, const std::string& host,
+                         uint16_t port, bool check);
 
   NodeOptions options;
   SystemClock clock;
@@ -132,6 +149,9 @@ struct Node::Impl {
   store::Backend& store;
   service::LocalDecider decider;
   service::ClientAuth client_auth;
+  // Seals gossip and peer traffic under --cluster-key-file's ring (null: plain); the nonce
+  // prefix is random per process (membership/sealer.h).
+  std::shared_ptr<membership::Sealer> sealer = make_sealer(options.key_ring);
   net::IoPool pool;
   service::ServerStats stats;
   asio::io_context control{1};
@@ -159,8 +179,9 @@ struct Node::Impl {
   bool view_publish_queued = false;     // control thread only
   std::optional<net::Listener> listener;
   std::optional<net::RespListener> resp_listener;
-  std::optional<net::MetricsServer> metrics_server;
-  std::optional<RlsDoor> rls_door;  // --grpc
+  std::optional<doors::HttpServer> metrics_server;  // --metrics
+  std::optional<doors::HttpServer> http_door;       // --http
+  std::optional<RlsDoor> rls_door;                  // --grpc
   std::string listen_address;
   Nanos started = 0;
   bool draining = false;                // control thread: a stop signal came, the node is leaving
@@ -212,7 +233,7 @@ int Node::Impl::run() {
   co.first_view_wait = static_cast<Nanos>(options.first_view_wait.count()) * kMillisecond;
   co.sweep_store = false;  // expire_tick() sweeps it, once (the cluster thread would again)
   net::PeerLinkOptions po;
-  po.key = options.cluster_key;
+  po.sealer = sealer;
   po.source_host = options.host;  // peer traffic leaves from the listen address
   po.rto_min = options.peer_rto_min;
   if (po.rto_min.count() > 0 && !net::kernel_takes_rto_min()) {
@@ -237,6 +258,7 @@ int Node::Impl::run() {
   services.policy = [this](const wire::PolicyRequest& request, wire::PolicyResponse& response) {
     return answer_policy_request(*cluster, request, response);
   };
+  services.clock = &clock;
   listener.emplace(pool, lo, services, stats);
   if (auto ec = listener->listen(options.host, options.port)) {
     spdlog::error("cannot listen on {}:{}: {}", options.host, options.port, ec.message());
@@ -282,18 +304,21 @@ int Node::Impl::run() {
     if (!published_view.empty()) rls_door->joined();
   }
   if (!options.metrics_host.empty()) {
-    service::HttpRoutes routes{[this] { return render_metrics(); }, [this] { return not_ready(); }};
-    metrics_server.emplace(control, [this, routes](std::string_view head) {
-      return service::answer_http(head, routes);
-    });
-    if (auto ec = metrics_server->listen(options.metrics_host, options.metrics_port)) {
-      spdlog::error("cannot serve metrics on {}:{}: {}", options.metrics_host, options.metrics_port,
-                    ec.message());
+    if (auto err = start_http(metrics_server, options.metrics_host, options.metrics_port, false);
+        !err.empty()) {
+      spdlog::error("cannot serve metrics: {}", err);
       return 2;
     }
-    metrics_server->start();
-    const auto m = metrics_server->local_endpoint();
-    spdlog::info("metrics on http://{}:{}/metrics", m.address().to_string(), m.port());
+    spdlog::info("metrics on http://{}:{}/metrics", options.metrics_host, metrics_server->port());
+  }
+  std::string http_address;
+  if (!options.http_host.empty()) {
+    if (auto err = start_http(http_door, options.http_host, options.http_port, true);
+        !err.empty()) {
+      spdlog::error("cannot serve the HTTP door: {}", err);
+      return 2;
+    }
+    http_address = options.http_host + ":" + std::to_string(http_door->port());
   }
   listener->start();
   pool.start();
@@ -315,6 +340,12 @@ int Node::Impl::run() {
       std::ofstream(options.grpc_port_file) << rls_door->port() << "\n";
     }
   }
+  if (!http_address.empty()) {
+    std::printf("http listening on %s\n", http_address.c_str());
+    if (!options.http_port_file.empty()) {
+      std::ofstream(options.http_port_file) << http_door->port() << "\n";
+    }
+  }
   std::fflush(stdout);
   if (!options.port_file.empty()) {
     std::ofstream(options.port_file) << bound.port() << "\n";
@@ -323,6 +354,8 @@ int Node::Impl::run() {
   spdlog::info("stopping");
   if (gossip) gossip->stop();
   if (rls_door) rls_door->stop();  // its calls in flight need the deciders
+  if (http_door) http_door->stop();
+  if (metrics_server) metrics_server->stop();
   pool.stop();
   listener.reset();
   resp_listener.reset();
@@ -337,6 +370,7 @@ void Node::Impl::wait_signal() {
     if (ec) return;
     if (signo == SIGHUP) {
       reload_client_tokens();
+      reload_key_ring();
       if (rls_door) rls_door->reload();
       if (options.policies_path.empty()) {
         spdlog::warn("SIGHUP: no --policies file to reload");
@@ -370,7 +404,8 @@ std::string Node::Impl::start_cluster(uint16_t port) {
   membership::MemberInfo self{options.id, listen_address, {}};
   self.meta.tags["client"] = listen_address;
   net::GossipTransportOptions go;
-  go.key = options.cluster_key;
+  go.sealer = sealer;
+  if (sealer) spdlog::info("cluster key ring: {}", describe_key_ring(*sealer->ring()));
   go.bind_host = options.host;  // gossip binds to, and sends from, the listen address
   if (options.enable_test_hooks) go.faults = &peer_faults;
   gossip.emplace(control, port, self, go);
@@ -472,6 +507,22 @@ void Node::Impl::log_client_tokens(std::string_view what) {
   const auto tokens = client_auth.current();
   for (size_t i = 0; i < tokens->size(); ++i) names += (i ? ", " : "") + tokens->name(i);
   spdlog::info("{} {} client tokens from {}: {}", what, tokens->size(), client_auth.path(), names);
+}
+
+void Node::Impl::reload_key_ring() {
+  if (!sealer) return;  // no --cluster-key-file: traffic stays plain (a key needs a restart)
+  auto ring = read_key_ring_file(options.cluster_key_file);
+  if (!ring) {
+    log_event(spdlog::level::err, "cluster_key_refused", {{"reason", ring.status().message()}},
+              "SIGHUP: refused the cluster key ring: " + ring.status().message() + "; keeping " +
+                  describe_key_ring(*sealer->ring()));
+    return;
+  }
+  log_event(spdlog::level::info, "cluster_key_installed",
+            {{"keys", std::to_string(ring->keys.size())},
+             {"primary", membership::key_fingerprint(ring->primary())}},
+            "SIGHUP: cluster key ring " + describe_key_ring(*ring));
+  sealer->set_ring(std::move(*ring));
 }
 
 void Node::Impl::reload_client_tokens() {
@@ -581,6 +632,61 @@ std::string Node::Impl::not_ready() {
   if (!cluster->snapshot(c, std::chrono::milliseconds(100))) return "cluster thread not answering";
   if (c.status.handoff_pending) return "hand-off pending (fetching the ranges it takes over)";
   return "";
+}
+
+namespace {
+
+// Runs `f` on `control` and returns its value, or `otherwise` when the control thread has
+// stopped (the node is stopping) or does not get to it within 10 s.
+std::string on_control(asio::io_context& control, std::function<std::string()> f,
+                       std::string otherwise) {
+  auto done = std::make_shared<std::promise<std::string>>();
+  auto result = done->get_future();
+  asio::post(control, [f = std::move(f), done] { done->set_value(f()); });
+  for (int i = 0; i < 100; ++i) {
+    if (result.wait_for(std::chrono::milliseconds(100)) == std::future_status::ready) {
+      return result.get();
+    }
+    if (control.stopped()) return otherwise;
+  }
+  return otherwise;
+}
+
+}  // namespace
+
+service::HttpRoutes Node::Impl::http_routes() {
+  service::HttpRoutes routes;
+  routes.metrics = [this] {
+    return on_control(
+        control, [this] { return render_metrics(); }, "");
+  };
+  routes.not_ready = [this] {
+    return on_control(
+        control, [this] { return not_ready(); }, "stopping");
+  };
+  return routes;
+}
+
+std::string Node::Impl::start_http(std::optional<doors::HttpServer>& server,
+                                   const std::string& host, uint16_t port, bool check) {
+  doors::HttpServerOptions o;
+  o.host = host;
+  o.port = port;
+  o.max_body_bytes = options.max_frame_bytes;
+  o.threads = options.http_threads;
+  o.default_timeout = options.overload.default_timeout;
+  doors::HttpServices s;
+  s.routes = http_routes();
+  s.routes.check = check;
+  if (check) {
+    s.decider = &*solo;
+    s.gate = &gate;
+    s.auth = options.client_tokens_path.empty() ? nullptr : &client_auth;
+    s.clock = &clock;
+    s.node_id = options.id;
+  }
+  server.emplace(std::move(o), std::move(s));
+  return server->start();
 }
 
 std::string Node::Impl::render_metrics() {

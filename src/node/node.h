@@ -25,6 +25,12 @@ struct NodeOptions {
   std::string policies_path;  // empty: no named policies
   std::string metrics_host;   // empty: no metrics page
   uint16_t metrics_port = 0;
+  // The HTTP/JSON door (doors/http_server.h: POST /v1/check and the metrics and health paths);
+  // empty host: none.
+  std::string http_host;
+  uint16_t http_port = 0;
+  std::string http_port_file;  // if set, the bound HTTP port is written there
+  size_t http_threads = 8;
   size_t threads = 0;           // 0: one per core
   size_t max_memory_bytes = 0;  // 0: unbounded
   // At the budget: refuse new keys (never evict a live one) or evict; a policy may override.
@@ -40,9 +46,11 @@ struct NodeOptions {
   std::string port_file;              // if set, the bound port is written there once listening
   service::OverloadOptions overload;  // admission control and deadlines (service/admission.h)
   // The cluster: seeds to join (host:port; empty = a one-node cluster others may join),
-  // the key authenticating gossip and peer frames, and R (owner included).
+  // the key ring sealing gossip and peer frames (none: plain), the file it came from (read
+  // again on SIGHUP), and R (owner included).
   std::vector<std::string> seeds;
-  std::optional<membership::ClusterKey> cluster_key;
+  std::optional<membership::KeyRing> key_ring;
+  std::string cluster_key_file;
   size_t replicas = 3;
   // Fail-over timeout (tau) of a forwarded check, and how long a joiner holds its clients'
   // checks for its first view (cluster::ClusterOptions).
