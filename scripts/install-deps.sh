@@ -10,6 +10,7 @@ packages=(
   clang clang-format clang-tidy libclang-rt-14-dev
   redis-server redis-tools libhiredis-dev python3 python3-redis python3-protobuf python3-xxhash
   iproute2 iptables procps gnuplot-nox faketime
+  prometheus  # promtool, for scripts/check_monitoring.sh (Debian ships it only with the server)
 )
 missing=()
 for p in "${packages[@]}"; do
