@@ -33,6 +33,15 @@ struct MemberStatus {
   uint64_t incarnation = 0;
 };
 
+// The cluster's policy set as a node holds it (docs/operations.md, "One policy set").
+struct PolicySetInfo {
+  uint64_t version = 0;  // 0: the node's own --policies file, never pushed
+  uint64_t hash = 0;     // content hash of yaml (0: no policies)
+  std::string origin;    // the node it was pushed at
+  std::string yaml;
+  std::vector<std::string> names;
+};
+
 struct NodeStatus {
   std::string node_id, version, listen;
   int64_t uptime_ms = 0;
@@ -50,7 +59,9 @@ struct NodeStatus {
   std::vector<MemberStatus> members;
   double ring_share = 0;
   uint64_t ring_epoch = 0;
-  uint64_t policy_hash = 0;  // hash of the node's --policies file (0: none)
+  uint64_t policy_hash = 0;     // content hash of the node's policy set (0: none)
+  uint64_t policy_version = 0;  // its cluster version (0: the node's own file, never pushed)
+  std::string policy_origin;    // the node it was pushed at
   uint64_t keys_as_owner = 0, keys_as_replica = 0;
   int64_t replication_lag_ms = 0;
   bool handoff_pending = false;
@@ -122,11 +133,18 @@ class Client {
   // Blocking status of the node in use. Returns false and sets `error` when it fails.
   bool status(NodeStatus& out, std::string& error);
 
+  // Blocking: the policy set the node in use holds, or (push_policies) makes `yaml` the
+  // cluster's next set and returns the set then held. A set that does not parse or validate
+  // is refused (false, `error` says why) and changes nothing anywhere.
+  bool policies(PolicySetInfo& out, std::string& error);
+  bool push_policies(const std::string& yaml, PolicySetInfo& out, std::string& error);
+
   // The node the client currently talks to ("" before the first request).
   std::string current_node() const;
 
  private:
   struct Impl;
+  bool policy_request(bool push, const std::string& yaml, PolicySetInfo& out, std::string& error);
   std::unique_ptr<Impl> impl_;
 };
 

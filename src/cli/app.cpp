@@ -64,7 +64,8 @@ DrlApp make_app() {
   DrlApp drl;
   drl.app = std::make_unique<CLI::App>(
       "drl: a distributed rate limiter. Run nodes with `drl node` or `drl cluster`; ask them "
-      "with `drl check`; watch them with `drl status`; load them with `drl bench`.");
+      "with `drl check`; watch them with `drl status`; push one policy set to all with `drl "
+      "policy`; load them with `drl bench`.");
   auto& app = *drl.app;
   app.set_version_flag("--version", std::string("drl ") + DRL_VERSION);
   app.require_subcommand(0, 1);
@@ -78,6 +79,7 @@ DrlApp make_app() {
   add(register_cluster);
   add(register_check);
   add(register_status);
+  add(register_policy);
   add(register_bench);
   add(register_version);
   add(register_test_fault);

@@ -27,6 +27,10 @@ std::string grouped(const std::map<std::string, std::vector<std::string>>& by_va
 
 }  // namespace
 
+std::string policy_set_label(const NodeStatus& s) {
+  return hex64(s.policy_hash) + " v" + std::to_string(s.policy_version);
+}
+
 ClusterView build_cluster_view(const std::map<std::string, NodeStatus>& first,
                                const std::map<std::string, NodeStatus>& second) {
   ClusterView view;
@@ -75,7 +79,7 @@ ClusterView build_cluster_view(const std::map<std::string, NodeStatus>& first,
         silent.push_back(id);
       } else {
         epochs[hex64(row.status->ring_epoch)].push_back(id);
-        policies[hex64(row.status->policy_hash)].push_back(id);
+        policies[policy_set_label(*row.status)].push_back(id);
       }
     }
     view.members.push_back(std::move(row));

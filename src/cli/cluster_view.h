@@ -30,9 +30,13 @@ struct MemberRow {
 struct ClusterView {
   std::vector<MemberRow> members;  // by id
   size_t answered = 0;
-  bool agree = false;     // every live member answered, with one ring epoch and policy hash
+  // every live member answered, with one ring epoch and one policy set (hash and version)
+  bool agree = false;
   std::string agreement;  // the line saying so, or what differs
 };
+
+// A node's policy set as printed: "<hash, 16 hex digits> v<version>".
+std::string policy_set_label(const NodeStatus& s);
 
 // `first` and `second`: the statuses that answered, by node id, at two moments (`second` may
 // be empty: no rate then).

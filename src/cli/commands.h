@@ -14,6 +14,7 @@ Handler register_node(CLI::App& app);
 Handler register_cluster(CLI::App& app);
 Handler register_check(CLI::App& app);
 Handler register_status(CLI::App& app);
+Handler register_policy(CLI::App& app);
 Handler register_bench(CLI::App& app);
 Handler register_test_fault(CLI::App& app);  // test only
 

@@ -29,8 +29,13 @@ Handler register_node(CLI::App& app) {
       "  drl node --listen 127.0.0.1:7001 --join 127.0.0.1:7000 --cluster-key-file key\n"
       "  (key: one file for the whole cluster, e.g. head -c 32 /dev/urandom > key)\n"
       "Then: drl check --server 127.0.0.1:7000 user:42 --limit 10 --window 1s\n"
-      "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads --policies and\n"
-      "--client-tokens-file (a bad file is refused and the old one stays). On start\n"
+      "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads --client-tokens-file,\n"
+      "--cluster-key-file and --policies: a policy file changed since it was read is pushed to the "
+      "whole\n"
+      "cluster as its next policy set, as `drl policy push FILE` would (a bad file is\n"
+      "refused and the set in force stays). The --policies file is what the node starts\n"
+      "with (version 0); the cluster's pushed set replaces it, and with --data-dir a\n"
+      "restarted node serves the set it saved until a peer offers a newer one. On start\n"
       "the node prints 'listening on HOST:PORT' on stdout (useful with --listen\n"
       "127.0.0.1:0).");
   struct Args {
@@ -58,7 +63,9 @@ Handler register_node(CLI::App& app) {
                   "HOST:PORT for client TCP (and later peer TCP + gossip UDP); port 0 picks one")
       ->capture_default_str();
   cmd->add_option("--id", a->id, "Node id (default: the bound HOST:PORT)");
-  cmd->add_option("--policies", a->policies, "Policy file (YAML), reloaded on SIGHUP");
+  cmd->add_option("--policies", a->policies,
+                  "Policy file (YAML) the node starts with; SIGHUP pushes it to the cluster "
+                  "if it changed");
   cmd->add_option("--metrics", a->metrics,
                   "HOST:PORT serving Prometheus text at /metrics, and /healthz and /readyz");
   cmd->add_option("--threads", a->threads, "I/O threads (0 = one per core)")->capture_default_str();

@@ -102,6 +102,7 @@ int print_cluster(const std::string& server, const std::string& token, bool json
         out += ",\"ring_share\":" + std::string(share) +
                ",\"ring_epoch\":" + json_string(hex64(m.status->ring_epoch)) +
                ",\"policy_hash\":" + json_string(hex64(m.status->policy_hash)) +
+               ",\"policy_version\":" + std::to_string(m.status->policy_version) +
                ",\"keys\":" + std::to_string(m.status->keys);
         if (m.checks_per_second >= 0) {
           char rate[32];
@@ -117,7 +118,7 @@ int print_cluster(const std::string& server, const std::string& token, bool json
     std::printf("%s\n", out.c_str());
     return 0;
   }
-  std::printf("%-10s %-22s %-8s %5s %7s %-16s %-16s %10s %9s\n", "id", "address", "state", "inc",
+  std::printf("%-10s %-22s %-8s %5s %7s %-16s %-22s %10s %9s\n", "id", "address", "state", "inc",
               "share", "epoch", "policy set", "keys", "checks/s");
   for (const auto& m : view.members) {
     std::string known = m.known_by < view.answered
@@ -125,16 +126,16 @@ int print_cluster(const std::string& server, const std::string& token, bool json
                                   std::to_string(view.answered) + " answering)"
                             : "";
     if (!m.status) {
-      std::printf("%-10s %-22s %-8s %5llu %7s %-16s %-16s %10s %9s%s\n", m.id.c_str(),
+      std::printf("%-10s %-22s %-8s %5llu %7s %-16s %-22s %10s %9s%s\n", m.id.c_str(),
                   m.address.c_str(), m.state.c_str(), u(m.incarnation), "-", "-", "-", "-", "-",
                   known.c_str());
       continue;
     }
     char rate[32] = "-";
     if (m.checks_per_second >= 0) std::snprintf(rate, sizeof rate, "%.1f", m.checks_per_second);
-    std::printf("%-10s %-22s %-8s %5llu %6.1f%% %-16s %-16s %10llu %9s%s\n", m.id.c_str(),
+    std::printf("%-10s %-22s %-8s %5llu %6.1f%% %-16s %-22s %10llu %9s%s\n", m.id.c_str(),
                 m.address.c_str(), m.state.c_str(), u(m.incarnation), m.status->ring_share * 100,
-                hex64(m.status->ring_epoch).c_str(), hex64(m.status->policy_hash).c_str(),
+                hex64(m.status->ring_epoch).c_str(), policy_set_label(*m.status).c_str(),
                 u(m.status->keys), rate, known.c_str());
   }
   std::printf("agreement  %s\n", view.agreement.c_str());
@@ -153,8 +154,8 @@ Handler register_status(CLI::App& app) {
       "  drl status --server 127.0.0.1:7000 --cluster\n"
       "--cluster asks every live member (found through the node's member list) twice, a\n"
       "second apart, and prints each member's id, address, state, incarnation, ring share,\n"
-      "epoch, policy set hash, keys and checks/s, then a line saying whether all alive\n"
-      "members agree on the ring and the policy set. Members are the union of every\n"
+      "epoch, policy set (hash and version), keys and checks/s, then a line saying whether\n"
+      "all alive members agree on the ring and the policy set. Members are the union of every\n"
       "answering node's list; a member's state is its highest-incarnation one (ties: left >\n"
       "dead > suspect > alive), so any node asked shows the same list.\n"
       "Epochs and hashes are 16 hex digits (JSON: strings).\n"
@@ -199,7 +200,9 @@ Handler register_status(CLI::App& app) {
           "\"replica_records_refused\":%llu,"
           "\"connections\":%llu,\"checks\":%llu,\"checks_decided\":%llu,\"policies\":%s,"
           "\"members\":%s,"
-          "\"ring_share\":%.6f,\"ring_epoch\":\"%s\",\"policy_hash\":\"%s\",\"keys_as_owner\":%llu,"
+          "\"ring_share\":%.6f,\"ring_epoch\":\"%s\",\"policy_hash\":\"%s\",\"policy_version\":%"
+          "llu,"
+          "\"policy_origin\":%s,\"keys_as_owner\":%llu,"
           "\"keys_as_replica\":%llu,\"replication_lag_ms\":%lld,\"handoff_pending\":%s,"
           "\"cluster\":{\"forwarded\":%llu,\"decided_as_owner\":%llu,\"decided_off_owner\":%llu,"
           "\"failovers\":%llu,\"degraded\":%llu,\"replica_records_sent\":%llu,"
@@ -212,12 +215,13 @@ Handler register_status(CLI::App& app) {
           json_string(s.on_memory_full).c_str(), u(s.memory_untracked), u(s.reset_by_eviction),
           u(s.replica_records_refused), u(s.connections), u(s.checks), u(s.checks_decided),
           policies.c_str(), members_json(s).c_str(), s.ring_share, hex64(s.ring_epoch).c_str(),
-          hex64(s.policy_hash).c_str(), u(s.keys_as_owner), u(s.keys_as_replica),
-          static_cast<long long>(s.replication_lag_ms), s.handoff_pending ? "true" : "false",
-          u(s.forwarded), u(s.decided_as_owner), u(s.decided_off_owner), u(s.failovers),
-          u(s.degraded), u(s.replica_records_sent), u(s.replica_records_installed),
-          u(s.peer_queue_drops), u(s.peer_rejected_frames), u(s.gossip_rejected_packets),
-          u(s.refused_relays), u(s.held_for_view), u(s.expired_relays));
+          hex64(s.policy_hash).c_str(), u(s.policy_version), json_string(s.policy_origin).c_str(),
+          u(s.keys_as_owner), u(s.keys_as_replica), static_cast<long long>(s.replication_lag_ms),
+          s.handoff_pending ? "true" : "false", u(s.forwarded), u(s.decided_as_owner),
+          u(s.decided_off_owner), u(s.failovers), u(s.degraded), u(s.replica_records_sent),
+          u(s.replica_records_installed), u(s.peer_queue_drops), u(s.peer_rejected_frames),
+          u(s.gossip_rejected_packets), u(s.refused_relays), u(s.held_for_view),
+          u(s.expired_relays));
       return 0;
     }
     std::printf("node        %s (drl %s) on %s\n", s.node_id.c_str(), s.version.c_str(),
@@ -238,7 +242,11 @@ Handler register_status(CLI::App& app) {
     std::string p;
     for (const auto& n : s.policies) p += " " + n;
     std::printf("policies   %s%s\n", p.empty() ? " (none)" : p.c_str(),
-                s.policy_hash ? (" (set " + hex64(s.policy_hash) + ")").c_str() : "");
+                s.policy_hash
+                    ? (" (set " + policy_set_label(s) +
+                       (s.policy_origin.empty() ? "" : ", pushed at " + s.policy_origin) + ")")
+                          .c_str()
+                    : "");
     std::printf("ring        %.1f%% of the hash space, epoch %s%s\n", s.ring_share * 100,
                 hex64(s.ring_epoch).c_str(), s.handoff_pending ? " (hand-off pending)" : "");
     std::printf("replication lag %lld ms; forwarded %llu, failovers %llu, degraded %llu\n",

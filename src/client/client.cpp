@@ -299,6 +299,8 @@ bool Client::status(NodeStatus& out, std::string& error) {
       out.ring_share = s.ring_share();
       out.ring_epoch = s.ring_epoch();
       out.policy_hash = s.policy_hash();
+      out.policy_version = s.policy_version();
+      out.policy_origin = s.policy_origin();
       out.keys_as_owner = s.keys_as_owner();
       out.keys_as_replica = s.keys_as_replica();
       out.replication_lag_ms = s.replication_lag_ms();
@@ -320,6 +322,50 @@ bool Client::status(NodeStatus& out, std::string& error) {
     });
   });
   return future.get();
+}
+
+// Sends one PolicyRequest and waits for the answer.
+bool Client::policy_request(bool push, const std::string& yaml, PolicySetInfo& out,
+                            std::string& error) {
+  Impl& impl = *impl_;
+  if (!impl.bad_node.empty()) {
+    error = "'" + impl.bad_node + "' is not HOST:PORT";
+    return false;
+  }
+  std::promise<bool> promise;
+  auto future = promise.get_future();
+  asio::post(impl.io, [&] {
+    wire::Request request;
+    auto* body = request.mutable_policy();
+    body->set_push(push);
+    if (push) body->set_yaml(yaml);
+    if (!impl.options.auth_token.empty()) request.set_auth_token(impl.options.auth_token);
+    impl.link->send(request, [&](const wire::Response* response, std::string_view e, bool) {
+      if (response == nullptr || !response->has_policy()) {
+        error = response == nullptr     ? std::string(e)
+                : response->has_error() ? response->error().message()
+                                        : "unexpected answer";
+        promise.set_value(false);
+        return;
+      }
+      const auto& p = response->policy();
+      out.version = p.version();
+      out.hash = p.hash();
+      out.origin = p.origin();
+      out.yaml = p.yaml();
+      out.names.assign(p.names().begin(), p.names().end());
+      promise.set_value(true);
+    });
+  });
+  return future.get();
+}
+
+bool Client::policies(PolicySetInfo& out, std::string& error) {
+  return policy_request(false, {}, out, error);
+}
+
+bool Client::push_policies(const std::string& yaml, PolicySetInfo& out, std::string& error) {
+  return policy_request(true, yaml, out, error);
 }
 
 std::string Client::current_node() const {

@@ -112,6 +112,11 @@ size_t body_size(const PeerMessage& message, std::vector<size_t>& sizes) {
   } else if (const auto* m = std::get_if<HandoffChunk>(&message)) {
     n = varint_field(m->request_id) + element_sizes(m->records, record_size, sizes) +
         bool_field(m->last);
+  } else if (const auto* m = std::get_if<PolicyDigest>(&message)) {
+    n = varint_field(m->version) + varint_field(m->hash);
+  } else if (const auto* m = std::get_if<PolicyOffer>(&message)) {
+    n = varint_field(m->version) + varint_field(m->hash) + bytes_field(m->yaml) +
+        bytes_field(m->origin);
   }
   return n;
 }
@@ -287,7 +292,7 @@ class Decoder {
     Field f;
     while (!r.done()) {
       if (!next(r, f)) return error();
-      if (f.type != wire::kLength || f.number < 1 || f.number > 5) continue;
+      if (f.type != wire::kLength || f.number < 1 || f.number > 7) continue;
       if (f.number != body) {  // a oneof: a new body replaces the previous one
         body = f.number;
         invalid_.clear();
@@ -314,8 +319,14 @@ class Decoder {
       case 4:
         out.emplace<HandoffRequest>();
         break;
-      default:
+      case 5:
         out.emplace<HandoffChunk>();
+        break;
+      case 6:
+        out.emplace<PolicyDigest>();
+        break;
+      default:
+        out.emplace<PolicyOffer>();
         break;
     }
   }
@@ -327,8 +338,29 @@ class Decoder {
       return parse_records(r, 1, m->records, "replica batch: ", nullptr, nullptr);
     }
     if (auto* m = std::get_if<HandoffRequest>(&out)) return parse_handoff_request(r, *m);
+    if (auto* m = std::get_if<PolicyDigest>(&out)) return parse_policy(r, m->version, m->hash);
+    if (auto* m = std::get_if<PolicyOffer>(&out)) return parse_policy(r, m->version, m->hash, m);
     auto& m = std::get<HandoffChunk>(out);
     return parse_records(r, 2, m.records, "hand-off chunk: ", &m.request_id, &m.last);
+  }
+
+  // A policy digest (version 1, hash 2) or, with `offer`, an offer (also yaml 3, origin 4).
+  bool parse_policy(Reader r, uint64_t& version, uint64_t& hash, PolicyOffer* offer = nullptr) {
+    Field f;
+    while (!r.done()) {
+      if (!next(r, f)) return false;
+      if (f.type == wire::kVarint) {
+        if (f.number == 1) version = f.value;
+        if (f.number == 2) hash = f.value;
+      } else if (f.type == wire::kLength && offer != nullptr) {
+        if (f.number == 3) offer->yaml.assign(f.bytes);
+        if (f.number == 4) {
+          if (!valid_utf8(f.bytes)) return fail(f.bytes.data(), kNotUtf8);
+          offer->origin.assign(f.bytes);
+        }
+      }
+    }
+    return true;
   }
 
   bool parse_checks(Reader r, CheckBatch& batch) {
@@ -666,7 +698,7 @@ std::string encode_peer_message(const PeerMessage& message) {
   const size_t body = body_size(message, sizes);
   std::string out(message_field(body), '\0');
   Writer w(out.data());
-  const auto field = static_cast<uint32_t>(message.index() + 1);  // oneof body numbers 1..5
+  const auto field = static_cast<uint32_t>(message.index() + 1);  // oneof body numbers 1..7
   w.header(field, body);
   if (const auto* m = std::get_if<CheckBatch>(&message)) {
     for (size_t i = 0; i < m->checks.size(); ++i) w.check(1, m->checks[i], sizes[i]);
@@ -681,6 +713,14 @@ std::string encode_peer_message(const PeerMessage& message) {
     w.varint(1, m->request_id);
     for (size_t i = 0; i < m->records.size(); ++i) w.record(2, m->records[i], sizes[i]);
     w.boolean(3, m->last);
+  } else if (const auto* m = std::get_if<PolicyDigest>(&message)) {
+    w.varint(1, m->version);
+    w.varint(2, m->hash);
+  } else if (const auto* m = std::get_if<PolicyOffer>(&message)) {
+    w.varint(1, m->version);
+    w.varint(2, m->hash);
+    w.bytes(3, m->yaml);
+    w.bytes(4, m->origin);
   }
   assert(w.end() == out.data() + out.size());
   return out;

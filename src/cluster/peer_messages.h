@@ -81,8 +81,24 @@ struct HandoffChunk {
   bool last = false;
 };
 
-using PeerMessage =
-    std::variant<CheckBatch, AnswerBatch, ReplicaBatch, HandoffRequest, HandoffChunk>;
+// The cluster's policy set (cluster/policy_spread.h). A digest names the set its sender
+// holds; an offer carries a whole set. version 0 is a node's own --policies file, never
+// offered; hash is limits::PolicyLoad::content_hash of yaml; origin names the node where the
+// set was pushed (or reloaded).
+struct PolicyDigest {
+  uint64_t version = 0;
+  uint64_t hash = 0;
+};
+struct PolicyOffer {
+  uint64_t version = 0;
+  uint64_t hash = 0;
+  std::string yaml;
+  std::string origin;
+};
+
+// The order of the alternatives is the PeerMessage oneof's (body field = index + 1).
+using PeerMessage = std::variant<CheckBatch, AnswerBatch, ReplicaBatch, HandoffRequest,
+                                 HandoffChunk, PolicyDigest, PolicyOffer>;
 
 // A message for the shell to deliver to member `to` over the peer link.
 struct Outgoing {

@@ -262,6 +262,7 @@ PolicyLoad parse_policies(std::string_view yaml, std::string_view source) {
     if (auto problem = read_set(root, set)) return failure(source, problem->line, problem->message);
     PolicyLoad load;
     load.policies = std::move(set);
+    load.content_hash = std::max<uint64_t>(1, key_hash(yaml));
     return load;
   } catch (const YAML::Exception& e) {
     return failure(source, e.mark.line + 1, "YAML syntax error: " + e.msg);
@@ -272,7 +273,7 @@ PolicyLoad parse_policies(std::string_view yaml, std::string_view source) {
   }
 }
 
-PolicyLoad load_policy_file(const std::string& path) {
+PolicyLoad load_policy_file(const std::string& path, std::string* text_out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     PolicyLoad load;
@@ -286,9 +287,9 @@ PolicyLoad load_policy_file(const std::string& path) {
     load.error = path + ": cannot read the policy file";
     return load;
   }
-  const std::string bytes = text.str();
+  std::string bytes = text.str();
   auto load = parse_policies(bytes, path);
-  if (load.ok()) load.content_hash = std::max<uint64_t>(1, key_hash(bytes));
+  if (text_out != nullptr) *text_out = std::move(bytes);
   return load;
 }
 

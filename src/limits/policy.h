@@ -70,7 +70,8 @@ struct PolicyLoad {
 
 // Parses policies from YAML text; `source` names it in errors (a file name).
 PolicyLoad parse_policies(std::string_view yaml, std::string_view source = "<policies>");
-// Reads and parses a policy file.
-PolicyLoad load_policy_file(const std::string& path);
+// Reads and parses a policy file (the same hash as parse_policies of its bytes). `text`, if
+// given, receives the bytes read.
+PolicyLoad load_policy_file(const std::string& path, std::string* text = nullptr);
 
 }  // namespace drl::limits

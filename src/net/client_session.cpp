@@ -234,9 +234,21 @@ bool ClientSession::handle_frame(std::span<const uint8_t> payload) {
       }
       break;
     }
+    case wire::Request::kPolicy: {
+      wire::PolicyResponse policy;
+      const std::string refused =
+          services_.policy ? services_.policy(request_->policy(), policy) : std::string();
+      if (refused.empty()) {
+        append_response(id, wire::Response::kPolicyFieldNumber, policy);
+      } else {
+        send_error(id, wire::POLICY_REFUSED, refused, false);
+      }
+      break;
+    }
     default:
       stats_.error(service::ServerError::kEmptyRequest);
-      send_error(id, wire::EMPTY_REQUEST, "the request has no body (check, status or ring)", false);
+      send_error(id, wire::EMPTY_REQUEST, "the request has no body (check, status, ring or policy)",
+                 false);
       break;
   }
   return true;
@@ -351,6 +363,7 @@ void ClientSession::append_response(uint64_t id, int field,
                 one_byte_tag(wire::Response::kErrorFieldNumber) &&
                 one_byte_tag(wire::Response::kAdminFieldNumber) &&
                 one_byte_tag(wire::Response::kRingFieldNumber) &&
+                one_byte_tag(wire::Response::kPolicyFieldNumber) &&
                 one_byte_tag(wire::Response::kRingEpochFieldNumber));
   // Each tag is one byte: every field of Response is below 16 (asserted above).
   const size_t envelope = (id != 0 ? 1 + varint_size(id) : 0) + 1 + varint_size(body_size) +

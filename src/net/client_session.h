@@ -58,6 +58,10 @@ struct SessionServices {
   // Fills a RingResponse for a client that holds the ring of `known_epoch`; null: answered
   // with an empty ring (epoch 0). Thread-safe.
   std::function<void(uint64_t known_epoch, wire::RingResponse&)> ring;
+  // Shows or pushes the cluster's policy set; returns "" or why a push is refused
+  // (POLICY_REFUSED). Null: answered as an empty set. Called on the session's thread (it
+  // may wait a moment for the cluster thread).
+  std::function<std::string(const wire::PolicyRequest&, wire::PolicyResponse&)> policy;
   // The node's current ring epoch, sent in every response (0: none, left out); null: none.
   const std::atomic<uint64_t>* ring_epoch = nullptr;
   std::string node_id;

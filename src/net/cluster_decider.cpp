@@ -54,7 +54,8 @@ ClusterDecider::ClusterDecider(store::Backend& store, const service::PolicyBook&
 
 ClusterDecider::~ClusterDecider() { stop(); }
 
-void ClusterDecider::start(ring::Member self) {
+void ClusterDecider::start(ring::Member self, cluster::PolicyOffer policies,
+                           PolicyListener on_policy) {
   hello_ = self.id + '\0' + self.address;
   self_id_ = self.id;
   if (cluster_options_.id_base == 0) {
@@ -63,6 +64,8 @@ void ClusterDecider::start(ring::Member self) {
     std::random_device entropy;
     cluster_options_.id_base = (uint64_t{entropy()} << 32 | entropy()) & ~uint64_t{0xffffffff};
   }
+  policy_spread_.emplace(self.id, std::move(policies));
+  on_policy_ = std::move(on_policy);
   node_.emplace(std::move(self), store_, cluster_options_);
   server_.emplace(
       peer_options_, peer_stats_,
@@ -239,6 +242,7 @@ void ClusterDecider::set_view(std::vector<ring::Member> alive) {
       }
     }
     spdlog::info("cluster view: {} alive members", alive.size());
+    policy_spread_->set_members(std::vector<std::string>(ids.begin(), ids.end()), clock_.now());
     change_ownership([&] { node_->set_view(std::move(alive), clock_.now()); });
     work_pending_ = true;
     drain();
@@ -307,6 +311,7 @@ bool ClusterDecider::on_peer_frame(const std::string& from, std::string_view pay
     spdlog::warn("peer {}: dropped an unparsable frame: {}", printable(from), err);
     return false;
   }
+  if (receive_policy(from, message)) return true;
   node_->receive(from, std::move(message), clock_.now());
   work_pending_ = true;
   drain();
@@ -318,6 +323,7 @@ void ClusterDecider::drain() {
   republish_if_changed();
   for (const auto& result : node_->take_results()) complete(result);
   for (const auto& out : node_->take_outgoing()) send(out.to, out.message);
+  drain_policies();
 }
 
 void ClusterDecider::complete(const cluster::CheckResult& result) {
@@ -384,6 +390,7 @@ void ClusterDecider::on_timer() {
   timer_armed_ = false;
   work_pending_ = false;
   node_->tick(clock_.now());
+  policy_spread_->tick(clock_.now());
   drain();
   schedule();
 }

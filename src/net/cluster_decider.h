@@ -27,6 +27,7 @@
 #include <asio/steady_timer.hpp>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -37,6 +38,7 @@
 #include <vector>
 
 #include "cluster/cluster_node.h"
+#include "cluster/policy_spread.h"
 #include "common/clock.h"
 #include "net/peer_link.h"
 #include "net/peer_server.h"
@@ -59,10 +61,24 @@ class ClusterDecider final : public service::CheckDecider {
                  net::PeerLinkOptions peer_options);
   ~ClusterDecider() override;
 
+  // A policy set installed or refused (cluster/policy_spread.h), on the cluster thread: the
+  // listener installs it in the node's PolicyBook, logs it and saves it.
+  using PolicyListener = std::function<void(const cluster::PolicyEvent&)>;
+
   // Creates the ClusterNode for `self` (its address is where peers connect) and starts the
-  // thread. Call once, before any decide().
-  void start(ring::Member self);
+  // thread. Call once, before any decide(). `policies`: the set the node starts with (its
+  // --policies file at version 0, or the set it saved); `on_policy` may be null.
+  void start(ring::Member self, cluster::PolicyOffer policies = {},
+             PolicyListener on_policy = nullptr);
   void stop();
+
+  // cluster_decider_policies.cpp. Installs `yaml` as the cluster's next policy set and
+  // offers it to every member (PolicySpread::push). Returns "" and fills `installed`, or
+  // says why the set is refused (or that the cluster thread did not answer within `wait`).
+  std::string push_policies(const std::string& yaml, cluster::PolicyDigest& installed,
+                            std::chrono::milliseconds wait);
+  // The set this node holds now. Thread-safe; false if the cluster thread did not answer.
+  bool policies(cluster::PolicyOffer& out, std::chrono::milliseconds wait);
 
   void decide(std::span<const service::CheckCall> calls, service::CheckCompletion done) override;
   // The alive members (self included), as membership sees them.
@@ -106,6 +122,9 @@ class ClusterDecider final : public service::CheckDecider {
   void republish_if_changed();
   bool on_peer_frame(const std::string& from, std::string_view payload);
   void drain();
+  // cluster_decider_policies.cpp, cluster thread.
+  bool receive_policy(const std::string& from, const cluster::PeerMessage& message);
+  void drain_policies();
   void complete(const cluster::CheckResult& result);
   void send(const std::string& to, const cluster::PeerMessage& message);
   void schedule();
@@ -125,6 +144,8 @@ class ClusterDecider final : public service::CheckDecider {
   std::thread thread_;
 
   std::optional<cluster::ClusterNode> node_;
+  std::optional<cluster::PolicySpread> policy_spread_;  // cluster thread only
+  PolicyListener on_policy_;
   std::string self_id_;  // decided_by of inline decisions
 
   // The fast path's state. ownership_ is written by the cluster thread only while changing_

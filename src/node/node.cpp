@@ -25,6 +25,7 @@
 #include "net/peer_server.h"
 #include "net/peer_socket.h"
 #include "net/resp_listener.h"
+#include "node/cluster_policies.h"
 #include "node/event_log.h"
 #include "node/key_ring_file.h"
 #include "node/membership_log.h"
@@ -183,7 +184,9 @@ struct Node::Impl {
   std::optional<RlsDoor> rls_door;                  // --grpc
   std::string listen_address;
   Nanos started = 0;
-  bool draining = false;  // control thread: a stop signal came, the node is leaving
+  bool draining = false;                // control thread: a stop signal came, the node is leaving
+  cluster::PolicyOffer start_policies;  // handed to the cluster when it starts
+  uint64_t policy_file_hash = 0;        // control thread: the --policies file when last read
 };
 
 Node::Node(NodeOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -193,12 +196,11 @@ int Node::run() { return impl_->run(); }
 int Node::Impl::run() {
   started = clock.monotonic();
   raise_descriptor_limit(options.max_connections);
-  if (!options.policies_path.empty()) {
-    if (auto err = policies.load(options.policies_path); !err.empty()) {
-      spdlog::error("cannot load policies from {}: {}", options.policies_path, err);
-      return 2;
-    }
-    spdlog::info("loaded {} policies from {}", policies.current()->size(), options.policies_path);
+  if (auto err = load_start_policies(options.policies_path, options.storage.data_dir, policies,
+                                     start_policies, policy_file_hash);
+      !err.empty()) {
+    spdlog::error("cannot load policies: {}", err);
+    return 2;
   }
   if (!options.client_tokens_path.empty()) {
     if (auto err = client_auth.load(options.client_tokens_path); !err.empty()) {
@@ -253,6 +255,9 @@ int Node::Impl::run() {
   solo.emplace(decider, *cluster, options.seeds.empty());
   services.decider = &*solo;
   services.status = [this](wire::StatusResponse& s) { fill_status(s); };
+  services.policy = [this](const wire::PolicyRequest& request, wire::PolicyResponse& response) {
+    return answer_policy_request(*cluster, request, response);
+  };
   services.clock = &clock;
   listener.emplace(pool, lo, services, stats);
   if (auto ec = listener->listen(options.host, options.port)) {
@@ -369,18 +374,8 @@ void Node::Impl::wait_signal() {
       if (rls_door) rls_door->reload();
       if (options.policies_path.empty()) {
         spdlog::warn("SIGHUP: no --policies file to reload");
-      } else if (auto err = policies.reload(); !err.empty()) {
-        log_event(spdlog::level::err, "policy_refused",
-                  {{"file", options.policies_path}, {"reason", err}},
-                  "SIGHUP: refused the new policies in " + options.policies_path + ": " + err +
-                      "; keeping the " + std::to_string(policies.current()->size()) +
-                      " current ones");
       } else {
-        log_event(spdlog::level::info, "policy_installed",
-                  {{"file", options.policies_path},
-                   {"policies", std::to_string(policies.current()->size())}},
-                  "SIGHUP: reloaded " + std::to_string(policies.current()->size()) +
-                      " policies from " + options.policies_path);
+        reload_policy_file(*cluster, options.policies_path, policy_file_hash);
       }
       wait_signal();
       return;
@@ -427,7 +422,10 @@ std::string Node::Impl::start_cluster(uint16_t port) {
       if (!ec) publish_view(false);
     });
   });
-  cluster->start(ring::Member{options.id, listen_address});
+  cluster->start(ring::Member{options.id, listen_address}, std::move(start_policies),
+                 [this](const cluster::PolicyEvent& e) {
+                   apply_policy_event(e, policies, options.storage.data_dir);
+                 });
   if (auto err = gossip->start(options.seeds); !err.empty()) return err;
   publish_view(false);
   if (!options.seeds.empty()) {
@@ -586,6 +584,8 @@ void Node::Impl::fill_status(wire::StatusResponse& s) {
   const auto catalog = policies.current();
   for (auto& n : catalog->names()) s.add_policies(n);
   s.set_policy_hash(catalog->hash());
+  s.set_policy_version(catalog->version());
+  s.set_policy_origin(catalog->origin());
   if (gossip) {
     for (const auto& m : gossip->members()) {
       auto* out = s.add_members();
@@ -698,11 +698,18 @@ std::string Node::Impl::render_metrics() {
   {
     const auto catalog = policies.current();
     t.help("drl_policy_set_info", "gauge",
-           "Always 1; `hash` is this node's policy file's content hash (16 hex digits, "
-           "0000000000000000 without --policies). Nodes holding one set show one hash.");
+           "Always 1; `hash` is the content hash of this node's policy set (16 hex digits, "
+           "0000000000000000 without policies), `version` its cluster version (0: the node's "
+           "own --policies file, never pushed). Nodes holding one set show one hash.");
     t.sample("drl_policy_set_info",
-             {{"hash", hex64(catalog->hash())}, {"policies", std::to_string(catalog->size())}},
+             {{"hash", hex64(catalog->hash())},
+              {"version", std::to_string(catalog->version())},
+              {"policies", std::to_string(catalog->size())}},
              uint64_t{1});
+    t.help("drl_policy_set_version", "gauge",
+           "The cluster version of this node's policy set (0: its own --policies file, never "
+           "pushed); the newest version wins everywhere within seconds.");
+    t.sample("drl_policy_set_version", {}, catalog->version());
   }
   render_process_metrics(t);
   {

@@ -4,8 +4,9 @@
 
 namespace drl::service {
 
-PolicyCatalog::PolicyCatalog(limits::PolicySet set, DecisionMetrics& metrics, uint64_t hash)
-    : set_(std::move(set)), hash_(hash) {
+PolicyCatalog::PolicyCatalog(limits::PolicySet set, DecisionMetrics& metrics, uint64_t hash,
+                             uint64_t version, std::string origin)
+    : set_(std::move(set)), hash_(hash), version_(version), origin_(std::move(origin)) {
   for (const auto& p : set_.all()) slots_.push_back(metrics.slot_for(p.name));
 }
 
@@ -24,17 +25,20 @@ std::vector<std::string> PolicyCatalog::names() const {
 PolicyBook::PolicyBook(DecisionMetrics& metrics)
     : metrics_(metrics), current_(std::make_shared<const PolicyCatalog>()) {}
 
-std::string PolicyBook::load(const std::string& path) {
-  auto loaded = limits::load_policy_file(path);
+std::string PolicyBook::load(const std::string& path, std::string* text) {
+  auto loaded = limits::load_policy_file(path, text);
   if (!loaded.ok()) return loaded.error;
   path_ = path;
-  auto next = std::make_shared<const PolicyCatalog>(std::move(*loaded.policies), metrics_,
-                                                    loaded.content_hash);
-  std::lock_guard lock(mutex_);
-  current_ = std::move(next);
+  install(std::move(*loaded.policies), loaded.content_hash, 0, {});
   return "";
 }
 
-std::string PolicyBook::reload() { return load(path_); }
+void PolicyBook::install(limits::PolicySet set, uint64_t hash, uint64_t version,
+                         std::string origin) {
+  auto next = std::make_shared<const PolicyCatalog>(std::move(set), metrics_, hash, version,
+                                                    std::move(origin));
+  std::lock_guard lock(mutex_);
+  current_ = std::move(next);
+}
 
 }  // namespace drl::service

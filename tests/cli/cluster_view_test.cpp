@@ -40,7 +40,7 @@ TEST(ClusterView, AgreeingNodesSayYesWithTheEpochInHex) {
   EXPECT_TRUE(v.agree) << v.agreement;
   EXPECT_EQ(v.agreement,
             "yes: all 3 alive members route by ring 9787b9aaa41a1412 and hold policy set "
-            "0000000000000007");
+            "0000000000000007 v0");
   ASSERT_NE(row(v, "n1"), nullptr);
   EXPECT_DOUBLE_EQ(row(v, "n1")->checks_per_second, 50.0);
   EXPECT_LT(row(v, "n2")->checks_per_second, 0);
@@ -83,7 +83,14 @@ TEST(ClusterView, DisagreementNamesWhoHoldsWhat) {
   EXPECT_FALSE(v.agree);
   EXPECT_EQ(v.agreement,
             "NO: ring epochs differ (n1,n2 0000000000000001; n3 0000000000000002); policy sets "
-            "differ (n1,n2 0000000000000007; n3 0000000000000008)");
+            "differ (n1,n2 0000000000000007 v0; n3 0000000000000008 v0)");
+  // One hash at two versions is not one set: a node has not taken the cluster's push.
+  first["n3"] = status("n3", 1, 7, all);
+  first["n3"].policy_version = 2;
+  const auto w = build_cluster_view(first, {});
+  EXPECT_FALSE(w.agree);
+  EXPECT_EQ(w.agreement,
+            "NO: policy sets differ (n1,n2 0000000000000007 v0; n3 0000000000000007 v2)");
 }
 
 }  // namespace

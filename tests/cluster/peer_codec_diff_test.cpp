@@ -140,7 +140,7 @@ class Gen {
     return r;
   }
   PeerMessage message() {
-    switch (rng_.below(5)) {
+    switch (rng_.below(7)) {
       case 0: {
         CheckBatch b;
         for (size_t n = count(); n > 0; --n) b.checks.push_back(check());
@@ -161,11 +161,15 @@ class Gen {
         for (size_t n = count(); n > 0; --n) h.ranges.push_back({u64(), u64()});
         return h;
       }
-      default: {
+      case 4: {
         HandoffChunk h{u64(), {}, boolean()};
         for (size_t n = count() / 4; n > 0; --n) h.records.push_back(record());
         return h;
       }
+      case 5:
+        return PolicyDigest{u64(), u64()};
+      default:
+        return PolicyOffer{u64(), u64(), bytes(), text()};
     }
   }
 
@@ -194,9 +198,11 @@ enum class Kind {
 Kind child(Kind k, uint32_t number) {
   switch (k) {
     case Kind::kMessage: {
-      static constexpr Kind kBodies[] = {Kind::kChecks, Kind::kAnswers, Kind::kRecords,
-                                         Kind::kRequest, Kind::kChunk};
-      return number >= 1 && number <= 5 ? kBodies[number - 1] : Kind::kLeaf;
+      // A policy digest or offer: scalars and bytes only, like a range.
+      static constexpr Kind kBodies[] = {Kind::kChecks,  Kind::kAnswers, Kind::kRecords,
+                                         Kind::kRequest, Kind::kChunk,   Kind::kRange,
+                                         Kind::kRange};
+      return number >= 1 && number <= 7 ? kBodies[number - 1] : Kind::kLeaf;
     }
     case Kind::kChecks:
       return number == 1 ? Kind::kCheck : Kind::kLeaf;

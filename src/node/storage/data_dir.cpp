@@ -172,4 +172,25 @@ std::string sync_dir(const std::string& dir) {
   return err;
 }
 
+std::string replace_file(const std::string& dir, const std::string& path, std::string_view bytes) {
+  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
+    return "cannot create " + dir + ": " + errno_text();
+  }
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) return "cannot create " + tmp + ": " + errno_text();
+  std::string err;
+  for (size_t done = 0; done < bytes.size() && err.empty();) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno != EINTR) err = "cannot write " + tmp + ": " + errno_text();
+    if (n > 0) done += static_cast<size_t>(n);
+  }
+  if (err.empty() && ::fsync(fd) != 0) err = "cannot sync " + tmp + ": " + errno_text();
+  ::close(fd);
+  if (err.empty() && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    err = "cannot replace " + path + ": " + errno_text();
+  }
+  return err.empty() ? sync_dir(dir) : err;
+}
+
 }  // namespace drl::node

@@ -8,6 +8,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace drl::node {
@@ -32,5 +33,8 @@ std::string read_whole_file(const std::string& path, std::string& out);
 std::string truncate_file(const std::string& path, uint64_t size);
 // Syncs the directory itself (after a create, rename or unlink). "" or the error.
 std::string sync_dir(const std::string& dir);
+// Replaces `path` (in `dir`, created if missing) with `bytes` atomically: a synced temporary
+// file renamed over it, then the dir synced. "" or the error.
+std::string replace_file(const std::string& dir, const std::string& path, std::string_view bytes);
 
 }  // namespace drl::node

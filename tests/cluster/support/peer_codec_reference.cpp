@@ -150,6 +150,16 @@ void to_proto(const PeerMessage& message, v1::PeerMessage& pb) {
     out->set_request_id(m->request_id);
     for (const auto& r : m->records) to_proto(r, *out->add_records());
     out->set_last(m->last);
+  } else if (const auto* m = std::get_if<PolicyDigest>(&message)) {
+    auto* out = pb.mutable_policy_digest();
+    out->set_version(m->version);
+    out->set_hash(m->hash);
+  } else if (const auto* m = std::get_if<PolicyOffer>(&message)) {
+    auto* out = pb.mutable_policy_offer();
+    out->set_version(m->version);
+    out->set_hash(m->hash);
+    out->set_yaml(m->yaml);
+    out->set_origin(m->origin);
   }
 }
 
@@ -232,6 +242,14 @@ std::string from_proto(const v1::PeerMessage& pb, PeerMessage& out) {
         return "hand-off chunk: " + e;
       }
       out = std::move(chunk);
+      return "";
+    }
+    case v1::PeerMessage::kPolicyDigest:
+      out = PolicyDigest{pb.policy_digest().version(), pb.policy_digest().hash()};
+      return "";
+    case v1::PeerMessage::kPolicyOffer: {
+      const auto& o = pb.policy_offer();
+      out = PolicyOffer{o.version(), o.hash(), o.yaml(), o.origin()};
       return "";
     }
     case v1::PeerMessage::BODY_NOT_SET:

@@ -1,0 +1,121 @@
+// `drl policy push FILE` and `drl policy show`: the cluster's one policy set, through the
+// client library (drl::Client::push_policies / policies).
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/default_address.h"
+#include "cli/limit_args.h"
+#include "common/hex.h"
+#include "drl/client.h"
+#include "service/client_auth.h"
+
+namespace drl::cli {
+namespace {
+
+struct Args {
+  std::string server = kDefaultAddress;
+  std::string token_file;
+  std::string file;
+  bool json = false, yaml = false;
+};
+
+void add_common(CLI::App* cmd, Args& a) {
+  cmd->add_option("--server", a.server, "Node to ask, HOST:PORT")->capture_default_str();
+  cmd->add_option("--token-file", a.token_file,
+                  "File holding the client token, for nodes with --client-tokens-file");
+  cmd->add_flag("--json", a.json, "Print one JSON object");
+}
+
+void print(const PolicySetInfo& p, bool json, bool yaml) {
+  if (yaml) {
+    std::fputs(p.yaml.c_str(), stdout);
+    return;
+  }
+  if (json) {
+    std::string names = "[";
+    for (size_t i = 0; i < p.names.size(); ++i) names += (i ? "," : "") + json_string(p.names[i]);
+    std::printf("{\"version\":%llu,\"hash\":\"%s\",\"origin\":%s,\"policies\":%s}\n",
+                static_cast<unsigned long long>(p.version), hex64(p.hash).c_str(),
+                json_string(p.origin).c_str(), (names + "]").c_str());
+    return;
+  }
+  std::string names;
+  for (const auto& n : p.names) names += " " + n;
+  std::printf("policy set version %llu, hash %s%s\npolicies  %s\n",
+              static_cast<unsigned long long>(p.version), hex64(p.hash).c_str(),
+              p.version == 0 ? " (the node's own --policies file, never pushed)"
+                             : (", pushed at " + p.origin).c_str(),
+              names.empty() ? " (none)" : names.c_str());
+}
+
+int run(const Args& a, bool push) {
+  const char* what = push ? "drl policy push" : "drl policy show";
+  std::string yaml;
+  if (push) {
+    std::ifstream in(a.file, std::ios::binary);
+    std::ostringstream text;
+    if (!in || !(text << in.rdbuf())) {
+      std::fprintf(stderr, "%s: cannot read %s\n", what, a.file.c_str());
+      return 2;
+    }
+    yaml = text.str();
+  }
+  ClientOptions options;
+  options.nodes = {a.server};
+  options.connect_timeout = std::chrono::seconds(2);
+  options.request_timeout = std::chrono::seconds(10);
+  options.max_frame_bytes = 16u << 20;
+  if (!a.token_file.empty()) {
+    if (auto err = service::read_client_token_file(a.token_file, options.auth_token);
+        !err.empty()) {
+      std::fprintf(stderr, "%s: --token-file: %s\n", what, err.c_str());
+      return 2;
+    }
+  }
+  auto client = Client::create(std::move(options));
+  if (!client) {
+    std::fprintf(stderr, "%s: --server: %s\n", what, client.status().message().c_str());
+    return 2;
+  }
+  PolicySetInfo info;
+  std::string error;
+  const bool ok =
+      push ? (*client)->push_policies(yaml, info, error) : (*client)->policies(info, error);
+  if (!ok) {
+    std::fprintf(stderr, "%s: %s\n", what, error.c_str());
+    return push ? 1 : 2;
+  }
+  print(info, a.json, a.yaml);
+  return 0;
+}
+
+}  // namespace
+
+Handler register_policy(CLI::App& app) {
+  auto* cmd = app.add_subcommand("policy", "Push the cluster's one policy set, or show it.");
+  cmd->require_subcommand(1);
+  cmd->footer(
+      "Examples:\n"
+      "  drl policy push docs/policies.example.yaml --server 127.0.0.1:7000\n"
+      "  drl policy show --server 127.0.0.1:7000\n"
+      "A push makes FILE the cluster's next policy set (version + 1): the node checks it\n"
+      "exactly as a --policies file, refuses it with the reason if it does not parse or\n"
+      "validate (nothing changes anywhere), and otherwise offers it to every member, which\n"
+      "install it within a second or so; a node that joins or restarts later takes it from\n"
+      "its peers (and from --data-dir, if it has one). The newest version wins everywhere.\n"
+      "See docs/operations.md, \"One policy set for the cluster\".\n"
+      "Exit code: 0 when done, 1 when the node refused the set, 2 when it could not be asked.");
+  auto a = std::make_shared<Args>();
+  auto* push = cmd->add_subcommand("push", "Make FILE (YAML policies) the cluster's policy set");
+  push->add_option("FILE", a->file, "Policy file (the format of --policies)")->required();
+  add_common(push, *a);
+  auto* show = cmd->add_subcommand("show", "The policy set the node holds: version, hash, names");
+  add_common(show, *a);
+  show->add_flag("--yaml", a->yaml, "Print the set's YAML text only");
+  return [a, push] { return run(*a, push->parsed()); };
+}
+
+}  // namespace drl::cli
