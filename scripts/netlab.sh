@@ -325,10 +325,24 @@ flap_run() {
   done
 }
 
+# The scenario list split at its commas, except those inside partition:S|T (1,2|3).
+scenario_items() {
+  local piece items=()
+  for piece in ${scenarios//,/ }; do
+    if [[ $piece =~ ^[0-9]+(\|[0-9]+)?$ && ${#items[@]} -gt 0 &&
+          ${items[-1]} == partition:* ]]; then
+      items[-1]+=",$piece"
+    else
+      items+=("$piece")
+    fi
+  done
+  printf '%s\n' "${items[@]}"
+}
+
 # Expands the scenario list for N nodes, one fault per line.
 expand_scenarios() {
   local n=$1 s a b
-  for s in ${scenarios//,/ }; do
+  for s in $(scenario_items); do
     case $s in
       clean) echo clean ;;
       loss[0-9]*) [[ ${s#loss} =~ ^[0-9]+$ && ${s#loss} -le 100 ]] || {
