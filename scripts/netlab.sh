@@ -107,6 +107,7 @@ tag=drlnl$$
 lab_namespaces=()  # every namespace this run created, removed by cleanup
 node_pids=()       # index i: pid of node n<i> (0: none)
 driver_pid=0       # a flap:A-B scenario's link driver (a subshell of this script)
+driver_stop=""     # the file that stops it
 
 # alive PID: the process runs (a process that exited is a zombie until waited for: not alive).
 alive() {
@@ -129,7 +130,12 @@ remove_stale() {
 cleanup() {
   set +e
   local ns
-  if ((driver_pid)); then kill -TERM "$driver_pid" 2>/dev/null; wait "$driver_pid" 2>/dev/null; fi
+  if ((driver_pid)); then
+    touch "$driver_stop"
+    kill -TERM "$driver_pid" 2>/dev/null
+    wait "$driver_pid" 2>/dev/null
+    driver_pid=0
+  fi
   for ns in "${lab_namespaces[@]}"; do
     ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
   done
@@ -312,16 +318,17 @@ partition_run() {
   fi
 }
 
-# flap_run A-B: the link between nA and nB down 3 s, up 3 s, until killed (left up).
+# flap_run A-B STOP: the link between nA and nB down 3 s, up 3 s, until the file STOP exists
+# (then left up).
 flap_run() {
   local spec=${1#flap:} a b
   a=${spec%%-*}; b=${spec##*-}
-  trap 'link_cut "$a" "$b" off 2>/dev/null; exit 0' TERM
-  while true; do
+  while [ ! -e "$2" ]; do
     link_cut "$a" "$b" on
-    sleep 3 & wait $!
+    sleep 3
     link_cut "$a" "$b" off
-    sleep 3 & wait $!
+    [ ! -e "$2" ] || break
+    sleep 3
   done
 }
 
@@ -420,12 +427,12 @@ run_scenario() {  # run_scenario N FAULT
     local resp=$!
     case $fault in
       partition:*) partition_run "$n" "$fault" "$dir" ;;
-      flap:*) flap_run "$fault" & driver_pid=$! ;;
+      flap:*) driver_stop=$dir/flap.stop; flap_run "$fault" "$driver_stop" & driver_pid=$! ;;
     esac
     wait "$native" || true
     wait "$resp" || true
     if ((driver_pid)); then
-      kill -TERM "$driver_pid" 2>/dev/null || true
+      touch "$driver_stop"
       wait "$driver_pid" 2>/dev/null || true
       driver_pid=0
     fi

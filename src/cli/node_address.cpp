@@ -11,8 +11,8 @@ Result<HostPort> node_address(const HostPort& listen, std::string_view advertise
     return Status(ResultCode::kInvalidArgument,
                   "--listen " + listen.host + ":" + port +
                       " accepts on every address, so it names no one address peers and clients "
-                      "can reach: add --advertise HOST:" + port +
-                      " (this node's own address, e.g. its pod IP)");
+                      "can reach: add --advertise HOST:" +
+                      port + " (this node's own address, e.g. its pod IP)");
   }
   auto a = parse_host_port(advertise);
   if (!a) return Status(ResultCode::kInvalidArgument, "--advertise: " + a.status().message());
@@ -32,7 +32,8 @@ Result<HostPort> node_address(const HostPort& listen, std::string_view advertise
                   "--advertise " + std::string(advertise) + ": port " + std::to_string(a->port) +
                       " is not the --listen port " + port +
                       "; one port carries client TCP, peer TCP and gossip UDP and drl maps no "
-                      "ports: advertise " + a->host + ":" + port);
+                      "ports: advertise " +
+                      a->host + ":" + port);
   }
   return a;
 }

@@ -38,7 +38,7 @@ Handler register_node(CLI::App& app) {
   struct Args {
     std::string listen = kDefaultAddress;
     std::string id, policies, metrics, log_format = "text", log_level = "info", port_file,
-        advertise, cluster_key_file, resp, resp_port_file;
+                                       advertise, cluster_key_file, resp, resp_port_file;
     std::vector<std::string> join;
     std::string grpc, grpc_port_file, rls_config;
     bool rls_response_headers = false;

@@ -162,8 +162,8 @@ struct Node::Impl {
   std::optional<net::RespListener> resp_listener;
   std::optional<net::MetricsServer> metrics_server;
   std::optional<RlsDoor> rls_door;  // --grpc
-  std::string listen_address;      // the bound socket's host:port
-  std::string advertised_address;  // what names this node: --advertise, else listen_address
+  std::string listen_address;       // the bound socket's host:port
+  std::string advertised_address;   // what names this node: --advertise, else listen_address
   Nanos started = 0;
   bool draining = false;  // control thread: a stop signal came, the node is leaving
 };

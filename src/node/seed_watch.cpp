@@ -90,19 +90,20 @@ void SeedWatch::round() {
   for (const auto& seed : seeds_) {
     if (!seed.dns) continue;
     auto resolver = std::make_shared<asio::ip::tcp::resolver>(io_);
-    resolver->async_resolve(
-        seed.at.host, std::to_string(seed.at.port), asio::ip::resolver_base::flags(),
-        [this, r, resolver, seed, alive](std::error_code ec,
-                                         asio::ip::tcp::resolver::results_type results) {
-          if (alive.expired()) return;
-          std::vector<std::string> found;
-          if (!ec) {
-            for (const auto& e : results) found.push_back(address_of(e.endpoint()));
-          }
-          resolved(seed, found, ec ? ec.message() : std::string());
-          r->addresses.insert(found.begin(), found.end());
-          if (--r->pending == 0) finish(r->addresses);
-        });
+    resolver->async_resolve(seed.at.host, std::to_string(seed.at.port),
+                            asio::ip::resolver_base::flags(),
+                            [this, r, resolver, seed, alive](
+                                std::error_code ec, asio::ip::tcp::resolver::results_type results) {
+                              if (alive.expired()) return;
+                              std::vector<std::string> found;
+                              if (!ec) {
+                                for (const auto& e : results)
+                                  found.push_back(address_of(e.endpoint()));
+                              }
+                              resolved(seed, found, ec ? ec.message() : std::string());
+                              r->addresses.insert(found.begin(), found.end());
+                              if (--r->pending == 0) finish(r->addresses);
+                            });
   }
 }
 
@@ -110,10 +111,10 @@ void SeedWatch::resolved(const Seed& seed, const std::vector<std::string>& addre
                          const std::string& error) {
   if (addresses.empty()) {
     const std::string why = error.empty() ? std::string("no A or AAAA record") : error;
-    log_event(spdlog::level::warn, "seed_unresolvable",
-              {{"seed", seed.text}, {"error", why}, {"attempt", std::to_string(attempt_)}},
-              "seed " + seed.text + " cannot be resolved (" + why +
-                  "); resolving it again within 30 s");
+    log_event(
+        spdlog::level::warn, "seed_unresolvable",
+        {{"seed", seed.text}, {"error", why}, {"attempt", std::to_string(attempt_)}},
+        "seed " + seed.text + " cannot be resolved (" + why + "); resolving it again within 30 s");
     return;
   }
   std::vector<std::string> sorted = addresses;
@@ -147,7 +148,8 @@ void SeedWatch::finish(const std::set<std::string>& all) {
     next_ = kMaxInterval;
   } else {
     next_ = backoff_;
-    backoff_ = std::min(backoff_ * 2, std::chrono::duration_cast<std::chrono::seconds>(kMaxInterval));
+    backoff_ =
+        std::min(backoff_ * 2, std::chrono::duration_cast<std::chrono::seconds>(kMaxInterval));
   }
   schedule(next_);
 }
@@ -192,10 +194,11 @@ void SeedWatch::check(const std::string& address, const std::string& seed) {
                                           ? std::string("no answer in 2 s")
                                           : e.message();
               const std::string where = seed == address ? seed : seed + " (" + address + ")";
-              log_event(spdlog::level::warn, "seed_unreachable",
-                        {{"seed", seed}, {"address", address}, {"error", why}, {"attempt", attempt}},
-                        "seed " + where + " is unreachable (" + why +
-                            "); gossip keeps trying to join, next look in " + next_look());
+              log_event(
+                  spdlog::level::warn, "seed_unreachable",
+                  {{"seed", seed}, {"address", address}, {"error", why}, {"attempt", attempt}},
+                  "seed " + where + " is unreachable (" + why +
+                      "); gossip keeps trying to join, next look in " + next_look());
             });
       });
 }

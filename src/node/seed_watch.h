@@ -59,7 +59,7 @@ class SeedWatch {
   std::chrono::seconds next_{1};  // until the round after this one
   int attempt_ = 0;
   std::map<std::string, std::vector<std::string>> records_;  // dns seed text -> its last records
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);   // handlers check it still exists
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);    // handlers check it still exists
 };
 
 }  // namespace drl::node

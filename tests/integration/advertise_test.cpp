@@ -53,6 +53,17 @@ TEST(Advertise, TheAdvertisedAddressNamesTheNodeEverywhere) {
   for (const auto& m : s.members()) EXPECT_NE(m.address().rfind("0.0.0.0", 0), 0u) << m.id();
   EXPECT_EQ(member_seen(b_at, advertised).address(), advertised);
   EXPECT_EQ(member_seen(advertised, "b").address(), b_at);
+  // The ring a smart client routes by lists a at its advertised address.
+  wire::Request ring_request;
+  ring_request.set_id(1);
+  ring_request.mutable_ring();
+  wire::Response ring;
+  std::string error;
+  ASSERT_TRUE(testing::exchange(b_at, ring_request, ring, error)) << error;
+  ASSERT_EQ(ring.ring().members_size(), 2);
+  for (const auto& m : ring.ring().members()) {
+    EXPECT_EQ(m.address(), m.id() == "b" ? b_at : advertised) << m.id();
+  }
   const auto text = testing::run_drl({"status", "--server", advertised});
   EXPECT_NE(text.out.find("on " + advertised + " (bound to 0.0.0.0:" + p + ")"), std::string::npos)
       << text.out;
@@ -109,8 +120,8 @@ TEST(Advertise, ARestartWithItsIdAtANewAddressIsOneMemberWithANewIncarnation) {
                          std::chrono::seconds(30)))
       << a.log();
   b->signal(SIGKILL);
-  b = std::make_unique<testing::NodeProcess>(
-      std::vector<std::string>{"--id", "b", "--join", a_at}, new_at);
+  b = std::make_unique<testing::NodeProcess>(std::vector<std::string>{"--id", "b", "--join", a_at},
+                                             new_at);
   ASSERT_NE(b->port(), 0) << b->error();
   EXPECT_TRUE(eventually(
       [&] {

@@ -180,9 +180,10 @@ TEST(FailureDetection, RestartedAtANewAddressReplacesTheOldOneEverywhere) {
   std::sort(times.begin(), times.end());
   const double median = static_cast<double>(times[times.size() / 2]) / kSecond;
   const double worst = static_cast<double>(times.back()) / kSecond;
-  std::printf("[figures] restart at a new address, N=5, %d runs: new address everywhere after "
-              "median %.2f s, max %.2f s\n",
-              runs, median, worst);
+  std::printf(
+      "[figures] restart at a new address, N=5, %d runs: new address everywhere after "
+      "median %.2f s, max %.2f s\n",
+      runs, median, worst);
   // Without the outbidding the old address lingers until a failed probe's suspicion reaches the
   // restarted node (about 1 s and more); with it, one sync and a few gossip rounds.
   EXPECT_LT(median, 0.6);
