@@ -26,7 +26,7 @@ SimCluster::SimCluster(SimOptions options)
     addresses_.push_back("10.0.0." + std::to_string(i) + ":7000");
     by_address_[address(i)] = i;
   }
-  if (options_.through_codec) codec_ = std::make_unique<GossipCodec>(options_.key);
+  if (options_.through_codec) codec_ = std::make_unique<GossipCodec>(options_.sealer);
 }
 
 std::string SimCluster::id(int i) const { return "node-" + std::to_string(i); }
