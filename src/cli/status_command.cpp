@@ -193,8 +193,8 @@ Handler register_status(CLI::App& app) {
       }
       policies += "]";
       std::printf(
-          "{\"node_id\":%s,\"version\":%s,\"listen\":%s,\"bound\":%s,\"uptime_ms\":%lld,\"keys\":%"
-          "llu,"
+          "{\"node_id\":%s,\"version\":%s,\"listen\":%s,\"bound\":%s,\"uptime_ms\":%lld,"
+          "\"keys\":%llu,"
           "\"memory_bytes\":%llu,\"max_memory_bytes\":%llu,\"evicted\":%llu,\"expired\":%llu,"
           "\"on_memory_full\":%s,\"memory_untracked\":%llu,\"reset_by_eviction\":%llu,"
           "\"replica_records_refused\":%llu,"
