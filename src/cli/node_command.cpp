@@ -10,8 +10,8 @@
 #include "cli/node_address.h"
 #include "cli/storage_args.h"
 #include "common/host_port.h"
-#include "node/key_ring_file.h"
 #include "node/event_log.h"
+#include "node/key_ring_file.h"
 #include "node/node.h"
 #include "node/seed.h"
 

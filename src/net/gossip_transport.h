@@ -40,7 +40,7 @@ struct GossipTransportOptions {
   membership::Config config;
   // Seals every packet and sync frame (--cluster-key-file); null = plain.
   std::shared_ptr<const membership::Sealer> sealer;
-  uint64_t seed = 0;                          // for the protocol's Random; 0 = random_device
+  uint64_t seed = 0;  // for the protocol's Random; 0 = random_device
   Nanos tick_interval = 20 * kMillisecond;
   Nanos sync_timeout = 5 * kSecond;
   uint32_t max_sync_frame = 1u << 20;  // push/pull frames, bytes

@@ -1,18 +1,18 @@
 #include "node/node.h"
 
-#include <spdlog/spdlog.h>
 #include <sodium.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
-#include <stdexcept>
 #include <fstream>
 #include <map>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "common/clock.h"
@@ -520,8 +520,8 @@ void Node::Impl::reload_key_ring() {
   auto ring = read_key_ring_file(options.cluster_key_file);
   if (!ring) {
     log_event(spdlog::level::err, "cluster_key_refused", {{"reason", ring.status().message()}},
-              "SIGHUP: refused the cluster key ring: " + ring.status().message() +
-                  "; keeping " + describe_key_ring(*sealer->ring()));
+              "SIGHUP: refused the cluster key ring: " + ring.status().message() + "; keeping " +
+                  describe_key_ring(*sealer->ring()));
     return;
   }
   log_event(spdlog::level::info, "cluster_key_installed",

@@ -32,9 +32,9 @@ struct SimOptions {
   int nodes = 5;
   uint64_t seed = 1;
   Config config;
-  LinkFault link;                  // default for every link
-  Nanos tick = 10 * kMillisecond;  // every running node's tick() period
-  bool through_codec = false;      // round-trip every message through GossipCodec
+  LinkFault link;                        // default for every link
+  Nanos tick = 10 * kMillisecond;        // every running node's tick() period
+  bool through_codec = false;            // round-trip every message through GossipCodec
   std::shared_ptr<const Sealer> sealer;  // used when through_codec; null: plain
 };
 
