@@ -8,6 +8,9 @@
 #     against a gRPC floor measured in the same run (the same call in an unconfigured domain,
 #     answered without a check: a no-op on the same server and client), 8 channels at 1 and 16
 #     calls in flight each,
+#   - drl's HTTP/JSON door (POST /v1/check, `drl bench --protocol http`) against a GET /healthz
+#     floor measured in the same run, 8 keep-alive connections with one request in flight each
+#     (HTTP/1.1 does not pipeline; reported as pipeline 1),
 # at pipeline 1 and 16 with 50 connections (redis-benchmark is the one client of the first
 # three), then the engine micro-benchmarks. Writes OUT/results.tsv (every run),
 # OUT/report.md (medians) and, when gnuplot is installed, OUT/throughput.png and
@@ -115,6 +118,23 @@ EOF
   tail -n 2 "$results" | awk -F'\t' '{ printf "  %s P=%s: %s/s p50 %s ms p99 %s ms\n", $1, $2, $4, $5, $6 }'
 }
 
+http_door() { # two rows, the GET /healthz floor and POST /v1/check, from one `drl bench` run
+  local line
+  line=$("$drl" bench --protocol http --servers "127.0.0.1:$http" --connections 8 \
+    --keys 1000000 --duration "$duration" --json 2>/dev/null | tail -n 1)
+  python3 - "$round" "$line" >>"$results" <<'EOF'
+import json, sys
+r = json.loads(sys.argv[2])
+for name, k, rate in (("drl_http_healthz_floor", "floor", "requests_per_sec"),
+                      ("drl_http_1node", "http", "checks_per_sec")):
+    print("%s\t1\t%s\t%.0f\t%.3f\t%.3f" % (name, sys.argv[1], r[k][rate],
+          r[k]["p50_us"] / 1000, r[k]["p99_us"] / 1000))
+sys.stderr.write("  (http / floor: %.2f; %d distinct keys; errors %d)\n"
+                 % (r["ratio_to_floor"], r["http"]["distinct_keys"], r["http"]["errors"]))
+EOF
+  tail -n 2 "$results" | awk -F'\t' '{ printf "  %s P=%s: %s/s p50 %s ms p99 %s ms\n", $1, $2, $4, $5, $6 }'
+}
+
 echo "== starting Redis 7 and one drl node"
 rport=$(free_port)
 redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
@@ -123,16 +143,19 @@ pids+=($!)
 port=$(free_port)
 resp=$(free_port)
 grpc=$(free_port)
+http=$(free_port)
 printf 'domain: bench\ndescriptors:\n  - key: key\n    rate_limit: {unit: minute, requests_per_unit: 100}\n' \
   >"$work/rls.yaml"
 "$drl" node --listen "127.0.0.1:$port" --resp "127.0.0.1:$resp" --id solo --threads "$threads" \
-  --grpc "127.0.0.1:$grpc" --rls-config "$work/rls.yaml" >"$work/solo.log" 2>&1 &
+  --grpc "127.0.0.1:$grpc" --rls-config "$work/rls.yaml" --http "127.0.0.1:$http" \
+  >"$work/solo.log" 2>&1 &
 solo_pid=$!
 pids+=($solo_pid)
 wait_port "$rport"
 wait_port "$port"
 wait_port "$resp"
 wait_port "$grpc"
+wait_port "$http"
 sha=$(redis-cli -p "$rport" SCRIPT LOAD "$(cat "$root/bench/redis_lua_token_bucket.lua")")
 
 for round in $(seq "$rounds"); do
@@ -146,6 +169,7 @@ for round in $(seq "$rounds"); do
     rls "$p"
   done
   native drl_native_batch64_1node "127.0.0.1:$port" 16 64
+  http_door
 done
 kill "$solo_pid" 2>/dev/null || true
 

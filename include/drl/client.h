@@ -88,6 +88,16 @@ struct ClientOptions {
   std::chrono::milliseconds ring_refresh{1000};
 };
 
+// How a batch is decided.
+struct BatchOptions {
+  // All or nothing: when any check of the batch is denied (or cannot be decided), none stays
+  // charged: the node refunds the charged ones before it answers (docs/design.md, "All or
+  // nothing"), and each result reads as decided (the charged ones with what their refund left).
+  // Such a batch goes whole to one node (with route_to_owner too), which routes each check to
+  // its key's owner. false: each check is decided on its own.
+  bool all_or_nothing = false;
+};
+
 class Client {
  public:
   // Checks `options` before anything starts: every node must be HOST:PORT (port 1-65535) and
@@ -101,13 +111,15 @@ class Client {
 
   // Blocking: one check, or a batch answered in the same order.
   CheckResult check(const CheckSpec& spec);
-  std::vector<CheckResult> check(const std::vector<CheckSpec>& batch);
+  std::vector<CheckResult> check(const std::vector<CheckSpec>& batch,
+                                 const BatchOptions& options = {});
 
   // Pipelined: returns at once; `done` runs later on the client's I/O thread with one result
   // per spec, in order. Many calls may be in flight on the one connection; the node may
   // answer them in any order.
   using BatchCallback = std::function<void(std::vector<CheckResult> results)>;
-  void check_async(const std::vector<CheckSpec>& batch, BatchCallback done);
+  void check_async(const std::vector<CheckSpec>& batch, BatchCallback done,
+                   const BatchOptions& options = {});
 
   // Blocking status of the node in use. Returns false and sets `error` when it fails.
   bool status(NodeStatus& out, std::string& error);

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "cli/bench_http.h"
 #include "cli/bench_ledger.h"
 #include "cli/bench_load.h"
 #include "cli/bench_rls.h"
@@ -85,6 +86,87 @@ int run_rls_bench_command(const Args& a) {
       std::fprintf(stderr, "drl bench: first error: %s\n", p->first_error.c_str());
   }
   return r.rls.calls > r.rls.errors ? 0 : 2;
+}
+
+void print_http_phase(const char* name, const HttpBenchPhase& p) {
+  auto us = [&](double q) { return static_cast<double>(p.latency.percentile(q)) / 1000.0; };
+  std::printf(
+      "%-6s %10.0f requests/s %10.0f checks/s  p50 %.1f us  p99 %.1f us  p99.9 %.1f us  (%llu "
+      "requests, %llu errors)\n",
+      name, static_cast<double>(p.requests) / p.seconds, static_cast<double>(p.checks) / p.seconds,
+      us(0.5), us(0.99), us(0.999), static_cast<unsigned long long>(p.requests),
+      static_cast<unsigned long long>(p.errors));
+}
+
+std::string http_phase_json(const HttpBenchPhase& p) {
+  auto us = [&](double q) { return static_cast<double>(p.latency.percentile(q)) / 1000.0; };
+  char buf[400];
+  std::snprintf(
+      buf, sizeof buf,
+      "{\"requests_per_sec\":%.0f,\"checks_per_sec\":%.0f,\"p50_us\":%.1f,"
+      "\"p99_us\":%.1f,\"p999_us\":%.1f,\"requests\":%llu,\"checks\":%llu,"
+      "\"allowed\":%llu,\"denied\":%llu,\"errors\":%llu,\"distinct_keys\":%llu,"
+      "\"seconds\":%.2f}",
+      static_cast<double>(p.requests) / p.seconds, static_cast<double>(p.checks) / p.seconds,
+      us(0.5), us(0.99), us(0.999), static_cast<unsigned long long>(p.requests),
+      static_cast<unsigned long long>(p.checks), static_cast<unsigned long long>(p.allowed),
+      static_cast<unsigned long long>(p.denied), static_cast<unsigned long long>(p.errors),
+      static_cast<unsigned long long>(p.distinct_keys), p.seconds);
+  return buf;
+}
+
+// --protocol http: the checks of `native` (limit or policy, keys, batch, deadline, token) as
+// JSON to the nodes' --http addresses.
+int run_http_bench_command(const BenchConfig& native, bool json) {
+  HttpBenchConfig config;
+  config.servers = native.servers;
+  config.connections = native.connections;
+  config.batch = native.batch;
+  config.keys = native.keys;
+  config.key_dist = native.key_distribution;
+  config.duration = native.duration;
+  config.timeout_ms = native.timeout_ms;
+  config.auth_token = native.auth_token;
+  config.seed = native.seed;
+  const wire::Check& t = native.check_template;
+  if (t.has_limit()) {
+    config.spec_json = "\"limit\":{\"algorithm\":\"" + wire::Algorithm_Name(t.limit().algorithm()) +
+                       "\",\"limit\":" + std::to_string(t.limit().limit()) +
+                       ",\"window_ms\":" + std::to_string(t.limit().window_ms()) + "}";
+  } else {
+    config.spec_json = "\"policy\":" + json_string(t.policy());
+  }
+  const HttpBenchResult r = run_http_bench(config);
+  const double floor_rps = static_cast<double>(r.floor.requests) / r.floor.seconds;
+  const double rps = static_cast<double>(r.check.requests) / r.check.seconds;
+  const double ratio = floor_rps > 0 ? rps / floor_rps : 0;
+  if (json) {
+    std::printf(
+        "{\"protocol\":\"http\",\"connections\":%zu,\"batch\":%zu,\"keys\":%llu,"
+        "\"key_dist\":\"%s\",\"floor\":%s,\"http\":%s,\"ratio_to_floor\":%.3f}\n",
+        config.connections, config.batch, static_cast<unsigned long long>(config.keys),
+        key_distribution_name(config.key_dist).c_str(), http_phase_json(r.floor).c_str(),
+        http_phase_json(r.check).c_str(), ratio);
+  } else {
+    std::printf(
+        "HTTP/1.1 keep-alive, %zu connections x 1 request in flight x batch %zu, %.1f s "
+        "per phase\n",
+        config.connections, config.batch, r.check.seconds);
+    print_http_phase("floor", r.floor);
+    print_http_phase("http", r.check);
+    std::printf("http / floor (requests): %.2f   allowed %llu  denied %llu\n", ratio,
+                static_cast<unsigned long long>(r.check.allowed),
+                static_cast<unsigned long long>(r.check.denied));
+    std::printf("keys asked for: %llu distinct of %llu (%s)\n",
+                static_cast<unsigned long long>(r.check.distinct_keys),
+                static_cast<unsigned long long>(config.keys),
+                key_distribution_name(config.key_dist).c_str());
+  }
+  for (const auto* p : {&r.floor, &r.check}) {
+    if (!p->first_error.empty())
+      std::fprintf(stderr, "drl bench: first error: %s\n", p->first_error.c_str());
+  }
+  return r.check.checks > 0 && r.check.errors < r.check.checks ? 0 : 2;
 }
 
 }  // namespace
@@ -174,9 +256,11 @@ Handler register_bench(CLI::App& app) {
                   "every admission by key and window, and every error, to FILE "
                   "(src/cli/bench_ledger.h)");
   cmd->add_option("--protocol", a->protocol,
-                  "native (drl's frames) or rls (Envoy's rate limit service over gRPC: --servers "
-                  "are the nodes' --grpc addresses; a no-op gRPC floor is measured first)")
-      ->check(CLI::IsMember({"native", "rls"}))
+                  "native (drl's frames), rls (Envoy's rate limit service over gRPC: --servers "
+                  "are the nodes' --grpc addresses; a no-op gRPC floor is measured first) or "
+                  "http (POST /v1/check: --servers are the nodes' --http addresses; one request "
+                  "in flight per connection; a GET /healthz floor is measured first)")
+      ->check(CLI::IsMember({"native", "rls", "http"}))
       ->capture_default_str();
   cmd->add_option("--rls-domain", a->rls_domain,
                   "--protocol rls: the domain (the nodes' --rls-config must limit it)")
@@ -248,6 +332,15 @@ Handler register_bench(CLI::App& app) {
         std::fprintf(stderr, "drl bench: --token-file: %s\n", err.c_str());
         return 2;
       }
+    }
+    if (a->protocol == "http") {
+      if (a->floor || a->smart || !a->ledger.empty() || a->rate > 0) {
+        std::fprintf(stderr,
+                     "drl bench: --protocol http is a closed loop of its own (it measures its "
+                     "floor itself): not with --floor, --smart, --ledger or --rate\n");
+        return 2;
+      }
+      return run_http_bench_command(config, a->json);
     }
     if (a->floor && (a->smart || !a->ledger.empty())) {
       std::fprintf(stderr, "drl bench: --floor sends raw frames: not with --smart or --ledger\n");

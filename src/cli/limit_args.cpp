@@ -1,7 +1,5 @@
 #include "cli/limit_args.h"
 
-#include <cstdio>
-
 #include "limits/duration.h"
 #include "limits/limit.h"
 
@@ -22,35 +20,6 @@ bool parse_algorithm_arg(std::string_view text, Algorithm& out) {
   if (!limits::parse_algorithm(text, a)) return false;
   out = static_cast<Algorithm>(a);
   return true;
-}
-
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  return out + "\"";
 }
 
 }  // namespace drl::cli

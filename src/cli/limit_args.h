@@ -1,8 +1,10 @@
-// Shared argument helpers of the client subcommands: durations, algorithms, JSON output.
+// Shared argument helpers of the client subcommands: durations, algorithms (JSON output:
+// common/json_text.h).
 #pragma once
 #include <string>
 #include <string_view>
 
+#include "common/json_text.h"
 #include "drl/client.h"
 
 namespace drl::cli {
@@ -11,7 +13,5 @@ namespace drl::cli {
 std::string parse_window(std::string_view text, std::chrono::milliseconds& out);
 // "token_bucket", "leaky_bucket", "fixed_window", "sliding_log", "sliding_window".
 bool parse_algorithm_arg(std::string_view text, Algorithm& out);
-// A JSON string literal of `s` (quotes included).
-std::string json_string(std::string_view s);
 
 }  // namespace drl::cli

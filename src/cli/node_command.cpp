@@ -24,6 +24,10 @@ Handler register_node(CLI::App& app) {
       "  drl node --listen 127.0.0.1:7000\n"
       "  drl node --listen 127.0.0.1:7000 --id n1 --policies docs/policies.example.yaml \\\n"
       "           --metrics 127.0.0.1:9100 --max-memory 256M\n"
+      "  drl node --listen 127.0.0.1:7000 --http 127.0.0.1:8080\n"
+      "  (then: curl -d "
+      "'{\"checks\":[{\"key\":\"user:42\",\"limit\":{\"limit\":10,\"window_ms\":1000}}]}'\n"
+      "   127.0.0.1:8080/v1/check)\n"
       "  drl node --listen 127.0.0.1:7001 --join 127.0.0.1:7000 --cluster-key-file key\n"
       "  (key: one file for the whole cluster, e.g. head -c 32 /dev/urandom > key)\n"
       "  drl node --listen 0.0.0.0:7000 --advertise 127.0.0.2:7000 --id n2 \\\n"
@@ -40,7 +44,8 @@ Handler register_node(CLI::App& app) {
     std::string id, policies, metrics, log_format = "text", log_level = "info", port_file,
                                        advertise, cluster_key_file, resp, resp_port_file;
     std::vector<std::string> join;
-    std::string grpc, grpc_port_file, rls_config;
+    std::string grpc, grpc_port_file, rls_config, http, http_port_file;
+    size_t http_threads = 8;
     bool rls_response_headers = false;
     bool rls_charge_each = false;
     size_t threads = 0, max_memory = 0, max_connections = 16384, replicas = 3;
@@ -66,7 +71,8 @@ Handler register_node(CLI::App& app) {
                   "the --listen port (default: the bound --listen address)");
   cmd->add_option("--id", a->id, "Node id (default: the advertised HOST:PORT)");
   cmd->add_option("--policies", a->policies, "Policy file (YAML), reloaded on SIGHUP");
-  cmd->add_option("--metrics", a->metrics, "HOST:PORT serving Prometheus text at /metrics");
+  cmd->add_option("--metrics", a->metrics,
+                  "HOST:PORT serving Prometheus text at /metrics, and /healthz and /readyz");
   cmd->add_option("--threads", a->threads, "I/O threads (0 = one per core)")->capture_default_str();
   cmd->add_option("--max-memory", a->max_memory,
                   "Store memory budget in bytes, or with a suffix: 512K, 256M, 1G (powers of "
@@ -123,6 +129,14 @@ Handler register_node(CLI::App& app) {
   cmd->add_option("--resp", a->resp,
                   "HOST:PORT also serving the Redis protocol (CL.THROTTLE, DRL.CHECK, PING, INFO)");
   cmd->add_option("--resp-port-file", a->resp_port_file, "Write the bound RESP port to this file");
+  cmd->add_option("--http", a->http,
+                  "HOST:PORT also serving the HTTP/JSON API: POST /v1/check, and /metrics, "
+                  "/healthz, /readyz (docs/protocol.md)");
+  cmd->add_option("--http-port-file", a->http_port_file, "Write the bound HTTP port to this file");
+  cmd->add_option("--http-threads", a->http_threads,
+                  "HTTP workers; each open HTTP connection holds one (1..1024)")
+      ->check(CLI::Range(size_t{1}, size_t{1024}))
+      ->capture_default_str();
   cmd->add_option("--grpc", a->grpc,
                   "HOST:PORT also serving Envoy's rate limit service (gRPC, "
                   "envoy.service.ratelimit.v3) and gRPC health (docs/envoy.md)");
@@ -257,6 +271,17 @@ Handler register_node(CLI::App& app) {
       return 2;
     }
     o.grpc_port_file = a->grpc_port_file;
+    if (!a->http.empty()) {
+      auto h = parse_host_port(a->http, PortZero::kAllowed);
+      if (!h) {
+        std::fprintf(stderr, "drl node: --http: %s\n", h.status().message().c_str());
+        return 2;
+      }
+      o.http_host = h->host;
+      o.http_port = h->port;
+    }
+    o.http_port_file = a->http_port_file;
+    o.http_threads = a->http_threads;
     o.rls_config_path = a->rls_config;
     o.rls_response_headers = a->rls_response_headers;
     o.rls_all_or_nothing = !a->rls_charge_each;

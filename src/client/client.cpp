@@ -145,7 +145,8 @@ Client::~Client() {
   impl_->thread.join();
 }
 
-void Client::check_async(const std::vector<CheckSpec>& batch, BatchCallback done) {
+void Client::check_async(const std::vector<CheckSpec>& batch, BatchCallback done,
+                         const BatchOptions& options) {
   if (!impl_->bad_node.empty()) {
     done(failed(batch.size(), ResultCode::kUnavailable,
                 "'" + impl_->bad_node + "' is not HOST:PORT"));
@@ -153,6 +154,7 @@ void Client::check_async(const std::vector<CheckSpec>& batch, BatchCallback done
   }
   auto request = std::make_shared<wire::Request>();
   for (const auto& spec : batch) to_wire(spec, *request->mutable_check()->add_checks());
+  if (options.all_or_nothing) request->mutable_check()->set_all_or_nothing(true);
   // The node gets 90% of our patience, so its OVERLOADED answer arrives before we give up.
   const int64_t patience = impl_->options.request_timeout.count();
   if (!impl_->options.auth_token.empty()) request->set_auth_token(impl_->options.auth_token);
@@ -231,17 +233,20 @@ void Client::Impl::send(std::shared_ptr<wire::Request> request, size_t n, uint32
     } else {
       retry_link(target).send(*request, std::move(on_response));
     }
-  } else if (router) {
+  } else if (router && !request->check().all_or_nothing()) {
+    // The router splits a batch per owner; an all-or-nothing batch is decided by one node.
     router->send(*request, std::move(on_response));
   } else {
     link->send(*request, std::move(on_response));
   }
 }
 
-std::vector<CheckResult> Client::check(const std::vector<CheckSpec>& batch) {
+std::vector<CheckResult> Client::check(const std::vector<CheckSpec>& batch,
+                                       const BatchOptions& options) {
   std::promise<std::vector<CheckResult>> promise;
   auto future = promise.get_future();
-  check_async(batch, [&promise](std::vector<CheckResult> r) { promise.set_value(std::move(r)); });
+  check_async(
+      batch, [&promise](std::vector<CheckResult> r) { promise.set_value(std::move(r)); }, options);
   return future.get();
 }
 

@@ -9,6 +9,7 @@
 #include "common/wire_format.h"
 #include "net/dated_receive.h"
 #include "net/io_pool.h"
+#include "service/all_or_nothing.h"
 #include "service/frame.h"
 #include "service/wire_convert.h"
 
@@ -281,8 +282,8 @@ void ClientSession::handle_check(uint64_t id, std::chrono::steady_clock::time_po
     }
   }
   ++outstanding_;
-  services_.decider->decide(calls_, [self = shared_from_this(), id, start,
-                                     gate](std::span<const service::CheckOutcome> outcomes) {
+  auto done = [self = shared_from_this(), id, start,
+               gate](std::span<const service::CheckOutcome> outcomes) {
     if (gate != nullptr) gate->finished();
     if (self->io_.get_executor().running_in_this_thread()) {
       self->on_outcomes(id, start, outcomes);
@@ -302,7 +303,14 @@ void ClientSession::handle_check(uint64_t id, std::chrono::steady_clock::time_po
                  // (max_outstanding), and a client that pipelined past it may send nothing more.
                  if (!self->closed_) self->process_input();
                });
-  });
+  };
+  if (request_->check().all_or_nothing()) {
+    static const SystemClock system_clock;
+    const Clock& clock = services_.clock != nullptr ? *services_.clock : system_clock;
+    service::decide_all_or_nothing(*services_.decider, clock, calls_, std::move(done));
+  } else {
+    services_.decider->decide(calls_, std::move(done));
+  }
 }
 
 void ClientSession::on_outcomes(uint64_t id, std::chrono::steady_clock::time_point start,

@@ -15,6 +15,7 @@
 
 #include <google/protobuf/arena.h>
 
+#include "common/clock.h"
 #include "drl/client.pb.h"
 #include "net/dated_receive.h"
 #include "net/frame_watchdog.h"
@@ -45,7 +46,9 @@ struct SessionLimits {
 // What a session needs from the node. All members outlive every session.
 struct SessionServices {
   service::CheckDecider* decider = nullptr;
-  service::RequestGate* gate = nullptr;               // null: every request is decided
+  service::RequestGate* gate = nullptr;  // null: every request is decided
+  // The clock of all-or-nothing requests (service/all_or_nothing.h); null: the system's.
+  const Clock* clock = nullptr;
   std::function<void(wire::StatusResponse&)> status;  // called on the session's thread
   // Client tokens (--client-tokens-file); null = no token required.
   const service::ClientAuth* auth = nullptr;

@@ -9,6 +9,7 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <fstream>
+#include <future>
 #include <map>
 #include <optional>
 #include <set>
@@ -17,11 +18,11 @@
 
 #include "common/clock.h"
 #include "common/hex.h"
+#include "doors/http_server.h"
 #include "net/cluster_decider.h"
 #include "net/gossip_transport.h"
 #include "net/io_pool.h"
 #include "net/listener.h"
-#include "net/metrics_server.h"
 #include "net/peer_server.h"
 #include "net/peer_socket.h"
 #include "net/resp_listener.h"
@@ -135,6 +136,10 @@ struct Node::Impl {
   uint64_t decided_here(const net::ClusterSnapshot* c) const;
   std::string render_metrics();
   std::string not_ready();  // "" when ready (/readyz); control thread
+  // The metrics and health routes for an HTTP server's threads: they run on the control thread.
+  service::HttpRoutes http_routes();
+  std::string start_http(std::optional<doors::HttpServer>& server, const std::string& host,
+                         uint16_t port, bool check);
 
   NodeOptions options;
   SystemClock clock;
@@ -175,10 +180,11 @@ struct Node::Impl {
   bool view_publish_queued = false;     // control thread only
   std::optional<net::Listener> listener;
   std::optional<net::RespListener> resp_listener;
-  std::optional<net::MetricsServer> metrics_server;
-  std::optional<RlsDoor> rls_door;  // --grpc
-  std::string listen_address;       // the bound socket's host:port
-  std::string advertised_address;   // what names this node: --advertise, else listen_address
+  std::optional<doors::HttpServer> metrics_server;  // --metrics
+  std::optional<doors::HttpServer> http_door;       // --http
+  std::optional<RlsDoor> rls_door;                  // --grpc
+  std::string listen_address;                       // the bound socket's host:port
+  std::string advertised_address;  // what names this node: --advertise, else listen_address
   Nanos started = 0;
   bool draining = false;  // control thread: a stop signal came, the node is leaving
 };
@@ -250,6 +256,7 @@ int Node::Impl::run() {
   solo.emplace(decider, *cluster, options.seeds.empty());
   services.decider = &*solo;
   services.status = [this](wire::StatusResponse& s) { fill_status(s); };
+  services.clock = &clock;
   listener.emplace(pool, lo, services, stats);
   if (auto ec = listener->listen(options.host, options.port)) {
     spdlog::error("cannot listen on {}:{}: {}", options.host, options.port, ec.message());
@@ -298,18 +305,21 @@ int Node::Impl::run() {
     if (!published_view.empty()) rls_door->joined();
   }
   if (!options.metrics_host.empty()) {
-    service::HttpRoutes routes{[this] { return render_metrics(); }, [this] { return not_ready(); }};
-    metrics_server.emplace(control, [this, routes](std::string_view head) {
-      return service::answer_http(head, routes);
-    });
-    if (auto ec = metrics_server->listen(options.metrics_host, options.metrics_port)) {
-      spdlog::error("cannot serve metrics on {}:{}: {}", options.metrics_host, options.metrics_port,
-                    ec.message());
+    if (auto err = start_http(metrics_server, options.metrics_host, options.metrics_port, false);
+        !err.empty()) {
+      spdlog::error("cannot serve metrics: {}", err);
       return 2;
     }
-    metrics_server->start();
-    const auto m = metrics_server->local_endpoint();
-    spdlog::info("metrics on http://{}:{}/metrics", m.address().to_string(), m.port());
+    spdlog::info("metrics on http://{}:{}/metrics", options.metrics_host, metrics_server->port());
+  }
+  std::string http_address;
+  if (!options.http_host.empty()) {
+    if (auto err = start_http(http_door, options.http_host, options.http_port, true);
+        !err.empty()) {
+      spdlog::error("cannot serve the HTTP door: {}", err);
+      return 2;
+    }
+    http_address = options.http_host + ":" + std::to_string(http_door->port());
   }
   listener->start();
   pool.start();
@@ -332,6 +342,12 @@ int Node::Impl::run() {
       std::ofstream(options.grpc_port_file) << rls_door->port() << "\n";
     }
   }
+  if (!http_address.empty()) {
+    std::printf("http listening on %s\n", http_address.c_str());
+    if (!options.http_port_file.empty()) {
+      std::ofstream(options.http_port_file) << http_door->port() << "\n";
+    }
+  }
   std::fflush(stdout);
   if (!options.port_file.empty()) {
     std::ofstream(options.port_file) << bound.port() << "\n";
@@ -340,6 +356,8 @@ int Node::Impl::run() {
   spdlog::info("stopping");
   if (gossip) gossip->stop();
   if (rls_door) rls_door->stop();  // its calls in flight need the deciders
+  if (http_door) http_door->stop();
+  if (metrics_server) metrics_server->stop();
   pool.stop();
   listener.reset();
   resp_listener.reset();
@@ -637,6 +655,61 @@ std::string Node::Impl::not_ready() {
   if (!cluster->snapshot(c, std::chrono::milliseconds(100))) return "cluster thread not answering";
   if (c.status.handoff_pending) return "hand-off pending (fetching the ranges it takes over)";
   return "";
+}
+
+namespace {
+
+// Runs `f` on `control` and returns its value, or `otherwise` when the control thread has
+// stopped (the node is stopping) or does not get to it within 10 s.
+std::string on_control(asio::io_context& control, std::function<std::string()> f,
+                       std::string otherwise) {
+  auto done = std::make_shared<std::promise<std::string>>();
+  auto result = done->get_future();
+  asio::post(control, [f = std::move(f), done] { done->set_value(f()); });
+  for (int i = 0; i < 100; ++i) {
+    if (result.wait_for(std::chrono::milliseconds(100)) == std::future_status::ready) {
+      return result.get();
+    }
+    if (control.stopped()) return otherwise;
+  }
+  return otherwise;
+}
+
+}  // namespace
+
+service::HttpRoutes Node::Impl::http_routes() {
+  service::HttpRoutes routes;
+  routes.metrics = [this] {
+    return on_control(
+        control, [this] { return render_metrics(); }, "");
+  };
+  routes.not_ready = [this] {
+    return on_control(
+        control, [this] { return not_ready(); }, "stopping");
+  };
+  return routes;
+}
+
+std::string Node::Impl::start_http(std::optional<doors::HttpServer>& server,
+                                   const std::string& host, uint16_t port, bool check) {
+  doors::HttpServerOptions o;
+  o.host = host;
+  o.port = port;
+  o.max_body_bytes = options.max_frame_bytes;
+  o.threads = options.http_threads;
+  o.default_timeout = options.overload.default_timeout;
+  doors::HttpServices s;
+  s.routes = http_routes();
+  s.routes.check = check;
+  if (check) {
+    s.decider = &*solo;
+    s.gate = &gate;
+    s.auth = options.client_tokens_path.empty() ? nullptr : &client_auth;
+    s.clock = &clock;
+    s.node_id = options.id;
+  }
+  server.emplace(std::move(o), std::move(s));
+  return server->start();
 }
 
 std::string Node::Impl::render_metrics() {

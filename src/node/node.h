@@ -28,6 +28,12 @@ struct NodeOptions {
   std::string policies_path;  // empty: no named policies
   std::string metrics_host;   // empty: no metrics page
   uint16_t metrics_port = 0;
+  // The HTTP/JSON door (doors/http_server.h: POST /v1/check and the metrics and health paths);
+  // empty host: none.
+  std::string http_host;
+  uint16_t http_port = 0;
+  std::string http_port_file;  // if set, the bound HTTP port is written there
+  size_t http_threads = 8;
   size_t threads = 0;           // 0: one per core
   size_t max_memory_bytes = 0;  // 0: unbounded
   // At the budget: refuse new keys (never evict a live one) or evict; a policy may override.

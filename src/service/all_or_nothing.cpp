@@ -60,9 +60,10 @@ void decide_all_or_nothing(CheckDecider& decider, const Clock& clock,
       const CheckCall& call = (*first)[i];
       const CheckOutcome& o = group->outcomes[i];
       if (!charged(call, o)) continue;
-      if (call.limit.algorithm == limits::Algorithm::kFixedWindow && o.decision.reset_at <= now) {
-        continue;  // its window is over: the charge is moot, a refund would hit the next one
-      }
+      // The key is back to its full budget on this node's clock (a fixed window that has ended,
+      // for one): the charge is moot, and a refund would land in the next window. Whatever the
+      // algorithm (a policy's is not known here), skipping a refund never admits more.
+      if (o.decision.reset_at <= now) continue;
       CheckCall refund = call;
       refund.request.refund = true;
       refund.request.shadow = false;

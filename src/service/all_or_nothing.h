@@ -1,12 +1,14 @@
 // All or nothing for a group of checks, over any CheckDecider: when any check of the group is
 // denied (or cannot be decided), none stays charged. Used by the Envoy RLS door for the
-// descriptors of one request (envoyproxy/ratelimit charges each of them regardless: its #185).
+// descriptors of one request (envoyproxy/ratelimit charges each of them regardless: its #185),
+// and by the native and HTTP doors for a request that sets all_or_nothing.
 //
 // How: reserve, then commit or refund. The group is decided as usual (each check charged on its
 // key's owner, in one pass, concurrently); if every check is allowed that charge is the
 // commit. Otherwise every check that was charged is refunded by a second pass (Request::refund
-// with the same cost), except a fixed-window charge whose window has already ended on this
-// node's clock (a refund there would land in the next window). The guarantees, with the
+// with the same cost), except a charge whose key is already back to its full budget on this
+// node's clock (reset_at passed: a fixed window that has ended, where a refund would land in the
+// next window). The guarantees, with the
 // reasoning, are in docs/design.md ("All or nothing"): never more admitted than each limit; a
 // denied group's reservation makes other checks of its keys see less only until its refunds
 // land (about two round trips to the owners, never past the group's deadline); a refund lost to

@@ -65,12 +65,6 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-uint16_t read_port(const std::string& file) {
-  std::ifstream f(file);
-  unsigned p = 0;
-  return f >> p ? static_cast<uint16_t>(p) : 0;
-}
-
 RateLimitRequest request(const std::string& domain,
                          const std::vector<testing::DescriptorEntries>& descriptors,
                          uint32_t hits_addend = 0) {
@@ -89,6 +83,11 @@ class RlsClient {
                     std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + timeout);
+    return stub_->ShouldRateLimit(&context, req, &resp);
+  }
+  // A call without a gRPC deadline: the node gives it its --default-timeout-ms.
+  grpc::Status call_without_deadline(const RateLimitRequest& req, RateLimitResponse& resp) {
+    grpc::ClientContext context;
     return stub_->ShouldRateLimit(&context, req, &resp);
   }
   RateLimitResponse ok_call(const RateLimitRequest& req) {
@@ -124,7 +123,7 @@ class RlsNode {
     extra.insert(extra.end(), {"--grpc", "127.0.0.1:0", "--grpc-port-file", port_file_,
                                "--rls-config", config_});
     node_ = std::make_unique<NodeProcess>(extra);
-    port_ = read_port(port_file_);
+    port_ = testing::read_port_file(port_file_);
   }
   uint16_t port() const { return port_; }
   NodeProcess& node() { return *node_; }
@@ -277,30 +276,23 @@ TEST(RlsGrpc, NotServingUntilJoined) {
                          std::chrono::seconds(30)));
 }
 
-// Three nodes n1..n3 serving RLS on ports of their own, joined and routing by one ring.
-class RlsCluster {
- public:
-  RlsCluster()
-      : cluster_(3, {"--grpc", "127.0.0.1:0", "--grpc-port-file", dir_.file("grpc-{id}"),
-                     "--rls-config", dir_.write("rls.yaml", kConfig)}) {}
-  // "" once every node is up, stable and has its gRPC port; else what is wrong.
-  std::string ready() {
-    if (!cluster_.error().empty()) return cluster_.error();
-    if (!eventually([&] { return cluster_.stable(); }, std::chrono::seconds(30))) {
-      return "the cluster did not become stable";
-    }
-    for (size_t i = 0; i < cluster_.size(); ++i) {
-      ports_.push_back(read_port(dir_.file("grpc-" + cluster_.id(i))));
-      if (ports_.back() == 0) return "no gRPC port for " + cluster_.id(i);
-    }
-    return "";
-  }
-  const std::vector<uint16_t>& ports() const { return ports_; }
+// The RLS configuration of a cluster: a base of RlsCluster, so it is written before the nodes
+// start and removed after they stop.
+struct RlsConfigDir {
+  TempDir dir;
+  std::string config = dir.write("rls.yaml", kConfig);
+};
 
- private:
-  TempDir dir_;
-  LocalCluster cluster_;
-  std::vector<uint16_t> ports_;
+std::vector<std::string> with_config(std::vector<std::string> extra, const std::string& config) {
+  extra.insert(extra.end(), {"--rls-config", config});
+  return extra;
+}
+
+// Three nodes n1..n3 serving RLS on ports of their own, joined and routing by one ring.
+class RlsCluster : private RlsConfigDir, public testing::DoorCluster {
+ public:
+  explicit RlsCluster(std::vector<std::string> extra = {})
+      : DoorCluster("--grpc", with_config(std::move(extra), config)) {}
 };
 
 // N clients on every node of a 3-node cluster spend keys concurrently: every key admits exactly
@@ -390,6 +382,39 @@ TEST(RlsGrpc, ThreeNodesAllOrNothingAcrossOwners) {
   EXPECT_LE(total, 50);
   EXPECT_GT(total, 0);
   EXPECT_EQ(remaining("api_key", "shared"), 50u - total);
+}
+
+// An owner that cannot be reached in time is UNAVAILABLE (so that Envoy's failure_mode_deny
+// applies), answered by the node within the call's deadline, never a hang: n1's peer traffic is
+// delayed by 20 s, so every check it forwards stays undecided past the call's budget (the node's
+// --default-timeout-ms of 400 ms for a call without a gRPC deadline; the caller's deadline
+// otherwise). Each key is asked both ways back to back, before membership could react.
+TEST(RlsGrpc, UnreachableOwnerIsUnavailableWithinTheDeadline) {
+  RlsCluster cluster({"--enable-test-hooks", "--default-timeout-ms", "400"});
+  ASSERT_EQ(cluster.ready(), "");
+  const auto fault =
+      testing::run_drl({"test-fault", "--server", cluster.addresses()[0], "--delay", "*=20000"});
+  ASSERT_EQ(fault.exit_code, 0) << fault.out;
+  RlsClient client(cluster.ports()[0]);
+  int unavailable = 0;
+  for (int k = 0; k < 9 && unavailable < 2; ++k) {
+    const RateLimitRequest req = request("shop", {{{"api_key", "far" + std::to_string(k)}}});
+    RateLimitResponse resp;
+    auto start = std::chrono::steady_clock::now();
+    grpc::Status s = client.call_without_deadline(req, resp);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(5000)) << k;
+    if (s.ok()) continue;  // a key n1 owns: decided here
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << k << ": " << s.error_message();
+    ++unavailable;
+    // With the caller's own deadline (Envoy's filter timeout), the call ends by it.
+    start = std::chrono::steady_clock::now();
+    s = client.call(req, resp, std::chrono::milliseconds(200));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(5000)) << k;
+    EXPECT_TRUE(s.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)
+        << k << ": " << s.error_code() << " " << s.error_message();
+  }
+  EXPECT_GT(unavailable, 0) << "no key of 9 was owned by another node";
 }
 
 }  // namespace

@@ -26,13 +26,25 @@ uint16_t metrics_port(const NodeProcess& node) {
 std::string scrape(uint16_t port) { return http_get(port, "/metrics"); }
 
 std::string http_get(uint16_t port, std::string_view path) {
+  return http_request(port, "GET", path);
+}
+
+std::string http_request(uint16_t port, std::string_view method, std::string_view path,
+                         std::string_view body, std::string_view headers) {
   asio::io_context io;
   asio::ip::tcp::socket s(io);
   std::error_code ec;
   s.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
   if (ec) return "";
-  const std::string get = "GET " + std::string(path) + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-  asio::write(s, asio::buffer(get), ec);
+  std::string request = std::string(method) + " " + std::string(path) +
+                        " HTTP/1.0\r\nHost: 127.0.0.1\r\n" + std::string(headers);
+  if (!body.empty() || method == "POST") {
+    request +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  request += "\r\n";
+  request += body;
+  asio::write(s, asio::buffer(request), ec);
   if (ec) return "";
   std::string out;
   char buf[8192];
@@ -42,6 +54,17 @@ std::string http_get(uint16_t port, std::string_view path) {
     if (ec) break;
   }
   return out;
+}
+
+int http_status(std::string_view response) {
+  const size_t space = response.find(' ');
+  if (response.substr(0, 5) != "HTTP/" || space == std::string_view::npos) return 0;
+  return std::atoi(std::string(response.substr(space + 1, 3)).c_str());
+}
+
+std::string http_body(std::string_view response) {
+  const size_t at = response.find("\r\n\r\n");
+  return at == std::string_view::npos ? std::string() : std::string(response.substr(at + 4));
 }
 
 std::optional<double> metric(const std::string& page, std::string_view series) {

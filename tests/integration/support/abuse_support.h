@@ -23,6 +23,13 @@ std::string scrape(uint16_t port);
 // GET `path` from the metrics port: the whole response (status line, headers, body); "" when
 // it fails.
 std::string http_get(uint16_t port, std::string_view path);
+// One HTTP/1.0 request to 127.0.0.1:`port` (`headers`: extra lines, each ending in \r\n): the
+// whole response; "" when it fails.
+std::string http_request(uint16_t port, std::string_view method, std::string_view path,
+                         std::string_view body = {}, std::string_view headers = {});
+// The status code of a whole response (0 when it has none) and its body.
+int http_status(std::string_view response);
+std::string http_body(std::string_view response);
 // The value of the sample `series` (e.g. `drl_errors_total{kind="io"}`) on a metrics page.
 std::optional<double> metric(const std::string& page, std::string_view series);
 // Reads metric() from a fresh scrape; -1 when absent.

@@ -7,6 +7,8 @@
 #include <asio/ip/udp.hpp>
 #include <asio/post.hpp>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <random>
 
 #include "client/node_link.h"
@@ -171,6 +173,46 @@ std::string LocalCluster::error() const {
     if (n && !n->error().empty()) out += n->error() + "\n";
   }
   return out;
+}
+
+uint16_t read_port_file(const std::string& path) {
+  std::ifstream f(path);
+  unsigned p = 0;
+  return f >> p ? static_cast<uint16_t>(p) : 0;
+}
+
+std::string DoorCluster::make_dir() {
+  static int counter = 0;
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("drl-door-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+DoorCluster::DoorCluster(const std::string& door_flag, std::vector<std::string> extra)
+    : dir_(make_dir()) {
+  extra.insert(extra.end(),
+               {door_flag, "127.0.0.1:0", door_flag + "-port-file", dir_ + "/port-{id}"});
+  cluster_ = std::make_unique<LocalCluster>(3, extra);
+}
+
+DoorCluster::~DoorCluster() {
+  cluster_.reset();
+  std::error_code ignore;
+  std::filesystem::remove_all(dir_, ignore);
+}
+
+std::string DoorCluster::ready() {
+  if (!cluster_->error().empty()) return cluster_->error();
+  if (!eventually([&] { return cluster_->stable(); }, std::chrono::seconds(30))) {
+    return "the cluster did not become stable";
+  }
+  for (size_t i = 0; i < cluster_->size(); ++i) {
+    ports_.push_back(read_port_file(dir_ + "/port-" + cluster_->id(i)));
+    if (ports_.back() == 0) return "no door port for " + cluster_->id(i);
+  }
+  addresses_ = cluster_->addresses();
+  return "";
 }
 
 }  // namespace drl::testing

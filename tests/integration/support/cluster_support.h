@@ -63,4 +63,27 @@ class LocalCluster {
   std::string seed_;
 };
 
+// The port a node wrote to `path` (its --*-port-file); 0 when none (yet).
+uint16_t read_port_file(const std::string& path);
+
+// Three nodes n1..n3, joined, each also serving a door (`door_flag`: "--grpc", "--http") on a
+// port of its own, which it writes to a port file (`door_flag`-port-file) in a directory the
+// cluster owns.
+class DoorCluster {
+ public:
+  DoorCluster(const std::string& door_flag, std::vector<std::string> extra = {});
+  ~DoorCluster();
+  // "" once every node is up, stable and has written its door's port; else what is wrong.
+  std::string ready();
+  const std::vector<uint16_t>& ports() const { return ports_; }             // each node's door
+  const std::vector<std::string>& addresses() const { return addresses_; }  // native ports
+
+ private:
+  static std::string make_dir();
+  std::string dir_;
+  std::unique_ptr<LocalCluster> cluster_;
+  std::vector<uint16_t> ports_;
+  std::vector<std::string> addresses_;
+};
+
 }  // namespace drl::testing

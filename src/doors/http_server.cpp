@@ -1,0 +1,174 @@
+#include "doors/http_server.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <future>
+#include <vector>
+
+#include "service/all_or_nothing.h"
+#include "service/http_check.h"
+
+namespace drl::doors {
+namespace {
+
+// A request in flight: owns what the check path borrows (the plan's keys) until the decider
+// completes, which may be after the worker stopped waiting.
+struct PendingCheck {
+  service::HttpCheckPlan plan;
+  std::vector<service::CheckOutcome> shed;
+  std::promise<std::string> answer;  // the JSON body
+};
+
+void reply(httplib::Response& res, const service::HttpError& error) {
+  res.status = error.status;
+  res.set_content(service::http_error_json(error), service::kJsonType);
+}
+
+std::string_view bearer_token(const httplib::Request& req) {
+  static const std::string kEmpty;
+  const auto it = req.headers.find("Authorization");
+  const std::string& value = it == req.headers.end() ? kEmpty : it->second;
+  std::string_view v = value;
+  constexpr std::string_view kBearer = "Bearer ";
+  return v.substr(0, kBearer.size()) == kBearer ? v.substr(kBearer.size()) : std::string_view{};
+}
+
+}  // namespace
+
+class HttpServer::Handler {
+ public:
+  Handler(const HttpServerOptions& options, const HttpServices& services,
+          const std::atomic<bool>& stopping)
+      : options_(options), services_(services), stopping_(stopping) {}
+
+  void check(const httplib::Request& req, httplib::Response& res) {
+    if (services_.auth != nullptr && !services_.auth->verify(bearer_token(req))) {
+      return reply(res, service::http_unauthenticated());
+    }
+    if (stopping_.load(std::memory_order_relaxed)) {
+      return reply(res, {503, "SHUTTING_DOWN", "the node is stopping; try another"});
+    }
+    auto pending = std::make_shared<PendingCheck>();
+    if (auto error = service::plan_http_check(req.body, pending->plan); !error.code.empty()) {
+      return reply(res, error);
+    }
+    auto& calls = pending->plan.calls;
+    const auto timeout =
+        pending->plan.timeout_ms == 0
+            ? options_.default_timeout
+            : std::min(std::chrono::milliseconds(pending->plan.timeout_ms), options_.max_timeout);
+    const int64_t now = services_.clock->monotonic();
+    const int64_t deadline =
+        now + std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
+    for (auto& call : calls) call.deadline = deadline;
+    auto answer = pending->answer.get_future();
+    service::RequestGate* gate = services_.gate;
+    std::string node_id = services_.node_id;
+    if (gate != nullptr && !gate->admit(now, now, deadline, calls, pending->shed)) {
+      pending->answer.set_value(service::http_check_json(
+          std::span<const service::CheckOutcome>(pending->shed.data(), calls.size()), node_id));
+    } else {
+      auto done = [pending, gate, node_id](std::span<const service::CheckOutcome> outcomes) {
+        if (gate != nullptr) gate->finished();
+        pending->answer.set_value(service::http_check_json(outcomes, node_id));
+      };
+      if (pending->plan.all_or_nothing) {
+        service::decide_all_or_nothing(*services_.decider, *services_.clock, calls,
+                                       std::move(done));
+      } else {
+        services_.decider->decide(calls, std::move(done));
+      }
+    }
+    // The check path answers by the deadline (it drops work past it); the margin only guards
+    // against a bug leaving a worker waiting for ever.
+    if (answer.wait_for(timeout + std::chrono::seconds(2)) != std::future_status::ready) {
+      return reply(res, {503, "UNAVAILABLE", "no answer within the request's deadline"});
+    }
+    res.status = 200;
+    res.set_content(answer.get(), service::kJsonType);
+  }
+
+  void other(const httplib::Request& req, httplib::Response& res) {
+    const service::HttpAnswer a = service::answer_http(req.method, req.path, services_.routes);
+    res.status = a.status;
+    res.set_content(a.body, a.content_type);
+  }
+
+  // Answers the library gives itself (a body over the limit, a request it cannot parse) get a
+  // JSON body like every other error.
+  httplib::Server::HandlerResponse error(const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (res.status == 413) {
+      reply(res, service::http_body_too_large(options_.max_body_bytes));
+    } else {
+      reply(res, {res.status, "MALFORMED_FRAME", "the request is not HTTP/1.1 this port can read"});
+    }
+    return httplib::Server::HandlerResponse::Handled;
+  }
+
+ private:
+  const HttpServerOptions& options_;
+  const HttpServices& services_;
+  const std::atomic<bool>& stopping_;
+};
+
+HttpServer::HttpServer(HttpServerOptions options, HttpServices services)
+    : options_(std::move(options)), services_(std::move(services)) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+std::string HttpServer::start() {
+  handler_ = std::make_unique<Handler>(options_, services_, stopping_);
+  server_ = std::make_unique<httplib::Server>();
+  httplib::Server& s = *server_;
+  const size_t threads = std::max<size_t>(1, options_.threads);
+  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  s.set_payload_max_length(options_.max_body_bytes);
+  s.set_read_timeout(options_.read_timeout);
+  s.set_write_timeout(options_.read_timeout);
+  s.set_keep_alive_timeout(options_.keep_alive_timeout.count());
+  s.set_keep_alive_max_count(1u << 20);
+  s.set_tcp_nodelay(true);
+  Handler* h = handler_.get();
+  if (services_.routes.check) {
+    s.Post(service::kCheckPath,
+           [h](const httplib::Request& req, httplib::Response& res) { h->check(req, res); });
+  }
+  auto other = [h](const httplib::Request& req, httplib::Response& res) { h->other(req, res); };
+  s.Get(".*", other);
+  s.Post(".*", other);
+  s.Put(".*", other);
+  s.Patch(".*", other);
+  s.Delete(".*", other);
+  s.Options(".*", other);
+  s.set_error_handler(httplib::Server::HandlerWithResponse(
+      [h](const httplib::Request& req, httplib::Response& res) { return h->error(req, res); }));
+  const std::string address = options_.host + ":" + std::to_string(options_.port);
+  if (options_.port == 0) {
+    const int bound = s.bind_to_any_port(options_.host);
+    if (bound <= 0) return "cannot serve HTTP on " + address;
+    port_ = static_cast<uint16_t>(bound);
+  } else {
+    if (!s.bind_to_port(options_.host, options_.port)) return "cannot serve HTTP on " + address;
+    port_ = options_.port;
+  }
+  thread_ = std::thread([this, &s] {
+    s.listen_after_bind();
+    listened_.store(true);
+  });
+  return "";
+}
+
+void HttpServer::stop() {
+  stopping_.store(true, std::memory_order_relaxed);
+  if (server_ && thread_.joinable()) {
+    // stop() does nothing before the listening thread has started to listen: wait for that.
+    while (!server_->is_running() && !listened_.load()) std::this_thread::yield();
+    server_->stop();
+  }
+  if (thread_.joinable()) thread_.join();
+  server_.reset();
+}
+
+}  // namespace drl::doors
