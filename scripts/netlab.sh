@@ -4,8 +4,10 @@
 # Builds, in network namespaces of its own (names drlnl<pid>-*; nothing in the root namespace
 # changes): a bridge namespace holding br0, one namespace per node (n1..nN at 10.77.0.11..,
 # each on its own veth to the bridge) and a client namespace (10.77.0.100). The addresses exist
-# only inside these namespaces. Each node is `drl node --listen ADDR:7000 --resp ADDR:6379`,
-# n2..nN joining n1. For each scenario the nodes start afresh (empty stores), the fault is set
+# only inside these namespaces. Each node is `drl node --listen 0.0.0.0:7000 --advertise
+# ADDR:7000 --resp ADDR:6379 --join dns+drl-peers:7000`: every node finds the others by name,
+# through a hosts file naming drl-peers once per node (/etc/netns/<namespace>/hosts, which
+# `ip netns exec` mounts over /etc/hosts; removed at exit). For each scenario the nodes start afresh (empty stores), the fault is set
 # in the nodes' own iptables (INPUT of each node namespace), and the client namespace loads
 # every node through both doors at once, on keys with a burst and no refill during the run:
 #   native: `drl bench --ledger` (failing-over clients, keys ledger:0..K-1, fixed window of one
@@ -20,13 +22,21 @@
 #   cut:A>B      node nA's packets to nB are dropped (nB's to nA pass), e.g. cut:2>1
 #   skew:I:OFF   node nI runs with its wall clock OFF seconds off (libfaketime; its monotonic
 #                clock untouched), e.g. skew:2:+0.3, skew:3:-30; no packet is dropped
+#   partition:S|T  a clean partition between the nodes of S and of T (every packet between the
+#                sides dropped, both ways), e.g. partition:1,2|3, from a third of the run to two
+#                thirds, then healed; reports the seconds from the heal until every node sees
+#                every node alive on one ring (fails past 60 s). Each side runs its own ring
+#                while apart (docs/design.md): the bound per key is (sides) x limit, not limit
+#   flap:A-B     the link between nA and nB (both ways) down 3 s, up 3 s, for the whole run;
+#                the bound per key stays the limit (the others relay probes: nobody dies)
 # Client traffic is never dropped unless --loss-scope all (then loss hits every packet a node
 # receives, clients' too).
 # Report (scripts/netlab/report.py): per scenario and door, attempts/s and its ratio to the clean
-# run, p99, errors, admissions, admissions beyond the limit, keys over it; fail-overs and
-# forwards of the cluster; members each node saw alive at the end; nodes that crashed.
-# Exit 0: no key admitted beyond its limit and no crash; 1: over-admission or a crash; 2: the run
-# failed; 77: the lab cannot run here (not root, no network namespaces, no iptables), saying why.
+# run, p99, errors, admissions, admissions beyond the bound, keys over it; fail-overs and
+# forwards of the cluster; members each node saw alive at the end; nodes that crashed; the time
+# to agree again after a heal.
+# Exit 0: no key admitted beyond its bound and no crash; 1: over-admission or a crash; 2: the run
+# failed (a heal not agreed within 60 s included); 77: the lab cannot run here (not root, no network namespaces, no iptables), saying why.
 # Everything it created (namespaces, with their veths and iptables rules, and every process in
 # them) is removed at exit, also after an error, Ctrl-C or SIGTERM; namespaces left by a run
 # killed with -9 (its pid gone) are removed by the next run.
@@ -34,6 +44,7 @@
 #   scripts/netlab.sh --quick                         # 3 nodes, every scenario, 10 s each
 #   scripts/netlab.sh --nodes 3,5 --duration 60       # the full run
 #   scripts/netlab.sh --nodes 3 --scenarios 'clean,loss10,cut:2>1' --duration 20   # quote the >
+#   scripts/netlab.sh --nodes 3 --scenarios 'partition:1,2|3,flap:1-2' --duration 30
 # The drl binary: $DRL_BIN, else build/bin/drl of this checkout.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -95,6 +106,8 @@ done
 tag=drlnl$$
 lab_namespaces=()  # every namespace this run created, removed by cleanup
 node_pids=()       # index i: pid of node n<i> (0: none)
+driver_pid=0       # a flap:A-B scenario's link driver (a subshell of this script)
+driver_stop=""     # the file that stops it
 
 # alive PID: the process runs (a process that exited is a zombie until waited for: not alive).
 alive() {
@@ -110,17 +123,25 @@ remove_stale() {
     alive "$pid" && continue
     ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
     if ip netns del "$ns" 2>/dev/null; then echo "netlab: removed the stale namespace $ns"; fi
+    rm -rf "/etc/netns/$ns"
   done
 }
 
 cleanup() {
   set +e
   local ns
+  if ((driver_pid)); then
+    touch "$driver_stop"
+    kill -TERM "$driver_pid" 2>/dev/null
+    wait "$driver_pid" 2>/dev/null
+    driver_pid=0
+  fi
   for ns in "${lab_namespaces[@]}"; do
     ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
   done
   for ns in "${lab_namespaces[@]}"; do
     ip netns del "$ns" 2>/dev/null
+    rm -rf "/etc/netns/$ns"
   done
   lab_namespaces=()
 }
@@ -129,6 +150,17 @@ trap 'echo "netlab: interrupted" >&2; exit 130' INT
 trap 'echo "netlab: terminated" >&2; exit 143' TERM
 
 new_ns() { ip netns add "$1"; lab_namespaces+=("$1"); ip -n "$1" link set lo up; }
+
+# hosts_file NS N: NS resolves drl-peers to every node's address (dns+ seeds) and nI to node I.
+hosts_file() {
+  local i
+  mkdir -p "/etc/netns/$1"
+  {
+    echo "127.0.0.1 localhost"
+    for ((i = 1; i <= $2; i++)); do echo "$(node_addr "$i") drl-peers"; done
+    for ((i = 1; i <= $2; i++)); do echo "$(node_addr "$i") n$i"; done
+  } >"/etc/netns/$1/hosts"
+}
 
 # Probe: namespaces, a veth, iptables inside a namespace.
 remove_stale
@@ -160,8 +192,12 @@ lab_up() {
         rto_min "${rto_min}ms"
     fi
   }
-  for ((i = 1; i <= n; i++)); do attach "$tag-n$i" "p$i" "$(node_addr "$i")"; done
+  for ((i = 1; i <= n; i++)); do
+    attach "$tag-n$i" "p$i" "$(node_addr "$i")"
+    hosts_file "$tag-n$i" "$n"
+  done
   attach "$client_ns" pc 10.77.0.100
+  hosts_file "$client_ns" "$n"
 }
 
 in_client() { ip netns exec "$client_ns" "$@"; }
@@ -181,8 +217,8 @@ poll_until() {
 
 start_node() {  # start_node I DIR
   local i=$1 addr; addr=$(node_addr "$1")
-  local args=(node --listen "$addr:7000" --id "n$i" --resp "$addr:6379" "${node_args[@]}")
-  ((i == 1)) || args+=(--join "$(node_addr 1):7000")
+  local args=(node --listen 0.0.0.0:7000 --advertise "$addr:7000" --id "n$i"
+              --resp "$addr:6379" --join dns+drl-peers:7000 "${node_args[@]}")
   local clock=()  # skew:I:OFF shifts this node's wall clock only
   if ((i == skew_node)); then
     # An ASan build refuses a preloaded library ahead of its runtime unless told not to.
@@ -246,10 +282,74 @@ clear_fault() {
   for ((i = 1; i <= $1; i++)); do ip netns exec "$tag-n$i" iptables -w -F INPUT; done
 }
 
+# link_cut A B on|off: every packet between nA and nB dropped (both ways), or passing again.
+link_cut() {
+  local op=-A
+  [ "$3" = on ] || op=-D
+  ip netns exec "$tag-n$1" iptables -w "$op" INPUT -s "$(node_addr "$2")" -j DROP
+  ip netns exec "$tag-n$2" iptables -w "$op" INPUT -s "$(node_addr "$1")" -j DROP
+}
+
+# partition_sides "S|T": prints the nodes of S, a newline, the nodes of T (space-separated).
+partition_sides() {
+  local spec=${1#partition:}
+  echo "${spec%%|*}" | tr , ' '
+  echo "${spec##*|}" | tr , ' '
+}
+
+# partition_run N FAULT DIR: apart from a third of the run to two thirds, then healed; writes
+# DIR/heal.json with the seconds until every node saw every node alive on one ring again.
+partition_run() {
+  local n=$1 dir=$3 a b left right
+  { read -r left; read -r right; } < <(partition_sides "$2")
+  sleep $((duration / 3))
+  for a in $left; do for b in $right; do link_cut "$a" "$b" on; done; done
+  echo "netlab: $(date +%T) partition $left | $right"
+  sleep $((duration / 3))
+  for a in $left; do for b in $right; do link_cut "$a" "$b" off; done; done
+  local healed; healed=$(date +%s.%N)
+  echo "netlab: $(date +%T) healed"
+  if poll_until 60 formed "$n" "$dir"; then
+    awk -v a="$healed" -v b="$(date +%s.%N)" 'BEGIN { printf "{\"heal_s\":%.1f}\n", b - a }' \
+      >"$dir/heal.json"
+    echo "netlab: agreed again $(cut -d: -f2 "$dir/heal.json" | tr -d '}') s after the heal"
+  else
+    echo '{"heal_s":null}' >"$dir/heal.json"
+  fi
+}
+
+# flap_run A-B STOP: the link between nA and nB down 3 s, up 3 s, until the file STOP exists
+# (then left up).
+flap_run() {
+  local spec=${1#flap:} a b
+  a=${spec%%-*}; b=${spec##*-}
+  while [ ! -e "$2" ]; do
+    link_cut "$a" "$b" on
+    sleep 3
+    link_cut "$a" "$b" off
+    [ ! -e "$2" ] || break
+    sleep 3
+  done
+}
+
+# The scenario list split at its commas, except those inside partition:S|T (1,2|3).
+scenario_items() {
+  local piece items=()
+  for piece in ${scenarios//,/ }; do
+    if [[ $piece =~ ^[0-9]+(\|[0-9]+)?$ && ${#items[@]} -gt 0 &&
+          ${items[-1]} == partition:* ]]; then
+      items[-1]+=",$piece"
+    else
+      items+=("$piece")
+    fi
+  done
+  printf '%s\n' "${items[@]}"
+}
+
 # Expands the scenario list for N nodes, one fault per line.
 expand_scenarios() {
   local n=$1 s a b
-  for s in ${scenarios//,/ }; do
+  for s in $(scenario_items); do
     case $s in
       clean) echo clean ;;
       loss[0-9]*) [[ ${s#loss} =~ ^[0-9]+$ && ${s#loss} -le 100 ]] || {
@@ -261,6 +361,22 @@ expand_scenarios() {
              BASH_REMATCH[1] >= 1 && BASH_REMATCH[2] >= 1 && BASH_REMATCH[1] <= n &&
              BASH_REMATCH[2] <= n)) || {
           echo "netlab: bad scenario $s for $n nodes (cut:A>B, 1 <= A != B <= $n)" >&2; return 2; }
+        echo "$s" ;;
+      partition:*) local sides left right x seen=" "
+        [[ $s =~ ^partition:[0-9]+(,[0-9]+)*\|[0-9]+(,[0-9]+)*$ ]] || {
+          echo "netlab: bad scenario $s (partition:S|T, e.g. partition:1,2|3)" >&2; return 2; }
+        sides=$(partition_sides "$s"); left=$(head -1 <<<"$sides"); right=$(tail -1 <<<"$sides")
+        for x in $left $right; do
+          ((x >= 1 && x <= n)) && [[ $seen != *" $x "* ]] || {
+            echo "netlab: bad scenario $s for $n nodes (each node 1..$n on one side at most)" >&2
+            return 2; }
+          seen+="$x "
+        done
+        echo "$s" ;;
+      flap:*) [[ $s =~ ^flap:([0-9]+)-([0-9]+)$ ]] && ((BASH_REMATCH[1] != BASH_REMATCH[2] &&
+             BASH_REMATCH[1] >= 1 && BASH_REMATCH[2] >= 1 && BASH_REMATCH[1] <= n &&
+             BASH_REMATCH[2] <= n)) || {
+          echo "netlab: bad scenario $s for $n nodes (flap:A-B, 1 <= A != B <= $n)" >&2; return 2; }
         echo "$s" ;;
       skew:*) [[ $s =~ ^skew:([0-9]+):[+-][0-9]+(\.[0-9]+)?$ ]] &&
              ((BASH_REMATCH[1] >= 1 && BASH_REMATCH[1] <= n)) || {
@@ -277,7 +393,8 @@ order=0
 run_scenario() {  # run_scenario N FAULT
   local n=$1 fault=$2 i failure="" crashed=()
   order=$((order + 1))
-  local name=${fault//[:>]/-}
+  local name=${fault//[:>|,]/-} bound_factor=1
+  [[ $fault != partition:* ]] || bound_factor=2  # each side runs its own ring while apart
   local dir; dir=$work/$(printf '%dn-%02d-%s' "$n" "$order" "$name")
   mkdir -p "$dir"
   echo "netlab: $n nodes, $fault, ${duration}s of load ($dir)"
@@ -308,8 +425,17 @@ run_scenario() {  # run_scenario N FAULT
       --connections "$conns" --keys "$keys" --burst "$burst" --duration "$duration" \
       --timeout 3 --seed "$seed" --out "$dir/resp.json" 2>"$dir/resp.err" &
     local resp=$!
+    case $fault in
+      partition:*) partition_run "$n" "$fault" "$dir" ;;
+      flap:*) driver_stop=$dir/flap.stop; flap_run "$fault" "$driver_stop" & driver_pid=$! ;;
+    esac
     wait "$native" || true
     wait "$resp" || true
+    if ((driver_pid)); then
+      touch "$driver_stop"
+      wait "$driver_pid" 2>/dev/null || true
+      driver_pid=0
+    fi
     for ((i = 1; i <= n; i++)); do
       if alive "${node_pids[i]}"; then
         status_to "$i" "$dir/status-n$i.json" || true
@@ -320,8 +446,11 @@ run_scenario() {  # run_scenario N FAULT
     clear_fault "$n"
   fi
   stop_nodes
-  printf '{"order":%d,"nodes":%d,"scenario":"%s","duration_s":%d,"limit":%d,"loss_scope":"%s","rto_min_ms":"%s",%s"crashed":[%s]}\n' \
-    "$order" "$n" "$fault" "$duration" "$burst" "$loss_scope" "${rto_min:-kernel}" \
+  if [ -f "$dir/heal.json" ] && grep -q null "$dir/heal.json" && [ -z "$failure" ]; then
+    failure="the nodes did not agree again within 60 s of the heal"
+  fi
+  printf '{"order":%d,"nodes":%d,"scenario":"%s","duration_s":%d,"limit":%d,"bound_factor":%d,"loss_scope":"%s","rto_min_ms":"%s",%s"crashed":[%s]}\n' \
+    "$order" "$n" "$fault" "$duration" "$burst" "$bound_factor" "$loss_scope" "${rto_min:-kernel}" \
     "${failure:+\"failure\":\"$failure\",}" \
     "$(for c in "${crashed[@]}"; do printf '"%s",' "$c"; done | sed 's/,$//')" >"$dir/meta.json"
   [ -z "$failure" ] || echo "netlab: FAILED: $failure (logs in $dir)" >&2

@@ -43,7 +43,9 @@ struct PolicySetInfo {
 };
 
 struct NodeStatus {
-  std::string node_id, version, listen;
+  // listen: the address naming the node (its --advertise, else its bound --listen address);
+  // bound: the address its socket is bound to (e.g. 0.0.0.0:7000 under --advertise).
+  std::string node_id, version, listen, bound;
   int64_t uptime_ms = 0;
   uint64_t keys = 0, memory_bytes = 0, max_memory_bytes = 0, evicted = 0, expired = 0;
   // Memory pressure (docs/operations.md): the node's --on-memory-full, checks answered

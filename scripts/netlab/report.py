@@ -56,6 +56,13 @@ def resp_door(d):
 
 def label(scenario):
     """cut:2>1 -> "cut n2->n1" (n2's packets to n1 dropped); others as they are."""
+    if scenario.startswith("partition:"):
+        left, right = scenario[10:].split("|")
+        return "partition " + " ".join("n" + x for x in left.split(",")) + " | " + \
+            " ".join("n" + x for x in right.split(","))
+    if scenario.startswith("flap:"):
+        a, b = scenario[5:].split("-")
+        return f"flap n{a}-n{b}"
     if scenario.startswith("cut:"):
         a, b = scenario[4:].split(">")
         return f"cut n{a}->n{b}"
@@ -102,17 +109,21 @@ def main():
             rate = r["attempts"] / r["seconds"] if r["seconds"] else 0
             if name == "clean":
                 clean_rate[(nodes, door)] = rate
-            over = {k: n - r["limit"] for k, n in r["per_key"].items() if n > r["limit"]}
+            # The design's bound: the limit, or (sides) x limit while a partition splits the ring.
+            bound = r["limit"] * meta.get("bound_factor", 1)
+            over = {k: n - bound for k, n in r["per_key"].items() if n > bound}
             if over:
                 status = max(status, 1)
             rows.append((nodes, name, door, dict(
                 rate=rate, p99_ms=r["p99_us"] / 1000, errors=r["errors"], allowed=r["allowed"],
                 over=sum(over.values()), keys_over=len(over),
-                max_key=max(r["per_key"].values(), default=0), limit=r["limit"],
+                max_key=max(r["per_key"].values(), default=0), limit=r["limit"], bound=bound,
+                heal=load_json(os.path.join(d, "heal.json"), {}).get("heal_s"),
                 counters=f"{fo} / {fw}", alive=f"{alive_min}/{nodes}" if answered else "-",
                 crashed=",".join(crashed) or "-"), None))
     head = ("nodes", "scenario", "door", "attempts/s", "x clean", "p99 ms", "errors", "admitted",
-            "over limit", "keys over", "max/key", "failovers / forwards", "alive", "crashed")
+            "over bound", "keys over", "max/key", "failovers / forwards", "alive", "crashed",
+            "agreed after heal")
     out = [head]
     for nodes, name, door, r, why in rows:
         if r is None:
@@ -122,7 +133,10 @@ def main():
         out.append((str(nodes), name, door, f"{r['rate']:.0f}",
                     f"{r['rate'] / base:.2f}" if base else "-", f"{r['p99_ms']:.1f}",
                     str(r["errors"]), str(r["allowed"]), str(r["over"]), str(r["keys_over"]),
-                    f"{r['max_key']} for {r['limit']}", r["counters"], r["alive"], r["crashed"]))
+                    f"{r['max_key']} for {r['limit']}" +
+                    (f" (bound {r['bound']})" if r["bound"] != r["limit"] else ""),
+                    r["counters"], r["alive"], r["crashed"],
+                    "-" if r["heal"] is None else f"{r['heal']:.1f} s"))
     widths = [max(len(row[i]) for row in out if not row[3].startswith("FAILED") or i < 3)
               for i in range(len(head))]
     for row in out:
@@ -130,7 +144,7 @@ def main():
             print("  ".join(c.ljust(w) for c, w in zip(row[:3], widths)) + "  " + row[3])
         else:
             print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
-    print({0: "netlab: no key admitted beyond its limit",
+    print({0: "netlab: no key admitted beyond its bound",
            1: "netlab: OVER-ADMISSION (or a crashed node): see the rows above",
            2: "netlab: a scenario FAILED to run: see the rows above"}[status])
     return status

@@ -7,11 +7,13 @@
 
 #include "cli/commands.h"
 #include "cli/default_address.h"
+#include "cli/node_address.h"
 #include "cli/storage_args.h"
 #include "common/host_port.h"
 #include "node/event_log.h"
 #include "node/key_ring_file.h"
 #include "node/node.h"
+#include "node/seed.h"
 
 namespace drl::cli {
 
@@ -28,6 +30,10 @@ Handler register_node(CLI::App& app) {
       "   127.0.0.1:8080/v1/check)\n"
       "  drl node --listen 127.0.0.1:7001 --join 127.0.0.1:7000 --cluster-key-file key\n"
       "  (key: one file for the whole cluster, e.g. head -c 32 /dev/urandom > key)\n"
+      "  drl node --listen 0.0.0.0:7000 --advertise 127.0.0.2:7000 --id n2 \\\n"
+      "           --join dns+localhost:7000\n"
+      "  (on a host or pod: --advertise its own address; --join dns+NAME:PORT joins every\n"
+      "  address NAME resolves to, e.g. a headless Service)\n"
       "Then: drl check --server 127.0.0.1:7000 user:42 --limit 10 --window 1s\n"
       "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads --client-tokens-file,\n"
       "--cluster-key-file and --policies: a policy file changed since it was read is pushed to the "
@@ -40,8 +46,9 @@ Handler register_node(CLI::App& app) {
       "127.0.0.1:0).");
   struct Args {
     std::string listen = kDefaultAddress;
-    std::string id, policies, metrics, log_format = "text", log_level = "info", port_file, join,
-                                       cluster_key_file, resp, resp_port_file;
+    std::string id, policies, metrics, log_format = "text", log_level = "info", port_file,
+                                       advertise, cluster_key_file, resp, resp_port_file;
+    std::vector<std::string> join;
     std::string grpc, grpc_port_file, rls_config, http, http_port_file;
     size_t http_threads = 8;
     bool rls_response_headers = false;
@@ -60,9 +67,14 @@ Handler register_node(CLI::App& app) {
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--listen", a->listen,
-                  "HOST:PORT for client TCP (and later peer TCP + gossip UDP); port 0 picks one")
+                  "HOST:PORT to bind for client TCP, peer TCP and gossip UDP; port 0 picks one. "
+                  "0.0.0.0 or :: (every address) needs --advertise")
       ->capture_default_str();
-  cmd->add_option("--id", a->id, "Node id (default: the bound HOST:PORT)");
+  cmd->add_option("--advertise", a->advertise,
+                  "HOST:PORT peers and clients are told to reach this node at (members, ring, "
+                  "status, the id by default): its own address, e.g. the pod IP; the port is "
+                  "the --listen port (default: the bound --listen address)");
+  cmd->add_option("--id", a->id, "Node id (default: the advertised HOST:PORT)");
   cmd->add_option("--policies", a->policies,
                   "Policy file (YAML) the node starts with; SIGHUP pushes it to the cluster "
                   "if it changed");
@@ -146,7 +158,10 @@ Handler register_node(CLI::App& app) {
                 "Charge every descriptor of an RLS request that is under its limit even when "
                 "another one is over (envoyproxy/ratelimit's way); default: all or nothing");
   cmd->add_option("--join", a->join,
-                  "Seed nodes to join, HOST:PORT[,HOST:PORT...] (none: a one-node cluster)");
+                  "Seeds to join, HOST:PORT or dns+NAME:PORT (every A/AAAA record of NAME, "
+                  "resolved again until every seed address is a member), comma-separated or "
+                  "repeated (none: a one-node cluster)")
+      ->delimiter(',');
   cmd->add_option("--cluster-key-file", a->cluster_key_file,
                   "Key ring encrypting and authenticating gossip and peer traffic: one key per "
                   "line as 64 hex digits (`openssl rand -hex 32`), the first sends, all are "
@@ -194,18 +209,12 @@ Handler register_node(CLI::App& app) {
       return 2;
     }
     node::NodeOptions o;
-    for (size_t at = 0; at < a->join.size();) {
-      const size_t comma = std::min(a->join.find(',', at), a->join.size());
-      const std::string seed = a->join.substr(at, comma - at);
-      at = comma + 1;
-      if (seed.empty()) continue;
-      auto hp = parse_host_port(seed, PortZero::kAllowed);
-      if (!hp) {
-        std::fprintf(stderr, "drl node: --join: %s\n", hp.status().message().c_str());
-        return 2;
-      }
-      o.seeds.push_back(seed);
+    auto seeds = node::parse_seeds(a->join);
+    if (!seeds) {
+      std::fprintf(stderr, "drl node: --join: %s\n", seeds.status().message().c_str());
+      return 2;
     }
+    for (const auto& seed : *seeds) o.seeds.push_back(seed.text);
     if (!a->cluster_key_file.empty()) {
       auto ring = node::read_key_ring_file(a->cluster_key_file);
       if (!ring) {
@@ -226,6 +235,12 @@ Handler register_node(CLI::App& app) {
     }
     o.host = listen->host;
     o.port = listen->port;
+    auto named = node_address(*listen, a->advertise);
+    if (!named) {
+      std::fprintf(stderr, "drl node: %s\n", named.status().message().c_str());
+      return 2;
+    }
+    if (!a->advertise.empty()) o.advertise_host = named->host;
     if (auto err = storage_options_from(a->storage, !a->id.empty() || listen->port != 0, o.storage);
         !err.empty()) {
       std::fprintf(stderr, "drl node: %s\n", err.c_str());

@@ -194,7 +194,8 @@ Handler register_status(CLI::App& app) {
       }
       policies += "]";
       std::printf(
-          "{\"node_id\":%s,\"version\":%s,\"listen\":%s,\"uptime_ms\":%lld,\"keys\":%llu,"
+          "{\"node_id\":%s,\"version\":%s,\"listen\":%s,\"bound\":%s,\"uptime_ms\":%lld,"
+          "\"keys\":%llu,"
           "\"memory_bytes\":%llu,\"max_memory_bytes\":%llu,\"evicted\":%llu,\"expired\":%llu,"
           "\"on_memory_full\":%s,\"memory_untracked\":%llu,\"reset_by_eviction\":%llu,"
           "\"replica_records_refused\":%llu,"
@@ -210,13 +211,14 @@ Handler register_status(CLI::App& app) {
           "\"peer_rejected_frames\":%llu,\"gossip_rejected_packets\":%llu,"
           "\"refused_relays\":%llu,\"held_for_view\":%llu,\"expired_relays\":%llu}}\n",
           json_string(s.node_id).c_str(), json_string(s.version).c_str(),
-          json_string(s.listen).c_str(), static_cast<long long>(s.uptime_ms), u(s.keys),
-          u(s.memory_bytes), u(s.max_memory_bytes), u(s.evicted), u(s.expired),
-          json_string(s.on_memory_full).c_str(), u(s.memory_untracked), u(s.reset_by_eviction),
-          u(s.replica_records_refused), u(s.connections), u(s.checks), u(s.checks_decided),
-          policies.c_str(), members_json(s).c_str(), s.ring_share, hex64(s.ring_epoch).c_str(),
-          hex64(s.policy_hash).c_str(), u(s.policy_version), json_string(s.policy_origin).c_str(),
-          u(s.keys_as_owner), u(s.keys_as_replica), static_cast<long long>(s.replication_lag_ms),
+          json_string(s.listen).c_str(), json_string(s.bound).c_str(),
+          static_cast<long long>(s.uptime_ms), u(s.keys), u(s.memory_bytes), u(s.max_memory_bytes),
+          u(s.evicted), u(s.expired), json_string(s.on_memory_full).c_str(), u(s.memory_untracked),
+          u(s.reset_by_eviction), u(s.replica_records_refused), u(s.connections), u(s.checks),
+          u(s.checks_decided), policies.c_str(), members_json(s).c_str(), s.ring_share,
+          hex64(s.ring_epoch).c_str(), hex64(s.policy_hash).c_str(), u(s.policy_version),
+          json_string(s.policy_origin).c_str(), u(s.keys_as_owner), u(s.keys_as_replica),
+          static_cast<long long>(s.replication_lag_ms),
           s.handoff_pending ? "true" : "false", u(s.forwarded), u(s.decided_as_owner),
           u(s.decided_off_owner), u(s.failovers), u(s.degraded), u(s.replica_records_sent),
           u(s.replica_records_installed), u(s.peer_queue_drops), u(s.peer_rejected_frames),
@@ -224,8 +226,9 @@ Handler register_status(CLI::App& app) {
           u(s.expired_relays));
       return 0;
     }
-    std::printf("node        %s (drl %s) on %s\n", s.node_id.c_str(), s.version.c_str(),
-                s.listen.c_str());
+    std::printf(
+        "node        %s (drl %s) on %s%s\n", s.node_id.c_str(), s.version.c_str(), s.listen.c_str(),
+        s.bound.empty() || s.bound == s.listen ? "" : (" (bound to " + s.bound + ")").c_str());
     std::printf("uptime      %.1f s\n", s.uptime_ms / 1000.0);
     std::printf("keys        %llu (%llu as owner, %llu as replica)\n", u(s.keys),
                 u(s.keys_as_owner), u(s.keys_as_replica));

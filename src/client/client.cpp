@@ -278,6 +278,7 @@ bool Client::status(NodeStatus& out, std::string& error) {
       out.node_id = s.node_id();
       out.version = s.version();
       out.listen = s.listen();
+      out.bound = s.bound();
       out.uptime_ms = s.uptime_ms();
       out.keys = s.keys();
       out.memory_bytes = s.memory_bytes();

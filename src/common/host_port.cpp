@@ -1,5 +1,8 @@
 #include "common/host_port.h"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
 #include <charconv>
 
 namespace drl {
@@ -28,6 +31,15 @@ Result<HostPort> parse_host_port(std::string_view text, PortZero zero) {
   out.host = host.empty() ? "127.0.0.1" : std::string(host);
   out.port = static_cast<uint16_t>(value);
   return out;
+}
+
+bool is_unspecified_host(std::string_view host) {
+  if (host.empty()) return true;
+  const std::string text(host);
+  unsigned char bytes[16] = {};
+  const bool v4 = inet_pton(AF_INET, text.c_str(), bytes) == 1;
+  if (!v4 && inet_pton(AF_INET6, text.c_str(), bytes) != 1) return false;  // a name, or a typo
+  return std::all_of(bytes, bytes + (v4 ? 4 : 16), [](unsigned char b) { return b == 0; });
 }
 
 Result<std::vector<HostPort>> parse_host_port_list(std::string_view text, PortZero zero) {

@@ -22,6 +22,9 @@ enum class PortZero : uint8_t { kRefused, kAllowed };
 
 // Errors are ResultCode::kInvalidArgument with a sentence that quotes the text.
 Result<HostPort> parse_host_port(std::string_view text, PortZero zero = PortZero::kRefused);
+// True for a host that names no one machine: empty, or an unspecified address (0.0.0.0, ::,
+// in any spelling inet_pton accepts). A node may listen on one, never advertise one.
+bool is_unspecified_host(std::string_view host);
 // A comma-separated list of the above (at least one).
 Result<std::vector<HostPort>> parse_host_port_list(std::string_view text,
                                                    PortZero zero = PortZero::kRefused);

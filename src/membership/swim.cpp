@@ -60,6 +60,20 @@ void Swim::join(std::vector<std::string> seeds, TimePoint now) {
   next_join_at_ = now + config_.join_retry_interval;
 }
 
+void Swim::set_seeds(std::vector<std::string> seeds, TimePoint now) {
+  if (left_) return;
+  seeds_.clear();
+  for (auto& s : seeds) {
+    if (s != self().info.address) seeds_.push_back(std::move(s));
+  }
+  for (const auto& seed : seeds_) {
+    const bool held = std::any_of(members_.begin(), members_.end(), [&](const auto& entry) {
+      return entry.first != self_id_ && entry.second.live() && entry.second.info.address == seed;
+    });
+    if (!held) start_push_pull(seed, /*join=*/!joined_, now);
+  }
+}
+
 void Swim::tick(TimePoint now) {
   if (left_) return;
   if (!joined_ && now >= next_join_at_) {

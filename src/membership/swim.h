@@ -45,6 +45,10 @@ class Swim {
   // Joins through the seeds (host:port); any one live seed suffices. Retried every
   // join_retry_interval until a seed answers. An empty list makes this node a new cluster.
   void join(std::vector<std::string> seeds, TimePoint now);
+  // Replaces the seeds (e.g. re-resolved from DNS) and syncs at once with each one no live
+  // member holds: a join while not joined, else a push/pull, so that a node alone, or a
+  // cluster formed apart from the one a seed belongs to, merges with it.
+  void set_seeds(std::vector<std::string> seeds, TimePoint now);
   void tick(TimePoint now);
   // A UDP packet or a push/pull reply. Replies go to message.sender_address.
   void receive(const Message& message, TimePoint now);

@@ -25,8 +25,13 @@ void Swim::apply(const Update& u, TimePoint now) {
 
 void Swim::apply_alive(const Update& u, TimePoint now) {
   if (u.id == self_id_) {
-    // Someone knows a newer incarnation of us (we restarted): outbid it.
-    if (u.incarnation > self().incarnation) refute(u.incarnation, now);
+    // Someone knows a newer incarnation of us (we restarted): outbid it. So does one who
+    // holds us at another address at our incarnation (we restarted with the same id at a new
+    // address, our old entry still alive there): the new address must win everywhere.
+    if (u.incarnation > self().incarnation ||
+        (u.incarnation == self().incarnation && u.address != self().info.address)) {
+      refute(u.incarnation, now);
+    }
     return;
   }
   auto it = members_.find(u.id);

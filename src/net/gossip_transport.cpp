@@ -194,7 +194,10 @@ std::string GossipTransport::start(std::vector<std::string> seeds) {
   std::error_code ec;
   const auto host = specific_source(options_.bind_host);
   const udp::endpoint local =
-      host ? udp::endpoint(*host, requested_port_) : udp::endpoint(udp::v4(), requested_port_);
+      host ? udp::endpoint(*host, requested_port_)
+      : options_.bind_host.find(':') != std::string::npos
+          ? udp::endpoint(udp::v6(), requested_port_)  // "::": dual-stack on Linux
+          : udp::endpoint(udp::v4(), requested_port_);
   udp_.open(local.protocol(), ec);
   if (!ec) udp_.bind(local, ec);
   if (ec) {
@@ -219,6 +222,14 @@ std::string GossipTransport::start(std::vector<std::string> seeds) {
     schedule_tick();
   });
   return {};
+}
+
+void GossipTransport::set_seeds(std::vector<std::string> seeds) {
+  asio::post(strand_, [this, seeds = std::move(seeds)]() mutable {
+    if (stopped_ || !swim_) return;
+    swim_->set_seeds(std::move(seeds), now());
+    flush();
+  });
 }
 
 void GossipTransport::leave() {

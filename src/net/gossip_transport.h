@@ -40,13 +40,14 @@ struct GossipTransportOptions {
   membership::Config config;
   // Seals every packet and sync frame (--cluster-key-file); null = plain.
   std::shared_ptr<const membership::Sealer> sealer;
-  uint64_t seed = 0;                          // for the protocol's Random; 0 = random_device
+  uint64_t seed = 0;  // for the protocol's Random; 0 = random_device
   Nanos tick_interval = 20 * kMillisecond;
   Nanos sync_timeout = 5 * kSecond;
   uint32_t max_sync_frame = 1u << 20;  // push/pull frames, bytes
   // The host the node listens on. When it is a specific address (not empty, 0.0.0.0 or ::),
   // the UDP socket binds to it and outgoing sync connections leave from it, so every packet
-  // of this node carries its own address (net/source_address.h); else UDP binds 0.0.0.0.
+  // of this node carries its own address (net/source_address.h); else UDP binds 0.0.0.0 (:: when
+  // the host is an IPv6 wildcard, dual-stack).
   std::string bind_host;
   // Test-only (--enable-test-hooks): datagrams and sync exchanges to or from a faulty peer are
   // dropped or delayed (incoming sync exchanges are only dropped). Not owned; outlives this.
@@ -70,6 +71,8 @@ class GossipTransport {
   // Binds UDP on the port and joins through `seeds` (host:port; empty = found a cluster).
   // Returns an empty string on success, else a message saying what failed.
   std::string start(std::vector<std::string> seeds);
+  // Replaces the seeds (Swim::set_seeds): host:port each. May be called from any thread.
+  void set_seeds(std::vector<std::string> seeds);
   // Announces departure (leave) and then stops. Both return at once; work happens on the strand.
   void leave();
   void stop();

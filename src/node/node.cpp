@@ -12,6 +12,7 @@
 #include <future>
 #include <map>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -96,7 +97,8 @@ std::unique_ptr<Storage> make_storage(const NodeOptions& o) {
   StorageOptions so = o.storage;
   so.max_memory_bytes = o.max_memory_bytes;
   so.on_memory_full = o.on_memory_full;
-  if (so.node_id.empty()) so.node_id = o.id.empty() ? o.host + ":" + std::to_string(o.port) : o.id;
+  const std::string& host = o.advertise_host.empty() ? o.host : o.advertise_host;
+  if (so.node_id.empty()) so.node_id = o.id.empty() ? host + ":" + std::to_string(o.port) : o.id;
   const StorageFactory make = find_storage(so.kind);
   return make != nullptr ? make(so) : make_memory_storage(so);
 }
@@ -182,7 +184,8 @@ struct Node::Impl {
   std::optional<doors::HttpServer> metrics_server;  // --metrics
   std::optional<doors::HttpServer> http_door;       // --http
   std::optional<RlsDoor> rls_door;                  // --grpc
-  std::string listen_address;
+  std::string listen_address;                       // the bound socket's host:port
+  std::string advertised_address;  // what names this node: --advertise, else listen_address
   Nanos started = 0;
   bool draining = false;                // control thread: a stop signal came, the node is leaving
   cluster::PolicyOffer start_policies;  // handed to the cluster when it starts
@@ -266,7 +269,10 @@ int Node::Impl::run() {
   }
   const auto bound = listener->local_endpoint();
   listen_address = bound.address().to_string() + ":" + std::to_string(bound.port());
-  if (options.id.empty()) options.id = listen_address;
+  advertised_address = options.advertise_host.empty()
+                           ? listen_address
+                           : options.advertise_host + ":" + std::to_string(bound.port());
+  if (options.id.empty()) options.id = advertised_address;
   set_log_node(options.id);
   listener->set_node_id(options.id);
   if (auto err = start_cluster(bound.port()); !err.empty()) {
@@ -324,7 +330,8 @@ int Node::Impl::run() {
   pool.start();
   wait_signal();
   expire_tick();
-  spdlog::info("node {} listening on {} with {} threads", options.id, listen_address, pool.size());
+  spdlog::info("node {} listening on {} (advertised as {}) with {} threads", options.id,
+               listen_address, advertised_address, pool.size());
   // The line tests and scripts read: keep its shape.
   std::printf("listening on %s\n", listen_address.c_str());
   if (!resp_address.empty()) {
@@ -401,8 +408,8 @@ std::string Node::Impl::start_cluster(uint16_t port) {
       gossip->accept_sync(std::move(*sock));
     });
   });
-  membership::MemberInfo self{options.id, listen_address, {}};
-  self.meta.tags["client"] = listen_address;
+  membership::MemberInfo self{options.id, advertised_address, {}};
+  self.meta.tags["client"] = advertised_address;
   net::GossipTransportOptions go;
   go.sealer = sealer;
   if (sealer) spdlog::info("cluster key ring: {}", describe_key_ring(*sealer->ring()));
@@ -422,11 +429,27 @@ std::string Node::Impl::start_cluster(uint16_t port) {
       if (!ec) publish_view(false);
     });
   });
-  cluster->start(ring::Member{options.id, listen_address}, std::move(start_policies),
+  cluster->start(ring::Member{options.id, advertised_address}, std::move(start_policies),
                  [this](const cluster::PolicyEvent& e) {
                    apply_policy_event(e, policies, options.storage.data_dir);
                  });
-  if (auto err = gossip->start(options.seeds); !err.empty()) return err;
+  std::vector<std::string> join;
+  if (!options.seeds.empty()) {
+    auto seeds = parse_seeds(options.seeds);
+    if (!seeds) return "--join: " + seeds.status().message();
+    seed_watch.emplace(
+        control, std::move(*seeds), advertised_address,
+        [this] {
+          std::set<std::string> live;
+          for (const auto& [id, m] : members) {
+            if (id != options.id && m.live()) live.insert(m.info.address);
+          }
+          return live;
+        },
+        [this](std::vector<std::string> found) { gossip->set_seeds(std::move(found)); });
+    join = seed_watch->resolve_now();
+  }
+  if (auto err = gossip->start(std::move(join)); !err.empty()) return err;
   publish_view(false);
   if (!options.seeds.empty()) {
     join_timer.expires_after(kJoinWait);
@@ -439,7 +462,6 @@ std::string Node::Impl::start_cluster(uint16_t port) {
       }
       publish_view(true);
     });
-    seed_watch.emplace(control, options.seeds, [this] { return joined(); });
     seed_watch->start();
   }
   watch_tick();
@@ -477,7 +499,7 @@ void Node::Impl::watch_tick() {
 }
 
 void Node::Impl::publish_view(bool force) {
-  std::vector<ring::Member> alive{ring::Member{options.id, listen_address}};
+  std::vector<ring::Member> alive{ring::Member{options.id, advertised_address}};
   for (const auto& [id, m] : members) {
     if (id != options.id && m.live()) alive.push_back(ring::Member{id, m.info.address});
   }
@@ -580,7 +602,8 @@ void Node::Impl::fill_status(wire::StatusResponse& s) {
   s.set_connections(ss.connections_open());
   s.set_checks(ss.checks);
   if (solo->solo()) s.set_checks_decided(decided_here(nullptr));
-  s.set_listen(listen_address);
+  s.set_listen(advertised_address);
+  s.set_bound(listen_address);
   const auto catalog = policies.current();
   for (auto& n : catalog->names()) s.add_policies(n);
   s.set_policy_hash(catalog->hash());

@@ -19,9 +19,12 @@
 namespace drl::node {
 
 struct NodeOptions {
-  std::string host = "127.0.0.1";
+  std::string host = "127.0.0.1";  // --listen
   uint16_t port = 0;
-  std::string id;             // default: host:port
+  // --advertise's host: the address peers and clients are told, with `port` (cli/node_address.h
+  // checked it). Empty: the bound listen address names the node.
+  std::string advertise_host;
+  std::string id;             // default: the advertised host:port
   std::string policies_path;  // empty: no named policies
   std::string metrics_host;   // empty: no metrics page
   uint16_t metrics_port = 0;
@@ -45,9 +48,9 @@ struct NodeOptions {
   std::string client_tokens_path;
   std::string port_file;              // if set, the bound port is written there once listening
   service::OverloadOptions overload;  // admission control and deadlines (service/admission.h)
-  // The cluster: seeds to join (host:port; empty = a one-node cluster others may join),
-  // the key ring sealing gossip and peer frames (none: plain), the file it came from (read
-  // again on SIGHUP), and R (owner included).
+  // The cluster: seeds to join (node/seed.h: host:port or dns+name:port; empty = a one-node
+  // cluster others may join), the key ring sealing gossip and peer frames (none: plain), the
+  // file it came from (read again on SIGHUP), and R (owner included).
   std::vector<std::string> seeds;
   std::optional<membership::KeyRing> key_ring;
   std::string cluster_key_file;

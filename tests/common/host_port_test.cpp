@@ -50,3 +50,18 @@ TEST(HostPort, ListsAreCommaSeparated) {
 
 }  // namespace
 }  // namespace drl
+
+namespace drl {
+namespace {
+
+TEST(HostPort, UnspecifiedHostsNameNoOneMachine) {
+  for (const char* host : {"", "0.0.0.0", "::", "0:0:0:0:0:0:0:0", "::0"}) {
+    EXPECT_TRUE(is_unspecified_host(host)) << host;
+  }
+  for (const char* host : {"127.0.0.1", "10.0.0.5", "::1", "fd00::5", "localhost", "0.0.0.1"}) {
+    EXPECT_FALSE(is_unspecified_host(host)) << host;
+  }
+}
+
+}  // namespace
+}  // namespace drl

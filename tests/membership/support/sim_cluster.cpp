@@ -22,12 +22,15 @@ SimCluster::SimCluster(SimOptions options)
       now_(kEpoch),
       next_tick_(kEpoch),
       nodes_(static_cast<size_t>(options_.nodes)) {
-  for (int i = 0; i < size(); ++i) by_address_[address(i)] = i;
+  for (int i = 0; i < size(); ++i) {
+    addresses_.push_back("10.0.0." + std::to_string(i) + ":7000");
+    by_address_[address(i)] = i;
+  }
   if (options_.through_codec) codec_ = std::make_unique<GossipCodec>(options_.sealer);
 }
 
 std::string SimCluster::id(int i) const { return "node-" + std::to_string(i); }
-std::string SimCluster::address(int i) const { return "10.0.0." + std::to_string(i) + ":7000"; }
+std::string SimCluster::address(int i) const { return addresses_[static_cast<size_t>(i)]; }
 
 void SimCluster::boot(int i, std::vector<std::string> seeds) {
   Node& n = nodes_[static_cast<size_t>(i)];
@@ -60,6 +63,18 @@ void SimCluster::restart(int i) {
     if (j != i) seeds.push_back(address(j));
   }
   boot(i, std::move(seeds));
+}
+
+void SimCluster::restart_at(int i, std::string address) {
+  by_address_.erase(this->address(i));
+  addresses_[static_cast<size_t>(i)] = address;
+  by_address_[address] = i;
+  restart(i);
+}
+
+void SimCluster::set_seeds(int i, std::vector<std::string> seeds) {
+  node(i).set_seeds(std::move(seeds), now_);
+  drain(i);
 }
 
 void SimCluster::pause(int i) { nodes_[static_cast<size_t>(i)].paused = true; }

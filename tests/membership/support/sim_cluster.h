@@ -32,9 +32,9 @@ struct SimOptions {
   int nodes = 5;
   uint64_t seed = 1;
   Config config;
-  LinkFault link;                  // default for every link
-  Nanos tick = 10 * kMillisecond;  // every running node's tick() period
-  bool through_codec = false;      // round-trip every message through GossipCodec
+  LinkFault link;                        // default for every link
+  Nanos tick = 10 * kMillisecond;        // every running node's tick() period
+  bool through_codec = false;            // round-trip every message through GossipCodec
   std::shared_ptr<const Sealer> sealer;  // used when through_codec; null: plain
 };
 
@@ -46,6 +46,10 @@ class SimCluster {
 
   // Node 0 founds the cluster; every other node joins through node 0.
   void start_all();
+  // Starts node i alone, joining through `seeds` (none: it founds a cluster).
+  void start(int i, std::vector<std::string> seeds) { boot(i, std::move(seeds)); }
+  // Gives node i new seeds, as the node's DNS seed watch does (Swim::set_seeds).
+  void set_seeds(int i, std::vector<std::string> seeds);
   void run_for(Nanos d);
   // Runs until pred() holds (checked at the start and after every tick round) or `limit` of
   // simulated time passed.
@@ -61,6 +65,9 @@ class SimCluster {
   void crash(int i);
   // A fresh process with the same id and address, joining through other nodes.
   void restart(int i);
+  // A fresh process with the same id at another address (a pod rescheduled); nothing answers
+  // at the old one any more.
+  void restart_at(int i, std::string address);
   // A paused node neither ticks nor processes; packets queue up and are handled on resume.
   void pause(int i);
   void resume(int i);
@@ -108,6 +115,7 @@ class SimCluster {
   TimePoint next_tick_;
   uint64_t next_delivery_ = 0;
   std::vector<Node> nodes_;
+  std::vector<std::string> addresses_;  // each node's current address
   std::map<std::string, int> by_address_;
   std::map<std::pair<TimePoint, uint64_t>, Delivery> in_flight_;
   std::map<std::pair<int, int>, LinkFault> links_;
