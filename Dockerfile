@@ -33,4 +33,5 @@ USER 10001:10001
 EXPOSE 7000/tcp 7000/udp 6379/tcp 8081/tcp 9100/tcp
 VOLUME ["/data"]
 ENTRYPOINT ["/usr/local/bin/drl"]
-CMD ["node", "--listen", "0.0.0.0:7000", "--metrics", "0.0.0.0:9100"]
+# The manifests pass `node` and its flags; alone, the image prints its subcommands.
+CMD ["--help"]
