@@ -5,11 +5,11 @@
 #   2. scripts/deploy_check/validate.mjs on the manifests and every rendering: each object
 #      against its API version's schema, no field its API type lacks, every `drl node` flag in
 #      `drl node --help`, the ports, probes, Services, volumes and files wired together, and
-#      the default rendering equal to the manifests;
+#      the default rendering equal to the manifests; then the same on five copies broken on
+#      purpose (a made-up flag, an unknown field, a wrong type, a Service port naming no
+#      container port, manifests and chart apart), each of which must fail;
 #   3. the ConfigMap's policies and RLS config loaded by a real `drl node`;
-#   4. every library the binary loads belongs to a Debian package (the image installs those);
-#   and the check itself: five broken copies (a made-up flag, an unknown field, a wrong
-#      type, a Service port naming no container port, manifests and chart apart) each fail;
+#   4. every library the binary loads belongs to a Debian package (the image installs those).
 # Needs the tools scripts/install-deps.sh installs (DRL_DEPLOY_TOOLS) and build/bin/drl
 # (DRL_BIN).
 set -euo pipefail
@@ -87,6 +87,6 @@ echo "check_deploy: the ConfigMap's policies.yaml and rls.yaml load in drl node"
 
 # 4. The image's runtime packages.
 packages=$(scripts/runtime-packages.sh "$drl")
-echo "check_deploy: runtime packages: $(echo $packages)"
+echo "check_deploy: runtime packages: ${packages//$'\n'/ }"
 
 echo "check_deploy: OK"
