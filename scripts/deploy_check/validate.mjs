@@ -91,7 +91,7 @@ const mutations = {
   ],
   differ: [
     (sts) => (sts.spec.template.spec.terminationGracePeriodSeconds += 1),
-    "terminationGracePeriodSeconds: 31 != 30",
+    ".spec.terminationGracePeriodSeconds: ",
   ],
 };
 const loadErrors = errors;
