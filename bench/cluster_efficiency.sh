@@ -17,6 +17,8 @@
 # Usage: bench/cluster_efficiency.sh [OUT_DIR]   (default bench/results-efficiency)
 # Env: ROUNDS (3), RATE, LOW_RATE, DURATION (seconds per run, 8), CONNECTIONS (16), THREADS
 #      (I/O threads per node, 1), KEYS, BUILD (build), CONFIGS (default "1 3-smart 3-spread"),
+#      (configurations: 1, 3-smart, 3-spread, and 3-spread-sealed: 3-spread with a cluster key,
+#      every gossip packet and peer frame sealed, to measure what the encryption costs),
 #      NODE_ARGS (extra arguments for every node, e.g. "--queue-target-ms 10000" on a host so
 #      busy that the nodes would shed load: shed checks are not decided, and a run that
 #      decides fewer than 95% of its rate is marked INVALID).
@@ -40,7 +42,7 @@ keys=${KEYS:-1000000}
 configs=${CONFIGS:-"1 3-smart 3-spread"}
 [ -x "$drl" ] || { echo "cluster_efficiency: $drl not found (scripts/build.sh)" >&2; exit 2; }
 for c in $configs; do
-  case $c in 1|3-smart|3-spread) ;; *) echo "cluster_efficiency: unknown config $c" >&2; exit 2 ;; esac
+  case $c in 1|3-smart|3-spread|3-spread-sealed) ;; *) echo "cluster_efficiency: unknown config $c" >&2; exit 2 ;; esac
 done
 mkdir -p "$out"
 work=$(mktemp -d)
@@ -74,8 +76,12 @@ members() {
       2>/dev/null || echo 0
 }
 
-# start_nodes N: N fresh nodes on free ports; sets servers (HOST:PORT list) and pids.
+# start_nodes N: N fresh nodes on free ports; sets servers (HOST:PORT list) and pids. The
+# array config_args holds the configuration's own node arguments.
 servers=()
+config_args=()
+openssl rand -hex 32 >"$work/cluster.key" 2>/dev/null ||
+  python3 -c 'import secrets; print(secrets.token_hex(32))' >"$work/cluster.key"
 start_nodes() {
   local n=$1 i join
   servers=()
@@ -84,7 +90,7 @@ start_nodes() {
     join=()
     ((i == 1)) || join=(--join "${servers[0]}")
     "$drl" node --listen 127.0.0.1:0 --port-file "$work/nodes/n$i.port" --id "n$i" \
-      --threads "$threads" "${join[@]}" ${NODE_ARGS:-} >"$work/nodes/n$i.log" 2>&1 &
+      --threads "$threads" "${join[@]}" "${config_args[@]}" ${NODE_ARGS:-} >"$work/nodes/n$i.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 300); do [ -s "$work/nodes/n$i.port" ] && break; sleep 0.1; done
     [ -s "$work/nodes/n$i.port" ] || { echo "cluster_efficiency: n$i did not start" >&2; cat "$work/nodes/n$i.log" >&2; return 1; }
@@ -100,9 +106,11 @@ start_nodes() {
 # run_one CONFIG RATE ROUND: one fresh cluster, one load; appends a line to results.tsv.
 run_one() {
   local config=$1 r=$2 round=$3 n=1 load=(--coalesce)
+  config_args=()
   case $config in
     3-smart) n=3 load=(--smart) ;;
     3-spread) n=3 ;;
+    3-spread-sealed) n=3 config_args=(--cluster-key-file "$work/cluster.key") ;;
   esac
   ((r == low_rate)) && [ "$config" != 3-smart ] && load=()
   start_nodes "$n" || { stop_nodes; return 1; }
@@ -151,7 +159,7 @@ print("| rate | config | CPU-s per M checks (median, range) | x 1 node | p50 us 
 print("|---|---|---|---|---|---|---|---|---|---|")
 for rate in dict.fromkeys(r["rate"] for r in rows):
     base = None
-    for config in ["1", "3-smart", "3-spread"]:
+    for config in ["1", "3-smart", "3-spread", "3-spread-sealed"]:
         runs = [r for r in rows if r["rate"] == rate and r["config"] == config]
         ok = [r for r in runs if r["valid"] == "ok"]
         if not runs:

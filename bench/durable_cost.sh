@@ -40,7 +40,13 @@ start_node() {
   "$DRL" node --listen 127.0.0.1:0 --id "$name" --port-file "$work/port" "${node_args[@]}" "$@" \
     2>"$work/$name.log" >/dev/null &
   node_pid=$!
-  for _ in $(seq 1 600); do [[ -s "$work/port" ]] && break; sleep 0.05; done
+  # A restarting node loads its data dir before it listens: minutes for 10 M keys on a busy
+  # host. Wait while the process lives, up to START_TIMEOUT seconds (600).
+  for _ in $(seq 1 $((${START_TIMEOUT:-600} * 20))); do
+    [[ -s "$work/port" ]] && break
+    kill -0 "$node_pid" 2>/dev/null || break
+    sleep 0.05
+  done
   [[ -s "$work/port" ]] || { echo "node did not start:"; cat "$work/$name.log"; exit 1; }
   server="127.0.0.1:$(cat "$work/port")"
 }

@@ -31,7 +31,7 @@ uint64_t outcomes(const drl::membership::CodecStats& s) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   drl::fuzz::quiet_protobuf();
   const std::string_view packet(reinterpret_cast<const char*>(data), size);
-  GossipCodec codec(std::nullopt);
+  GossipCodec codec(nullptr);
   const auto result = codec.decode(packet, kMaxPacket);
   DRL_FUZZ_CHECK(result.message.has_value() == (result.error == DecodeError::kNone));
   DRL_FUZZ_CHECK(outcomes(codec.stats()) == 1);

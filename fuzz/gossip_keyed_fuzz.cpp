@@ -1,13 +1,12 @@
-// Gossip packets to a node with a cluster key (membership/gossip_codec.h). Each input is
+// Gossip packets to a node with a cluster key ring (membership/gossip_codec.h). Each input is
 // tried twice: as a packet off the network (an outsider without the key: must be dropped
-// unless it carries a valid tag), and signed with the key, as an insider would send it, so
-// the fuzzer reaches the protobuf parser behind the authentication check.
+// unless a key of the ring opens it), and sealed with the key, as an insider would send it,
+// so the fuzzer reaches the protobuf parser behind the seal.
 //
-// Oracles: a signed packet never fails authentication; a decoded message re-encodes to a
-// signed packet that decodes again.
-#include <sodium.h>
-
+// Oracles: a sealed packet always opens; a decoded message re-encodes to a sealed packet that
+// decodes again.
 #include <cstddef>
+#include <memory>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -28,13 +27,11 @@ drl::membership::ClusterKey fuzz_key() {
   return key;
 }
 
-// format byte + body + crypto_auth tag over both, as GossipCodec::encode lays it out.
-std::string sign(std::string_view body, const drl::membership::ClusterKey& key) {
-  std::string out(1, static_cast<char>(drl::membership::kAuthFormat));
-  out.append(body);
-  unsigned char tag[crypto_auth_BYTES];
-  crypto_auth(tag, reinterpret_cast<const unsigned char*>(out.data()), out.size(), key.data());
-  out.append(reinterpret_cast<const char*>(tag), sizeof tag);
+// The format byte and the sealed body, as GossipCodec::encode lays a packet out.
+std::string seal(std::string_view body, const drl::membership::Sealer& sealer) {
+  const char format = static_cast<char>(drl::membership::kSealedFormat);
+  std::string out(1, format);
+  sealer.seal(std::string_view(&format, 1), body, out);
   return out;
 }
 
@@ -42,14 +39,15 @@ std::string sign(std::string_view body, const drl::membership::ClusterKey& key) 
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   drl::fuzz::quiet_protobuf();
-  static const drl::membership::ClusterKey key = fuzz_key();
+  static const auto sealer = std::make_shared<const drl::membership::Sealer>(
+      drl::membership::KeyRing{{fuzz_key()}}, drl::membership::Sealer::NoncePrefix{});
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
-  GossipCodec codec(key);
+  GossipCodec codec(sealer);
   const auto raw = codec.decode(bytes, kMaxPacket);
   DRL_FUZZ_CHECK(raw.message.has_value() == (raw.error == DecodeError::kNone));
 
-  const std::string signed_packet = sign(bytes, key);
-  const auto result = codec.decode(signed_packet, kMaxPacket);
+  const std::string sealed_packet = seal(bytes, *sealer);
+  const auto result = codec.decode(sealed_packet, kMaxPacket);
   DRL_FUZZ_CHECK(result.error != DecodeError::kAuthFailed);
   DRL_FUZZ_CHECK(result.error != DecodeError::kUnknownFormat);
   if (!result.message) return 0;

@@ -133,7 +133,7 @@ void peer_frames() {
         encode_peer_message(HandoffChunk{9, {record(drl::limits::Algorithm::kSlidingLog)}, true}));
 }
 
-// Same key as gossip_keyed_fuzz.cpp, so the signed seeds pass its raw decode.
+// Same key as gossip_keyed_fuzz.cpp, so the sealed seed passes its raw decode.
 drl::membership::ClusterKey fuzz_key() {
   drl::membership::ClusterKey key;
   for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(0x5A ^ i);
@@ -152,16 +152,16 @@ void gossip_packets() {
       {"nack", Nack{4}},
       {"gossip", Gossip{}},
       {"push_pull", PushPull{true, false, {u, dead}}}};
-  GossipCodec plain(std::nullopt);
-  GossipCodec keyed(fuzz_key());
+  GossipCodec plain(nullptr);
+  GossipCodec keyed(std::make_shared<const Sealer>(KeyRing{{fuzz_key()}}, Sealer::NoncePrefix{}));
   for (const auto& [name, body] : bodies) {
     const Message m{"node-2", "10.0.0.2:7000", body, {u}};
     write("gossip", name, plain.encode(m, 64 * 1024));
-    const std::string packet = keyed.encode(m, 64 * 1024);
-    // The keyed target signs its input itself: seed it with the bare protobuf body...
-    write("gossip_keyed", name, packet.substr(1, packet.size() - 1 - 32));
-    // ...and with a whole signed packet for its raw (outsider) decode.
-    if (name == "ping") write("gossip_keyed", "signed_ping", packet);
+    const std::string packet = plain.encode(m, 64 * 1024);
+    // The keyed target seals its input itself: seed it with the bare protobuf body...
+    write("gossip_keyed", name, packet.substr(1));
+    // ...and with a whole sealed packet for its raw (outsider) decode.
+    if (name == "ping") write("gossip_keyed", "sealed_ping", keyed.encode(m, 64 * 1024));
   }
 }
 

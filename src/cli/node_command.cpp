@@ -9,7 +9,7 @@
 #include "cli/default_address.h"
 #include "cli/storage_args.h"
 #include "common/host_port.h"
-#include "membership/cluster_key.h"
+#include "node/key_ring_file.h"
 #include "node/event_log.h"
 #include "node/node.h"
 
@@ -127,8 +127,9 @@ Handler register_node(CLI::App& app) {
   cmd->add_option("--join", a->join,
                   "Seed nodes to join, HOST:PORT[,HOST:PORT...] (none: a one-node cluster)");
   cmd->add_option("--cluster-key-file", a->cluster_key_file,
-                  "File with the cluster key (32 raw bytes or 64 hex digits) authenticating "
-                  "gossip and peer traffic");
+                  "Key ring encrypting and authenticating gossip and peer traffic: one key per "
+                  "line as 64 hex digits (`openssl rand -hex 32`), the first sends, all are "
+                  "accepted; re-read on SIGHUP, to rotate keys (docs/operations.md)");
   cmd->add_option("--replicas", a->replicas, "Nodes holding each key, owner included")
       ->check(CLI::Range(1, 16))
       ->capture_default_str();
@@ -185,21 +186,13 @@ Handler register_node(CLI::App& app) {
       o.seeds.push_back(seed);
     }
     if (!a->cluster_key_file.empty()) {
-      std::ifstream f(a->cluster_key_file, std::ios::binary);
-      if (!f) {
-        std::fprintf(stderr, "drl node: --cluster-key-file: cannot read %s\n",
-                     a->cluster_key_file.c_str());
+      auto ring = node::read_key_ring_file(a->cluster_key_file);
+      if (!ring) {
+        std::fprintf(stderr, "drl node: --cluster-key-file %s\n", ring.status().message().c_str());
         return 2;
       }
-      std::stringstream contents;
-      contents << f.rdbuf();
-      auto key = membership::parse_cluster_key(contents.str());
-      if (!key.key) {
-        std::fprintf(stderr, "drl node: --cluster-key-file %s: %s\n", a->cluster_key_file.c_str(),
-                     key.error.c_str());
-        return 2;
-      }
-      o.cluster_key = key.key;
+      o.key_ring = std::move(*ring);
+      o.cluster_key_file = a->cluster_key_file;
     }
     o.replicas = a->replicas;
     o.failover_timeout = std::chrono::milliseconds(a->failover_timeout_ms);

@@ -1,6 +1,11 @@
 #include "membership/cluster_key.h"
 
+#include <sodium.h>
+
+#include <algorithm>
 #include <cctype>
+#include <cstdio>
+
 
 namespace drl::membership {
 namespace {
@@ -12,39 +17,72 @@ int hex_value(char c) {
   return -1;
 }
 
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+Status line_error(size_t line, const std::string& what) {
+  return Status(ResultCode::kInvalidArgument,
+                "line " + std::to_string(line) + ": " + what +
+                    "; expected one key per line as 64 hex digits (e.g. `openssl rand -hex 32`)");
+}
+
+bool is_hex_key(std::string_view s) {
+  return s.size() == 2 * kClusterKeyBytes &&
+         std::all_of(s.begin(), s.end(), [](char c) { return hex_value(c) >= 0; });
+}
+
 }  // namespace
 
-ClusterKeyResult parse_cluster_key(std::string_view contents) {
-  ClusterKeyResult result;
-  if (contents.size() == kClusterKeyBytes) {
+Result<KeyRing> parse_key_ring(std::string_view contents) {
+  KeyRing ring;
+  if (contents.size() == kClusterKeyBytes && !is_hex_key(trim(contents))) {
     ClusterKey key;
-    for (size_t i = 0; i < kClusterKeyBytes; ++i) key[i] = static_cast<uint8_t>(contents[i]);
-    result.key = key;
-    return result;
+    std::copy(contents.begin(), contents.end(), key.begin());
+    ring.keys.push_back(key);
+    return ring;
   }
-  while (!contents.empty() && std::isspace(static_cast<unsigned char>(contents.front()))) {
-    contents.remove_prefix(1);
-  }
-  while (!contents.empty() && std::isspace(static_cast<unsigned char>(contents.back()))) {
-    contents.remove_suffix(1);
-  }
-  if (contents.size() != 2 * kClusterKeyBytes) {
-    result.error =
-        "cluster key must be 32 raw bytes or 64 hex digits (e.g. `openssl rand -hex 32`)";
-    return result;
-  }
-  ClusterKey key;
-  for (size_t i = 0; i < kClusterKeyBytes; ++i) {
-    const int hi = hex_value(contents[2 * i]);
-    const int lo = hex_value(contents[2 * i + 1]);
-    if (hi < 0 || lo < 0) {
-      result.error = "cluster key has a non-hex character; expected 64 hex digits";
-      return result;
+  size_t line_no = 0;
+  while (!contents.empty()) {
+    const size_t end = contents.find('\n');
+    const std::string_view line = trim(contents.substr(0, end));
+    contents.remove_prefix(end == std::string_view::npos ? contents.size() : end + 1);
+    ++line_no;
+    if (line.empty() || line.front() == '#') continue;
+    if (line.size() != 2 * kClusterKeyBytes) {
+      return line_error(line_no, "a key of " + std::to_string(line.size()) + " characters");
     }
-    key[i] = static_cast<uint8_t>(hi * 16 + lo);
+    ClusterKey key;
+    for (size_t i = 0; i < kClusterKeyBytes; ++i) {
+      const int hi = hex_value(line[2 * i]);
+      const int lo = hex_value(line[2 * i + 1]);
+      if (hi < 0 || lo < 0) return line_error(line_no, "a non-hex character");
+      key[i] = static_cast<uint8_t>(hi * 16 + lo);
+    }
+    if (std::find(ring.keys.begin(), ring.keys.end(), key) != ring.keys.end()) {
+      return line_error(line_no, "the same key twice");
+    }
+    if (ring.keys.size() == kMaxRingKeys) {
+      return line_error(line_no, "more than " + std::to_string(kMaxRingKeys) + " keys");
+    }
+    ring.keys.push_back(key);
   }
-  result.key = key;
-  return result;
+  if (ring.keys.empty()) {
+    return Status(ResultCode::kInvalidArgument,
+                  "no key; expected one key per line as 64 hex digits (e.g. `openssl rand -hex "
+                  "32`)");
+  }
+  return ring;
+}
+
+std::string key_fingerprint(const ClusterKey& key) {
+  unsigned char hash[16];
+  crypto_generichash(hash, sizeof hash, key.data(), key.size(), nullptr, 0);
+  char text[9];
+  std::snprintf(text, sizeof text, "%02x%02x%02x%02x", hash[0], hash[1], hash[2], hash[3]);
+  return text;
 }
 
 }  // namespace drl::membership

@@ -1,6 +1,5 @@
 #include "membership/gossip_codec.h"
 
-#include <sodium.h>
 
 #include "drl/gossip.pb.h"
 
@@ -148,26 +147,24 @@ bool from_proto(const v1::GossipPacket& p, Message* m) {
 
 }  // namespace
 
-GossipCodec::GossipCodec(std::optional<ClusterKey> key) : key_(key) {
-  static_assert(crypto_auth_BYTES == 32 && crypto_auth_KEYBYTES == kClusterKeyBytes);
-  if (sodium_init() < 0) key_.reset();  // cannot happen on a sane system; fail closed below
-}
+GossipCodec::GossipCodec(std::shared_ptr<const Sealer> sealer) : sealer_(std::move(sealer)) {}
 
 std::string GossipCodec::encode(const Message& m, size_t max_bytes) {
   v1::GossipPacket packet;
   to_proto(m, &packet);
-  const size_t overhead = 1 + (key_ ? crypto_auth_BYTES : 0);
+  const size_t overhead = 1 + (sealer_ ? Sealer::kOverhead : 0);
   while (packet.ByteSizeLong() + overhead > max_bytes && packet.updates_size() > 0) {
     packet.mutable_updates()->RemoveLast();
     trimmed_.fetch_add(1, std::memory_order_relaxed);
   }
   if (packet.ByteSizeLong() + overhead > max_bytes) return {};
-  std::string out(1, static_cast<char>(key_ ? kAuthFormat : kPlainFormat));
-  packet.AppendToString(&out);
-  if (key_) {
-    unsigned char tag[crypto_auth_BYTES];
-    crypto_auth(tag, reinterpret_cast<const unsigned char*>(out.data()), out.size(), key_->data());
-    out.append(reinterpret_cast<const char*>(tag), sizeof tag);
+  const char format = static_cast<char>(sealer_ ? kSealedFormat : kPlainFormat);
+  std::string out(1, format);
+  if (sealer_) {
+    const std::string plain = packet.SerializeAsString();
+    sealer_->seal(std::string_view(&format, 1), plain, out);
+  } else {
+    packet.AppendToString(&out);
   }
   encoded_.fetch_add(1, std::memory_order_relaxed);
   return out;
@@ -181,21 +178,19 @@ DecodeResult GossipCodec::decode(std::string_view packet, size_t max_bytes) {
   if (packet.size() > max_bytes) return fail(too_large_, DecodeError::kTooLarge);
   if (packet.empty()) return fail(unknown_format_, DecodeError::kUnknownFormat);
   const auto format = static_cast<uint8_t>(packet[0]);
-  if (format != kPlainFormat && format != kAuthFormat) {
+  if (format != kPlainFormat && format != kSealedFormat) {
     return fail(unknown_format_, DecodeError::kUnknownFormat);
   }
-  if ((format == kAuthFormat) != key_.has_value())
+  if ((format == kSealedFormat) != (sealer_ != nullptr)) {
     return fail(auth_failed_, DecodeError::kAuthFailed);
+  }
   std::string_view body = packet.substr(1);
-  if (key_) {
-    if (packet.size() < 1 + crypto_auth_BYTES) return fail(auth_failed_, DecodeError::kAuthFailed);
-    const size_t signed_len = packet.size() - crypto_auth_BYTES;
-    if (crypto_auth_verify(reinterpret_cast<const unsigned char*>(packet.data() + signed_len),
-                           reinterpret_cast<const unsigned char*>(packet.data()), signed_len,
-                           key_->data()) != 0) {
-      return fail(auth_failed_, DecodeError::kAuthFailed);
-    }
-    body = packet.substr(1, signed_len - 1);
+  std::string opened;  // the sealed bytes, opened in place
+  if (sealer_) {
+    opened.assign(body);
+    const auto plain = sealer_->open(packet.substr(0, 1), opened);
+    if (!plain) return fail(auth_failed_, DecodeError::kAuthFailed);
+    body = *plain;
   }
   v1::GossipPacket proto;
   if (!proto.ParseFromArray(body.data(), static_cast<int>(body.size()))) {

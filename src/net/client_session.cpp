@@ -61,7 +61,7 @@ void ClientSession::start() {
 
 bool ClientSession::can_read() const {
   return !closing_ && !closed_ && !input_ended_ && outstanding_ < limits_.max_outstanding &&
-         out_pending_.size() < limits_.max_pending_output;
+         out_.pending_bytes() < limits_.max_pending_output;
 }
 
 void ClientSession::read_more() {
@@ -347,51 +347,45 @@ void ClientSession::append_response(uint64_t id, int field,
   // Each tag is one byte: every field of Response is below 16 (asserted above).
   const size_t envelope = (id != 0 ? 1 + varint_size(id) : 0) + 1 + varint_size(body_size) +
                           body_size + (epoch != 0 ? 1 + varint_size(epoch) : 0);
-  const size_t at = out_pending_.size();
-  out_pending_.resize(at + service::kFrameHeaderBytes);
-  service::write_be32(reinterpret_cast<uint8_t*>(out_pending_.data() + at),
-                      static_cast<uint32_t>(envelope));
+  std::string& out = out_.pending();
+  const size_t at = out.size();
+  out.resize(at + service::kFrameHeaderBytes);
+  service::write_be32(reinterpret_cast<uint8_t*>(out.data() + at), static_cast<uint32_t>(envelope));
   if (id != 0) {
-    protowire::append_tag(out_pending_, wire::Response::kIdFieldNumber, protowire::kVarint);
-    protowire::append_varint(out_pending_, id);
+    protowire::append_tag(out, wire::Response::kIdFieldNumber, protowire::kVarint);
+    protowire::append_varint(out, id);
   }
-  protowire::append_tag(out_pending_, field, protowire::kLength);
-  protowire::append_varint(out_pending_, body_size);
-  const size_t body_at = out_pending_.size();
-  out_pending_.resize(body_at + body_size);
-  body.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out_pending_.data() + body_at));
+  protowire::append_tag(out, field, protowire::kLength);
+  protowire::append_varint(out, body_size);
+  const size_t body_at = out.size();
+  out.resize(body_at + body_size);
+  body.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out.data() + body_at));
   if (epoch != 0) {
-    protowire::append_tag(out_pending_, wire::Response::kRingEpochFieldNumber, protowire::kVarint);
-    protowire::append_varint(out_pending_, epoch);
+    protowire::append_tag(out, wire::Response::kRingEpochFieldNumber, protowire::kVarint);
+    protowire::append_varint(out, epoch);
   }
 }
 
 void ClientSession::flush() {
-  if (writing_ || closed_) return;
-  if (out_pending_.empty()) {
+  if (out_.writing() || closed_) return;
+  if (out_.pending().empty()) {
     if (outstanding_ == 0 &&
         (closing_ || (input_ended_ && !turn_posted_ && !whole_frame_waiting()))) {
       shut();
     }
     return;
   }
-  std::swap(out_pending_, out_inflight_);
-  out_pending_.clear();
-  writing_ = true;
-  asio::async_write(socket_, asio::buffer(out_inflight_),
-                    [self = shared_from_this()](std::error_code ec, size_t) {
-                      self->writing_ = false;
-                      self->out_inflight_.clear();
-                      if (ec) {
-                        if (ec != asio::error::operation_aborted) {
-                          self->stats_.error(service::ServerError::kIo);
-                        }
-                        self->shut();
-                        return;
-                      }
-                      self->flush();
-                      self->read_more();
-                    });
+  out_.write_next(socket_, [self = shared_from_this()](std::error_code ec) {
+    if (ec) {
+      if (ec != asio::error::operation_aborted) {
+        self->stats_.error(service::ServerError::kIo);
+      }
+      self->shut();
+      return;
+    }
+    self->flush();
+    self->read_more();
+  });
 }
 
 void ClientSession::arm_idle_timer() {
@@ -402,7 +396,7 @@ void ClientSession::arm_idle_timer() {
     if (ec || self->closed_) return;
     const auto now = std::chrono::steady_clock::now();
     if (now - self->last_activity_ >= self->limits_.idle_timeout && self->outstanding_ == 0 &&
-        !self->writing_) {
+        !self->out_.writing()) {
       self->stats_.error(service::ServerError::kIdleTimeout);
       self->shut();
       return;

@@ -18,6 +18,7 @@
 #include "drl/client.pb.h"
 #include "net/dated_receive.h"
 #include "net/frame_watchdog.h"
+#include "net/write_queue.h"
 #include "service/check_decider.h"
 #include "service/client_auth.h"
 #include "service/request_gate.h"
@@ -105,10 +106,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
   std::vector<uint8_t> in_;
   size_t in_len_ = 0;    // bytes in in_
   size_t in_begin_ = 0;  // in_[0, in_begin_) is handled, kept until compact_input()
-  std::string out_pending_;
-  std::string out_inflight_;
+  WriteQueue out_;
   bool reading_ = false;
-  bool writing_ = false;
   bool closing_ = false;  // write what is queued, then close
   bool closed_ = false;
   // The client shut its write side: read no more, answer every request already read

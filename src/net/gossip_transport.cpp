@@ -183,7 +183,7 @@ GossipTransport::GossipTransport(asio::io_context& io, uint16_t port, membership
       self_(std::move(self)),
       options_(std::move(options)),
       random_(seed_or_random(options_.seed)),
-      codec_(options_.key),
+      codec_(options_.sealer),
       udp_(strand_),
       timer_(strand_) {}
 

@@ -38,7 +38,8 @@ inline constexpr char kGossipSyncMagic[4] = {'D', 'R', 'L', 'G'};
 
 struct GossipTransportOptions {
   membership::Config config;
-  std::optional<membership::ClusterKey> key;  // from --cluster-key-file; none = unauthenticated
+  // Seals every packet and sync frame (--cluster-key-file); null = plain.
+  std::shared_ptr<const membership::Sealer> sealer;
   uint64_t seed = 0;                          // for the protocol's Random; 0 = random_device
   Nanos tick_interval = 20 * kMillisecond;
   Nanos sync_timeout = 5 * kSecond;

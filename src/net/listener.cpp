@@ -1,13 +1,11 @@
 #include "net/listener.h"
 
 #include <array>
-#include <asio/post.hpp>
 #include <asio/read.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
 
-#include "net/tcp_listen.h"
 #include "service/frame.h"
 
 namespace drl::net {
@@ -87,63 +85,30 @@ Listener::Listener(IoPool& pool, ListenerOptions options, SessionServices servic
       options_(options),
       services_(std::move(services)),
       stats_(stats),
-      acceptor_(pool.context(0)) {}
+      acceptor_(pool, options.max_connections, stats,
+                [this](asio::ip::tcp::socket socket, size_t worker) {
+                  classify(std::move(socket), worker);
+                }) {}
 
 Listener::~Listener() { stop(); }
 
 std::error_code Listener::listen(const std::string& host, uint16_t port) {
-  return open_and_listen(acceptor_, host, port);
+  return acceptor_.listen(host, port);
 }
 
-asio::ip::tcp::endpoint Listener::local_endpoint() const {
-  std::error_code ec;
-  return acceptor_.local_endpoint(ec);
-}
+asio::ip::tcp::endpoint Listener::local_endpoint() const { return acceptor_.local_endpoint(); }
 
 void Listener::register_magic(uint32_t magic, MagicHandler handler) {
   magics_[magic] = std::move(handler);
 }
 
-void Listener::start() {
-  asio::post(acceptor_.get_executor(), [this] { accept_next(); });
-}
+void Listener::start() { acceptor_.start(); }
 
-void Listener::stop() {
-  if (stopped_.exchange(true)) return;
-  // The acceptor belongs to context 0; close it there if that context still runs.
-  std::error_code ec;
-  acceptor_.close(ec);
-}
-
-void Listener::accept_next() {
-  if (stopped_) return;
-  const size_t worker = pool_.next_index();
-  acceptor_.async_accept(pool_.context(worker),
-                         [this, worker](std::error_code ec, asio::ip::tcp::socket socket) {
-                           if (stopped_ || ec == asio::error::operation_aborted) return;
-                           if (!ec) {
-                             // Continue on the socket's own thread.
-                             auto exec = socket.get_executor();
-                             asio::post(exec, [this, worker, s = std::move(socket)]() mutable {
-                               classify(std::move(s), worker);
-                             });
-                           } else {
-                             stats_.shard(0).error(service::ServerError::kIo);
-                           }
-                           accept_next();
-                         });
-}
+void Listener::stop() { acceptor_.stop(); }
 
 void Listener::classify(asio::ip::tcp::socket socket, size_t worker) {
-  auto& shard = stats_.shard(worker);
-  if (stats_.connections_open() >= options_.max_connections) {
-    shard.error(service::ServerError::kConnectionLimit);
-    std::error_code ec;
-    socket.close(ec);
-    return;
-  }
   auto pending = std::make_shared<PendingConnection>(std::move(socket), pool_.context(worker),
-                                                     shard, options_.session);
+                                                     stats_.shard(worker), options_.session);
   pending->arm(options_.session.idle_timeout, service::ServerError::kIdleTimeout);
   read_first_word(std::move(pending), [this, worker](PendingConnection& p) {
     const uint32_t word = service::read_be32(p.word.data());

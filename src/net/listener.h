@@ -1,17 +1,17 @@
 // The node's one TCP port. Accepts connections, reads each one's first 4 bytes and hands the
 // socket to the handler registered for that magic word (gossip sync, peer links); any other
 // word is a client frame length, and the connection becomes a ClientSession.
-// Owns the acceptor. Lives as long as the IoPool it was given; register_magic() before
-// start(); start() and stop() from the controlling thread.
+// Accepts through the one Acceptor. Lives as long as the IoPool it was given; register_magic()
+// before start(); start() and stop() from the controlling thread.
 #pragma once
 #include <asio/ip/tcp.hpp>
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <system_error>
 #include <unordered_map>
 
+#include "net/acceptor.h"
 #include "net/client_session.h"
 #include "net/io_pool.h"
 #include "service/server_stats.h"
@@ -34,7 +34,7 @@ class Listener {
   ~Listener();
 
   // Binds and listens. Returns an error (address in use, bad address) as a value.
-  std::error_code listen(const std::string& host, uint16_t port);
+  [[nodiscard]] std::error_code listen(const std::string& host, uint16_t port);
   asio::ip::tcp::endpoint local_endpoint() const;
 
   void register_magic(uint32_t magic, MagicHandler handler);
@@ -46,16 +46,14 @@ class Listener {
   void stop();
 
  private:
-  void accept_next();
   void classify(asio::ip::tcp::socket socket, size_t worker);
 
   IoPool& pool_;
   ListenerOptions options_;
   SessionServices services_;
   service::ServerStats& stats_;
-  asio::ip::tcp::acceptor acceptor_;
   std::unordered_map<uint32_t, MagicHandler> magics_;
-  std::atomic<bool> stopped_{false};
+  Acceptor acceptor_;  // last: its handler uses the members above
 };
 
 }  // namespace drl::net

@@ -2,7 +2,6 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sodium.h>
 
 #include <asio/read.hpp>
 #include <asio/write.hpp>
@@ -15,41 +14,32 @@
 namespace drl::net {
 namespace {
 
-constexpr size_t kTagBytes = crypto_auth_BYTES;
 using UnackedTimeout = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_USER_TIMEOUT>;
-static_assert(crypto_auth_KEYBYTES == membership::kClusterKeyBytes);
 
 }  // namespace
 
-std::string seal_peer_frame(std::string_view payload,
-                            const std::optional<membership::ClusterKey>& key) {
-  const size_t body = payload.size() + (key ? kTagBytes : 0);
-  std::string out(service::kFrameHeaderBytes + body, '\0');
+std::string seal_peer_frame(std::string_view payload, const membership::Sealer* sealer) {
+  const size_t body = payload.size() + (sealer ? membership::Sealer::kOverhead : 0);
+  std::string out(service::kFrameHeaderBytes, '\0');
+  out.reserve(service::kFrameHeaderBytes + body);
   service::write_be32(reinterpret_cast<uint8_t*>(out.data()), static_cast<uint32_t>(body));
-  std::copy(payload.begin(), payload.end(), out.begin() + service::kFrameHeaderBytes);
-  if (key) {
-    if (sodium_init() < 0) return {};
-    crypto_auth(
-        reinterpret_cast<unsigned char*>(out.data() + service::kFrameHeaderBytes + payload.size()),
-        reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), key->data());
+  if (sealer) {
+    sealer->seal({}, payload, out);
+  } else {
+    out.append(payload);
   }
   return out;
 }
 
-bool open_peer_frame(std::string_view body, const std::optional<membership::ClusterKey>& key,
+bool open_peer_frame(std::span<char> body, const membership::Sealer* sealer,
                      std::string_view& payload) {
-  if (!key) {
-    payload = body;
+  if (!sealer) {
+    payload = std::string_view(body.data(), body.size());
     return true;
   }
-  if (body.size() < kTagBytes || sodium_init() < 0) return false;
-  const size_t n = body.size() - kTagBytes;
-  if (crypto_auth_verify(reinterpret_cast<const unsigned char*>(body.data() + n),
-                         reinterpret_cast<const unsigned char*>(body.data()), n,
-                         key->data()) != 0) {
-    return false;
-  }
-  payload = body.substr(0, n);
+  const auto plain = sealer->open({}, body);
+  if (!plain) return false;
+  payload = *plain;
   return true;
 }
 
@@ -89,7 +79,7 @@ void PeerLink::enqueue(std::string_view payload) {
     stats_.queue_drops.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  pending_ += seal_peer_frame(payload, options_.key);
+  pending_ += seal_peer_frame(payload, options_.sealer.get());
   ++pending_frames_;
   if (state_ == State::kIdle) connect();
   if (state_ == State::kConnected) write_more();
@@ -143,7 +133,7 @@ void PeerLink::on_connected() {
   stats_.connects.fetch_add(1, std::memory_order_relaxed);
   tune_peer_socket(socket_, options_.rto_min);
   // Magic and hello go before anything queued while disconnected.
-  pending_.insert(0, seal_peer_frame(self_id_, options_.key));
+  pending_.insert(0, seal_peer_frame(self_id_, options_.sealer.get()));
   pending_.insert(0, "DRLP");
   ++pending_frames_;
   watch_close();

@@ -3,8 +3,8 @@
 // business, so this layer does not depend on the cluster layer.
 //
 // Wire: the connecting side writes the magic "DRLP", then frames. A frame is a 4-byte
-// big-endian length and a body; the body is the payload followed, when a cluster key is set,
-// by a 32-byte HMAC-SHA-512-256 tag (libsodium crypto_auth) over the payload. The first frame
+// big-endian length and a body; the body is the payload, or with a cluster key ring the payload
+// sealed by membership::Sealer (a 24-byte nonce, the encrypted payload, a 16-byte tag). The first frame
 // is a hello whose payload is the sender's member id (then '\0' and its address); every later frame
 // is one message. Each connection carries traffic one way: a node answers over its own link to the
 // sender.
@@ -21,16 +21,18 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
-#include "membership/cluster_key.h"
+#include "membership/sealer.h"
 #include "service/peer_fault_filter.h"
 
 namespace drl::net {
 
 struct PeerLinkOptions {
-  std::optional<membership::ClusterKey> key;  // none: frames are not authenticated
+  // Seals every frame (shared with gossip; its ring may be swapped); none: frames are plain.
+  std::shared_ptr<const membership::Sealer> sealer;
   size_t max_queued_frames = 16384;           // per link; beyond this frames are dropped
   uint32_t max_frame_bytes = 64u << 20;       // frames announcing more close the connection
   std::chrono::milliseconds backoff_min{20};  // reconnect delay, doubling up to backoff_max
@@ -68,12 +70,11 @@ struct PeerStats {
   std::atomic<uint64_t> replaced_connections{0};
 };
 
-// A whole frame (length word included) carrying `payload`, tagged when `key` is set.
-std::string seal_peer_frame(std::string_view payload,
-                            const std::optional<membership::ClusterKey>& key);
-// Checks a frame body (length word excluded). On success sets `payload` (a view into `body`)
-// and returns true; false when the body is too short or its tag does not verify.
-bool open_peer_frame(std::string_view body, const std::optional<membership::ClusterKey>& key,
+// A whole frame (length word included) carrying `payload`, sealed when `sealer` is set.
+std::string seal_peer_frame(std::string_view payload, const membership::Sealer* sealer);
+// Opens a frame body (length word excluded), in place. On success sets `payload` (a view into
+// `body`) and returns true; false when no key of the ring opens it.
+bool open_peer_frame(std::span<char> body, const membership::Sealer* sealer,
                      std::string_view& payload);
 
 // The outgoing connection to one peer. Connects lazily on the first send, reconnects with

@@ -65,10 +65,10 @@ class PeerServer::Session : public std::enable_shared_from_this<Session> {
         return false;
       }
       if (end_ - at - service::kFrameHeaderBytes < len) break;
-      const std::string_view body(reinterpret_cast<const char*>(buf_.data() + at) + 4, len);
+      const std::span<char> body(reinterpret_cast<char*>(buf_.data() + at) + 4, len);
       at += service::kFrameHeaderBytes + len;
       std::string_view payload;
-      if (!open_peer_frame(body, server_.options_.key, payload)) {
+      if (!open_peer_frame(body, server_.options_.sealer.get(), payload)) {
         server_.stats_.auth_failures.fetch_add(1, std::memory_order_relaxed);
         return false;
       }

@@ -1,12 +1,12 @@
 // The node's optional Redis-protocol port (`drl node --resp HOST:PORT`). Accepts connections
-// and hands each to a RespSession on one of the IoPool's threads. Owns the acceptor. Lives as
-// long as the IoPool it was given; start() and stop() from the controlling thread.
+// and hands each to a RespSession on one of the IoPool's threads, through the one Acceptor.
+// Lives as long as the IoPool it was given; start() and stop() from the controlling thread.
 #pragma once
 #include <asio/ip/tcp.hpp>
-#include <atomic>
 #include <string>
 #include <system_error>
 
+#include "net/acceptor.h"
 #include "net/io_pool.h"
 #include "net/resp_session.h"
 #include "service/server_stats.h"
@@ -25,7 +25,7 @@ class RespListener {
   ~RespListener();
 
   // Binds and listens. Returns an error (address in use, bad address) as a value.
-  std::error_code listen(const std::string& host, uint16_t port);
+  [[nodiscard]] std::error_code listen(const std::string& host, uint16_t port);
   asio::ip::tcp::endpoint local_endpoint() const;
   void set_node_id(std::string id) { services_.node_id = std::move(id); }  // before start()
   // Client tokens every session must AUTH with (null: none); outlives this. Before start().
@@ -35,14 +35,11 @@ class RespListener {
   void stop();
 
  private:
-  void accept_next();
-
   IoPool& pool_;
   RespListenerOptions options_;
   RespServices services_;
   service::ServerStats& stats_;
-  asio::ip::tcp::acceptor acceptor_;
-  std::atomic<bool> stopped_{false};
+  Acceptor acceptor_;  // last: its handler uses the members above
 };
 
 }  // namespace drl::net

@@ -60,7 +60,7 @@ TimePoint RespSession::now() const {
 }
 
 bool RespSession::can_read() const {
-  return !closing_ && !closed_ && !waiting_ && out_pending_.size() < limits_.max_pending_output;
+  return !closing_ && !closed_ && !waiting_ && out_.pending_bytes() < limits_.max_pending_output;
 }
 
 void RespSession::read_more() {
@@ -90,7 +90,7 @@ void RespSession::read_more() {
 void RespSession::process_input() {
   size_t offset = 0;
   bool need_more = false;
-  while (!closing_ && !closed_ && !waiting_ && out_pending_.size() < limits_.max_pending_output) {
+  while (!closing_ && !closed_ && !waiting_ && out_.pending_bytes() < limits_.max_pending_output) {
     const std::string_view view(in_.data() + offset, in_len_ - offset);
     const auto r = service::parse_resp_command(view, args_, limits_.parser);
     if (r.status == service::RespParseStatus::kNeedMore) {
@@ -143,13 +143,13 @@ bool RespSession::handle_command(std::span<const std::string_view> args) {
   dispatch_batch();
   if (waiting_) return false;
   stats_.add(stats_.requests);
-  out_pending_.append(reply);
+  out_.pending().append(reply);
   if (plan.verb == service::RespVerb::kQuit) {
     closing_ = true;
   } else if (plan.verb == service::RespVerb::kInfo) {
     status_.Clear();
     if (services_.status) services_.status(status_);
-    service::append_info(out_pending_, status_, plan.section);
+    service::append_info(out_.pending(), status_, plan.section);
   }
   return true;
 }
@@ -206,9 +206,9 @@ void RespSession::on_outcomes(std::span<const service::CheckOutcome> outcomes) {
     const TimePoint reply_now = now();
     for (size_t i = 0; i < kinds_.size() && i < outcomes.size(); ++i) {
       if (kinds_[i] == Pending::kThrottle) {
-        service::append_throttle_reply(out_pending_, outcomes[i], reply_now);
+        service::append_throttle_reply(out_.pending(), outcomes[i], reply_now);
       } else {
-        service::append_check_reply(out_pending_, outcomes[i], services_.node_id);
+        service::append_check_reply(out_.pending(), outcomes[i], services_.node_id);
       }
     }
     stats_.observe_latency(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -222,33 +222,27 @@ void RespSession::on_outcomes(std::span<const service::CheckOutcome> outcomes) {
 
 void RespSession::protocol_error(std::string_view why) {
   stats_.error(service::ServerError::kMalformedFrame);
-  service::resp::append_error(out_pending_, "ERR Protocol error: " + std::string(why));
+  service::resp::append_error(out_.pending(), "ERR Protocol error: " + std::string(why));
   closing_ = true;
 }
 
 void RespSession::flush() {
-  if (writing_ || closed_) return;
-  if (out_pending_.empty()) {
+  if (out_.writing() || closed_) return;
+  if (out_.pending().empty()) {
     if (closing_ && !waiting_) shut();
     return;
   }
-  std::swap(out_pending_, out_inflight_);
-  out_pending_.clear();
-  writing_ = true;
-  asio::async_write(socket_, asio::buffer(out_inflight_),
-                    [self = shared_from_this()](std::error_code ec, size_t) {
-                      self->writing_ = false;
-                      self->out_inflight_.clear();
-                      if (ec) {
-                        if (ec != asio::error::operation_aborted) {
-                          self->stats_.error(service::ServerError::kIo);
-                        }
-                        self->shut();
-                        return;
-                      }
-                      // Commands may wait in the buffer for output room.
-                      self->process_input();
-                    });
+  out_.write_next(socket_, [self = shared_from_this()](std::error_code ec) {
+    if (ec) {
+      if (ec != asio::error::operation_aborted) {
+        self->stats_.error(service::ServerError::kIo);
+      }
+      self->shut();
+      return;
+    }
+    // Commands may wait in the buffer for output room.
+    self->process_input();
+  });
 }
 
 void RespSession::arm_idle_timer() {
@@ -258,7 +252,7 @@ void RespSession::arm_idle_timer() {
     if (ec || self->closed_) return;
     const auto now = std::chrono::steady_clock::now();
     if (now - self->last_activity_ >= self->limits_.idle_timeout && !self->waiting_ &&
-        !self->writing_) {
+        !self->out_.writing()) {
       self->stats_.error(service::ServerError::kIdleTimeout);
       self->shut();
       return;
@@ -303,11 +297,11 @@ bool RespSession::auth_command(std::span<const std::string_view> args) {
     if (authenticated_ || named("quit")) return false;
     stats_.error(service::ServerError::kUnauthenticated);
     service::resp::append_error(
-        out_pending_, named("hello") ? "NOAUTH HELLO must be called with the client already "
-                                       "authenticated, otherwise the HELLO <proto> AUTH <user> "
-                                       "<pass> option can be used to authenticate the client and "
-                                       "select the RESP protocol version at the same time"
-                                     : "NOAUTH Authentication required.");
+        out_.pending(), named("hello") ? "NOAUTH HELLO must be called with the client already "
+                                         "authenticated, otherwise the HELLO <proto> AUTH <user> "
+                                         "<pass> option can be used to authenticate the client and "
+                                         "select the RESP protocol version at the same time"
+                                       : "NOAUTH Authentication required.");
     return true;
   }
   // Replies leave in command order: checks queued before this command go first.
@@ -321,18 +315,19 @@ bool RespSession::auth_command(std::span<const std::string_view> args) {
   } else {
     stats_.add(stats_.requests);
     if (args.size() < 2 || args.size() > 3) {
-      service::resp::append_error(out_pending_, "ERR wrong number of arguments for 'auth' command");
+      service::resp::append_error(out_.pending(),
+                                  "ERR wrong number of arguments for 'auth' command");
       return true;
     }
     if (services_.auth->verify(args.back())) {
       authenticated_ = true;
-      service::resp::append_simple(out_pending_, "OK");
+      service::resp::append_simple(out_.pending(), "OK");
       return true;
     }
   }
   // Closing makes every guess cost a connection.
   stats_.error(service::ServerError::kUnauthenticated);
-  service::resp::append_error(out_pending_,
+  service::resp::append_error(out_.pending(),
                               "WRONGPASS invalid username-password pair or user is disabled.");
   closing_ = true;
   return true;

@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "net/client_session.h"
 #include "net/frame_watchdog.h"
+#include "net/write_queue.h"
 #include "service/check_decider.h"
 #include "service/client_auth.h"
 #include "service/resp_commands.h"
@@ -92,10 +93,8 @@ class RespSession : public std::enable_shared_from_this<RespSession>,
 
   std::string in_;
   size_t in_len_ = 0;
-  std::string out_pending_;
-  std::string out_inflight_;
+  WriteQueue out_;
   bool reading_ = false;
-  bool writing_ = false;
   bool closing_ = false;  // write what is queued, then close
   bool closed_ = false;
   bool waiting_ = false;   // a batch is with the decider; replies after it must wait

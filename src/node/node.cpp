@@ -1,12 +1,14 @@
 #include "node/node.h"
 
 #include <spdlog/spdlog.h>
+#include <sodium.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
+#include <stdexcept>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -23,6 +25,7 @@
 #include "net/peer_socket.h"
 #include "net/resp_listener.h"
 #include "node/event_log.h"
+#include "node/key_ring_file.h"
 #include "node/membership_log.h"
 #include "node/process_metrics.h"
 #include "node/rls_door.h"
@@ -58,6 +61,14 @@ constexpr auto kViewSettle = std::chrono::milliseconds(5);
 constexpr auto kFirstViewSettle = std::chrono::milliseconds(20);
 // How often the node samples its ring, hand-off and overload state for the log (ClusterWatch).
 constexpr auto kWatchEvery = std::chrono::seconds(1);
+
+std::shared_ptr<membership::Sealer> make_sealer(const std::optional<membership::KeyRing>& ring) {
+  if (!ring) return nullptr;
+  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+  membership::Sealer::NoncePrefix prefix;
+  randombytes_buf(prefix.data(), prefix.size());
+  return std::make_shared<membership::Sealer>(*ring, prefix);
+}
 
 // Idle client connections each hold a descriptor; allow as many as the hard limit permits.
 void raise_descriptor_limit(size_t max_connections) {
@@ -108,6 +119,7 @@ struct Node::Impl {
   void wait_signal();
   void expire_tick();
   void reload_client_tokens();
+  void reload_key_ring();
   void log_client_tokens(std::string_view what);
   void fill_status(wire::StatusResponse& s);
   std::string start_cluster(uint16_t port);
@@ -131,6 +143,9 @@ struct Node::Impl {
   store::Backend& store;
   service::LocalDecider decider;
   service::ClientAuth client_auth;
+  // Seals gossip and peer traffic under --cluster-key-file's ring (null: plain); the nonce
+  // prefix is random per process (membership/sealer.h).
+  std::shared_ptr<membership::Sealer> sealer = make_sealer(options.key_ring);
   net::IoPool pool;
   service::ServerStats stats;
   asio::io_context control{1};
@@ -210,7 +225,7 @@ int Node::Impl::run() {
   co.first_view_wait = static_cast<Nanos>(options.first_view_wait.count()) * kMillisecond;
   co.sweep_store = false;  // expire_tick() sweeps it, once (the cluster thread would again)
   net::PeerLinkOptions po;
-  po.key = options.cluster_key;
+  po.sealer = sealer;
   po.source_host = options.host;  // peer traffic leaves from the listen address
   po.rto_min = options.peer_rto_min;
   if (po.rto_min.count() > 0 && !net::kernel_takes_rto_min()) {
@@ -332,6 +347,7 @@ void Node::Impl::wait_signal() {
     if (ec) return;
     if (signo == SIGHUP) {
       reload_client_tokens();
+      reload_key_ring();
       if (rls_door) rls_door->reload();
       if (options.policies_path.empty()) {
         spdlog::warn("SIGHUP: no --policies file to reload");
@@ -375,7 +391,8 @@ std::string Node::Impl::start_cluster(uint16_t port) {
   membership::MemberInfo self{options.id, listen_address, {}};
   self.meta.tags["client"] = listen_address;
   net::GossipTransportOptions go;
-  go.key = options.cluster_key;
+  go.sealer = sealer;
+  if (sealer) spdlog::info("cluster key ring: {}", describe_key_ring(*sealer->ring()));
   go.bind_host = options.host;  // gossip binds to, and sends from, the listen address
   if (options.enable_test_hooks) go.faults = &peer_faults;
   gossip.emplace(control, port, self, go);
@@ -474,6 +491,22 @@ void Node::Impl::log_client_tokens(std::string_view what) {
   const auto tokens = client_auth.current();
   for (size_t i = 0; i < tokens->size(); ++i) names += (i ? ", " : "") + tokens->name(i);
   spdlog::info("{} {} client tokens from {}: {}", what, tokens->size(), client_auth.path(), names);
+}
+
+void Node::Impl::reload_key_ring() {
+  if (!sealer) return;  // no --cluster-key-file: traffic stays plain (a key needs a restart)
+  auto ring = read_key_ring_file(options.cluster_key_file);
+  if (!ring) {
+    log_event(spdlog::level::err, "cluster_key_refused", {{"reason", ring.status().message()}},
+              "SIGHUP: refused the cluster key ring: " + ring.status().message() +
+                  "; keeping " + describe_key_ring(*sealer->ring()));
+    return;
+  }
+  log_event(spdlog::level::info, "cluster_key_installed",
+            {{"keys", std::to_string(ring->keys.size())},
+             {"primary", membership::key_fingerprint(ring->primary())}},
+            "SIGHUP: cluster key ring " + describe_key_ring(*ring));
+  sealer->set_ring(std::move(*ring));
 }
 
 void Node::Impl::reload_client_tokens() {

@@ -40,9 +40,11 @@ struct NodeOptions {
   std::string port_file;              // if set, the bound port is written there once listening
   service::OverloadOptions overload;  // admission control and deadlines (service/admission.h)
   // The cluster: seeds to join (host:port; empty = a one-node cluster others may join),
-  // the key authenticating gossip and peer frames, and R (owner included).
+  // the key ring sealing gossip and peer frames (none: plain), the file it came from (read
+  // again on SIGHUP), and R (owner included).
   std::vector<std::string> seeds;
-  std::optional<membership::ClusterKey> cluster_key;
+  std::optional<membership::KeyRing> key_ring;
+  std::string cluster_key_file;
   size_t replicas = 3;
   // Fail-over timeout (tau) of a forwarded check, and how long a joiner holds its clients'
   // checks for its first view (cluster::ClusterOptions).

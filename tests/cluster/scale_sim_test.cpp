@@ -170,7 +170,7 @@ TEST(ScaleModel, ReplicationBytesAndMemoryPerKey) {
 // datagram is encoded with the real GossipCodec to count wire bytes.
 class SwimNetwork {
  public:
-  SwimNetwork(int n, uint64_t seed) : random_(seed), codec_(std::nullopt) {
+  SwimNetwork(int n, uint64_t seed) : random_(seed), codec_(nullptr) {
     for (int i = 0; i < n; ++i) by_address_[member_address(i)] = i;
     // Every node starts as if its join's push/pull had just returned the whole cluster, so
     // the model does not pay for N sequential joins through one seed.

@@ -240,10 +240,16 @@ TEST(Abuse, FramesClaimingGigabytesAreRefusedWithoutAllocating) {
   EXPECT_TRUE(serves_correctly(good, "after-giants"));
 }
 
+membership::ClusterKey filled_key(uint8_t b) {
+  membership::ClusterKey key;
+  key.fill(b);
+  return key;
+}
+
 // The forgeries: gossip declaring a member dead, signed with another key and unsigned, plus
 // random bytes; sync connections and peer frames with another key.
 struct Forger {
-  explicit Forger(uint64_t seed) : random(seed) { other_key.fill(0x5a); }
+  explicit Forger(uint64_t seed) : random(seed) {}
   std::string dead_declaration(const std::string& victim_id, const std::string& victim_address,
                                bool signed_with_other_key) {
     membership::Message m;
@@ -257,8 +263,7 @@ struct Forger {
     u.incarnation = 1000000;
     u.from = "intruder";
     m.updates.push_back(u);
-    membership::GossipCodec codec(
-        signed_with_other_key ? std::optional<membership::ClusterKey>(other_key) : std::nullopt);
+    membership::GossipCodec codec(signed_with_other_key ? other_key : nullptr);
     return codec.encode(m, 1400);
   }
   std::string garbage() {
@@ -267,7 +272,9 @@ struct Forger {
     return out;
   }
   std::mt19937_64 random;
-  membership::ClusterKey other_key{};
+  // A key of 0x5a bytes: not the cluster's.
+  std::shared_ptr<const membership::Sealer> other_key = std::make_shared<membership::Sealer>(
+      membership::KeyRing{{filled_key(0x5a)}}, membership::Sealer::NoncePrefix{});
 };
 
 TEST(Abuse, ForgedGossipAndPeerFramesLeaveAKeyedClusterIntact) {
@@ -304,7 +311,7 @@ TEST(Abuse, ForgedGossipAndPeerFramesLeaveAKeyedClusterIntact) {
       RawConnection sync(cluster.node(target).port());
       sync.send("DRLG" + testing::frame(forger.garbage()));
       RawConnection peer(cluster.node(target).port());
-      peer.send("DRLP" + net::seal_peer_frame("intruder", forger.other_key));
+      peer.send("DRLP" + net::seal_peer_frame("intruder", forger.other_key.get()));
       EXPECT_TRUE(peer.closed_by_peer());
     }
     for (size_t i = 0; i < 3; ++i) {

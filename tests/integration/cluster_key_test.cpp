@@ -15,7 +15,7 @@
 #include "integration/support/abuse_support.h"
 #include "integration/support/cluster_support.h"
 #include "integration/support/node_process.h"
-#include "membership/cluster_key.h"
+#include "membership/sealer.h"
 #include "net/peer_link.h"
 #include "service/frame.h"
 #include "service/wire_convert.h"
@@ -30,8 +30,10 @@ using testing::TempFile;
 const std::string kKeyHex(64, 'a');
 const std::string kOtherKeyHex(64, 'b');
 
-membership::ClusterKey key_of(const std::string& hex) {
-  return *membership::parse_cluster_key(hex).key;
+// Seals as a node with this one key would (any nonce prefix: one message each).
+std::shared_ptr<const membership::Sealer> key_of(const std::string& hex) {
+  return std::make_shared<membership::Sealer>(*membership::parse_key_ring(hex),
+                                              membership::Sealer::NoncePrefix{});
 }
 
 CheckSpec one_per_hour(const std::string& key) {
@@ -95,13 +97,14 @@ class ForgedPeer {
     socket_.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
   }
   // Sends the magic, a hello as member `id` listening at `address`, then `message`.
-  void send(const membership::ClusterKey& key, const std::string& id, const std::string& address,
+  void send(const std::shared_ptr<const membership::Sealer>& key, const std::string& id,
+            const std::string& address,
             const cluster::PeerMessage& message) {
     std::string hello = id;
     hello.push_back('\0');
     hello += address;
-    const std::string bytes = "DRLP" + net::seal_peer_frame(hello, key) +
-                              net::seal_peer_frame(cluster::encode_peer_message(message), key);
+    const std::string bytes = "DRLP" + net::seal_peer_frame(hello, key.get()) +
+                              net::seal_peer_frame(cluster::encode_peer_message(message), key.get());
     std::error_code ec;
     asio::write(socket_, asio::buffer(bytes), ec);
   }

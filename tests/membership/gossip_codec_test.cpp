@@ -1,4 +1,4 @@
-// The gossip codec: round trips, authentication, and hostile bytes (dropped and counted).
+// The gossip codec: round trips, sealing, and hostile bytes (dropped and counted).
 #include "membership/gossip_codec.h"
 
 #include <gtest/gtest.h>
@@ -15,6 +15,11 @@ ClusterKey key_of(uint8_t b) {
   return k;
 }
 
+// A codec sealing under a ring of the one key filled with `b`.
+std::shared_ptr<const Sealer> sealer_of(uint8_t b) {
+  return std::make_shared<Sealer>(KeyRing{{key_of(b)}}, Sealer::NoncePrefix{b});
+}
+
 Message sample() {
   Update u{"node-1", "10.0.0.1:7000", MemberState::kSuspect, 9, {}, "node-2"};
   u.meta.tags = {{"zone", "a"}};
@@ -22,7 +27,7 @@ Message sample() {
 }
 
 TEST(GossipCodec, RoundTripsEveryBody) {
-  GossipCodec codec(key_of(1));
+  GossipCodec codec(sealer_of(1));
   Update u;
   u.id = "m";
   u.address = "m:1";
@@ -49,9 +54,9 @@ TEST(GossipCodec, RoundTripsEveryBody) {
 }
 
 TEST(GossipCodec, ForgedOrMismatchedPacketsAreDroppedAndCounted) {
-  GossipCodec ours(key_of(1));
-  GossipCodec forger(key_of(2));
-  GossipCodec plain(std::nullopt);
+  GossipCodec ours(sealer_of(1));
+  GossipCodec forger(sealer_of(2));
+  GossipCodec plain(nullptr);
   EXPECT_EQ(ours.decode(forger.encode(sample(), 1400), 1400).error, DecodeError::kAuthFailed);
   EXPECT_EQ(ours.decode(plain.encode(sample(), 1400), 1400).error, DecodeError::kAuthFailed);
   EXPECT_EQ(plain.decode(ours.encode(sample(), 1400), 1400).error, DecodeError::kAuthFailed);
@@ -69,8 +74,8 @@ TEST(GossipCodec, GarbageNeverCrashesAndIsCounted) {
   const uint64_t seed = sim::test_seed(99);
   SCOPED_TRACE("seed " + std::to_string(seed));
   Random random(seed);
-  GossipCodec keyed(key_of(1));
-  GossipCodec plain(std::nullopt);
+  GossipCodec keyed(sealer_of(1));
+  GossipCodec plain(nullptr);
   const std::string valid = plain.encode(sample(), 1400);
   uint64_t accepted = 0;
   const int rounds = 20000;
@@ -79,7 +84,7 @@ TEST(GossipCodec, GarbageNeverCrashesAndIsCounted) {
     if (i % 2 == 0) {  // random bytes with a plausible format byte
       bytes.resize(random.below(200));
       for (auto& c : bytes) c = static_cast<char>(random());
-      if (!bytes.empty()) bytes[0] = static_cast<char>(i % 4 == 0 ? kPlainFormat : kAuthFormat);
+      if (!bytes.empty()) bytes[0] = static_cast<char>(i % 4 == 0 ? kPlainFormat : kSealedFormat);
     } else {  // a valid packet, mutated or truncated
       bytes = valid;
       for (int k = 0; k < 3; ++k) bytes[random.below(bytes.size())] = static_cast<char>(random());
@@ -98,7 +103,7 @@ TEST(GossipCodec, GarbageNeverCrashesAndIsCounted) {
 }
 
 TEST(GossipCodec, TrimsPiggyBackToFitAndRefusesWhatCannotFit) {
-  GossipCodec codec(key_of(1));
+  GossipCodec codec(sealer_of(1));
   Message m = sample();
   for (int i = 0; i < 100; ++i) m.updates.push_back(m.updates[0]);
   const std::string bytes = codec.encode(m, 600);
@@ -108,22 +113,12 @@ TEST(GossipCodec, TrimsPiggyBackToFitAndRefusesWhatCannotFit) {
   EXPECT_TRUE(codec.encode(m, 20).empty());
 }
 
-TEST(ClusterKey, ParsesRawOrHexAndExplainsErrors) {
-  EXPECT_TRUE(parse_cluster_key(std::string(32, 'k')).key.has_value());
-  const auto hex = parse_cluster_key(std::string(64, 'a') + "\n");
-  ASSERT_TRUE(hex.key.has_value());
-  EXPECT_EQ((*hex.key)[0], 0xaa);
-  EXPECT_FALSE(parse_cluster_key("short").key.has_value());
-  EXPECT_NE(parse_cluster_key("short").error, "");
-  EXPECT_FALSE(parse_cluster_key(std::string(63, 'a') + "g").key.has_value());
-}
-
-TEST(GossipCodec, AuthenticatedClusterConvergesInTheSimulator) {
+TEST(GossipCodec, SealedClusterConvergesInTheSimulator) {
   sim::SimOptions o;
   o.nodes = 8;
   o.seed = sim::test_seed(3);
   o.through_codec = true;
-  o.key = key_of(7);
+  o.sealer = sealer_of(7);
   sim::SimCluster cluster(o);
   cluster.start_all();
   EXPECT_TRUE(cluster.run_until([&] { return cluster.all_agree(); }, 30 * kSecond))

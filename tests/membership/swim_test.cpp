@@ -160,7 +160,7 @@ TEST_F(SwimTest, PiggyBackFitsTheDatagramEvenWithManyUpdates) {
   auto out = swim_.take_outbox();
   ASSERT_EQ(out.size(), 1u);
   EXPECT_GT(out[0].message.updates.size(), 5u);
-  GossipCodec codec(ClusterKey{});
+  GossipCodec codec(std::make_shared<Sealer>(KeyRing{{ClusterKey{}}}, Sealer::NoncePrefix{}));
   const std::string bytes = codec.encode(out[0].message, 1400);
   EXPECT_LE(bytes.size(), 1400u);
   EXPECT_EQ(codec.stats().updates_trimmed, 0u);  // the core's own budget already fits

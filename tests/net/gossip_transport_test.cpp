@@ -71,8 +71,11 @@ GossipTransportOptions fast_options(uint64_t seed) {
   o.config.probe_interval = 100 * kMillisecond;
   o.config.probe_timeout = 40 * kMillisecond;
   o.config.push_pull_interval = 2 * kSecond;
-  o.key = membership::ClusterKey{};
-  o.key->fill(0x5a);
+  membership::ClusterKey key;
+  key.fill(0x5a);
+  membership::Sealer::NoncePrefix prefix{};
+  prefix[0] = static_cast<uint8_t>(seed);  // a nonce prefix of each node's own
+  o.sealer = std::make_shared<membership::Sealer>(membership::KeyRing{{key}}, prefix);
   o.seed = seed;
   o.tick_interval = 5 * kMillisecond;
   return o;
@@ -111,7 +114,8 @@ TEST(GossipTransport, ThreeNodesConvergeDetectACrashAndDropGarbage) {
     udp::socket s(io, udp::endpoint(udp::v4(), 0));
     const udp::endpoint to(asio::ip::make_address("127.0.0.1"), nodes[0]->transport->port());
     s.send_to(asio::buffer(std::string("definitely not gossip")), to);
-    membership::GossipCodec forger(membership::ClusterKey{});  // all-zero key: wrong
+    membership::GossipCodec forger(std::make_shared<membership::Sealer>(  // all-zero key: wrong
+        membership::KeyRing{{membership::ClusterKey{}}}, membership::Sealer::NoncePrefix{}));
     s.send_to(asio::buffer(forger.encode(
                   membership::Message{"evil", "127.0.0.1:1", membership::Ping{1, "n0"}, {}}, 1400)),
               to);

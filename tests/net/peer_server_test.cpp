@@ -41,11 +41,11 @@ struct Fixture {
     asio::ip::tcp::socket accepted(io);
     acceptor.accept(accepted);
     server.accept(std::move(accepted));
-    asio::write(*client, asio::buffer(seal_peer_frame(hello, options.key)));
+    asio::write(*client, asio::buffer(seal_peer_frame(hello, options.sealer.get())));
     return client;
   }
   void send(asio::ip::tcp::socket& s, const std::string& payload) {
-    asio::write(s, asio::buffer(seal_peer_frame(payload, options.key)));
+    asio::write(s, asio::buffer(seal_peer_frame(payload, options.sealer.get())));
   }
   template <typename F>
   bool run_until(F done) {

@@ -23,7 +23,7 @@ SimCluster::SimCluster(SimOptions options)
       next_tick_(kEpoch),
       nodes_(static_cast<size_t>(options_.nodes)) {
   for (int i = 0; i < size(); ++i) by_address_[address(i)] = i;
-  if (options_.through_codec) codec_ = std::make_unique<GossipCodec>(options_.key);
+  if (options_.through_codec) codec_ = std::make_unique<GossipCodec>(options_.sealer);
 }
 
 std::string SimCluster::id(int i) const { return "node-" + std::to_string(i); }

@@ -35,7 +35,7 @@ struct SimOptions {
   LinkFault link;                  // default for every link
   Nanos tick = 10 * kMillisecond;  // every running node's tick() period
   bool through_codec = false;      // round-trip every message through GossipCodec
-  std::optional<ClusterKey> key;   // used when through_codec
+  std::shared_ptr<const Sealer> sealer;  // used when through_codec; null: plain
 };
 
 class SimCluster {
