@@ -45,6 +45,8 @@ run_ctest --test-dir build --output-on-failure -j "$jobs" --timeout 600
 
 step "monitoring: alert rules, their unit tests, the dashboard (scripts/check_monitoring.sh)"
 scripts/check_monitoring.sh
+step "deploy: Kubernetes manifests, Helm chart, image libraries (scripts/check_deploy.sh)"
+scripts/check_deploy.sh
 if [ "${DRL_SKIP_CHAOS:-0}" != 1 ]; then
   # 3 nodes, 2 minutes of load, kills, pauses and a cut link (seed 7's plan); fails when a
   # bound of docs/design.md breaks or the cluster never agrees again. DRL_SKIP_CHAOS=1 skips.
