@@ -6,8 +6,8 @@
 // Oracles: a sealed packet always opens; a decoded message re-encodes to a sealed packet that
 // decodes again.
 #include <cstddef>
-#include <memory>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 

@@ -218,12 +218,11 @@ Handler register_status(CLI::App& app) {
           u(s.checks_decided), policies.c_str(), members_json(s).c_str(), s.ring_share,
           hex64(s.ring_epoch).c_str(), hex64(s.policy_hash).c_str(), u(s.policy_version),
           json_string(s.policy_origin).c_str(), u(s.keys_as_owner), u(s.keys_as_replica),
-          static_cast<long long>(s.replication_lag_ms),
-          s.handoff_pending ? "true" : "false", u(s.forwarded), u(s.decided_as_owner),
-          u(s.decided_off_owner), u(s.failovers), u(s.degraded), u(s.replica_records_sent),
-          u(s.replica_records_installed), u(s.peer_queue_drops), u(s.peer_rejected_frames),
-          u(s.gossip_rejected_packets), u(s.refused_relays), u(s.held_for_view),
-          u(s.expired_relays));
+          static_cast<long long>(s.replication_lag_ms), s.handoff_pending ? "true" : "false",
+          u(s.forwarded), u(s.decided_as_owner), u(s.decided_off_owner), u(s.failovers),
+          u(s.degraded), u(s.replica_records_sent), u(s.replica_records_installed),
+          u(s.peer_queue_drops), u(s.peer_rejected_frames), u(s.gossip_rejected_packets),
+          u(s.refused_relays), u(s.held_for_view), u(s.expired_relays));
       return 0;
     }
     std::printf(

@@ -1,6 +1,5 @@
 #include "membership/gossip_codec.h"
 
-
 #include "drl/gossip.pb.h"
 
 namespace drl::membership {

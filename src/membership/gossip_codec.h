@@ -18,8 +18,8 @@
 #include <string>
 #include <string_view>
 
-#include "membership/sealer.h"
 #include "membership/message.h"
+#include "membership/sealer.h"
 
 namespace drl::membership {
 

@@ -98,13 +98,13 @@ class ForgedPeer {
   }
   // Sends the magic, a hello as member `id` listening at `address`, then `message`.
   void send(const std::shared_ptr<const membership::Sealer>& key, const std::string& id,
-            const std::string& address,
-            const cluster::PeerMessage& message) {
+            const std::string& address, const cluster::PeerMessage& message) {
     std::string hello = id;
     hello.push_back('\0');
     hello += address;
-    const std::string bytes = "DRLP" + net::seal_peer_frame(hello, key.get()) +
-                              net::seal_peer_frame(cluster::encode_peer_message(message), key.get());
+    const std::string bytes =
+        "DRLP" + net::seal_peer_frame(hello, key.get()) +
+        net::seal_peer_frame(cluster::encode_peer_message(message), key.get());
     std::error_code ec;
     asio::write(socket_, asio::buffer(bytes), ec);
   }
