@@ -5,20 +5,7 @@
 namespace drl::rls {
 
 service::HttpError parse_rls_json(std::string_view body, RateLimitRequest& request) {
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    return {400, "EMPTY_REQUEST", "the body is empty: send a RateLimitRequest as JSON"};
-  }
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  const auto status = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(body.data(), body.size()), &request, options);
-  if (!status.ok()) {
-    std::string why(status.message());
-    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
-    return {400, "MALFORMED_FRAME",
-            "the body is not a RateLimitRequest in proto3's JSON mapping: " + why};
-  }
-  return {200, "", ""};
+  return service::read_json_body(body, request, "a RateLimitRequest in proto3's JSON mapping");
 }
 
 int rls_json_status(const RateLimitResponse& response) {

@@ -23,20 +23,29 @@ const char* boolean(bool b) { return b ? "true" : "false"; }
 
 }  // namespace
 
-HttpError plan_http_check(std::string_view body, HttpCheckPlan& plan) {
+HttpError read_json_body(std::string_view body, google::protobuf::Message& message,
+                         std::string_view what) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    return {400, "EMPTY_REQUEST", "the body is empty: send a JSON check request"};
+    return {400, "EMPTY_REQUEST", "the body is empty: send " + std::string(what)};
   }
-  http::CheckRequest request;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
   const auto status = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(body.data(), body.size()), &request, options);
+      google::protobuf::StringPiece(body.data(), body.size()), &message, options);
   if (!status.ok()) {
     std::string why(status.message());
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
-    return {400, "MALFORMED_FRAME",
-            "the body is not a check request (JSON as docs/protocol.md shows): " + why};
+    return {400, "MALFORMED_FRAME", "the body is not " + std::string(what) + ": " + why};
+  }
+  return {200, "", ""};
+}
+
+HttpError plan_http_check(std::string_view body, HttpCheckPlan& plan) {
+  http::CheckRequest request;
+  if (auto error =
+          read_json_body(body, request, "a check request (JSON as docs/protocol.md shows)");
+      !error.code.empty()) {
+    return error;
   }
   if (request.checks().empty()) {
     return {400, "EMPTY_REQUEST", "the check request holds no checks"};

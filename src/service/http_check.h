@@ -49,6 +49,12 @@ std::string http_check_json(std::span<const CheckOutcome> outcomes, std::string_
 // {"error":{"code":"...","message":"..."}}
 std::string http_error_json(const HttpError& error);
 
+// Reads a JSON body into `message` with protobuf's JSON mapping (a field the message does not
+// have is an error): "" error code on success; 400 EMPTY_REQUEST for an empty body, 400
+// MALFORMED_FRAME for anything else ("the body is not <what>...: <protobuf's sentence>").
+HttpError read_json_body(std::string_view body, google::protobuf::Message& message,
+                         std::string_view what);
+
 // The errors every path shares.
 HttpError http_body_too_large(size_t max_bytes);
 HttpError http_unauthenticated();
