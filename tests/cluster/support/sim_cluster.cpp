@@ -135,15 +135,16 @@ void SimCluster::heal() {
   schedule_views();
 }
 
-void SimCluster::ask(size_t node, std::string key, const limits::Limit& limit,
-                     DegradeMode degrade) {
-  if (!slots_[node].node || stalled_.contains(node)) return;
+uint64_t SimCluster::ask(size_t node, std::string key, const limits::Limit& limit,
+                         DegradeMode degrade, limits::Request request) {
+  if (!slots_[node].node || stalled_.contains(node)) return 0;
   const uint64_t token = next_token_++;
   asks_[token] = PendingAsk{node, key, now_};
   ClientCheck check;
   check.client_token = token;
   check.key = std::move(key);
   check.limit = limit;
+  check.request = request;
   check.degrade = degrade;
   Slot& slot = slots_[node];
   CheckResult result;
@@ -157,10 +158,11 @@ void SimCluster::ask(size_t node, std::string key, const limits::Limit& limit,
     asks_.erase(token);
     observed_.push_back({node, check.key, now_, now_, std::move(result)});
     check_invariants();
-    return;
+    return token;
   }
   slot.node->submit(std::move(check), local_now(node));
   drain(node);
+  return token;
 }
 
 void SimCluster::drain(size_t i) {

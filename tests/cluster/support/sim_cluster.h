@@ -106,8 +106,10 @@ class SimCluster {
   // Checks decided inline (SimOptions::inline_owned) over all nodes alive now.
   uint64_t decided_inline() const;
 
-  // One check from a client at `node`; its answer shows up in observed().
-  void ask(size_t node, std::string key, const limits::Limit& limit, DegradeMode degrade);
+  // One check from a client at `node`; its answer shows up in observed() with this token as
+  // its result's client_token. 0: not asked (the node is down or stalled).
+  uint64_t ask(size_t node, std::string key, const limits::Limit& limit, DegradeMode degrade,
+               limits::Request request = {});
   // Advances simulated time by `duration`, one step at a time, applying `load` if given.
   void run(Nanos duration, const Load* load = nullptr);
 
