@@ -54,10 +54,14 @@ std::optional<std::string_view> Sealer::open(std::string_view header,
   const auto* ad = reinterpret_cast<const unsigned char*>(header.data());
   auto* cipher = bytes + kNonceBytes;
   const auto* tag = cipher + plain_len;
-  for (const ClusterKey& key : ring->keys) {
-    // Verify only (no output) first: on a failure libsodium zeroes its output, which would
-    // destroy the ciphertext in place for the next key. Then decrypt in place.
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
+  for (size_t i = 0; i < ring->keys.size(); ++i) {
+    const ClusterKey& key = ring->keys[i];
+    // Before the last key, verify only (no output) first: on a failure libsodium zeroes its
+    // output, which would destroy the ciphertext in place for the next key. Then decrypt in
+    // place (a ring of one key, the usual case, verifies once).
+    const bool last = i + 1 == ring->keys.size();
+    if (!last &&
+        crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
             nullptr, nullptr, cipher, plain_len, tag, ad, header.size(), bytes, key.data()) != 0) {
       continue;
     }
