@@ -119,7 +119,7 @@ std::string answer_policy_request(net::ClusterDecider& cluster, const wire::Poli
   if (request.push()) {
     cluster::PolicyDigest installed;
     if (auto err = cluster.push_policies(request.yaml(), installed, kClusterWait); !err.empty()) {
-      log_event(spdlog::level::warn, "policy_refused", {{"reason", err}},
+      log_event(spdlog::level::err, "policy_refused", {{"reason", err}},
                 "refused a pushed policy set: " + err);
       return err;
     }
