@@ -53,13 +53,23 @@ class HttpServer::Handler {
           const std::atomic<bool>& stopping)
       : options_(options), services_(services), stopping_(stopping) {}
 
-  void check(const httplib::Request& req, httplib::Response& res) {
+  // What every check path refuses before reading the body: a request without a known client
+  // token (when the node has tokens), and any request once the node is stopping. True when
+  // `res` holds the refusal.
+  bool refused(const httplib::Request& req, httplib::Response& res) const {
     if (services_.auth != nullptr && !services_.auth->verify(bearer_token(req))) {
-      return reply(res, service::http_unauthenticated());
+      reply(res, service::http_unauthenticated());
+      return true;
     }
     if (stopping_.load(std::memory_order_relaxed)) {
-      return reply(res, {503, "SHUTTING_DOWN", "the node is stopping; try another"});
+      reply(res, {503, "SHUTTING_DOWN", "the node is stopping; try another"});
+      return true;
     }
+    return false;
+  }
+
+  void check(const httplib::Request& req, httplib::Response& res) {
+    if (refused(req, res)) return;
     auto pending = std::make_shared<PendingCheck>();
     if (auto error = service::plan_http_check(req.body, pending->plan); !error.code.empty()) {
       return reply(res, error);
@@ -102,12 +112,7 @@ class HttpServer::Handler {
 
   // POST /json: one RLS exchange, answered as envoyproxy/ratelimit's /json endpoint.
   void rls_json(const httplib::Request& req, httplib::Response& res) {
-    if (services_.auth != nullptr && !services_.auth->verify(bearer_token(req))) {
-      return reply(res, service::http_unauthenticated());
-    }
-    if (stopping_.load(std::memory_order_relaxed)) {
-      return reply(res, {503, "SHUTTING_DOWN", "the node is stopping; try another"});
-    }
+    if (refused(req, res)) return;
     auto pending = std::make_shared<PendingRls>();
     if (auto error = rls::parse_rls_json(req.body, pending->request); !error.code.empty()) {
       return reply(res, error);
