@@ -47,6 +47,20 @@ inline void append_tag(std::string& out, uint32_t field, WireType type) {
   append_varint(out, tag_of(field, type));
 }
 
+// A length-delimited field: its tag, the length, the bytes.
+inline void append_length_delimited(std::string& out, uint32_t field, std::string_view bytes) {
+  append_tag(out, field, kLength);
+  append_varint(out, bytes.size());
+  out.append(bytes);
+}
+
+// A double field (fixed64, little-endian).
+inline void append_double(std::string& out, uint32_t field, double value) {
+  append_tag(out, field, kFixed64);
+  const auto bits = std::bit_cast<uint64_t>(value);
+  for (int shift = 0; shift < 64; shift += 8) out.push_back(static_cast<char>(bits >> shift));
+}
+
 // One field as read: the varint value (kVarint), or the payload bytes (kLength).
 struct Field {
   uint32_t number = 0;

@@ -4,6 +4,7 @@
 #include <limits>
 #include <set>
 
+#include "common/wire_format.h"
 #include "rls/match.h"
 #include "service/check_decider.h"
 
@@ -54,18 +55,42 @@ void add_header(RateLimitResponse& out, const char* key, uint64_t value) {
   header->set_value(std::to_string(value));
 }
 
+// One entry of a google.protobuf.Struct's `fields` map (a map entry is key 1, value 2).
+void append_metadata_entry(std::string& out, std::string_view key, const std::string& value) {
+  std::string entry;
+  protowire::append_length_delimited(entry, 1, key);
+  protowire::append_length_delimited(entry, 2, value);
+  protowire::append_length_delimited(out, google::protobuf::Struct::kFieldsFieldNumber, entry);
+}
+
+std::string number_value(double v) {
+  std::string out;
+  protowire::append_double(out, google::protobuf::Value::kNumberValueFieldNumber, v);
+  return out;
+}
+
+std::string string_value(std::string_view v) {
+  std::string out;
+  protowire::append_length_delimited(out, google::protobuf::Value::kStringValueFieldNumber, v);
+  return out;
+}
+
 // Memory pressure has no code in Envoy's protocol: the decisions follow the degrade rule and
 // the response says, in its dynamic metadata, how many descriptors were not tracked or had
-// been reset by an eviction (docs/envoy.md, "Memory pressure").
+// been reset by an eviction (docs/envoy.md, "Memory pressure"). The Struct is written as
+// wire bytes and parsed by libprotobuf: a protobuf map touched through its inline header code
+// has another layout under ThreadSanitizer than in Debian's uninstrumented library.
 void add_memory_metadata(RateLimitResponse& out, int untracked, int reset_by_eviction) {
   if (untracked == 0 && reset_by_eviction == 0) return;
-  auto& fields = *out.mutable_dynamic_metadata()->mutable_fields();
+  std::string bytes;
   if (untracked > 0) {
-    fields["drl_memory_full"].set_string_value(service::kMemoryFullMessage);
-    fields["drl_untracked_descriptors"].set_number_value(untracked);
+    append_metadata_entry(bytes, "drl_memory_full", string_value(service::kMemoryFullMessage));
+    append_metadata_entry(bytes, "drl_untracked_descriptors", number_value(untracked));
   }
   if (reset_by_eviction > 0)
-    fields["drl_reset_by_eviction_descriptors"].set_number_value(reset_by_eviction);
+    append_metadata_entry(bytes, "drl_reset_by_eviction_descriptors",
+                          number_value(reset_by_eviction));
+  out.mutable_dynamic_metadata()->MergeFromString(bytes);
 }
 
 }  // namespace
