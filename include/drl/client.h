@@ -33,6 +33,13 @@ struct MemberStatus {
   uint64_t incarnation = 0;
 };
 
+// A fault a node applies to its traffic with one peer (set_peer_faults; test hooks only).
+struct PeerFault {
+  std::string peer;       // member id or HOST:PORT; empty = every peer
+  bool drop = false;      // drop every frame and packet to and from it
+  uint32_t delay_ms = 0;  // else delay them this long
+};
+
 // The cluster's policy set as a node holds it (docs/operations.md, "One policy set").
 struct PolicySetInfo {
   uint64_t version = 0;  // 0: the node's own --policies file, never pushed
@@ -140,6 +147,13 @@ class Client {
   // is refused (false, `error` says why) and changes nothing anywhere.
   bool policies(PolicySetInfo& out, std::string& error);
   bool push_policies(const std::string& yaml, PolicySetInfo& out, std::string& error);
+
+  // TEST ONLY, for a node started with --enable-test-hooks (chaos scripts, `drl
+  // test-fault`): blocking; replaces the faults the node in use applies to its peer traffic
+  // (empty: heal) and sets `in_force` to how many it now applies. A node without the flag
+  // refuses (false, `error` says why).
+  bool set_peer_faults(const std::vector<PeerFault>& faults, uint32_t& in_force,
+                       std::string& error);
 
   // The node the client currently talks to ("" before the first request).
   std::string current_node() const;

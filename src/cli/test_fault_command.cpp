@@ -1,52 +1,20 @@
 // `drl test-fault`: the test-only admin request. Tells a node started with --enable-test-hooks
 // to drop or delay its traffic with chosen peers (chaos scripts and fault tests use it); a node
-// without the flag refuses (ADMIN_REFUSED). Sent through the client library's NodeLink.
-#include <asio/io_context.hpp>
-#include <asio/post.hpp>
+// without the flag refuses (ADMIN_REFUSED). Sent through the client library
+// (Client::set_peer_faults).
 #include <charconv>
 #include <cstdio>
 #include <memory>
 
 #include "cli/commands.h"
 #include "cli/default_address.h"
-#include "client/node_link.h"
-#include "common/host_port.h"
+#include "drl/client.h"
 
 namespace drl::cli {
 namespace {
 
 // "*" names every peer (an empty peer on the wire).
 std::string peer_name(const std::string& arg) { return arg == "*" ? std::string() : arg; }
-
-// Sends `request` to `server`; "" on success (then `out` is set), else what failed.
-std::string send_admin(const std::string& server, const wire::AdminRequest& admin,
-                       wire::AdminResponse& out) {
-  auto hp = parse_host_port(server, PortZero::kAllowed);
-  if (!hp) return "--server: " + hp.status().message();
-  asio::io_context io;
-  auto link = std::make_shared<client::NodeLink>(
-      io, std::vector<client::Endpoint>{{hp->host, hp->port, server}}, std::chrono::seconds(2),
-      std::chrono::seconds(5), 1u << 20);
-  std::string error = "no answer";
-  asio::post(io, [&] {
-    wire::Request request;
-    *request.mutable_admin() = admin;
-    link->send(request, [&](const wire::Response* response, std::string_view e, bool) {
-      if (response == nullptr) {
-        error = std::string(e);
-      } else if (response->has_admin()) {
-        out = response->admin();
-        error.clear();
-      } else {
-        error = response->has_error() ? response->error().message() : "unexpected answer";
-      }
-      link->close("done");
-      io.stop();
-    });
-  });
-  io.run();
-  return error;
-}
 
 }  // namespace
 
@@ -79,12 +47,8 @@ Handler register_test_fault(CLI::App& app) {
       std::fprintf(stderr, "drl test-fault: give --heal, or at least one --drop or --delay\n");
       return 2;
     }
-    wire::AdminRequest admin;
-    for (const auto& p : a->drop) {
-      auto* f = admin.add_faults();
-      f->set_peer(peer_name(p));
-      f->set_drop(true);
-    }
+    std::vector<PeerFault> faults;
+    for (const auto& p : a->drop) faults.push_back({peer_name(p), true, 0});
     for (const auto& d : a->delay) {
       const auto eq = d.rfind('=');
       uint32_t ms = 0;
@@ -95,17 +59,21 @@ Handler register_test_fault(CLI::App& app) {
                      d.c_str());
         return 2;
       }
-      auto* f = admin.add_faults();
-      f->set_peer(peer_name(d.substr(0, eq)));
-      f->set_delay_ms(ms);
+      faults.push_back({peer_name(d.substr(0, eq)), false, ms});
     }
-    wire::AdminResponse response;
-    if (auto error = send_admin(a->server, admin, response); !error.empty()) {
-      std::fprintf(stderr, "drl test-fault: %s: %s\n", a->server.c_str(), error.c_str());
-      return 2;
+    ClientOptions options;
+    options.nodes = {a->server};
+    auto client = Client::create(options);
+    std::string error;
+    uint32_t in_force = 0;
+    if (!client) {
+      error = "--server: " + client.status().message();
+    } else if ((*client)->set_peer_faults(faults, in_force, error)) {
+      std::printf("%s: %u peer fault(s) in force\n", a->server.c_str(), in_force);
+      return 0;
     }
-    std::printf("%s: %u peer fault(s) in force\n", a->server.c_str(), response.faults_in_force());
-    return 0;
+    std::fprintf(stderr, "drl test-fault: %s: %s\n", a->server.c_str(), error.c_str());
+    return 2;
   };
 }
 

@@ -76,6 +76,11 @@ struct Client::Impl {
   // The link pinned to nodes[i], for retries (made on first use). I/O thread only.
   client::NodeLink& retry_link(size_t i);
   size_t node_index(const std::string& text) const;
+  // Blocking: sends `request` (with the client's token) on the usual link and hands the
+  // answer to `take`, which returns false when it is not the answer expected. False, with
+  // `error` set, when nothing or something else came back. Not on the I/O thread.
+  bool exchange(wire::Request request, const std::function<bool(const wire::Response&)>& take,
+                std::string& error);
 
   std::vector<client::Endpoint> endpoints;
 
@@ -256,106 +261,124 @@ CheckResult Client::check(const CheckSpec& spec) {
 }
 
 bool Client::status(NodeStatus& out, std::string& error) {
-  if (!impl_->bad_node.empty()) {
-    error = "'" + impl_->bad_node + "' is not HOST:PORT";
-    return false;
-  }
-  std::promise<bool> promise;
-  auto future = promise.get_future();
-  asio::post(impl_->io, [&] {
-    wire::Request request;
-    request.mutable_status();
-    if (!impl_->options.auth_token.empty()) request.set_auth_token(impl_->options.auth_token);
-    impl_->link->send(request, [&](const wire::Response* response, std::string_view e, bool) {
-      if (response == nullptr || !response->has_status()) {
-        error = response == nullptr     ? std::string(e)
-                : response->has_error() ? response->error().message()
-                                        : "unexpected answer";
-        promise.set_value(false);
-        return;
-      }
-      const auto& s = response->status();
-      out.node_id = s.node_id();
-      out.version = s.version();
-      out.listen = s.listen();
-      out.bound = s.bound();
-      out.uptime_ms = s.uptime_ms();
-      out.keys = s.keys();
-      out.memory_bytes = s.memory_bytes();
-      out.max_memory_bytes = s.max_memory_bytes();
-      out.evicted = s.evicted();
-      out.expired = s.expired();
-      out.on_memory_full = s.on_memory_full();
-      out.memory_untracked = s.memory_untracked();
-      out.reset_by_eviction = s.reset_by_eviction();
-      out.replica_records_refused = s.replica_records_refused();
-      out.connections = s.connections();
-      out.checks = s.checks();
-      out.checks_decided = s.checks_decided();
-      out.policies.assign(s.policies().begin(), s.policies().end());
-      out.members.clear();
-      for (const auto& m : s.members()) {
-        out.members.push_back({m.id(), m.address(), m.state(), m.incarnation()});
-      }
-      out.ring_share = s.ring_share();
-      out.ring_epoch = s.ring_epoch();
-      out.policy_hash = s.policy_hash();
-      out.policy_version = s.policy_version();
-      out.policy_origin = s.policy_origin();
-      out.keys_as_owner = s.keys_as_owner();
-      out.keys_as_replica = s.keys_as_replica();
-      out.replication_lag_ms = s.replication_lag_ms();
-      out.handoff_pending = s.handoff_pending();
-      out.forwarded = s.forwarded();
-      out.decided_as_owner = s.decided_as_owner();
-      out.decided_off_owner = s.decided_off_owner();
-      out.failovers = s.failovers();
-      out.degraded = s.degraded();
-      out.replica_records_sent = s.replica_records_sent();
-      out.replica_records_installed = s.replica_records_installed();
-      out.peer_queue_drops = s.peer_queue_drops();
-      out.peer_rejected_frames = s.peer_rejected_frames();
-      out.gossip_rejected_packets = s.gossip_rejected_packets();
-      out.refused_relays = s.refused_relays();
-      out.held_for_view = s.held_for_view();
-      out.expired_relays = s.expired_relays();
-      promise.set_value(true);
-    });
-  });
-  return future.get();
+  wire::Request request;
+  request.mutable_status();
+  return impl_->exchange(
+      std::move(request),
+      [&](const wire::Response& response) {
+        if (!response.has_status()) return false;
+        const auto& s = response.status();
+        out.node_id = s.node_id();
+        out.version = s.version();
+        out.listen = s.listen();
+        out.bound = s.bound();
+        out.uptime_ms = s.uptime_ms();
+        out.keys = s.keys();
+        out.memory_bytes = s.memory_bytes();
+        out.max_memory_bytes = s.max_memory_bytes();
+        out.evicted = s.evicted();
+        out.expired = s.expired();
+        out.on_memory_full = s.on_memory_full();
+        out.memory_untracked = s.memory_untracked();
+        out.reset_by_eviction = s.reset_by_eviction();
+        out.replica_records_refused = s.replica_records_refused();
+        out.connections = s.connections();
+        out.checks = s.checks();
+        out.checks_decided = s.checks_decided();
+        out.policies.assign(s.policies().begin(), s.policies().end());
+        out.members.clear();
+        for (const auto& m : s.members()) {
+          out.members.push_back({m.id(), m.address(), m.state(), m.incarnation()});
+        }
+        out.ring_share = s.ring_share();
+        out.ring_epoch = s.ring_epoch();
+        out.policy_hash = s.policy_hash();
+        out.policy_version = s.policy_version();
+        out.policy_origin = s.policy_origin();
+        out.keys_as_owner = s.keys_as_owner();
+        out.keys_as_replica = s.keys_as_replica();
+        out.replication_lag_ms = s.replication_lag_ms();
+        out.handoff_pending = s.handoff_pending();
+        out.forwarded = s.forwarded();
+        out.decided_as_owner = s.decided_as_owner();
+        out.decided_off_owner = s.decided_off_owner();
+        out.failovers = s.failovers();
+        out.degraded = s.degraded();
+        out.replica_records_sent = s.replica_records_sent();
+        out.replica_records_installed = s.replica_records_installed();
+        out.peer_queue_drops = s.peer_queue_drops();
+        out.peer_rejected_frames = s.peer_rejected_frames();
+        out.gossip_rejected_packets = s.gossip_rejected_packets();
+        out.refused_relays = s.refused_relays();
+        out.held_for_view = s.held_for_view();
+        out.expired_relays = s.expired_relays();
+        return true;
+      },
+      error);
 }
 
 // Sends one PolicyRequest and waits for the answer.
 bool Client::policy_request(bool push, const std::string& yaml, PolicySetInfo& out,
                             std::string& error) {
-  Impl& impl = *impl_;
-  if (!impl.bad_node.empty()) {
-    error = "'" + impl.bad_node + "' is not HOST:PORT";
+  wire::Request request;
+  auto* body = request.mutable_policy();
+  body->set_push(push);
+  if (push) body->set_yaml(yaml);
+  return impl_->exchange(
+      std::move(request),
+      [&](const wire::Response& response) {
+        if (!response.has_policy()) return false;
+        const auto& p = response.policy();
+        out.version = p.version();
+        out.hash = p.hash();
+        out.origin = p.origin();
+        out.yaml = p.yaml();
+        out.names.assign(p.names().begin(), p.names().end());
+        return true;
+      },
+      error);
+}
+
+bool Client::set_peer_faults(const std::vector<PeerFault>& faults, uint32_t& in_force,
+                             std::string& error) {
+  wire::Request request;
+  auto* admin = request.mutable_admin();
+  for (const PeerFault& f : faults) {
+    auto* out = admin->add_faults();
+    out->set_peer(f.peer);
+    out->set_drop(f.drop);
+    out->set_delay_ms(f.delay_ms);
+  }
+  return impl_->exchange(
+      std::move(request),
+      [&](const wire::Response& response) {
+        if (!response.has_admin()) return false;
+        in_force = response.admin().faults_in_force();
+        return true;
+      },
+      error);
+}
+
+bool Client::Impl::exchange(wire::Request request,
+                            const std::function<bool(const wire::Response&)>& take,
+                            std::string& error) {
+  if (!bad_node.empty()) {
+    error = "'" + bad_node + "' is not HOST:PORT";
     return false;
   }
+  if (!options.auth_token.empty()) request.set_auth_token(options.auth_token);
   std::promise<bool> promise;
   auto future = promise.get_future();
-  asio::post(impl.io, [&] {
-    wire::Request request;
-    auto* body = request.mutable_policy();
-    body->set_push(push);
-    if (push) body->set_yaml(yaml);
-    if (!impl.options.auth_token.empty()) request.set_auth_token(impl.options.auth_token);
-    impl.link->send(request, [&](const wire::Response* response, std::string_view e, bool) {
-      if (response == nullptr || !response->has_policy()) {
-        error = response == nullptr     ? std::string(e)
-                : response->has_error() ? response->error().message()
-                                        : "unexpected answer";
-        promise.set_value(false);
+  asio::post(io, [&] {
+    link->send(request, [&](const wire::Response* response, std::string_view e, bool) {
+      if (response != nullptr && take(*response)) {
+        promise.set_value(true);
         return;
       }
-      const auto& p = response->policy();
-      out.version = p.version();
-      out.hash = p.hash();
-      out.origin = p.origin();
-      out.yaml = p.yaml();
-      out.names.assign(p.names().begin(), p.names().end());
-      promise.set_value(true);
+      error = response == nullptr     ? std::string(e)
+              : response->has_error() ? response->error().message()
+                                      : "unexpected answer";
+      promise.set_value(false);
     });
   });
   return future.get();
