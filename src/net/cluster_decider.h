@@ -145,6 +145,9 @@ class ClusterDecider final : public service::CheckDecider {
 
   std::optional<cluster::ClusterNode> node_;
   std::optional<cluster::PolicySpread> policy_spread_;  // cluster thread only
+  // The catalog of the ClusterNode's last policy lookup (cluster thread only): what the
+  // pointer it returned points into.
+  std::shared_ptr<const service::PolicyCatalog> lookup_catalog_;
   PolicyListener on_policy_;
   std::string self_id_;  // decided_by of inline decisions
 
