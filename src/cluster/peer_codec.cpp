@@ -117,7 +117,7 @@ size_t body_size(const PeerMessage& message, std::vector<size_t>& sizes) {
     n = varint_field(m->version) + varint_field(m->hash);
   } else if (const auto* m = std::get_if<PolicyOffer>(&message)) {
     n = varint_field(m->version) + varint_field(m->hash) + bytes_field(m->yaml) +
-        bytes_field(m->origin);
+        bytes_field(m->origin) + bytes_field(m->rls);
   }
   return n;
 }
@@ -348,7 +348,8 @@ class Decoder {
     return parse_records(r, 2, m.records, "hand-off chunk: ", &m.request_id, &m.last);
   }
 
-  // A policy digest (version 1, hash 2) or, with `offer`, an offer (also yaml 3, origin 4).
+  // A policy digest (version 1, hash 2) or, with `offer`, an offer (also yaml 3, origin 4,
+  // rls 5).
   bool parse_policy(Reader r, uint64_t& version, uint64_t& hash, PolicyOffer* offer = nullptr) {
     Field f;
     while (!r.done()) {
@@ -358,6 +359,7 @@ class Decoder {
         if (f.number == 2) hash = f.value;
       } else if (f.type == wire::kLength && offer != nullptr) {
         if (f.number == 3) offer->yaml.assign(f.bytes);
+        if (f.number == 5) offer->rls.assign(f.bytes);
         if (f.number == 4) {
           if (!valid_utf8(f.bytes)) return fail(f.bytes.data(), kNotUtf8);
           offer->origin.assign(f.bytes);
@@ -741,6 +743,7 @@ std::string encode_peer_message(const PeerMessage& message) {
     w.varint(2, m->hash);
     w.bytes(3, m->yaml);
     w.bytes(4, m->origin);
+    w.bytes(5, m->rls);
   }
   assert(w.end() == out.data() + out.size());
   return out;

@@ -94,9 +94,10 @@ struct HandoffChunk {
 };
 
 // The cluster's policy set (cluster/policy_spread.h). A digest names the set its sender
-// holds; an offer carries a whole set. version 0 is a node's own --policies file, never
-// offered; hash is limits::PolicyLoad::content_hash of yaml; origin names the node where the
-// set was pushed (or reloaded).
+// holds; an offer carries a whole set. version 0 is a node's own --policies file (and
+// --rls-config), never offered; hash is set_hash(limits::PolicyLoad::content_hash of yaml,
+// rls); origin names the node where the set was pushed (or reloaded). rls: the Envoy RLS
+// configuration (envoyproxy/ratelimit YAML, documents separated by `---` lines), "" for none.
 struct PolicyDigest {
   uint64_t version = 0;
   uint64_t hash = 0;
@@ -106,6 +107,7 @@ struct PolicyOffer {
   uint64_t hash = 0;
   std::string yaml;
   std::string origin;
+  std::string rls;
 };
 
 // The order of the alternatives is the PeerMessage oneof's (body field = index + 1).

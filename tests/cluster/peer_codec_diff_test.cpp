@@ -172,7 +172,7 @@ class Gen {
       case 5:
         return PolicyDigest{u64(), u64()};
       default:
-        return PolicyOffer{u64(), u64(), bytes(), text()};
+        return PolicyOffer{u64(), u64(), bytes(), text(), coin() ? std::string() : bytes()};
     }
   }
 

@@ -163,6 +163,7 @@ void to_proto(const PeerMessage& message, v1::PeerMessage& pb) {
     out->set_hash(m->hash);
     out->set_yaml(m->yaml);
     out->set_origin(m->origin);
+    out->set_rls(m->rls);
   }
 }
 
@@ -259,7 +260,7 @@ std::string from_proto(const v1::PeerMessage& pb, PeerMessage& out) {
       return "";
     case v1::PeerMessage::kPolicyOffer: {
       const auto& o = pb.policy_offer();
-      out = PolicyOffer{o.version(), o.hash(), o.yaml(), o.origin()};
+      out = PolicyOffer{o.version(), o.hash(), o.yaml(), o.origin(), o.rls()};
       return "";
     }
     case v1::PeerMessage::BODY_NOT_SET:
