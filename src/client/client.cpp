@@ -326,8 +326,8 @@ bool Client::status(NodeStatus& out, std::string& error) {
 }
 
 // Sends one PolicyRequest and waits for the answer.
-bool Client::policy_request(bool push, const std::string& yaml, PolicySetInfo& out,
-                            std::string& error) {
+bool Client::policy_request(bool push, const std::string& yaml, const std::string* rls,
+                            PolicySetInfo& out, std::string& error) {
   Impl& impl = *impl_;
   if (!impl.bad_node.empty()) {
     error = "'" + impl.bad_node + "' is not HOST:PORT";
@@ -340,6 +340,10 @@ bool Client::policy_request(bool push, const std::string& yaml, PolicySetInfo& o
     auto* body = request.mutable_policy();
     body->set_push(push);
     if (push) body->set_yaml(yaml);
+    if (push && rls != nullptr) {
+      body->set_set_rls(true);
+      body->set_rls(*rls);
+    }
     if (!impl.options.auth_token.empty()) request.set_auth_token(impl.options.auth_token);
     impl.link->send(request, [&](const wire::Response* response, std::string_view e, bool) {
       if (response == nullptr || !response->has_policy()) {
@@ -355,6 +359,7 @@ bool Client::policy_request(bool push, const std::string& yaml, PolicySetInfo& o
       out.origin = p.origin();
       out.yaml = p.yaml();
       out.names.assign(p.names().begin(), p.names().end());
+      out.rls = p.rls();
       promise.set_value(true);
     });
   });
@@ -362,11 +367,16 @@ bool Client::policy_request(bool push, const std::string& yaml, PolicySetInfo& o
 }
 
 bool Client::policies(PolicySetInfo& out, std::string& error) {
-  return policy_request(false, {}, out, error);
+  return policy_request(false, {}, nullptr, out, error);
 }
 
 bool Client::push_policies(const std::string& yaml, PolicySetInfo& out, std::string& error) {
-  return policy_request(true, yaml, out, error);
+  return policy_request(true, yaml, nullptr, out, error);
+}
+
+bool Client::push_policy_set(const std::string& yaml, const std::string& rls, PolicySetInfo& out,
+                             std::string& error) {
+  return policy_request(true, yaml, &rls, out, error);
 }
 
 std::string Client::current_node() const {

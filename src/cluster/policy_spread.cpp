@@ -20,8 +20,14 @@ PolicySpread::PolicySpread(std::string self, PolicyOffer initial, PolicySpreadOp
 std::string PolicySpread::validate(const std::string& yaml, const std::string& rls,
                                    const Sources& what, limits::PolicyLoad& load,
                                    uint64_t& hash) const {
-  load = limits::parse_policies(yaml, "the " + what.first);
-  if (!load.ok()) return load.error;
+  if (yaml.empty() && !rls.empty()) {
+    // An RLS configuration without named policies (a node with --rls-config only).
+    load = {};
+    load.policies.emplace();
+  } else {
+    load = limits::parse_policies(yaml, "the " + what.first);
+    if (!load.ok()) return load.error;
+  }
   if (!rls.empty() && options_.check_rls) {
     if (std::string err = options_.check_rls(rls, "the " + what.second); !err.empty()) {
       return err;

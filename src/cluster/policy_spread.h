@@ -90,7 +90,8 @@ class PolicySpread {
   bool install(PolicyOffer offer, const std::string& from);
   // How errors name the policies and the RLS document.
   using Sources = std::pair<std::string, std::string>;
-  // Parses `yaml` and checks `rls`; fills `hash` (set_hash) or returns the error.
+  // Parses `yaml` and checks `rls`; fills `hash` (set_hash) or returns the error. Empty
+  // `yaml` with an RLS document is a set without named policies.
   std::string validate(const std::string& yaml, const std::string& rls, const Sources& what,
                        limits::PolicyLoad& load, uint64_t& hash) const;
   void send(const std::string& to, PeerMessage message);

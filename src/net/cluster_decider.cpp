@@ -55,7 +55,7 @@ ClusterDecider::ClusterDecider(store::Backend& store, const service::PolicyBook&
 ClusterDecider::~ClusterDecider() { stop(); }
 
 void ClusterDecider::start(ring::Member self, cluster::PolicyOffer policies,
-                           PolicyListener on_policy) {
+                           PolicyListener on_policy, cluster::PolicySpreadOptions spread_options) {
   hello_ = self.id + '\0' + self.address;
   self_id_ = self.id;
   if (cluster_options_.id_base == 0) {
@@ -64,7 +64,7 @@ void ClusterDecider::start(ring::Member self, cluster::PolicyOffer policies,
     std::random_device entropy;
     cluster_options_.id_base = (uint64_t{entropy()} << 32 | entropy()) & ~uint64_t{0xffffffff};
   }
-  policy_spread_.emplace(self.id, std::move(policies));
+  policy_spread_.emplace(self.id, std::move(policies), std::move(spread_options));
   on_policy_ = std::move(on_policy);
   node_.emplace(std::move(self), store_, cluster_options_);
   // A check forwarded here is decided under this node's policy set (cluster thread).
