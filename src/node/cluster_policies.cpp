@@ -106,11 +106,10 @@ std::string load_start_policies(const PolicySources& from, service::PolicyBook& 
     if (auto err = rls::read_rls_document(from.rls_path, out.rls); !err.empty()) {
       return "cannot load --rls-config: " + err;
     }
-    std::vector<std::string> warnings;
-    if (auto err = rls_book.load(from.rls_path, &warnings); !err.empty()) {
-      return "cannot load --rls-config: " + err;
-    }
-    for (const std::string& w : warnings) spdlog::warn("--rls-config: {}", w);
+    auto rls_load = rls::parse_rls_document(out.rls, from.rls_path);
+    if (!rls_load.ok()) return "cannot load --rls-config: " + rls_load.error;
+    for (const std::string& w : rls_load.warnings) spdlog::warn("--rls-config: {}", w);
+    rls_book.install(std::move(rls_load.config));
     rls_file_hash = rls_text_hash(out.rls);
     spdlog::info("loaded {} domains of RLS configuration from {}",
                  rls_book.current()->domains().size(), from.rls_path);
