@@ -109,7 +109,7 @@ int run(const Args& a, bool push) {
   }
   PolicySetInfo info;
   std::string error;
-  const bool ok = !push                  ? (*client)->policies(info, error)
+  const bool ok = !push                ? (*client)->policies(info, error)
                   : a.rls_file.empty() ? (*client)->push_policies(yaml, info, error)
                                        : (*client)->push_policy_set(yaml, rls, info, error);
   if (!ok) {

@@ -41,7 +41,8 @@ std::string PolicySpread::push(const std::string& yaml, const std::string& rls, 
                                PolicyDigest& installed) {
   limits::PolicyLoad load;
   uint64_t hash = 0;
-  if (std::string err = validate(yaml, rls, {"pushed policies", "pushed RLS config"}, load, hash); !err.empty()) return err;
+  const Sources sources{"pushed policies", "pushed RLS config"};
+  if (std::string err = validate(yaml, rls, sources, load, hash); !err.empty()) return err;
   if (current_.version > 0 && hash == current_.hash) {
     installed = digest_of(current_);  // already the cluster's set: nothing to spread
     return "";
@@ -90,9 +91,9 @@ void PolicySpread::receive(const std::string& from, const PolicyOffer& offer, Ti
 bool PolicySpread::install(PolicyOffer offer, const std::string& from) {
   limits::PolicyLoad load;
   uint64_t hash = 0;
-  std::string error = validate(offer.yaml, offer.rls,
-                               {"policies offered by " + from, "RLS config offered by " + from},
-                               load, hash);
+  std::string error =
+      validate(offer.yaml, offer.rls,
+               {"policies offered by " + from, "RLS config offered by " + from}, load, hash);
   PolicyEvent event;
   event.from = from;
   if (error.empty() && hash != offer.hash) {

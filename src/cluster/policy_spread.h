@@ -16,7 +16,8 @@
 //    that healed or a restarted member is repaired within an interval;
 //  - a member new in the view gets an offer at once.
 // A node installs only a set whose policies parse and validate, whose RLS document (if any)
-// passes PolicySpreadOptions::check_rls, and whose texts have the hash the offer claims; it refuses any other once (remembered by version and hash) and keeps its set.
+// passes PolicySpreadOptions::check_rls, and whose texts have the hash the offer claims; it refuses
+// any other once (remembered by version and hash) and keeps its set.
 //
 // A logic core: no I/O, no clock, no threads. The shell feeds members, pushes, peer messages
 // and tick(now), and drains take_outgoing() (for the peer links) and take_events() (sets to

@@ -225,8 +225,7 @@ const ForwardedCheck& ClusterNode::under_own_policy(const Origin& origin,
   return scratch;
 }
 
-void ClusterNode::decide_here(const Origin& origin, const ForwardedCheck& received,
-                              TimePoint now) {
+void ClusterNode::decide_here(const Origin& origin, const ForwardedCheck& received, TimePoint now) {
   if (refuse_expired(origin, received, now)) return;
   // Checks that other nodes may send here again: relayed ones, and this node's own clients'
   // that it forwarded before deciding them here (origin_id set).

@@ -99,8 +99,8 @@ std::string load_start_policies(const PolicySources& from, service::PolicyBook& 
   if (!from.policies_path.empty()) {
     if (auto err = book.load(from.policies_path, &out.yaml); !err.empty()) return err;
     out.hash = policy_file_hash = book.current()->hash();
-    spdlog::info("loaded {} policies from {} (hash {})", book.current()->size(),
-                 from.policies_path, hex64(out.hash));
+    spdlog::info("loaded {} policies from {} (hash {})", book.current()->size(), from.policies_path,
+                 hex64(out.hash));
   }
   if (!from.rls_path.empty()) {
     if (auto err = rls::read_rls_document(from.rls_path, out.rls); !err.empty()) {
@@ -166,9 +166,9 @@ void reload_policy_file(net::ClusterDecider& cluster, const std::string& path,
 void reload_rls_file(net::ClusterDecider& cluster, const std::string& path, uint64_t& file_hash) {
   std::string text;
   if (auto err = rls::read_rls_document(path, text); !err.empty()) {
-    log_event(spdlog::level::err, "policy_refused", {{"file", path}, {"reason", err}},
-              "SIGHUP: cannot read the RLS config " + path + ": " + err +
-                  "; the cluster keeps its set");
+    log_event(
+        spdlog::level::err, "policy_refused", {{"file", path}, {"reason", err}},
+        "SIGHUP: cannot read the RLS config " + path + ": " + err + "; the cluster keeps its set");
     return;
   }
   if (rls_text_hash(text) == file_hash) {
@@ -187,9 +187,10 @@ void reload_rls_file(net::ClusterDecider& cluster, const std::string& path, uint
     return;
   }
   file_hash = rls_text_hash(text);
-  spdlog::info("SIGHUP: pushed the RLS config in {} to the cluster as policy set version {} "
-               "(hash {})",
-               path, installed.version, hex64(installed.hash));
+  spdlog::info(
+      "SIGHUP: pushed the RLS config in {} to the cluster as policy set version {} "
+      "(hash {})",
+      path, installed.version, hex64(installed.hash));
 }
 
 std::string answer_policy_request(net::ClusterDecider& cluster, const wire::PolicyRequest& request,
@@ -199,9 +200,9 @@ std::string answer_policy_request(net::ClusterDecider& cluster, const wire::Poli
     // Without `set_rls` the RLS document in force stays; with it and no YAML, the policies.
     const bool keep_policies = request.set_rls() && request.yaml().empty();
     const std::string yaml = request.yaml(), rls = request.rls();
-    if (auto err = cluster.push_policies(keep_policies ? nullptr : &yaml,
-                                         request.set_rls() ? &rls : nullptr, installed,
-                                         kClusterWait);
+    if (auto err =
+            cluster.push_policies(keep_policies ? nullptr : &yaml,
+                                  request.set_rls() ? &rls : nullptr, installed, kClusterWait);
         !err.empty()) {
       log_event(spdlog::level::err, "policy_refused", {{"reason", err}},
                 "refused a pushed policy set: " + err);

@@ -535,8 +535,8 @@ RlsConfigLoad parse_rls_document(std::string_view text, std::string_view source)
     if (line.substr(0, 3) == "---") {
       if (!parse_part(at)) break;
       const size_t hash = line.find("# ");
-      part_source = hash == std::string_view::npos ? std::string(source)
-                                                   : std::string(line.substr(hash + 2));
+      part_source =
+          hash == std::string_view::npos ? std::string(source) : std::string(line.substr(hash + 2));
       while (!part_source.empty() && (part_source.back() == '\r' || part_source.back() == ' ')) {
         part_source.pop_back();
       }

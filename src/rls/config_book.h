@@ -1,7 +1,7 @@
 // The node's current envoyproxy/ratelimit configuration (--rls-config, or the one the cluster
-// spread with its policy set), swapped whole on reload or install. A reload that fails keeps the current configuration. Readers take a
-// snapshot once per request; a snapshot stays valid while they hold it, so a reload never
-// disturbs a request in flight. Thread-safe.
+// spread with its policy set), swapped whole on reload or install. A reload that fails keeps the
+// current configuration. Readers take a snapshot once per request; a snapshot stays valid while
+// they hold it, so a reload never disturbs a request in flight. Thread-safe.
 #pragma once
 #include <memory>
 #include <mutex>

@@ -242,8 +242,8 @@ TEST(PolicySpreadTest, ABadRlsConfigIsRefusedAtThePushAndByEveryReceiver) {
   // An offer whose hash is right but whose RLS document the receiver refuses (a newer drl's
   // field, say): refused with the reason, the set kept.
   const std::string rls = "domain: bad\n";
-  PolicyOffer offer{1, set_hash(limits::parse_policies(policies(3)).content_hash, rls),
-                    policies(3), "n9", rls};
+  PolicyOffer offer{1, set_hash(limits::parse_policies(policies(3)).content_hash, rls), policies(3),
+                    "n9", rls};
   sim.node("n1").receive("n9", offer, sim.now_);
   sim.run(0);
   EXPECT_EQ(sim.node("n1").current().version, 0u);
@@ -267,8 +267,8 @@ TEST(PolicySpreadTest, DigestsAndOffersRoundTripThroughTheCodec) {
   ASSERT_EQ(decode_peer_message(encode_peer_message(PolicyDigest{3, ~0ull}), out), "");
   EXPECT_EQ(std::get<PolicyDigest>(out).version, 3u);
   EXPECT_EQ(std::get<PolicyDigest>(out).hash, ~0ull);
-  ASSERT_EQ(decode_peer_message(encode_peer_message(PolicyOffer{4, 5, policies(1), "n1", "domain: a"}),
-                                 out),
+  ASSERT_EQ(decode_peer_message(
+                encode_peer_message(PolicyOffer{4, 5, policies(1), "n1", "domain: a"}), out),
             "");
   const auto& o = std::get<PolicyOffer>(out);
   EXPECT_EQ(o.version, 4u);

@@ -74,8 +74,7 @@ TEST(OperatorAcceptance, FiveNodesOperatedThroughTheCli) {
   for (size_t i = 0; i < 4; ++i) {
     EXPECT_TRUE(eventually(
         [&] {
-          return c.node(i).log().find(R"("event":"member_dead","peer":"n5")") !=
-                 std::string::npos;
+          return c.node(i).log().find(R"("event":"member_dead","peer":"n5")") != std::string::npos;
         },
         std::chrono::seconds(30)))
         << c.id(i) << ":\n"

@@ -324,12 +324,13 @@ TEST(RlsGrpc, APushedRlsConfigReachesEveryNodeAndABadOneIsRefused) {
   RlsCluster cluster;
   ASSERT_EQ(cluster.ready(), "");
   const auto& ports = cluster.ports();
-  for (size_t i = 0; i < ports.size(); ++i) EXPECT_EQ(user_limit(ports[i], "a" + std::to_string(i)), 5u);
+  for (size_t i = 0; i < ports.size(); ++i)
+    EXPECT_EQ(user_limit(ports[i], "a" + std::to_string(i)), 5u);
   TempDir dir;
-  const std::string seven = dir.write(
-      "seven.yaml",
-      "domain: shop\ndescriptors:\n  - key: user\n    rate_limit: {unit: year, "
-      "requests_per_unit: 7}\n");
+  const std::string seven =
+      dir.write("seven.yaml",
+                "domain: shop\ndescriptors:\n  - key: user\n    rate_limit: {unit: year, "
+                "requests_per_unit: 7}\n");
   auto r = testing::run_drl_with_errors(
       {"policy", "push", "--rls", seven, "--server", cluster.addresses()[1]});
   ASSERT_EQ(r.exit_code, 0) << r.out;

@@ -18,8 +18,8 @@ const std::string kRls =
     "requests_per_unit: 3}\n";
 
 struct SavedPolicies : ::testing::Test {
-  std::string dir = std::filesystem::temp_directory_path() /
-                    ("drl-saved-policies-" + std::to_string(::getpid()));
+  std::string dir =
+      std::filesystem::temp_directory_path() / ("drl-saved-policies-" + std::to_string(::getpid()));
   void SetUp() override { std::filesystem::create_directories(dir); }
   void TearDown() override { std::filesystem::remove_all(dir); }
   cluster::PolicyOffer offer(const std::string& rls) {
