@@ -23,6 +23,24 @@ for r in "${rules[@]}"; do
   fi
 done
 (cd "$mon/tests" && promtool test rules "${tests[@]##*/}")
+# Each alert has a unit test that expects it to fire, a runbook annotation and a runbook
+# section in docs/operations.md.
+python3 - "$root" "${rules[@]}" <<'PY'
+import re, sys
+root, rule_files = sys.argv[1], sys.argv[2:]
+runbooks = open(f"{root}/docs/operations.md").read()
+tests = "".join(open(t).read() for t in __import__("glob").glob(f"{root}/deploy/monitoring/tests/*.test.yml"))
+for path in rule_files:
+    text = open(path).read()
+    for name in re.findall(r"- alert: (\w+)", text):
+        if f"### Runbook: {name}\n" not in runbooks:
+            sys.exit(f"check_monitoring: {name} ({path}) has no '### Runbook: {name}' in docs/operations.md")
+        if f'runbook: "docs/operations.md#runbook-{name.lower()}"' not in text:
+            sys.exit(f"check_monitoring: {name} ({path}) has no runbook annotation")
+        if not re.search(rf"alertname: {name}\n\s*exp_alerts:\n\s*- exp_labels", tests):
+            sys.exit(f"check_monitoring: no unit test expects {name} to fire")
+    print(f"{path}: every alert has a firing test and a runbook")
+PY
 python3 - "$root" "$mon"/grafana/*.json <<'PY'
 import json, re, sys
 root, dashboards = sys.argv[1], sys.argv[2:]

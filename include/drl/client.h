@@ -47,6 +47,7 @@ struct PolicySetInfo {
   std::string origin;    // the node it was pushed at
   std::string yaml;
   std::vector<std::string> names;
+  std::string rls;  // the set's Envoy RLS configuration document ("" for none)
 };
 
 struct NodeStatus {
@@ -145,8 +146,12 @@ class Client {
   // Blocking: the policy set the node in use holds, or (push_policies) makes `yaml` the
   // cluster's next set and returns the set then held. A set that does not parse or validate
   // is refused (false, `error` says why) and changes nothing anywhere.
+  // A push keeps the RLS document in force; push_policy_set with `rls` replaces it too (""
+  // for none), and with an empty `yaml` keeps the policies in force.
   bool policies(PolicySetInfo& out, std::string& error);
   bool push_policies(const std::string& yaml, PolicySetInfo& out, std::string& error);
+  bool push_policy_set(const std::string& yaml, const std::string& rls, PolicySetInfo& out,
+                       std::string& error);
 
   // TEST ONLY, for a node started with --enable-test-hooks (chaos scripts, `drl
   // test-fault`): blocking; replaces the faults the node in use applies to its peer traffic
@@ -160,7 +165,8 @@ class Client {
 
  private:
   struct Impl;
-  bool policy_request(bool push, const std::string& yaml, PolicySetInfo& out, std::string& error);
+  bool policy_request(bool push, const std::string& yaml, const std::string* rls,
+                      PolicySetInfo& out, std::string& error);
   std::unique_ptr<Impl> impl_;
 };
 

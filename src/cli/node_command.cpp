@@ -150,7 +150,8 @@ Handler register_node(CLI::App& app) {
   cmd->add_option("--grpc-port-file", a->grpc_port_file, "Write the bound gRPC port to this file");
   cmd->add_option("--rls-config", a->rls_config,
                   "envoyproxy/ratelimit configuration for --grpc: a YAML file or a directory of "
-                  "them (reloaded on SIGHUP)");
+                  "them; the node's own until a policy set with one is pushed (drl policy push "
+                  "--rls); SIGHUP of a changed one pushes it to the cluster");
   cmd->add_flag("--rls-response-headers", a->rls_response_headers,
                 "Add RateLimit-Limit/-Remaining/-Reset to RLS responses (envoyproxy/ratelimit's "
                 "LIMIT_RESPONSE_HEADERS_ENABLED)");

@@ -318,12 +318,16 @@ bool Client::status(NodeStatus& out, std::string& error) {
 }
 
 // Sends one PolicyRequest and waits for the answer.
-bool Client::policy_request(bool push, const std::string& yaml, PolicySetInfo& out,
-                            std::string& error) {
+bool Client::policy_request(bool push, const std::string& yaml, const std::string* rls,
+                            PolicySetInfo& out, std::string& error) {
   wire::Request request;
   auto* body = request.mutable_policy();
   body->set_push(push);
   if (push) body->set_yaml(yaml);
+  if (push && rls != nullptr) {
+    body->set_set_rls(true);
+    body->set_rls(*rls);
+  }
   return impl_->exchange(
       std::move(request),
       [&](const wire::Response& response) {
@@ -334,6 +338,7 @@ bool Client::policy_request(bool push, const std::string& yaml, PolicySetInfo& o
         out.origin = p.origin();
         out.yaml = p.yaml();
         out.names.assign(p.names().begin(), p.names().end());
+        out.rls = p.rls();
         return true;
       },
       error);
@@ -385,11 +390,16 @@ bool Client::Impl::exchange(wire::Request request,
 }
 
 bool Client::policies(PolicySetInfo& out, std::string& error) {
-  return policy_request(false, {}, out, error);
+  return policy_request(false, {}, nullptr, out, error);
 }
 
 bool Client::push_policies(const std::string& yaml, PolicySetInfo& out, std::string& error) {
-  return policy_request(true, yaml, out, error);
+  return policy_request(true, yaml, nullptr, out, error);
+}
+
+bool Client::push_policy_set(const std::string& yaml, const std::string& rls, PolicySetInfo& out,
+                             std::string& error) {
+  return policy_request(true, yaml, &rls, out, error);
 }
 
 std::string Client::current_node() const {

@@ -58,6 +58,8 @@ void ClusterNode::submit(ClientCheck check, TimePoint now) {
   fc.degrade = check.degrade;
   fc.memory_full = check.memory_full;
   fc.deadline = check.deadline;
+  fc.policy = std::move(check.policy);
+  fc.client_shadow = check.client_shadow;
   route(std::move(origin), std::move(fc), now);
   flush_batches(now, false);
   flush_answers();

@@ -111,6 +111,11 @@ class ClusterNode {
   // that holds this node treats the others as the cluster it (re)joins: it takes over its
   // ranges only after fetching them from their previous owners.
   void set_view(std::vector<ring::Member> alive, TimePoint now);
+  // How this node's policy set resolves a policy name. A check forwarded here that names a
+  // policy is decided under this node's meaning of it (a check is decided under the
+  // deciding node's set, whichever node it entered); without a lookup, or for a name it does
+  // not know, under the limit the check carries.
+  void set_policy_lookup(PolicyLookup lookup) { policy_lookup_ = std::move(lookup); }
   void submit(ClientCheck check, TimePoint now);
   void receive(const std::string& from, PeerMessage message, TimePoint now);
   // Flushes due batches, fails over timed-out forwards, replicates every
@@ -194,6 +199,11 @@ class ClusterNode {
   void forget_answered(TimePoint now);
   void decide_here(const Origin& origin, const ForwardedCheck& check, TimePoint now);
   void degrade(const Origin& origin, const ForwardedCheck& check, TimePoint now);
+  // A relayed check with its policy resolved in this node's set: `check` itself when it names
+  // no policy, came from this node's client, or names one this node does not know, else
+  // `scratch` filled. own_limit: the limit differs from the one the check carried.
+  const ForwardedCheck& under_own_policy(const Origin& origin, const ForwardedCheck& check,
+                                         ForwardedCheck& scratch, bool& own_limit);
   void deliver(const Origin& origin, CheckAnswer answer);
   void enqueue_forward(const std::string& to, ForwardedCheck check, TimePoint now);
   void flush_batches(TimePoint now, bool all);
@@ -238,6 +248,7 @@ class ClusterNode {
   ring::Member self_;
   store::Backend& store_;
   ClusterOptions options_;
+  PolicyLookup policy_lookup_;
   store::Store degraded_store_;  // local-mode state, never replicated
 
   bool has_view_ = false;

@@ -63,13 +63,14 @@ size_t check_size(const ForwardedCheck& c) {
          bytes_field(c.key) + message_field(limit_size(c.limit)) +
          message_field(request_size(c.request)) + varint_field(static_cast<uint32_t>(c.degrade)) +
          varint_field(u64(c.budget)) + bytes_field(c.origin) + varint_field(c.origin_id) +
-         varint_field(static_cast<uint32_t>(c.memory_full));
+         varint_field(static_cast<uint32_t>(c.memory_full)) + bytes_field(c.policy) +
+         bool_field(c.client_shadow);
 }
 
 size_t answer_size(const CheckAnswer& a) {
   return varint_field(a.request_id) + message_field(decision_size(a.decision)) +
          bytes_field(a.decided_by) + bool_field(a.degraded) + varint_field(a.hops) +
-         bytes_field(a.error);
+         bytes_field(a.error) + (a.limit ? message_field(limit_size(*a.limit)) : 0);
 }
 
 size_t log_size(const limits::SlidingLog& log) {
@@ -116,7 +117,7 @@ size_t body_size(const PeerMessage& message, std::vector<size_t>& sizes) {
     n = varint_field(m->version) + varint_field(m->hash);
   } else if (const auto* m = std::get_if<PolicyOffer>(&message)) {
     n = varint_field(m->version) + varint_field(m->hash) + bytes_field(m->yaml) +
-        bytes_field(m->origin);
+        bytes_field(m->origin) + bytes_field(m->rls);
   }
   return n;
 }
@@ -193,6 +194,8 @@ class Writer {
     bytes(10, c.origin);
     varint(11, c.origin_id);
     varint(12, static_cast<uint32_t>(c.memory_full));
+    bytes(13, c.policy);
+    boolean(14, c.client_shadow);
   }
   void answer(uint32_t field, const CheckAnswer& a, size_t size) {
     header(field, size);
@@ -202,6 +205,7 @@ class Writer {
     boolean(4, a.degraded);
     varint(5, a.hops);
     bytes(6, a.error);
+    if (a.limit) limit(7, *a.limit);
   }
   void record(uint32_t field, const store::KeyRecord& r, size_t size) {
     header(field, size);
@@ -344,7 +348,8 @@ class Decoder {
     return parse_records(r, 2, m.records, "hand-off chunk: ", &m.request_id, &m.last);
   }
 
-  // A policy digest (version 1, hash 2) or, with `offer`, an offer (also yaml 3, origin 4).
+  // A policy digest (version 1, hash 2) or, with `offer`, an offer (also yaml 3, origin 4,
+  // rls 5).
   bool parse_policy(Reader r, uint64_t& version, uint64_t& hash, PolicyOffer* offer = nullptr) {
     Field f;
     while (!r.done()) {
@@ -354,6 +359,7 @@ class Decoder {
         if (f.number == 2) hash = f.value;
       } else if (f.type == wire::kLength && offer != nullptr) {
         if (f.number == 3) offer->yaml.assign(f.bytes);
+        if (f.number == 5) offer->rls.assign(f.bytes);
         if (f.number == 4) {
           if (!valid_utf8(f.bytes)) return fail(f.bytes.data(), kNotUtf8);
           offer->origin.assign(f.bytes);
@@ -405,15 +411,18 @@ class Decoder {
           case 12:
             memory_full = static_cast<uint32_t>(f.value);
             break;
+          case 14:
+            c.client_shadow = f.value != 0;
+            break;
           default:
             break;
         }
       } else if (f.type == wire::kLength) {
         if (f.number == 4) {
           c.key.assign(f.bytes);
-        } else if (f.number == 10) {
+        } else if (f.number == 10 || f.number == 13) {
           if (!valid_utf8(f.bytes)) return fail(f.bytes.data(), kNotUtf8);
-          c.origin.assign(f.bytes);
+          (f.number == 10 ? c.origin : c.policy).assign(f.bytes);
         } else if (f.number == 5) {
           if (!parse_limit(Reader(f.bytes), c.limit, algorithm, calendar)) return false;
         } else if (f.number == 6) {
@@ -505,6 +514,7 @@ class Decoder {
   }
 
   bool parse_answer(Reader r, CheckAnswer& a) {
+    uint32_t algorithm = 0, calendar = 0;
     Field f;
     while (!r.done()) {
       if (!next(r, f)) return false;
@@ -528,8 +538,20 @@ class Decoder {
         } else if (f.number == 3 || f.number == 6) {
           if (!valid_utf8(f.bytes)) return fail(f.bytes.data(), kNotUtf8);
           (f.number == 3 ? a.decided_by : a.error).assign(f.bytes);
+        } else if (f.number == 7) {
+          if (!a.limit) a.limit.emplace();
+          if (!parse_limit(Reader(f.bytes), *a.limit, algorithm, calendar)) return false;
         }
       }
+    }
+    if (a.limit) {
+      if (algorithm > kMaxAlgorithm) {
+        invalid("answer: unknown algorithm " + std::to_string(algorithm));
+      } else if (calendar > kMaxCalendar) {
+        invalid("answer: unknown calendar " + std::to_string(calendar));
+      }
+      a.limit->algorithm = static_cast<limits::Algorithm>(algorithm);
+      a.limit->calendar = static_cast<limits::Calendar>(calendar);
     }
     return true;
   }
@@ -721,6 +743,7 @@ std::string encode_peer_message(const PeerMessage& message) {
     w.varint(2, m->hash);
     w.bytes(3, m->yaml);
     w.bytes(4, m->origin);
+    w.bytes(5, m->rls);
   }
   assert(w.end() == out.data() + out.size());
   return out;

@@ -3,6 +3,7 @@
 // members' ids (ring::Member::id).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -25,6 +26,11 @@ namespace drl::cluster {
 // instant: the receiver converts it to its own clock on receipt (deadline, below), so node
 // clocks need not agree. 0 = no budget given (the receiver applies check_timeout).
 // deadline: this node's own time after which nobody waits for the check; never on the wire.
+// policy / client_shadow: the policy the entry node resolved `limit` (and degrade,
+// memory_full, request.shadow) from, "" for an inline limit, and whether the client asked
+// for a dry run itself. The decider resolves `policy` in its own set and decides under that
+// (ClusterNode::set_policy_lookup); `limit` and the rest are what a decider that does not
+// know the name (an older build, or a set without it) decides with.
 struct ForwardedCheck {
   uint64_t request_id = 0;
   uint32_t hops = 1;
@@ -38,6 +44,8 @@ struct ForwardedCheck {
   limits::Request request;
   DegradeMode degrade = DegradeMode::kLocal;
   limits::MemoryFullMode memory_full = limits::MemoryFullMode::kNodeDefault;
+  std::string policy;
+  bool client_shadow = false;
 };
 
 // CheckAnswer::error of a relayed check the receiver will not decide: it has no view yet, or
@@ -48,6 +56,9 @@ inline constexpr char kNotReadyError[] = "not ready: no view or hand-off pending
 // (or that a relay gave up on at it): not decided, since nobody waits for it any more.
 inline constexpr char kExpiredError[] = "expired: arrived after the forwarder's deadline";
 
+// limit: the limit the decider decided under when it is not the one the check carried (the
+// check's policy means another limit in the decider's set); the entry node describes a
+// denial with it.
 struct CheckAnswer {
   uint64_t request_id = 0;
   limits::Decision decision;
@@ -55,6 +66,7 @@ struct CheckAnswer {
   bool degraded = false;
   uint32_t hops = 0;
   std::string error;
+  std::optional<limits::Limit> limit;
 };
 
 // Checks bound for one destination, flushed on size or after ClusterOptions::flush_delay.
@@ -82,9 +94,10 @@ struct HandoffChunk {
 };
 
 // The cluster's policy set (cluster/policy_spread.h). A digest names the set its sender
-// holds; an offer carries a whole set. version 0 is a node's own --policies file, never
-// offered; hash is limits::PolicyLoad::content_hash of yaml; origin names the node where the
-// set was pushed (or reloaded).
+// holds; an offer carries a whole set. version 0 is a node's own --policies file (and
+// --rls-config), never offered; hash is set_hash(limits::PolicyLoad::content_hash of yaml,
+// rls); origin names the node where the set was pushed (or reloaded). rls: the Envoy RLS
+// configuration (envoyproxy/ratelimit YAML, documents separated by `---` lines), "" for none.
 struct PolicyDigest {
   uint64_t version = 0;
   uint64_t hash = 0;
@@ -94,6 +107,7 @@ struct PolicyOffer {
   uint64_t hash = 0;
   std::string yaml;
   std::string origin;
+  std::string rls;
 };
 
 // The order of the alternatives is the PeerMessage oneof's (body field = index + 1).

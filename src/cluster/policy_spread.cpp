@@ -1,18 +1,53 @@
 #include "cluster/policy_spread.h"
 
+#include <algorithm>
+
+#include "common/hex.h"
+#include "common/key_hash.h"
+
 namespace drl::cluster {
+
+uint64_t set_hash(uint64_t policies_hash, std::string_view rls) {
+  if (rls.empty()) return policies_hash;
+  std::string both = hex64(policies_hash) + "\nrls\n";
+  both.append(rls);
+  return std::max<uint64_t>(1, key_hash(both));
+}
 
 PolicySpread::PolicySpread(std::string self, PolicyOffer initial, PolicySpreadOptions options)
     : self_(std::move(self)), options_(options), current_(std::move(initial)) {}
 
-std::string PolicySpread::push(const std::string& yaml, TimePoint now, PolicyDigest& installed) {
-  auto load = limits::parse_policies(yaml, "the pushed policies");
-  if (!load.ok()) return load.error;
-  if (current_.version > 0 && load.content_hash == current_.hash) {
+std::string PolicySpread::validate(const std::string& yaml, const std::string& rls,
+                                   const Sources& what, limits::PolicyLoad& load,
+                                   uint64_t& hash) const {
+  if (yaml.empty() && !rls.empty()) {
+    // An RLS configuration without named policies (a node with --rls-config only).
+    load = {};
+    load.policies.emplace();
+  } else {
+    load = limits::parse_policies(yaml, "the " + what.first);
+    if (!load.ok()) return load.error;
+  }
+  if (!rls.empty() && options_.check_rls) {
+    if (std::string err = options_.check_rls(rls, "the " + what.second); !err.empty()) {
+      return err;
+    }
+  }
+  hash = set_hash(load.content_hash, rls);
+  return "";
+}
+
+std::string PolicySpread::push(const std::string& yaml, const std::string& rls, TimePoint now,
+                               PolicyDigest& installed) {
+  limits::PolicyLoad load;
+  uint64_t hash = 0;
+  const Sources sources{"pushed policies", "pushed RLS config"};
+  if (std::string err = validate(yaml, rls, sources, load, hash); !err.empty()) return err;
+  if (current_.version > 0 && hash == current_.hash) {
     installed = digest_of(current_);  // already the cluster's set: nothing to spread
     return "";
   }
-  PolicyOffer offer{current_.version + 1, load.content_hash, yaml, self_};
+  PolicyOffer offer{current_.version + 1, hash, yaml, self_, rls};
   PolicyEvent event;
   event.offer = offer;
   event.from = self_;
@@ -54,17 +89,20 @@ void PolicySpread::receive(const std::string& from, const PolicyOffer& offer, Ti
 }
 
 bool PolicySpread::install(PolicyOffer offer, const std::string& from) {
-  auto load = limits::parse_policies(offer.yaml, "the policies offered by " + from);
+  limits::PolicyLoad load;
+  uint64_t hash = 0;
+  std::string error =
+      validate(offer.yaml, offer.rls,
+               {"policies offered by " + from, "RLS config offered by " + from}, load, hash);
   PolicyEvent event;
   event.from = from;
-  if (load.ok() && load.content_hash != offer.hash) {
-    load.policies.reset();
-    load.error = "the policies offered by " + from + " do not match their hash";
+  if (error.empty() && hash != offer.hash) {
+    error = "the policies offered by " + from + " do not match their hash";
   }
-  if (!load.ok()) {
+  if (!error.empty()) {
     refused_.insert({offer.version, offer.hash});
     event.kind = PolicyEvent::Kind::kRefused;
-    event.reason = load.error;
+    event.reason = std::move(error);
     event.offer = std::move(offer);
     events_.push_back(std::move(event));
     return false;

@@ -1,7 +1,8 @@
 // One policy set for the whole cluster: versioned state that every member converges on.
 //
-// The set is its YAML text, the text's content hash (limits::PolicyLoad::content_hash) and a
-// version. Version 0 is a node's own --policies file as it started: it is never offered to
+// The set is its YAML text, optionally an Envoy RLS configuration document (PolicyOffer::rls,
+// the gRPC and HTTP doors' envoyproxy/ratelimit config), the content hash of both (set_hash)
+// and a version. Version 0 is a node's own --policies file as it started: it is never offered to
 // anyone, and any pushed set replaces it. A push (drl policy push, or a SIGHUP that finds the
 // node's file changed) numbers the set one above the version the node holds. The newest set
 // wins everywhere: a higher version, or on equal versions (two pushes at once through two
@@ -14,14 +15,16 @@
 //    holder of the newer one answers with an offer (a pull), so a lost offer, a partition
 //    that healed or a restarted member is repaired within an interval;
 //  - a member new in the view gets an offer at once.
-// A node installs only a set that parses and validates, and whose text has the hash the offer
-// claims; it refuses any other once (remembered by version and hash) and keeps its set.
+// A node installs only a set whose policies parse and validate, whose RLS document (if any)
+// passes PolicySpreadOptions::check_rls, and whose texts have the hash the offer claims; it refuses
+// any other once (remembered by version and hash) and keeps its set.
 //
 // A logic core: no I/O, no clock, no threads. The shell feeds members, pushes, peer messages
 // and tick(now), and drains take_outgoing() (for the peer links) and take_events() (sets to
 // install in its PolicyBook and to log). Thread-compatible: one thread at a time.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 #include <utility>
@@ -35,7 +38,14 @@ namespace drl::cluster {
 
 struct PolicySpreadOptions {
   Nanos announce_interval = kSecond;
+  // Validates an RLS document (`source` names it in errors): "" or why it is refused. The
+  // shell passes the RLS parser (the core does not depend on it); null accepts any.
+  std::function<std::string(std::string_view rls, std::string_view source)> check_rls;
 };
+
+// The hash of a set: its policies' content hash alone without an RLS document (so a set
+// without one keeps the hash older builds compute), else a hash of both, never 0.
+uint64_t set_hash(uint64_t policies_hash, std::string_view rls);
 
 // True when set `a` wins over set `b`.
 inline bool newer(const PolicyDigest& a, const PolicyDigest& b) {
@@ -59,10 +69,12 @@ class PolicySpread {
   // version 0: no policies yet.
   PolicySpread(std::string self, PolicyOffer initial, PolicySpreadOptions options = {});
 
-  // Installs `yaml` as the cluster's next set (version = current + 1), offered to every
-  // member. An unchanged pushed set (same hash) keeps its version. Returns "" and fills
-  // `installed`, or says why the set is refused (the current set stays, nothing is sent).
-  std::string push(const std::string& yaml, TimePoint now, PolicyDigest& installed);
+  // Installs `yaml` (and the RLS document `rls`, "" for none) as the cluster's next set
+  // (version = current + 1), offered to every member. An unchanged pushed set (same hash)
+  // keeps its version. Returns "" and fills `installed`, or says why the set is refused (the
+  // current set stays, nothing is sent).
+  std::string push(const std::string& yaml, const std::string& rls, TimePoint now,
+                   PolicyDigest& installed);
   // The members of the view (self may be among them; it is skipped).
   void set_members(const std::vector<std::string>& ids, TimePoint now);
   void receive(const std::string& from, const PolicyDigest& digest, TimePoint now);
@@ -77,6 +89,12 @@ class PolicySpread {
  private:
   // Parses and installs `offer` (already known newer); false with a refusal event otherwise.
   bool install(PolicyOffer offer, const std::string& from);
+  // How errors name the policies and the RLS document.
+  using Sources = std::pair<std::string, std::string>;
+  // Parses `yaml` and checks `rls`; fills `hash` (set_hash) or returns the error. Empty
+  // `yaml` with an RLS document is a set without named policies.
+  std::string validate(const std::string& yaml, const std::string& rls, const Sources& what,
+                       limits::PolicyLoad& load, uint64_t& hash) const;
   void send(const std::string& to, PeerMessage message);
 
   std::string self_;

@@ -207,26 +207,48 @@ void ClusterNode::reroute_pending(TimePoint now) {
   }
 }
 
-void ClusterNode::decide_here(const Origin& origin, const ForwardedCheck& check, TimePoint now) {
-  if (refuse_expired(origin, check, now)) return;
+const ForwardedCheck& ClusterNode::under_own_policy(const Origin& origin,
+                                                    const ForwardedCheck& check,
+                                                    ForwardedCheck& scratch, bool& own_limit) {
+  own_limit = false;
+  if (!origin.relay || check.policy.empty() || !policy_lookup_) return check;
+  const limits::Policy* policy = policy_lookup_(check.policy);
+  // Unknown here (a set that dropped it, or that has not added it yet): the entry node's
+  // meaning, which it carried, rather than refusing a check a client was told is valid.
+  if (policy == nullptr) return check;
+  scratch = check;
+  scratch.limit = policy->limit;
+  scratch.degrade = policy->degrade;
+  scratch.memory_full = policy->on_memory_full;
+  scratch.request.shadow = check.client_shadow || policy->shadow;
+  own_limit = !(scratch.limit == check.limit);
+  return scratch;
+}
+
+void ClusterNode::decide_here(const Origin& origin, const ForwardedCheck& received, TimePoint now) {
+  if (refuse_expired(origin, received, now)) return;
   // Checks that other nodes may send here again: relayed ones, and this node's own clients'
   // that it forwarded before deciding them here (origin_id set).
-  const bool known = origin.relay || check.origin_id != 0;
-  const CheckKey key{origin.relay ? check.origin : self_.id, check.origin_id};
+  const bool known = origin.relay || received.origin_id != 0;
+  const CheckKey key{origin.relay ? received.origin : self_.id, received.origin_id};
   if (known) {
     auto seen = answered_.find(key);
     if (seen != answered_.end()) {
       // Another attempt of a check decided here: its answer, not a second decision.
       ++stats_.answered_again;
       CheckAnswer answer = seen->second.answer;
-      answer.hops = check.hops;
+      answer.hops = received.hops;
       deliver(origin, std::move(answer));
       return;
     }
   }
+  ForwardedCheck scratch;
+  bool own_limit = false;
+  const ForwardedCheck& check = under_own_policy(origin, received, scratch, own_limit);
   CheckAnswer answer;
   answer.decided_by = self_.id;
   answer.hops = check.hops;
+  if (own_limit) answer.limit = check.limit;
   answer.decision = store_.apply(check.key, check.limit, check.request, now,
                                  store::memory_rule(check.memory_full, check.degrade));
   const uint64_t hash = key_hash(check.key);
@@ -259,10 +281,14 @@ void ClusterNode::forget_answered(TimePoint now) {
   }
 }
 
-void ClusterNode::degrade(const Origin& origin, const ForwardedCheck& check, TimePoint now) {
-  if (refuse_expired(origin, check, now)) return;
+void ClusterNode::degrade(const Origin& origin, const ForwardedCheck& received, TimePoint now) {
+  if (refuse_expired(origin, received, now)) return;
   ++stats_.degraded;
+  ForwardedCheck scratch;
+  bool own_limit = false;
+  const ForwardedCheck& check = under_own_policy(origin, received, scratch, own_limit);
   CheckAnswer answer;
+  if (own_limit) answer.limit = check.limit;
   answer.decided_by = self_.id;
   answer.hops = check.hops;
   answer.degraded = true;
@@ -314,6 +340,7 @@ void ClusterNode::deliver(const Origin& origin, CheckAnswer answer) {
   result.degraded = answer.degraded;
   result.hops = answer.hops;
   result.error = std::move(answer.error);
+  result.limit = answer.limit;
   results_.push_back(std::move(result));
 }
 

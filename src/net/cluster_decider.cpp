@@ -55,7 +55,7 @@ ClusterDecider::ClusterDecider(store::Backend& store, const service::PolicyBook&
 ClusterDecider::~ClusterDecider() { stop(); }
 
 void ClusterDecider::start(ring::Member self, cluster::PolicyOffer policies,
-                           PolicyListener on_policy) {
+                           PolicyListener on_policy, cluster::PolicySpreadOptions spread_options) {
   hello_ = self.id + '\0' + self.address;
   self_id_ = self.id;
   if (cluster_options_.id_base == 0) {
@@ -64,9 +64,15 @@ void ClusterDecider::start(ring::Member self, cluster::PolicyOffer policies,
     std::random_device entropy;
     cluster_options_.id_base = (uint64_t{entropy()} << 32 | entropy()) & ~uint64_t{0xffffffff};
   }
-  policy_spread_.emplace(self.id, std::move(policies));
+  policy_spread_.emplace(self.id, std::move(policies), std::move(spread_options));
   on_policy_ = std::move(on_policy);
   node_.emplace(std::move(self), store_, cluster_options_);
+  // A check forwarded here is decided under this node's policy set (cluster thread).
+  node_->set_policy_lookup([this](std::string_view name) -> const limits::Policy* {
+    lookup_catalog_ = policies_.current();
+    uint16_t slot = 0;
+    return lookup_catalog_->find(name, slot);
+  });
   server_.emplace(
       peer_options_, peer_stats_,
       [this](const std::string& from, std::string_view payload) {
@@ -115,6 +121,8 @@ bool ClusterDecider::resolve(const service::CheckCall& call, const service::Poli
   check.request = resolved.request;
   check.degrade = resolved.degrade;
   check.memory_full = resolved.memory_full;
+  check.policy.assign(call.has_inline ? std::string_view() : call.policy);
+  check.client_shadow = call.request.shadow;
   // The store key namespaces the user key by its limit, exactly as on a single node, and
   // is what the ring hashes: every node routes the same check to the same owner.
   service::store_key_for(call, check.key);
@@ -342,7 +350,9 @@ void ClusterDecider::complete(const cluster::CheckResult& result) {
     out.decision = result.decision;
     out.degraded = result.degraded;
     b.decided_by[i] = result.decided_by;
-    service::settle_decision(out, b.user_keys[i], b.limits[i], metrics_, b.slots[i]);
+    // The decider's limit when its policy set means another one than this node's.
+    const limits::Limit& limit = result.limit ? *result.limit : b.limits[i];
+    service::settle_decision(out, b.user_keys[i], limit, metrics_, b.slots[i]);
   }
   if (--b.remaining > 0) return;
   for (size_t k = 0; k < b.outcomes.size(); ++k) b.outcomes[k].decided_by = b.decided_by[k];

@@ -67,16 +67,18 @@ class ClusterDecider final : public service::CheckDecider {
 
   // Creates the ClusterNode for `self` (its address is where peers connect) and starts the
   // thread. Call once, before any decide(). `policies`: the set the node starts with (its
-  // --policies file at version 0, or the set it saved); `on_policy` may be null.
+  // --policies file at version 0, or the set it saved); `on_policy` may be null;
+  // `spread_options` checks a set's RLS document.
   void start(ring::Member self, cluster::PolicyOffer policies = {},
-             PolicyListener on_policy = nullptr);
+             PolicyListener on_policy = nullptr, cluster::PolicySpreadOptions spread_options = {});
   void stop();
 
-  // cluster_decider_policies.cpp. Installs `yaml` as the cluster's next policy set and
-  // offers it to every member (PolicySpread::push). Returns "" and fills `installed`, or
+  // cluster_decider_policies.cpp. Installs `yaml` (with the RLS document `rls`) as the
+  // cluster's next policy set and offers it to every member (PolicySpread::push). A null
+  // `yaml` or `rls` keeps the one of the set in force. Returns "" and fills `installed`, or
   // says why the set is refused (or that the cluster thread did not answer within `wait`).
-  std::string push_policies(const std::string& yaml, cluster::PolicyDigest& installed,
-                            std::chrono::milliseconds wait);
+  std::string push_policies(const std::string* yaml, const std::string* rls,
+                            cluster::PolicyDigest& installed, std::chrono::milliseconds wait);
   // The set this node holds now. Thread-safe; false if the cluster thread did not answer.
   bool policies(cluster::PolicyOffer& out, std::chrono::milliseconds wait);
 
@@ -145,6 +147,9 @@ class ClusterDecider final : public service::CheckDecider {
 
   std::optional<cluster::ClusterNode> node_;
   std::optional<cluster::PolicySpread> policy_spread_;  // cluster thread only
+  // The catalog of the ClusterNode's last policy lookup (cluster thread only): what the
+  // pointer it returned points into.
+  std::shared_ptr<const service::PolicyCatalog> lookup_catalog_;
   PolicyListener on_policy_;
   std::string self_id_;  // decided_by of inline decisions
 

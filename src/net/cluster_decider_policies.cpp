@@ -2,12 +2,14 @@
 // the cluster thread, beside the ClusterNode, and carries its messages on the same peer links.
 #include <asio/post.hpp>
 #include <future>
+#include <optional>
 
 #include "net/cluster_decider.h"
 
 namespace drl::net {
 
-std::string ClusterDecider::push_policies(const std::string& yaml, cluster::PolicyDigest& installed,
+std::string ClusterDecider::push_policies(const std::string* yaml, const std::string* rls,
+                                          cluster::PolicyDigest& installed,
                                           std::chrono::milliseconds wait) {
   struct Answer {
     std::string error;
@@ -15,9 +17,14 @@ std::string ClusterDecider::push_policies(const std::string& yaml, cluster::Poli
   };
   auto promise = std::make_shared<std::promise<Answer>>();
   auto future = promise->get_future();
-  asio::post(io_, [this, promise, yaml] {
+  std::optional<std::string> new_yaml, new_rls;
+  if (yaml) new_yaml = *yaml;
+  if (rls) new_rls = *rls;
+  asio::post(io_, [this, promise, new_yaml = std::move(new_yaml), new_rls = std::move(new_rls)] {
     Answer a;
-    a.error = policy_spread_->push(yaml, clock_.now(), a.installed);
+    const cluster::PolicyOffer& current = policy_spread_->current();
+    a.error = policy_spread_->push(new_yaml ? *new_yaml : current.yaml,
+                                   new_rls ? *new_rls : current.rls, clock_.now(), a.installed);
     drain_policies();
     promise->set_value(std::move(a));
   });

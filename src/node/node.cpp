@@ -186,6 +186,12 @@ struct Node::Impl {
   bool draining = false;                // control thread: a stop signal came, the node is leaving
   cluster::PolicyOffer start_policies;  // handed to the cluster when it starts
   uint64_t policy_file_hash = 0;        // control thread: the --policies file when last read
+  uint64_t rls_file_hash = 0;           // control thread: the --rls-config document, likewise
+  // --rls-config or the cluster's set's RLS document (node/cluster_policies.h); the Envoy
+  // doors read it. Thread-safe.
+  rls::RlsConfigBook rls_book;
+  PolicySources policy_sources{options.policies_path, options.rls_config_path,
+                               options.storage.data_dir};
 };
 
 Node::Node(NodeOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -195,8 +201,8 @@ int Node::run() { return impl_->run(); }
 int Node::Impl::run() {
   started = clock.monotonic();
   raise_descriptor_limit(options.max_connections);
-  if (auto err = load_start_policies(options.policies_path, options.storage.data_dir, policies,
-                                     start_policies, policy_file_hash);
+  if (auto err = load_start_policies(policy_sources, policies, rls_book, start_policies,
+                                     policy_file_hash, rls_file_hash);
       !err.empty()) {
     spdlog::error("cannot load policies: {}", err);
     return 2;
@@ -297,7 +303,7 @@ int Node::Impl::run() {
   }
   std::string grpc_address;
   if (!options.grpc_host.empty()) {
-    rls_door.emplace(options, *solo, &gate, clock);
+    rls_door.emplace(options, *solo, &gate, clock, rls_book);
     if (auto err = rls_door->start(); !err.empty()) {
       spdlog::error("{}", err);
       return 2;
@@ -374,7 +380,9 @@ void Node::Impl::wait_signal() {
     if (signo == SIGHUP) {
       reload_client_tokens();
       reload_key_ring();
-      if (rls_door) rls_door->reload();
+      if (!options.rls_config_path.empty()) {
+        reload_rls_file(*cluster, options.rls_config_path, rls_file_hash);
+      }
       if (options.policies_path.empty()) {
         spdlog::warn("SIGHUP: no --policies file to reload");
       } else {
@@ -422,10 +430,14 @@ std::string Node::Impl::start_cluster(uint16_t port) {
       if (!ec) install_view(views->settle_timer_fired());
     });
   });
-  cluster->start(ring::Member{options.id, advertised_address}, std::move(start_policies),
-                 [this](const cluster::PolicyEvent& e) {
-                   apply_policy_event(e, policies, options.storage.data_dir);
-                 });
+  cluster::PolicySpreadOptions spread;
+  spread.check_rls = check_rls_document;
+  cluster->start(
+      ring::Member{options.id, advertised_address}, std::move(start_policies),
+      [this](const cluster::PolicyEvent& e) {
+        apply_policy_event(e, policies, rls_book, policy_sources);
+      },
+      std::move(spread));
   std::vector<std::string> join;
   if (!options.seeds.empty()) {
     auto seeds = parse_seeds(options.seeds);
@@ -686,14 +698,18 @@ std::string Node::Impl::render_metrics() {
   render_build_info(t);
   {
     const auto catalog = policies.current();
+    const auto rls = rls_book.current();
     t.help("drl_policy_set_info", "gauge",
            "Always 1; `hash` is the content hash of this node's policy set (16 hex digits, "
            "0000000000000000 without policies), `version` its cluster version (0: the node's "
-           "own --policies file, never pushed). Nodes holding one set show one hash.");
+           "own --policies file, never pushed), `rls_domains` the domains of the Envoy RLS "
+           "configuration its doors serve (the set's, else --rls-config). Nodes holding one "
+           "set show one hash.");
     t.sample("drl_policy_set_info",
              {{"hash", hex64(catalog->hash())},
               {"version", std::to_string(catalog->version())},
-              {"policies", std::to_string(catalog->size())}},
+              {"policies", std::to_string(catalog->size())},
+              {"rls_domains", std::to_string(rls ? rls->domains().size() : 0)}},
              uint64_t{1});
     t.help("drl_policy_set_version", "gauge",
            "The cluster version of this node's policy set (0: its own --policies file, never "

@@ -3,41 +3,16 @@
 #include <spdlog/spdlog.h>
 
 namespace drl::node {
-namespace {
-
-size_t rule_count(const std::vector<rls::DescriptorNode>& nodes) {
-  size_t n = 0;
-  for (const auto& node : nodes) n += (node.rate_limit ? 1 : 0) + rule_count(node.children);
-  return n;
-}
-
-void log_loaded(std::string_view what, const rls::RlsConfigBook& book,
-                const std::vector<std::string>& warnings) {
-  const auto config = book.current();
-  size_t rules = 0;
-  for (const auto& [name, domain] : config->domains()) rules += rule_count(domain.descriptors);
-  spdlog::info("{} {} domains ({} rules) of RLS configuration from {}", what,
-               config->domains().size(), rules, book.path());
-  for (const std::string& w : warnings) spdlog::warn("--rls-config: {}", w);
-}
-
-}  // namespace
 
 RlsDoor::RlsDoor(const NodeOptions& options, service::CheckDecider& decider,
-                 service::RequestGate* gate, const Clock& clock)
-    : options_(options), decider_(decider), gate_(gate), clock_(clock) {}
+                 service::RequestGate* gate, const Clock& clock, const rls::RlsConfigBook& book)
+    : options_(options), decider_(decider), gate_(gate), clock_(clock), book_(book) {}
 
 std::string RlsDoor::start() {
-  if (!options_.rls_config_path.empty()) {
-    std::vector<std::string> warnings;
-    if (auto err = book_.load(options_.rls_config_path, &warnings); !err.empty()) {
-      return "cannot load --rls-config: " + err;
-    }
-    log_loaded("loaded", book_, warnings);
-  } else {
+  if (book_.current() == nullptr) {
     spdlog::warn(
-        "--grpc without --rls-config: no domain is configured, every descriptor is "
-        "answered OK");
+        "--grpc without --rls-config or a cluster RLS config: no domain is configured, every "
+        "descriptor is answered OK until a policy set with one is pushed");
   }
   rls::RlsExchangeOptions eo;
   eo.answer.response_headers = options_.rls_response_headers;
@@ -60,16 +35,6 @@ void RlsDoor::joined() {
 void RlsDoor::drain() {
   draining_ = true;
   if (server_) server_->set_serving(false);
-}
-
-void RlsDoor::reload() {
-  if (options_.rls_config_path.empty()) return;
-  std::vector<std::string> warnings;
-  if (auto err = book_.reload(&warnings); !err.empty()) {
-    spdlog::error("SIGHUP: refused the new RLS configuration: {}; keeping the current one", err);
-    return;
-  }
-  log_loaded("SIGHUP: reloaded", book_, warnings);
 }
 
 void RlsDoor::stop() {

@@ -1,7 +1,8 @@
-// The node's Envoy rate limit service: the --rls-config book and the gRPC server, started,
-// reloaded and stopped as one (doors/rls_grpc_server.h). Owned by the node; the decider, gate
-// and clock it borrows outlive it. start(), reload(), joined() and drain() run on the node's
-// control thread; the server's calls run on gRPC's threads.
+// The node's Envoy rate limit service: the gRPC server over the node's RLS configuration book
+// (--rls-config, or the cluster's set's RLS document: node/cluster_policies.h), started and
+// stopped as one (doors/rls_grpc_server.h). Owned by the node; the decider, gate, clock and
+// book it borrows outlive it. start(), joined() and drain() run on the node's control thread;
+// the server's calls run on gRPC's threads.
 #pragma once
 #include <memory>
 #include <optional>
@@ -16,9 +17,8 @@ namespace drl::node {
 class RlsDoor {
  public:
   RlsDoor(const NodeOptions& options, service::CheckDecider& decider, service::RequestGate* gate,
-          const Clock& clock);
-  // Loads the configuration and starts serving (NOT_SERVING until joined()); "" on success,
-  // else why not.
+          const Clock& clock, const rls::RlsConfigBook& book);
+  // Starts serving (NOT_SERVING until joined()); "" on success, else why not.
   std::string start();
   uint16_t port() const { return server_ ? server_->port() : 0; }
   // The exchange of --rls-config, for the HTTP door's POST /json too; null before start().
@@ -27,8 +27,6 @@ class RlsDoor {
   // (shutting down), whatever views come after.
   void joined();
   void drain();
-  // SIGHUP: loads the configuration again; a bad one is refused and the current one kept.
-  void reload();
   void stop();
 
  private:
@@ -36,7 +34,7 @@ class RlsDoor {
   service::CheckDecider& decider_;
   service::RequestGate* gate_;
   const Clock& clock_;
-  rls::RlsConfigBook book_;
+  const rls::RlsConfigBook& book_;
   std::optional<rls::RlsExchange> exchange_;
   std::optional<doors::RlsGrpcServer> server_;
   bool draining_ = false;  // control thread only

@@ -508,7 +508,53 @@ RlsConfigLoad parse_rls_config(std::string_view yaml, std::string_view source) {
 }
 
 RlsConfigLoad load_rls_config(const std::string& path) {
+  std::string text;
+  if (std::string err = read_rls_document(path, text); !err.empty()) {
+    RlsConfigLoad load;
+    load.error = std::move(err);
+    return load;
+  }
+  return parse_rls_document(text, path);
+}
+
+RlsConfigLoad parse_rls_document(std::string_view text, std::string_view source) {
   RlsConfigLoad load;
+  auto config = std::make_shared<RlsConfig>();
+  std::string part_source(source);
+  size_t part_start = 0;
+  auto parse_part = [&](size_t end) {
+    const std::string_view part = text.substr(part_start, end - part_start);
+    if (part.find_first_not_of(" \t\r\n") == std::string_view::npos) return true;
+    load.error = parse_rls_file(part, part_source, *config, &load.warnings);
+    return load.error.empty();
+  };
+  for (size_t at = 0; at < text.size();) {
+    size_t eol = text.find('\n', at);
+    if (eol == std::string_view::npos) eol = text.size();
+    const std::string_view line = text.substr(at, eol - at);
+    if (line.substr(0, 3) == "---") {
+      if (!parse_part(at)) break;
+      const size_t hash = line.find("# ");
+      part_source =
+          hash == std::string_view::npos ? std::string(source) : std::string(line.substr(hash + 2));
+      while (!part_source.empty() && (part_source.back() == '\r' || part_source.back() == ' ')) {
+        part_source.pop_back();
+      }
+      part_start = eol + 1 > text.size() ? text.size() : eol + 1;
+    }
+    at = eol + 1;
+  }
+  if (load.error.empty()) parse_part(text.size());
+  if (!load.error.empty()) {
+    load.warnings.clear();
+    return load;
+  }
+  load.config = std::move(config);
+  return load;
+}
+
+std::string read_rls_document(const std::string& path, std::string& text) {
+  text.clear();
   std::error_code ec;
   std::vector<std::string> files;
   if (std::filesystem::is_directory(path, ec)) {
@@ -519,27 +565,21 @@ RlsConfigLoad load_rls_config(const std::string& path) {
       if (!entry.is_regular_file(ec)) continue;
       files.push_back(entry.path().string());
     }
-    if (ec) {
-      load.error = path + ": cannot list the directory: " + ec.message();
-      return load;
-    }
+    if (ec) return path + ": cannot list the directory: " + ec.message();
     std::sort(files.begin(), files.end());
   } else {
-    files.push_back(path);
+    std::string error;
+    text = read_text(path, error);
+    return error;
   }
-  auto config = std::make_shared<RlsConfig>();
   for (const std::string& file : files) {
     std::string error;
-    const std::string text = read_text(file, error);
-    if (error.empty()) error = parse_rls_file(text, file, *config, &load.warnings);
-    if (!error.empty()) {
-      load.error = error;
-      load.warnings.clear();
-      return load;
-    }
+    const std::string part = read_text(file, error);
+    if (!error.empty()) return error;
+    text += "--- # " + file + "\n" + part;
+    if (!part.empty() && part.back() != '\n') text += '\n';
   }
-  load.config = std::move(config);
-  return load;
+  return "";
 }
 
 }  // namespace drl::rls

@@ -101,7 +101,17 @@ std::string parse_rls_file(std::string_view yaml, std::string_view source, RlsCo
 // Parses a whole configuration from one text (tests, tools).
 RlsConfigLoad parse_rls_config(std::string_view yaml, std::string_view source = "<rls-config>");
 // Reads a file, or every *.yaml and *.yml file of a directory (not those starting with '.'),
-// in name order. A domain declared twice is an error.
+// in name order, as one document (read_rls_document) and parses it (parse_rls_document). A
+// domain declared twice is an error.
 RlsConfigLoad load_rls_config(const std::string& path);
+
+// The RLS configuration as one text, the form the cluster spreads it in (PolicyOffer::rls):
+// a file's bytes as they are; a directory's files (as load_rls_config picks them) each after
+// a line "--- # PATH". Returns "" and fills `text`, or the error.
+std::string read_rls_document(const std::string& path, std::string& text);
+// Parses such a text: the parts between lines that start with "---" are parsed as files (a
+// part named by the comment on its "---" line, "--- # NAME", else by `source`; line numbers
+// count from the part's start); blank parts are skipped.
+RlsConfigLoad parse_rls_document(std::string_view text, std::string_view source);
 
 }  // namespace drl::rls

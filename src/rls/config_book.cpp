@@ -16,4 +16,9 @@ std::string RlsConfigBook::reload(std::vector<std::string>* warnings) {
   return load(path_, warnings);
 }
 
+void RlsConfigBook::install(std::shared_ptr<const RlsConfig> config) {
+  std::lock_guard lock(mutex_);
+  current_ = std::move(config);
+}
+
 }  // namespace drl::rls

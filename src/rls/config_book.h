@@ -1,7 +1,7 @@
-// The node's current envoyproxy/ratelimit configuration (--rls-config), swapped whole on
-// reload (SIGHUP). A reload that fails keeps the current configuration. Readers take a
-// snapshot once per request; a snapshot stays valid while they hold it, so a reload never
-// disturbs a request in flight. Thread-safe.
+// The node's current envoyproxy/ratelimit configuration (--rls-config, or the one the cluster
+// spread with its policy set), swapped whole on reload or install. A reload that fails keeps the
+// current configuration. Readers take a snapshot once per request; a snapshot stays valid while
+// they hold it, so a reload never disturbs a request in flight. Thread-safe.
 #pragma once
 #include <memory>
 #include <mutex>
@@ -20,6 +20,8 @@ class RlsConfigBook {
   std::string load(const std::string& path, std::vector<std::string>* warnings = nullptr);
   // Loads the path of the last successful load() again.
   std::string reload(std::vector<std::string>* warnings = nullptr);
+  // Makes a configuration parsed elsewhere current (the cluster's, cluster/policy_spread.h).
+  void install(std::shared_ptr<const RlsConfig> config);
 
   // Null until a load succeeds.
   std::shared_ptr<const RlsConfig> current() const {

@@ -72,7 +72,7 @@ TEST(HelpExamples, EveryExampleParsesAndNamesWhatExists) {
           EXPECT_NE(policies.find("\n  " + value + ":"), std::string::npos)
               << line << ": docs/policies.example.yaml has no policy " << value;
         }
-        if (flag == "--policies") {
+        if (flag == "--policies" || flag == "--rls" || flag == "--rls-config") {
           EXPECT_TRUE(std::filesystem::exists(value)) << line << ": no file " << value;
         }
         // The one exception: --advertise's example binds every address and names a loopback one.

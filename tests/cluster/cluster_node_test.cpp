@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 
+#include "cluster/peer_codec.h"
 #include "common/key_hash.h"
 
 namespace drl::cluster {
@@ -24,12 +25,13 @@ limits::Limit fixed(uint64_t n) {
   return l;
 }
 
-// A key that `owner` owns on the ring of `members`.
-std::string key_owned_by(const std::vector<ring::Member>& members, const std::string& owner) {
+// A key that `owner` owns on the ring of `members` (the first, or the one after `skip` others).
+std::string key_owned_by(const std::vector<ring::Member>& members, const std::string& owner,
+                         int skip = 0) {
   ring::Ring r(members);
   for (int i = 0;; ++i) {
     std::string k = "key:" + std::to_string(i);
-    if (r.member(r.owner(key_hash(k))).id == owner) return k;
+    if (r.member(r.owner(key_hash(k))).id == owner && skip-- == 0) return k;
   }
 }
 
@@ -130,6 +132,105 @@ TEST_F(TwoNodes, ForwardedOnceMoreAtMostWhenViewsDisagree) {
   ASSERT_NE(answers, nullptr);
   EXPECT_EQ(answers->answers[0].request_id, 7u);
   EXPECT_EQ(answers->answers[0].decided_by, "b");
+}
+
+// A node's policy set as the ClusterNode sees it: name -> policy.
+PolicyLookup lookup_of(const std::map<std::string, limits::Policy>& set) {
+  return [set](std::string_view name) -> const limits::Policy* {
+    auto it = set.find(std::string(name));
+    return it == set.end() ? nullptr : &it->second;
+  };
+}
+
+limits::Policy api_policy(uint64_t limit, bool shadow = false) {
+  limits::Policy p;
+  p.name = "api";
+  p.limit = fixed(limit);
+  p.shadow = shadow;
+  return p;
+}
+
+// Moves every message between a and b, through the wire codec, until both are quiet.
+void exchange(ClusterNode& a, ClusterNode& b, TimePoint now) {
+  for (int round = 0; round < 4; ++round) {
+    a.flush(now);
+    b.flush(now);
+    for (auto& out : a.take_outgoing()) {
+      PeerMessage decoded;
+      ASSERT_EQ(decode_peer_message(encode_peer_message(out.message), decoded), "");
+      b.receive("a", std::move(decoded), now);
+    }
+    for (auto& out : b.take_outgoing()) {
+      PeerMessage decoded;
+      ASSERT_EQ(decode_peer_message(encode_peer_message(out.message), decoded), "");
+      a.receive("b", std::move(decoded), now);
+    }
+  }
+}
+
+// Checks of policy "api" entering a (whose set says 200) for a key b owns.
+std::vector<CheckResult> api_checks_through_a(ClusterNode& a, ClusterNode& b,
+                                              const std::string& key, int n,
+                                              bool client_shadow = false) {
+  for (int t = 1; t <= n; ++t) {
+    ClientCheck c = check(static_cast<uint64_t>(t), key, fixed(200));  // as a resolved it
+    c.policy = "api";
+    c.client_shadow = client_shadow;
+    c.request.shadow = client_shadow;
+    a.submit(std::move(c), kT0);
+  }
+  exchange(a, b, kT0);
+  return a.take_results();
+}
+
+TEST_F(TwoNodes, AForwardedCheckIsDecidedUnderTheOwnersPolicySet) {
+  // The entry node a holds the old set (api: 200), the owner b the new one (api: 2), as
+  // while a push spreads: the owner's meaning decides, whichever node the check entered.
+  a.set_policy_lookup(lookup_of({{"api", api_policy(200)}}));
+  b.set_policy_lookup(lookup_of({{"api", api_policy(2)}}));
+  const auto results = api_checks_through_a(a, b, key_owned_by(members, "b"), 3);
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& r : results) {
+    EXPECT_EQ(r.decided_by, "b");
+    EXPECT_EQ(r.decision.limit, 2u);
+    ASSERT_TRUE(r.limit.has_value());  // for a's denial sentence
+    EXPECT_EQ(r.limit->limit, 2u);
+  }
+  EXPECT_TRUE(results[0].decision.allowed);
+  EXPECT_TRUE(results[1].decision.allowed);
+  EXPECT_FALSE(results[2].decision.allowed);
+}
+
+TEST_F(TwoNodes, AnOwnerWithoutTheNameOrWithoutALookupDecidesUnderTheCarriedLimit) {
+  // An older build (no lookup: it skips the name) and a set without the policy (added by a
+  // push the owner has not taken yet) both decide under the limit the entry node resolved.
+  a.set_policy_lookup(lookup_of({{"api", api_policy(200)}}));
+  auto results = api_checks_through_a(a, b, key_owned_by(members, "b"), 3);
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& r : results) {
+    EXPECT_EQ(r.decision.limit, 200u);
+    EXPECT_TRUE(r.decision.allowed);
+    EXPECT_FALSE(r.limit.has_value());
+  }
+  b.set_policy_lookup(lookup_of({}));
+  results = api_checks_through_a(a, b, key_owned_by(members, "b", 1), 1);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].decision.limit, 200u);
+}
+
+TEST_F(TwoNodes, TheOwnersShadowFlagAppliesAndTheClientsStays) {
+  // The owner's policy is a dry run: a denial is reported, not enforced.
+  b.set_policy_lookup(lookup_of({{"api", api_policy(1, /*shadow=*/true)}}));
+  auto results = api_checks_through_a(a, b, key_owned_by(members, "b"), 2);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_TRUE(results[1].decision.allowed);
+  EXPECT_TRUE(results[1].decision.shadow_denied);
+  // The owner's policy enforces, but the client asked for a dry run itself.
+  b.set_policy_lookup(lookup_of({{"api", api_policy(1)}}));
+  results = api_checks_through_a(a, b, key_owned_by(members, "b", 1), 2, true);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_TRUE(results[1].decision.allowed);
+  EXPECT_TRUE(results[1].decision.shadow_denied);
 }
 
 // An owner that does not answer is still a live member of the view: its checks are tried on

@@ -115,6 +115,8 @@ class Gen {
     c.request = {u64(), boolean(), boolean(), boolean(), boolean()};
     c.degrade = enumeration<DegradeMode>(2);
     c.memory_full = enumeration<limits::MemoryFullMode>(2);
+    c.policy = coin() ? std::string() : text();
+    c.client_shadow = boolean();
     return c;
   }
   CheckAnswer answer() {
@@ -125,6 +127,7 @@ class Gen {
     a.degraded = boolean();
     a.hops = u32();
     a.error = text();
+    if (coin()) a.limit = limit();
     return a;
   }
   store::KeyRecord record() {
@@ -169,7 +172,7 @@ class Gen {
       case 5:
         return PolicyDigest{u64(), u64()};
       default:
-        return PolicyOffer{u64(), u64(), bytes(), text()};
+        return PolicyOffer{u64(), u64(), bytes(), text(), coin() ? std::string() : bytes()};
     }
   }
 
@@ -211,14 +214,14 @@ Kind child(Kind k, uint32_t number) {
     case Kind::kRecords:
       return number == 1 ? Kind::kRecord : Kind::kLeaf;
     case Kind::kRequest:
-      return number == 2 ? Kind::kRange : Kind::kLeaf;
+      return number == 2 || number == 7 ? Kind::kRange : Kind::kLeaf;
     case Kind::kChunk:
       return number == 2 ? Kind::kRecord : Kind::kLeaf;
-    // limit, request, decision: scalars only, like a range
+    // limit, request, decision (and an answer's limit): scalars only, like a range
     case Kind::kCheck:
       return number == 5 || number == 6 ? Kind::kRange : Kind::kLeaf;
     case Kind::kAnswer:
-      return number == 2 ? Kind::kRange : Kind::kLeaf;
+      return number == 2 || number == 7 ? Kind::kRange : Kind::kLeaf;
     default:
       return Kind::kLeaf;
   }
@@ -303,7 +306,8 @@ std::string scramble(const std::string& bytes, Kind kind, Gen& g) {
                (kind == Kind::kCheck || kind == Kind::kAnswer ||
                 (kind == Kind::kRecord && number == 1))) {
       // An earlier string/bytes value (UTF-8 where the field is a string).
-      const bool text = kind == Kind::kAnswer || (kind == Kind::kCheck && number == 10);
+      const bool text = (kind == Kind::kAnswer && number != 7) ||
+                        (kind == Kind::kCheck && (number == 10 || number == 13));
       fields.push_back({f.tag, 0, text ? g.text() : g.bytes()});
     }
     fields.push_back(std::move(f));
@@ -311,7 +315,7 @@ std::string scramble(const std::string& bytes, Kind kind, Gen& g) {
   for (int n = g.coin(3) ? 1 + static_cast<int>(g.rng().below(3)) : 0; n > 0; --n) {
     static constexpr uint32_t kTypes[] = {0, 1, 2, 5};
     const uint32_t type = kTypes[g.rng().below(4)];
-    // Unknown to every message: drl's largest field number is 11 (PeerForwardedCheck).
+    // Unknown to every message: drl's largest field number is 14 (PeerForwardedCheck).
     uint32_t number = 16 + static_cast<uint32_t>(g.rng().below(3000));
     if (type == 1 || type == 5) number = 1 + static_cast<uint32_t>(g.rng().below(8));  // wrong type
     fields.push_back({number << 3 | type, g.u64(), g.bytes()});

@@ -2,7 +2,8 @@
 // peer messages through the real peer codec, in memory, with simulated time. Every node
 // converges on the newest set; a bad set is refused at the pushing node and never spreads; a
 // forged or unparsable offer is refused by its receiver; a joining or restarted node takes
-// the cluster's set; two pushes at once end on one set everywhere.
+// the cluster's set; two pushes at once end on one set everywhere; an RLS document spreads
+// with the set and a bad one is refused everywhere.
 #include "cluster/policy_spread.h"
 
 #include <gtest/gtest.h>
@@ -35,7 +36,13 @@ class PolicySim {
     PolicyOffer initial;
     initial.yaml = policies(limit);
     initial.hash = limits::parse_policies(initial.yaml).content_hash;
-    nodes_[id] = std::make_unique<PolicySpread>(id, initial);
+    PolicySpreadOptions options;
+    // The RLS parser stands in as: a document containing "bad" is refused.
+    options.check_rls = [](std::string_view rls, std::string_view source) {
+      return rls.find("bad") == std::string_view::npos ? std::string()
+                                                       : std::string(source) + ": bad domain";
+    };
+    nodes_[id] = std::make_unique<PolicySpread>(id, initial, options);
     installed_[id] = 0;
   }
   void remove(const std::string& id) { nodes_.erase(id); }
@@ -103,7 +110,7 @@ class PolicySim {
 TEST(PolicySpreadTest, APushReachesEveryNodeAtOnce) {
   PolicySim sim(3);
   PolicyDigest d;
-  ASSERT_EQ(sim.node("n2").push(policies(2), sim.now_, d), "");
+  ASSERT_EQ(sim.node("n2").push(policies(2), "", sim.now_, d), "");
   EXPECT_EQ(d.version, 1u);
   sim.run(0);  // no tick: the push's own offers suffice
   ASSERT_EQ(sim.distinct_sets().size(), 1u);
@@ -114,9 +121,9 @@ TEST(PolicySpreadTest, APushReachesEveryNodeAtOnce) {
     EXPECT_EQ(sim.installs(id), 1) << id;
   }
   // The same text again changes nothing; another text is version 2 everywhere.
-  ASSERT_EQ(sim.node("n3").push(policies(2), sim.now_, d), "");
+  ASSERT_EQ(sim.node("n3").push(policies(2), "", sim.now_, d), "");
   EXPECT_EQ(d.version, 1u);
-  ASSERT_EQ(sim.node("n3").push(policies(3), sim.now_, d), "");
+  ASSERT_EQ(sim.node("n3").push(policies(3), "", sim.now_, d), "");
   sim.run(0);
   EXPECT_EQ(sim.distinct_sets(), (std::set<std::pair<uint64_t, uint64_t>>{{2, d.hash}}));
 }
@@ -124,10 +131,10 @@ TEST(PolicySpreadTest, APushReachesEveryNodeAtOnce) {
 TEST(PolicySpreadTest, ABadSetIsRefusedAtThePushingNodeAndNeverSpreads) {
   PolicySim sim(3);
   PolicyDigest d;
-  const std::string err = sim.node("n1").push("policies:\n  api:\n    limit: 0\n", sim.now_, d);
+  const std::string err = sim.node("n1").push("policies:\n  api:\n    limit: 0\n", "", sim.now_, d);
   EXPECT_NE(err, "");
   EXPECT_NE(err.find("the pushed policies"), std::string::npos) << err;
-  EXPECT_NE(sim.node("n1").push("policies: [unclosed", sim.now_, d), "");
+  EXPECT_NE(sim.node("n1").push("policies: [unclosed", "", sim.now_, d), "");
   sim.run(3 * kSecond);
   for (const char* id : {"n1", "n2", "n3"}) {
     EXPECT_EQ(sim.node(id).current().version, 0u) << id;
@@ -154,7 +161,7 @@ TEST(PolicySpreadTest, AnOfferThatDoesNotParseOrMatchItsHashIsRefusedOnce) {
 TEST(PolicySpreadTest, AJoiningNodeTakesTheClustersSet) {
   PolicySim sim(3);
   PolicyDigest d;
-  ASSERT_EQ(sim.node("n1").push(policies(7), sim.now_, d), "");
+  ASSERT_EQ(sim.node("n1").push(policies(7), "", sim.now_, d), "");
   sim.run(0);
   sim.add("n4", 100);  // its own file says 100, at version 0
   sim.view();
@@ -167,7 +174,7 @@ TEST(PolicySpreadTest, ANodeThatMissedThePushCatchesUpByDigest) {
   PolicySim sim(3);
   sim.cut = {"n3"};
   PolicyDigest d;
-  ASSERT_EQ(sim.node("n1").push(policies(9), sim.now_, d), "");
+  ASSERT_EQ(sim.node("n1").push(policies(9), "", sim.now_, d), "");
   sim.run(kSecond);
   EXPECT_EQ(sim.node("n3").current().version, 0u);
   sim.cut.clear();  // the link heals; no view change, only the periodic digests
@@ -187,8 +194,8 @@ TEST(PolicySpreadTest, TwoPushesAtOnceEndOnOneSetEverywhere) {
   PolicySim sim(4);
   sim.cut = {"n1", "n4"};  // the two pushes cannot see each other's offers
   PolicyDigest a, b;
-  ASSERT_EQ(sim.node("n1").push(policies(1), sim.now_, a), "");
-  ASSERT_EQ(sim.node("n4").push(policies(4), sim.now_, b), "");
+  ASSERT_EQ(sim.node("n1").push(policies(1), "", sim.now_, a), "");
+  ASSERT_EQ(sim.node("n4").push(policies(4), "", sim.now_, b), "");
   EXPECT_EQ(a.version, b.version);
   sim.run(0);
   sim.cut.clear();
@@ -198,10 +205,61 @@ TEST(PolicySpreadTest, TwoPushesAtOnceEndOnOneSetEverywhere) {
   EXPECT_EQ(sets.begin()->second, std::max(a.hash, b.hash));  // the higher hash wins the tie
   // A later push beats both.
   PolicyDigest c;
-  ASSERT_EQ(sim.node("n2").push(policies(20), sim.now_, c), "");
+  ASSERT_EQ(sim.node("n2").push(policies(20), "", sim.now_, c), "");
   EXPECT_EQ(c.version, 2u);
   sim.run(0);
   EXPECT_EQ(sim.distinct_sets(), (std::set<std::pair<uint64_t, uint64_t>>{{2, c.hash}}));
+}
+
+TEST(PolicySpreadTest, AnRlsConfigSpreadsWithTheSetAndIsPartOfItsHash) {
+  PolicySim sim(3);
+  PolicyDigest plain, with_rls, other_rls;
+  ASSERT_EQ(sim.node("n1").push(policies(2), "", sim.now_, plain), "");
+  sim.run(0);
+  ASSERT_EQ(sim.node("n2").push(policies(2), "domain: a\n", sim.now_, with_rls), "");
+  EXPECT_EQ(with_rls.version, 2u);  // the same policies with an RLS document: another set
+  EXPECT_NE(with_rls.hash, plain.hash);
+  EXPECT_EQ(plain.hash, limits::parse_policies(policies(2)).content_hash);  // as older builds
+  sim.run(0);
+  EXPECT_EQ(sim.distinct_sets(), (std::set<std::pair<uint64_t, uint64_t>>{{2, with_rls.hash}}));
+  for (const char* id : {"n1", "n2", "n3"}) {
+    EXPECT_EQ(sim.node(id).current().rls, "domain: a\n") << id;
+  }
+  ASSERT_EQ(sim.node("n3").push(policies(2), "domain: b\n", sim.now_, other_rls), "");
+  EXPECT_EQ(other_rls.version, 3u);
+  sim.run(0);
+  EXPECT_EQ(sim.node("n1").current().rls, "domain: b\n");
+}
+
+TEST(PolicySpreadTest, ABadRlsConfigIsRefusedAtThePushAndByEveryReceiver) {
+  PolicySim sim(2);
+  PolicyDigest d;
+  const std::string err = sim.node("n1").push(policies(2), "domain: bad\n", sim.now_, d);
+  EXPECT_NE(err.find("the pushed RLS config"), std::string::npos) << err;
+  sim.run(2 * kSecond);
+  EXPECT_EQ(sim.node("n1").current().version, 0u);  // nothing changed anywhere
+  EXPECT_EQ(sim.node("n2").current().version, 0u);
+  // An offer whose hash is right but whose RLS document the receiver refuses (a newer drl's
+  // field, say): refused with the reason, the set kept.
+  const std::string rls = "domain: bad\n";
+  PolicyOffer offer{1, set_hash(limits::parse_policies(policies(3)).content_hash, rls), policies(3),
+                    "n9", rls};
+  sim.node("n1").receive("n9", offer, sim.now_);
+  sim.run(0);
+  EXPECT_EQ(sim.node("n1").current().version, 0u);
+  ASSERT_EQ(sim.refusals.size(), 1u);
+  EXPECT_NE(sim.refusals[0].find("the RLS config offered by n9: bad domain"), std::string::npos)
+      << sim.refusals[0];
+  // An older build skips the rls field: it sees policies whose hash is not the claimed one
+  // and refuses the set, never serving it without its RLS document.
+  offer.rls = "domain: a\n";
+  offer.hash = set_hash(limits::parse_policies(policies(3)).content_hash, offer.rls);
+  offer.rls.clear();
+  sim.node("n2").receive("n9", offer, sim.now_);
+  sim.run(0);
+  EXPECT_EQ(sim.node("n2").current().version, 0u);
+  ASSERT_EQ(sim.refusals.size(), 2u);
+  EXPECT_NE(sim.refusals[1].find("do not match their hash"), std::string::npos);
 }
 
 TEST(PolicySpreadTest, DigestsAndOffersRoundTripThroughTheCodec) {
@@ -209,13 +267,15 @@ TEST(PolicySpreadTest, DigestsAndOffersRoundTripThroughTheCodec) {
   ASSERT_EQ(decode_peer_message(encode_peer_message(PolicyDigest{3, ~0ull}), out), "");
   EXPECT_EQ(std::get<PolicyDigest>(out).version, 3u);
   EXPECT_EQ(std::get<PolicyDigest>(out).hash, ~0ull);
-  ASSERT_EQ(decode_peer_message(encode_peer_message(PolicyOffer{4, 5, policies(1), "n1"}), out),
+  ASSERT_EQ(decode_peer_message(
+                encode_peer_message(PolicyOffer{4, 5, policies(1), "n1", "domain: a"}), out),
             "");
   const auto& o = std::get<PolicyOffer>(out);
   EXPECT_EQ(o.version, 4u);
   EXPECT_EQ(o.hash, 5u);
   EXPECT_EQ(o.yaml, policies(1));
   EXPECT_EQ(o.origin, "n1");
+  EXPECT_EQ(o.rls, "domain: a");
 }
 
 }  // namespace

@@ -2,11 +2,13 @@
 // what every node answers by (the same key gets the new limit through every node); a bad set
 // is refused at the pushing node with its reason and changes nothing; a node that joins later
 // takes the cluster's set over its own file; a SIGHUP of one node's changed file becomes the
-// next version everywhere; a node with --data-dir keeps the pushed set across a restart.
+// next version everywhere; a node with --data-dir keeps the pushed set across a restart; a
+// check is decided under its owner's set, whichever node it entered.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 
 #include "drl/client.h"
 #include "integration/support/abuse_support.h"
@@ -87,6 +89,28 @@ TEST(PolicyPush, OneSetReachesEveryNodeAndAJoinerAndABadSetIsRefused) {
   c.node(2).signal(SIGHUP);
   ASSERT_TRUE(eventually([&] { return c.node(2).log().find("SIGHUP") != std::string::npos; }));
   EXPECT_TRUE(all_at(c.addresses(), 2));
+}
+
+TEST(PolicyPush, ACheckIsDecidedUnderItsOwnersSetWhicheverNodeItEntered) {
+  // Two nodes whose sets disagree (as while a push spreads, or files nobody pushed): n1 says
+  // p is 200 an hour, n2 says 2. A key's answer is its owner's, through either node.
+  testing::TempFile v1(policies(200));
+  testing::TempFile v2(policies(2));
+  testing::LocalCluster c(2, {}, [&](size_t i) {
+    return std::vector<std::string>{"--policies", i == 0 ? v1.path() : v2.path()};
+  });
+  ASSERT_TRUE(c.error().empty()) << c.error();
+  ASSERT_TRUE(eventually([&] { return c.stable(); }, std::chrono::seconds(20)));
+  std::set<uint64_t> seen;
+  for (int k = 0; k < 16; ++k) {
+    const std::string key = "user:" + std::to_string(k);
+    const uint64_t through_n1 = limit_through(c.node(0).address(), key);
+    const uint64_t through_n2 = limit_through(c.node(1).address(), key);
+    EXPECT_EQ(through_n1, through_n2) << key;
+    seen.insert(through_n1);
+  }
+  // Both owners own some of the 16 keys (each about half of the ring).
+  EXPECT_EQ(seen, (std::set<uint64_t>{2, 200}));
 }
 
 TEST(PolicyPush, ANodeWithADataDirKeepsThePushedSetAcrossARestart) {

@@ -295,6 +295,64 @@ class RlsCluster : private RlsConfigDir, public testing::DoorCluster {
       : DoorCluster("--grpc", with_config(std::move(extra), config)) {}
 };
 
+// The user limit node `port` answers for a fresh user (0: no answer).
+uint64_t user_limit(uint16_t port, const std::string& user) {
+  RlsClient client(port);
+  RateLimitResponse resp;
+  if (!client.call(request("shop", {{{"user", user}}}), resp).ok() || resp.statuses_size() != 1) {
+    return 0;
+  }
+  return resp.statuses(0).current_limit().requests_per_unit();
+}
+
+// Every node holds policy set `version`, with one hash among them.
+bool all_at(const std::vector<std::string>& addresses, uint64_t version) {
+  uint64_t hash = 0;
+  for (const auto& a : addresses) {
+    wire::StatusResponse s;
+    if (!testing::fetch_status(a, s) || s.policy_version() != version) return false;
+    if (hash != 0 && s.policy_hash() != hash) return false;
+    hash = s.policy_hash();
+  }
+  return true;
+}
+
+// The RLS configuration is part of the cluster's policy set: pushed through one node it is
+// what every node's gRPC door answers by; a bad one is refused with the reason and changes
+// nothing anywhere.
+TEST(RlsGrpc, APushedRlsConfigReachesEveryNodeAndABadOneIsRefused) {
+  RlsCluster cluster;
+  ASSERT_EQ(cluster.ready(), "");
+  const auto& ports = cluster.ports();
+  for (size_t i = 0; i < ports.size(); ++i)
+    EXPECT_EQ(user_limit(ports[i], "a" + std::to_string(i)), 5u);
+  TempDir dir;
+  const std::string seven =
+      dir.write("seven.yaml",
+                "domain: shop\ndescriptors:\n  - key: user\n    rate_limit: {unit: year, "
+                "requests_per_unit: 7}\n");
+  auto r = testing::run_drl_with_errors(
+      {"policy", "push", "--rls", seven, "--server", cluster.addresses()[1]});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  ASSERT_TRUE(eventually([&] { return all_at(cluster.addresses(), 1); }, std::chrono::seconds(10)));
+  for (size_t i = 0; i < ports.size(); ++i) {
+    EXPECT_EQ(user_limit(ports[i], "b" + std::to_string(i)), 7u) << "node " << i;
+  }
+  r = testing::run_drl({"policy", "show", "--server", cluster.addresses()[2], "--json"});
+  EXPECT_NE(r.out.find("\"rls_domains\":1"), std::string::npos) << r.out;
+
+  const std::string bad = dir.write(
+      "bad.yaml", "domain: shop\ndescriptors:\n  - key: user\n    rate_limit: {unit: eon}\n");
+  r = testing::run_drl_with_errors(
+      {"policy", "push", "--rls", bad, "--server", cluster.addresses()[0]});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("invalid rate limit unit 'eon'"), std::string::npos) << r.out;
+  EXPECT_TRUE(all_at(cluster.addresses(), 1));
+  for (size_t i = 0; i < ports.size(); ++i) {
+    EXPECT_EQ(user_limit(ports[i], "c" + std::to_string(i)), 7u) << "node " << i;
+  }
+}
+
 // N clients on every node of a 3-node cluster spend keys concurrently: every key admits exactly
 // its limit, wherever its owner is.
 TEST(RlsGrpc, ThreeNodesAdmitExactlyTheLimit) {

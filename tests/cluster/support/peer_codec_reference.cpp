@@ -122,6 +122,8 @@ void to_proto(const PeerMessage& message, v1::PeerMessage& pb) {
       fc->set_origin(c.origin);
       fc->set_origin_id(c.origin_id);
       fc->set_memory_full(static_cast<uint32_t>(c.memory_full));
+      fc->set_policy(c.policy);
+      fc->set_client_shadow(c.client_shadow);
     }
   } else if (const auto* m = std::get_if<AnswerBatch>(&message)) {
     auto* out = pb.mutable_answers();
@@ -133,6 +135,7 @@ void to_proto(const PeerMessage& message, v1::PeerMessage& pb) {
       ca->set_degraded(a.degraded);
       ca->set_hops(a.hops);
       ca->set_error(a.error);
+      if (a.limit) to_proto(*a.limit, *ca->mutable_limit());
     }
   } else if (const auto* m = std::get_if<ReplicaBatch>(&message)) {
     auto* out = pb.mutable_replicas();
@@ -160,6 +163,7 @@ void to_proto(const PeerMessage& message, v1::PeerMessage& pb) {
     out->set_hash(m->hash);
     out->set_yaml(m->yaml);
     out->set_origin(m->origin);
+    out->set_rls(m->rls);
   }
 }
 
@@ -198,6 +202,8 @@ std::string from_proto(const v1::PeerMessage& pb, PeerMessage& out) {
         c.budget = fc.budget_ns();
         c.origin = fc.origin();
         c.origin_id = fc.origin_id();
+        c.policy = fc.policy();
+        c.client_shadow = fc.client_shadow();
         batch.checks.push_back(std::move(c));
       }
       out = std::move(batch);
@@ -213,6 +219,11 @@ std::string from_proto(const v1::PeerMessage& pb, PeerMessage& out) {
         a.degraded = ca.degraded();
         a.hops = ca.hops();
         a.error = ca.error();
+        if (ca.has_limit()) {
+          if (std::string e = from_proto(ca.limit(), a.limit.emplace()); !e.empty()) {
+            return "answer: " + e;
+          }
+        }
         batch.answers.push_back(std::move(a));
       }
       out = std::move(batch);
@@ -249,7 +260,7 @@ std::string from_proto(const v1::PeerMessage& pb, PeerMessage& out) {
       return "";
     case v1::PeerMessage::kPolicyOffer: {
       const auto& o = pb.policy_offer();
-      out = PolicyOffer{o.version(), o.hash(), o.yaml(), o.origin()};
+      out = PolicyOffer{o.version(), o.hash(), o.yaml(), o.origin(), o.rls()};
       return "";
     }
     case v1::PeerMessage::BODY_NOT_SET:
