@@ -438,6 +438,14 @@ bool Shard::install(uint64_t hash, const KeyRecord& record) {
   return true;
 }
 
+void Shard::reserve(size_t keys) {
+  const size_t target = capacity_for(keys);
+  if (target <= capacity_ || budget_->would_exceed(table_bytes(target) - table_bytes(capacity_))) {
+    return;
+  }
+  rehash(target);
+}
+
 bool Shard::erase(uint64_t hash, std::string_view key) {
   const size_t slot = find(hash, key);
   if (slot == kNotFound) return false;
