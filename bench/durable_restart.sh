@@ -9,23 +9,26 @@
 # per key.
 #
 # Usage: bench/durable_restart.sh [DRL...]   (default build/bin/drl; the first one fills)
-# Env: SIZES ("1000000 6250000 10000000"), FSYNC (10ms), FILL_CHUNK (20s: bench runs of this
-#      length until the node holds N keys), DATA (where the data dirs go; default /tmp),
+# Env: SIZES ("1000000 6250000 10000000"), FSYNC (10ms), DATA (where the data dirs go; default /tmp),
 #      START_TIMEOUT (1800 s per start), NODE_ARGS (more node flags).
 set -euo pipefail
 drls=("$@")
 [[ ${#drls[@]} -gt 0 ]] || drls=("${DRL:-build/bin/drl}")
 read -r -a sizes <<<"${SIZES:-1000000 6250000 10000000}"
 FSYNC=${FSYNC:-10ms}
-FILL_CHUNK=${FILL_CHUNK:-20s}
 read -r -a node_args <<<"${NODE_ARGS:---queue-target-ms 100 --default-timeout-ms 10000}"
 work=$(mktemp -d "${DATA:-/tmp}/drl-restart-XXXXXX")
 node_pid=""
+bench_pid=""
 stop_node() {
   if [[ -n "$node_pid" ]]; then kill "$node_pid" 2>/dev/null || true; wait "$node_pid" 2>/dev/null || true; fi
   node_pid=""
 }
-cleanup() { stop_node; [[ -n "${KEEP:-}" ]] || rm -rf "$work"; }
+cleanup() {
+  [[ -z "$bench_pid" ]] || kill "$bench_pid" 2>/dev/null || true
+  stop_node
+  [[ -n "${KEEP:-}" ]] || rm -rf "$work"
+}
 trap cleanup EXIT
 
 # start_node DRL DIR LOG: a durable node on DIR; sets node_pid, server, ready_s (exec to ready).
@@ -53,13 +56,19 @@ printf '%-10s %-28s %9s %7s %8s %9s %10s %8s\n' keys drl held wall_s cpu_s rss_m
 for n in "${sizes[@]}"; do
   dir="$work/fill-$n"
   start_node "${drls[0]}" "$dir" "$work/fill-$n.log"
+  # One bench run (a fresh run would start again from key 0), stopped once the node holds N
+  # keys; it asks for key 0, 1, 2, ... so it stops a few pipelines' worth after key N-1.
+  "${drls[0]}" bench --servers "$server" --connections 50 --pipeline 16 --keys "$n" \
+    --key-dist sequential --algorithm fixed_window --limit 1000000000 --window 1d \
+    --duration 3h --json >/dev/null 2>&1 &
+  bench_pid=$!
   held=0
-  while ((held < n)); do
-    "${drls[0]}" bench --servers "$server" --connections 50 --pipeline 16 --keys "$n" \
-      --key-dist sequential --algorithm fixed_window --limit 1000000000 --window 1d \
-      --duration "$FILL_CHUNK" --json >/dev/null 2>&1
+  while ((held < n)) && kill -0 "$bench_pid" 2>/dev/null; do
+    sleep 1
     held=$(keys_held)
   done
+  kill "$bench_pid" 2>/dev/null || true; wait "$bench_pid" 2>/dev/null || true
+  ((held >= n)) || { echo "the fill stopped at $held keys of $n"; exit 1; }
   kill -9 "$node_pid"; wait "$node_pid" 2>/dev/null || true; node_pid=""
   bytes=$(du -sb "$dir" | cut -f1)
   echo "# $n keys: filled to $held keys; data dir: $(cd "$dir" && for f in snapshot-* log-*; do [[ -e $f ]] && printf '%s %s  ' "$f" "$(stat -c %s "$f")"; done)"
