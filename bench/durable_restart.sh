@@ -50,7 +50,11 @@ start_node() {
   server="127.0.0.1:$(cat "$work/port")"
 }
 
-keys_held() { "${drls[0]}" status --server "$server" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['keys'])"; }
+# The keys the node holds, or 0 when it did not answer (a node saturated by the fill may not).
+keys_held() {
+  "${drls[0]}" status --server "$server" --json 2>/dev/null |
+    python3 -c "import json,sys; print(json.load(sys.stdin)['keys'])" 2>/dev/null || echo 0
+}
 
 printf '%-10s %-28s %9s %7s %8s %9s %10s %8s\n' keys drl held wall_s cpu_s rss_mib disk_mib B/key
 for n in "${sizes[@]}"; do
@@ -67,6 +71,7 @@ for n in "${sizes[@]}"; do
     sleep 1
     held=$(keys_held)
   done
+  held=$(keys_held)
   kill "$bench_pid" 2>/dev/null || true; wait "$bench_pid" 2>/dev/null || true
   ((held >= n)) || { echo "the fill stopped at $held keys of $n"; exit 1; }
   kill -9 "$node_pid"; wait "$node_pid" 2>/dev/null || true; node_pid=""
