@@ -8,12 +8,15 @@
 # and peak RSS (VmHWM) at that moment, the keys `drl status` counts, and the data dir's bytes
 # per key.
 #
-# Usage: bench/durable_restart.sh [DRL...]   (default build/bin/drl; the first one fills)
+# Usage: bench/durable_restart.sh [DRL...]   (default build/bin/drl; the first one's node is
+#        filled, so its snapshot and log are what every DRL loads)
 # Env: SIZES ("1000000 6250000 10000000"), FSYNC (10ms), DATA (where the data dirs go; default /tmp),
-#      START_TIMEOUT (1800 s per start), NODE_ARGS (more node flags).
+#      START_TIMEOUT (1800 s per start), NODE_ARGS (more node flags), CLI (the drl that runs
+#      `bench --key-dist sequential` and `status`; default the first DRL).
 set -euo pipefail
 drls=("$@")
 [[ ${#drls[@]} -gt 0 ]] || drls=("${DRL:-build/bin/drl}")
+cli=${CLI:-${drls[0]}}
 read -r -a sizes <<<"${SIZES:-1000000 6250000 10000000}"
 FSYNC=${FSYNC:-10ms}
 read -r -a node_args <<<"${NODE_ARGS:---queue-target-ms 100 --default-timeout-ms 10000}"
@@ -52,7 +55,7 @@ start_node() {
 
 # The keys the node holds, or 0 when it did not answer (a node saturated by the fill may not).
 keys_held() {
-  "${drls[0]}" status --server "$server" --json 2>/dev/null |
+  "$cli" status --server "$server" --json 2>/dev/null |
     python3 -c "import json,sys; print(json.load(sys.stdin)['keys'])" 2>/dev/null || echo 0
 }
 
@@ -62,7 +65,7 @@ for n in "${sizes[@]}"; do
   start_node "${drls[0]}" "$dir" "$work/fill-$n.log"
   # One bench run (a fresh run would start again from key 0), stopped once the node holds N
   # keys; it asks for key 0, 1, 2, ... so it stops a few pipelines' worth after key N-1.
-  "${drls[0]}" bench --servers "$server" --connections 50 --pipeline 16 --keys "$n" \
+  "$cli" bench --servers "$server" --connections 50 --pipeline 16 --keys "$n" \
     --key-dist sequential --algorithm fixed_window --limit 1000000000 --window 1d \
     --duration 3h --json >/dev/null 2>&1 &
   bench_pid=$!
