@@ -53,7 +53,7 @@ start_node() {
   server="127.0.0.1:$(cat "$work/port")"
 }
 
-# The keys the node holds, or 0 when it did not answer (a node saturated by the fill may not).
+# The keys the node holds, or 0 when it did not answer.
 keys_held() {
   "$cli" status --server "$server" --json 2>/dev/null |
     python3 -c "import json,sys; print(json.load(sys.stdin)['keys'])" 2>/dev/null || echo 0
@@ -69,12 +69,17 @@ for n in "${sizes[@]}"; do
     --key-dist sequential --algorithm fixed_window --limit 1000000000 --window 1d \
     --duration 3h --json >/dev/null 2>&1 &
   bench_pid=$!
+  # A node saturated by the fill answers status late or not at all: pause the bench to ask.
   held=0
   while ((held < n)) && kill -0 "$bench_pid" 2>/dev/null; do
-    sleep 1
+    sleep 2
+    kill -STOP "$bench_pid"
     held=$(keys_held)
+    kill -CONT "$bench_pid"
   done
+  kill -STOP "$bench_pid" 2>/dev/null || true
   held=$(keys_held)
+  kill -CONT "$bench_pid" 2>/dev/null || true
   kill "$bench_pid" 2>/dev/null || true; wait "$bench_pid" 2>/dev/null || true
   ((held >= n)) || { echo "the fill stopped at $held keys of $n"; exit 1; }
   kill -9 "$node_pid"; wait "$node_pid" 2>/dev/null || true; node_pid=""
