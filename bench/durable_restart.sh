@@ -67,7 +67,7 @@ for n in "${sizes[@]}"; do
   if [[ -n "${FILLER:-}" ]]; then
     # In-process fill through the node's durable storage (bench/durable_fill.cpp), then a
     # clean stop: the dir is the snapshot and log a node that decided N keys leaves.
-    held=$("$FILLER" "$dir" "$n" restart | cut -d' ' -f1)
+    held=$("$FILLER" "$dir" "$n" restart | tail -1 | cut -d" " -f1)
   else
     start_node "${drls[0]}" "$dir" "$work/fill-$n.log"
     # One bench run (a fresh run would start again from key 0), stopped once the node holds N
