@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
   char key[32];
   const drl::TimePoint t = now();
   for (uint64_t i = 0; i < n; ++i) {
-    const int len = std::snprintf(key, sizeof key, "fill:%010llu", static_cast<unsigned long long>(i));
+    const int len =
+        std::snprintf(key, sizeof key, "fill:%010llu", static_cast<unsigned long long>(i));
     storage->backend().apply(std::string_view(key, static_cast<size_t>(len)), day, {.cost = 1}, t);
   }
   const uint64_t keys = storage->backend().stats().keys;

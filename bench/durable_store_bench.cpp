@@ -100,9 +100,8 @@ void BM_Replay(benchmark::State& state) {
     KeyBuffer kb;
     for (uint64_t i = 0; i < keys; ++i) source.apply(kb.make(i), day(), {}, kT0);
     durable::append_header(snapshot, durable::FileKind::kSnapshot);
-    source.for_each_in_hash_range(0, ~uint64_t{0}, [&](const drl::store::KeyRecord& r) {
-      durable::append_put(snapshot, r);
-    });
+    source.for_each_in_hash_range(
+        0, ~uint64_t{0}, [&](const drl::store::KeyRecord& r) { durable::append_put(snapshot, r); });
     durable::append_end(snapshot, keys);
   }
   for (auto _ : state) {

@@ -1,6 +1,7 @@
 // Which keys `drl bench` asks for: every check draws its key from the whole --keys space
-// (uniform, or Zipf-skewed with --key-dist zipf:S, or each key in turn with `sequential`), and the run counts the distinct keys it
-// asked for, so a reader can see the work a figure was measured on.
+// (uniform, or Zipf-skewed with --key-dist zipf:S, or each key in turn with `sequential`), and
+// the run counts the distinct keys it asked for, so a reader can see the work a figure was
+// measured on.
 //
 // Keys are "bench:" + the key's index zero-padded to the width of (keys - 1), so every key of
 // a run has the same length and a pre-encoded request is patched in place (CheckBodyTemplate)

@@ -81,8 +81,8 @@ TEST(StoreSizing, BytesPerKeyByKeyLengthAndAlgorithm) {
 // (inline keys take no bytes beyond their slot, so the accounted memory stays put), and a
 // budget the tables would break leaves them as they are.
 TEST(StoreSizing, ReserveMakesRoomForThatManyKeysOnce) {
-  const limits::Limit hour{.algorithm = limits::Algorithm::kFixedWindow, .limit = 100,
-                           .window = kHour};
+  const limits::Limit hour{
+      .algorithm = limits::Algorithm::kFixedWindow, .limit = 100, .window = kHour};
   constexpr int kReserved = 20'000;
   Store store(StoreOptions{});
   const uint64_t empty = store.stats().memory_bytes;
