@@ -218,7 +218,8 @@ Handler register_bench(CLI::App& app) {
   cmd->add_option("--keys", a->keys, "Keys to draw from (bench:0 .. bench:<keys-1>)")
       ->capture_default_str();
   cmd->add_option("--key-dist", a->key_dist,
-                  "How keys are drawn: uniform, or zipf:S (P(rank k) ~ 1/k^S; e.g. zipf:0.99)")
+                  "How keys are drawn: uniform, zipf:S (P(rank k) ~ 1/k^S; e.g. zipf:0.99), or "
+                  "sequential (key 0, 1, 2, ... across all connections: N checks fill N keys)")
       ->capture_default_str();
   cmd->add_option("--duration", a->duration, "How long to run, e.g. 10s, 1m")
       ->capture_default_str();

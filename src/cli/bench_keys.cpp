@@ -15,6 +15,11 @@ std::string parse_key_distribution(const std::string& text, KeyDistribution& out
     out = KeyDistribution{};
     return "";
   }
+  if (text == "sequential") {
+    out = KeyDistribution{.kind = KeyDistribution::Kind::kSequential,
+                          .cursor = std::make_shared<std::atomic<uint64_t>>(0)};
+    return "";
+  }
   constexpr const char* kPrefix = "zipf:";
   if (text.rfind(kPrefix, 0) == 0) {
     const std::string number = text.substr(5);
@@ -23,14 +28,15 @@ std::string parse_key_distribution(const std::string& text, KeyDistribution& out
     if (number.empty() || end != number.c_str() + number.size() || !(s > 0) || s > 10) {
       return "'" + text + "': the Zipf exponent must be a number in (0, 10], e.g. zipf:1.1";
     }
-    out = KeyDistribution{KeyDistribution::Kind::kZipf, s};
+    out = KeyDistribution{.kind = KeyDistribution::Kind::kZipf, .exponent = s};
     return "";
   }
-  return "'" + text + "' is neither 'uniform' nor 'zipf:S' (e.g. zipf:0.99)";
+  return "'" + text + "' is not 'uniform', 'zipf:S' (e.g. zipf:0.99) or 'sequential'";
 }
 
 std::string key_distribution_name(const KeyDistribution& d) {
   if (d.kind == KeyDistribution::Kind::kUniform) return "uniform";
+  if (d.kind == KeyDistribution::Kind::kSequential) return "sequential";
   char buf[32];
   std::snprintf(buf, sizeof buf, "zipf:%g", d.exponent);
   return buf;
@@ -50,6 +56,9 @@ double log1p_over_x(double x) {
 
 KeyPicker::KeyPicker(uint64_t keys, const KeyDistribution& distribution, uint64_t seed)
     : keys_(std::max<uint64_t>(keys, 1)), distribution_(distribution), random_(seed) {
+  if (distribution_.kind == KeyDistribution::Kind::kSequential && !distribution_.cursor) {
+    distribution_.cursor = std::make_shared<std::atomic<uint64_t>>(0);  // a cursor of its own
+  }
   if (distribution_.kind == KeyDistribution::Kind::kZipf) {
     h_integral_x1_ = h_integral(1.5) - 1;
     h_integral_n_ = h_integral(static_cast<double>(keys_) + 0.5);
@@ -73,6 +82,9 @@ double KeyPicker::h_integral_inverse(double x) const {
 
 uint64_t KeyPicker::next() {
   if (distribution_.kind == KeyDistribution::Kind::kUniform) return random_.below(keys_);
+  if (distribution_.kind == KeyDistribution::Kind::kSequential) {
+    return distribution_.cursor->fetch_add(1, std::memory_order_relaxed) % keys_;
+  }
   const double n = static_cast<double>(keys_);
   while (true) {
     const double u = h_integral_n_ + random_.unit() * (h_integral_x1_ - h_integral_n_);

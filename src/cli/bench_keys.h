@@ -1,6 +1,7 @@
 // Which keys `drl bench` asks for: every check draws its key from the whole --keys space
-// (uniform, or Zipf-skewed with --key-dist zipf:S), and the run counts the distinct keys it
-// asked for, so a reader can see the work a figure was measured on.
+// (uniform, or Zipf-skewed with --key-dist zipf:S, or each key in turn with `sequential`), and
+// the run counts the distinct keys it asked for, so a reader can see the work a figure was
+// measured on.
 //
 // Keys are "bench:" + the key's index zero-padded to the width of (keys - 1), so every key of
 // a run has the same length and a pre-encoded request is patched in place (CheckBodyTemplate)
@@ -19,20 +20,26 @@
 namespace drl::cli {
 
 struct KeyDistribution {
-  enum class Kind { kUniform, kZipf };
+  enum class Kind { kUniform, kZipf, kSequential };
   Kind kind = Kind::kUniform;
   double exponent = 0;  // Zipf only: P(rank k) is proportional to 1 / k^exponent
+  // Sequential only: the next index, shared by every picker made from copies of this one, so
+  // all connections together ask for key 0, 1, 2, ... (then again from 0): N checks fill N
+  // keys (to fill a store for a restart measurement).
+  std::shared_ptr<std::atomic<uint64_t>> cursor = nullptr;
 };
 
-// Parses "uniform" or "zipf:S" (0 < S <= 10). Returns "" or why the text is refused.
+// Parses "uniform", "zipf:S" (0 < S <= 10) or "sequential". Returns "" or why the text is
+// refused.
 std::string parse_key_distribution(const std::string& text, KeyDistribution& out);
-// "uniform" or "zipf:S", as parse_key_distribution reads it.
+// "uniform", "zipf:S" or "sequential", as parse_key_distribution reads it.
 std::string key_distribution_name(const KeyDistribution& d);
 
 // Draws key indexes in [0, keys) from a distribution; rank 1 of a Zipf law is index 0.
 // Zipf by rejection-inversion (W. Hormann, G. Derflinger, "Rejection-inversion to generate
 // variates from monotone discrete distributions", 1996): O(1) per draw and no table, so
-// 20 M keys cost nothing to set up. Not thread-safe: one per connection or worker.
+// 20 M keys cost nothing to set up. Not thread-safe: one per connection or worker (a
+// sequential picker's shared cursor is atomic).
 class KeyPicker {
  public:
   KeyPicker(uint64_t keys, const KeyDistribution& distribution, uint64_t seed);

@@ -69,6 +69,39 @@ bool in_range(uint64_t h, uint64_t lo, uint64_t hi) {
   return lo <= hi ? (h >= lo && h <= hi) : (h >= lo || h <= hi);
 }
 
+// The order harvest() and collect_range() visit a table in: blocks of 64 slots (one dirty
+// word), the blocks in bit-reversed order. Why not slot order: a slot's place follows its
+// key's home, so in slot order keys come sorted by the bits that pick a home in any table,
+// and a table that installs them as they come (a hand-off, a replica, a snapshot's load)
+// while smaller than it will be gets every key at the end of one growing run of full slots:
+// quadratic time. In this order the keys handed out so far spread over the whole table.
+constexpr size_t kBlockSlots = 64;
+class SpreadBlocks {
+ public:
+  explicit SpreadBlocks(size_t capacity)
+      : capacity_(capacity),
+        blocks_((capacity + kBlockSlots - 1) / kBlockSlots),
+        bits_(std::bit_width(std::bit_ceil(blocks_)) - 1) {}
+  // The next block's slots, [first, end); false once every block was given.
+  bool next(size_t& first, size_t& end) {
+    while (r_ < (size_t{1} << bits_)) {
+      size_t b = 0;
+      for (int k = 0; k < bits_; ++k) b |= ((r_ >> k) & 1) << (bits_ - 1 - k);
+      ++r_;
+      if (b >= blocks_) continue;
+      first = b * kBlockSlots;
+      end = std::min(capacity_, first + kBlockSlots);
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  size_t capacity_, blocks_;
+  int bits_;
+  size_t r_ = 0;
+};
+
 }  // namespace
 
 Shard::~Shard() {
@@ -438,6 +471,14 @@ bool Shard::install(uint64_t hash, const KeyRecord& record) {
   return true;
 }
 
+void Shard::reserve(size_t keys) {
+  const size_t target = capacity_for(keys);
+  if (target <= capacity_ || budget_->would_exceed(table_bytes(target) - table_bytes(capacity_))) {
+    return;
+  }
+  rehash(target);
+}
+
 bool Shard::erase(uint64_t hash, std::string_view key) {
   const size_t slot = find(hash, key);
   if (slot == kNotFound) return false;
@@ -467,27 +508,26 @@ void Shard::fill_record(size_t slot, KeyRecord& r) const {
 
 void Shard::harvest(bool only_dirty, std::vector<KeyRecord>& out) {
   if (capacity_ == 0) return;
-  if (only_dirty) {
-    for (size_t w = 0; w < dirty_words(capacity_); ++w) {
-      uint64_t bits = dirty_[w];
-      dirty_[w] = 0;
-      while (bits != 0) {
-        const size_t i = w * 64 + static_cast<size_t>(std::countr_zero(bits));
-        bits &= bits - 1;
+  SpreadBlocks blocks(capacity_);
+  for (size_t first = 0, end = 0; blocks.next(first, end);) {
+    uint64_t& word = dirty_[first / kBlockSlots];
+    if (only_dirty) {
+      for (uint64_t bits = word; bits != 0; bits &= bits - 1) {
+        const size_t i = first + static_cast<size_t>(std::countr_zero(bits));
         if (is_full(ctrl_[i]) && is_dirty(entries_[i])) {
           out.push_back(record_of(i));
           entries_[i].meta &= static_cast<uint8_t>(~kDirtyBit);
         }
       }
+    } else {
+      for (size_t i = first; i < end; ++i) {
+        if (!is_full(ctrl_[i])) continue;
+        out.push_back(record_of(i));
+        entries_[i].meta &= static_cast<uint8_t>(~kDirtyBit);
+      }
     }
-    return;
+    word = 0;
   }
-  for (size_t i = 0; i < capacity_; ++i) {
-    if (!is_full(ctrl_[i])) continue;
-    out.push_back(record_of(i));
-    entries_[i].meta &= static_cast<uint8_t>(~kDirtyBit);
-  }
-  std::fill_n(dirty_.get(), dirty_words(capacity_), 0);
 }
 
 bool Shard::record(uint64_t hash, std::string_view key, KeyRecord& out) const {
@@ -498,9 +538,12 @@ bool Shard::record(uint64_t hash, std::string_view key, KeyRecord& out) const {
 }
 
 void Shard::collect_range(uint64_t lo, uint64_t hi, std::vector<KeyRecord>& out) const {
-  for (size_t i = 0; i < capacity_; ++i) {
-    if (is_full(ctrl_[i]) && in_range(key_hash(key_of(entries_[i])), lo, hi)) {
-      out.push_back(record_of(i));
+  SpreadBlocks blocks(capacity_);
+  for (size_t first = 0, end = 0; blocks.next(first, end);) {
+    for (size_t i = first; i < end; ++i) {
+      if (is_full(ctrl_[i]) && in_range(key_hash(key_of(entries_[i])), lo, hi)) {
+        out.push_back(record_of(i));
+      }
     }
   }
 }

@@ -70,6 +70,9 @@ class alignas(64) Shard {
     return std::max<size_t>(256, capacity_ / 16);
   }
   bool install(uint64_t hash, const KeyRecord& record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Grows the table (never shrinks it) so `keys` keys fit without a rebuild, unless that
+  // would take the store past its budget (see Store::reserve).
+  void reserve(size_t keys) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   bool erase(uint64_t hash, std::string_view key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // Copies the record `key` holds into `out` (reusing its buffers); false if none.
   bool record(uint64_t hash, std::string_view key, KeyRecord& out) const

@@ -221,6 +221,15 @@ bool Store::erase(std::string_view key) {
   return shard.erase(hash, key);
 }
 
+void Store::reserve(uint64_t keys) {
+  const uint64_t per_shard = (keys + impl_->shard_count - 1) / impl_->shard_count;
+  for (size_t i = 0; i < impl_->shard_count; ++i) {
+    Shard& shard = impl_->shards[i];
+    SpinLockHolder lock(shard.mu);
+    shard.reserve(static_cast<size_t>(per_shard));
+  }
+}
+
 bool Store::record(std::string_view key, KeyRecord& out) const {
   const uint64_t hash = key_hash(key);
   Shard& shard = impl_->shard_for(hash);

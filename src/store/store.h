@@ -112,6 +112,13 @@ class Store final : public Backend {
   // if the key is not held. For a backend that keeps what changed (the durable one reads a
   // key back after apply()).
   bool record(std::string_view key, KeyRecord& out) const;
+  // Sizes every shard for its share of `keys` keys in all (never shrinking one), so loading
+  // that many costs no rebuilds. Needed, not just cheaper, for keys that come sorted by home
+  // slot (a snapshot written by a drl that walked its tables in slot order): a shard still
+  // smaller than it will be would get every key at the end of one growing run of full
+  // slots, in quadratic time (docs/optimization.md, "Restart"). A shard whose tables would
+  // not fit the memory budget is left as it is.
+  void reserve(uint64_t keys);
 
  private:
   struct Impl;

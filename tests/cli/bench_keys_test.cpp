@@ -20,8 +20,11 @@ TEST(KeyDistribution, ParsesUniformAndZipfAndRefusesTheRest) {
   EXPECT_EQ(d.kind, KeyDistribution::Kind::kZipf);
   EXPECT_DOUBLE_EQ(d.exponent, 0.99);
   EXPECT_EQ(key_distribution_name(d), "zipf:0.99");
+  EXPECT_EQ(parse_key_distribution("sequential", d), "");
+  EXPECT_EQ(d.kind, KeyDistribution::Kind::kSequential);
+  EXPECT_EQ(key_distribution_name(d), "sequential");
   for (const char* bad : {"", "zipf", "zipf:", "zipf:0", "zipf:-1", "zipf:11", "zipf:1x",
-                          "zipf:nan", "gauss", "Uniform"}) {
+                          "zipf:nan", "gauss", "Uniform", "sequential:1"}) {
     EXPECT_NE(parse_key_distribution(bad, d), "") << bad;
   }
 }
@@ -39,10 +42,24 @@ TEST(KeyPicker, UniformDrawsCoverTheWholeSpace) {
   EXPECT_NEAR(static_cast<double>(distinct.count()), expected, 0.01 * expected);
 }
 
+// Pickers made from one parsed distribution (one per connection) share its cursor: together
+// they ask for every key once before any key twice.
+TEST(KeyPicker, SequentialPickersTogetherVisitEveryKeyOnceThenWrap) {
+  constexpr uint64_t kKeys = 1000;
+  KeyDistribution d;
+  ASSERT_EQ(parse_key_distribution("sequential", d), "");
+  KeyPicker a(kKeys, d, 1), b(kKeys, d, 2);
+  DistinctKeys distinct(kKeys);
+  for (uint64_t i = 0; i < kKeys; ++i) distinct.mark(i % 3 == 0 ? a.next() : b.next());
+  EXPECT_EQ(distinct.count(), kKeys);
+  EXPECT_EQ(a.next(), 0u);
+  EXPECT_EQ(b.next(), 1u);
+}
+
 TEST(KeyPicker, ZipfDrawsFollowTheirLaw) {
   constexpr uint64_t kKeys = 1000, kDraws = 400000;
   for (const double s : {0.5, 0.99, 1.0, 1.2, 2.0}) {
-    KeyPicker picker(kKeys, {KeyDistribution::Kind::kZipf, s}, 11);
+    KeyPicker picker(kKeys, {.kind = KeyDistribution::Kind::kZipf, .exponent = s}, 11);
     std::vector<uint64_t> counts(kKeys);
     for (uint64_t i = 0; i < kDraws; ++i) {
       const uint64_t k = picker.next();
@@ -70,9 +87,9 @@ TEST(KeyPicker, ZipfDrawsFollowTheirLaw) {
 }
 
 TEST(KeyPicker, OneKeyAndHugeSpacesStayInRange) {
-  KeyPicker one(1, {KeyDistribution::Kind::kZipf, 1.1}, 3);
+  KeyPicker one(1, {.kind = KeyDistribution::Kind::kZipf, .exponent = 1.1}, 3);
   for (int i = 0; i < 1000; ++i) ASSERT_EQ(one.next(), 0u);
-  KeyPicker huge(uint64_t{1} << 40, {KeyDistribution::Kind::kZipf, 0.8}, 3);
+  KeyPicker huge(uint64_t{1} << 40, {.kind = KeyDistribution::Kind::kZipf, .exponent = 0.8}, 3);
   for (int i = 0; i < 100000; ++i) ASSERT_LT(huge.next(), uint64_t{1} << 40);
 }
 

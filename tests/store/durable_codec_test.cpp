@@ -201,6 +201,44 @@ TEST(Replay, ASnapshotWithoutItsEndFrameKeepsItsRecordsAndSaysSo) {
   }
 }
 
+// A snapshot lists its table's keys in slot order, which is the order of the bits that pick a
+// key's home slot: loaded into tables that grow as they fill, each key would land at the end
+// of one long run of full slots (quadratic time). Replay sizes the tables from the end frame's
+// count first, so loading rebuilds nothing.
+TEST(Replay, ASnapshotSizesTheTableFromItsEndFrameBeforeLoading) {
+  constexpr int kKeys = 5'000;
+  Store source;
+  for (int i = 0; i < kKeys; ++i) source.install(sample("key" + std::to_string(i), 1));
+  std::string snapshot;
+  append_header(snapshot, FileKind::kSnapshot);
+  source.for_each_in_hash_range(0, ~uint64_t{0},
+                                [&](const KeyRecord& r) { append_put(snapshot, r); });
+  append_end(snapshot, kKeys);
+  EXPECT_EQ(snapshot_key_count(snapshot), uint64_t{kKeys});
+
+  Store sized;
+  sized.reserve(kKeys);
+  Store table;
+  ReplayCounts counts;
+  const FileReplay r = replay_snapshot(snapshot, 0, table, counts);
+  EXPECT_TRUE(r.complete);
+  EXPECT_EQ(table.stats().keys, uint64_t{kKeys});
+  // The keys are inline (under 15 bytes): only the tables take memory, sized once.
+  EXPECT_EQ(table.stats().memory_bytes, sized.stats().memory_bytes);
+
+  // No end frame, or a damaged one: no hint. A forged count is held to what the file can hold.
+  EXPECT_EQ(snapshot_key_count(snapshot.substr(0, snapshot.size() - 1)), 0u);
+  std::string forged;
+  append_header(forged, FileKind::kSnapshot);
+  append_put(forged, sample("a", 1));
+  append_end(forged, uint64_t{1} << 60);
+  EXPECT_EQ(snapshot_key_count(forged), 1u);
+  Store guarded;
+  const FileReplay g = replay_snapshot(forged, 0, guarded, counts);
+  EXPECT_FALSE(g.complete);
+  EXPECT_EQ(guarded.stats().keys, 1u);
+}
+
 TEST(Replay, AFileOfAnotherKindOrVersionIsRefusedAndNothingIsInstalled) {
   std::string snapshot;
   append_header(snapshot, FileKind::kSnapshot);

@@ -6,6 +6,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/key_hash.h"
 #include "store/store.h"
@@ -127,6 +128,31 @@ TEST(StoreRanges, CountHashesCountsExactlyTheKeysItIsAskedFor) {
         std::count_if(hashes.begin(), hashes.end(), [&](uint64_t h) { return h < cut; }));
     EXPECT_EQ(store.count_hashes([&](uint64_t h) { return h < cut; }), below);
   }
+}
+
+// A store hands out keys (hand-off ranges, changed keys) with their home slots spread over the
+// whole table from the first records on: in slot order they would come sorted by the hash bits
+// that pick a home, and a growing table installing them would pile every key at the end of one
+// run of full slots (quadratic time). Homes here are the low 32 hash bits; a tenth of the
+// records must already reach every eighth of that range.
+TEST(StoreRanges, KeysLeaveWithTheirHomesSpreadOverTheTable) {
+  constexpr int kKeys = 20'000;
+  const auto spread_of_first_tenth = [](const std::vector<uint64_t>& hashes) {
+    std::set<uint64_t> eighths;
+    for (size_t i = 0; i < hashes.size() / 10; ++i) eighths.insert((hashes[i] & 0xFFFFFFFF) >> 29);
+    return eighths.size();
+  };
+  Store store(StoreOptions{.shards = 1});
+  for (int i = 0; i < kKeys; ++i) store.apply("k" + std::to_string(i), kLimit, {}, kT0);
+  std::vector<uint64_t> ranged, changed;
+  store.for_each_in_hash_range(0, ~uint64_t{0},
+                               [&](const KeyRecord& r) { ranged.push_back(key_hash(r.key)); });
+  uint64_t seq = 0;
+  store.changed_since(seq, [&](const KeyRecord& r) { changed.push_back(key_hash(r.key)); });
+  ASSERT_EQ(ranged.size(), size_t{kKeys});
+  ASSERT_EQ(changed.size(), size_t{kKeys});
+  EXPECT_EQ(spread_of_first_tenth(ranged), 8u);
+  EXPECT_EQ(spread_of_first_tenth(changed), 8u);
 }
 
 TEST(StoreInstall, KeepsTheNewestVersionAndIsIdempotent) {

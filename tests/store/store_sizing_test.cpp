@@ -77,5 +77,29 @@ TEST(StoreSizing, BytesPerKeyByKeyLengthAndAlgorithm) {
   }
 }
 
+// reserve() sizes the tables once: the keys it was asked for go in without another rebuild
+// (inline keys take no bytes beyond their slot, so the accounted memory stays put), and a
+// budget the tables would break leaves them as they are.
+TEST(StoreSizing, ReserveMakesRoomForThatManyKeysOnce) {
+  const limits::Limit hour{
+      .algorithm = limits::Algorithm::kFixedWindow, .limit = 100, .window = kHour};
+  constexpr int kReserved = 20'000;
+  Store store(StoreOptions{});
+  const uint64_t empty = store.stats().memory_bytes;
+  store.reserve(kReserved);
+  const uint64_t reserved = store.stats().memory_bytes;
+  EXPECT_GT(reserved, empty + uint64_t{kReserved} * 41);
+  for (int i = 0; i < kReserved; ++i) store.apply(key_of_length(i, 12), hour, {.cost = 1}, kT0);
+  EXPECT_EQ(store.stats().keys, uint64_t{kReserved});
+  EXPECT_EQ(store.stats().memory_bytes, reserved);
+  store.reserve(kReserved / 2);  // never shrinks
+  EXPECT_EQ(store.stats().memory_bytes, reserved);
+
+  Store small(StoreOptions{.max_memory_bytes = 256 << 10});
+  const uint64_t before = small.stats().memory_bytes;
+  small.reserve(1'000'000);
+  EXPECT_EQ(small.stats().memory_bytes, before);
+}
+
 }  // namespace
 }  // namespace drl::store

@@ -1,5 +1,6 @@
 #include "store/durable/record_codec.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/crc32c.h"
@@ -159,6 +160,25 @@ void append_end(std::string& out, uint64_t count) {
   seal(out, start);
 }
 
+uint64_t snapshot_key_count(std::string_view file) {
+  // An end frame: the frame header, then op 3 and the count.
+  constexpr size_t kEndPayload = 1 + sizeof(uint64_t);
+  constexpr size_t kEndFrame = kFrameHeaderBytes + kEndPayload;
+  // The smallest put: frame header, op, key length, algorithm, state, expiry, version, log count.
+  constexpr size_t kMinPutFrame = kFrameHeaderBytes + 1 + 4 + 1 + 16 + 8 + 8 + 4;
+  if (file.size() < kHeaderBytes + kEndFrame) return 0;
+  Reader r{file.substr(file.size() - kEndFrame)};
+  const auto length = r.get<uint32_t>();
+  const auto crc = r.get<uint32_t>();
+  const std::string_view payload = r.bytes;
+  LogEntry e;
+  if (length != kEndPayload || crc32c(payload) != crc || !decode(payload, e) ||
+      e.op != LogOp::kEnd) {
+    return 0;
+  }
+  return std::min<uint64_t>(e.count, (file.size() - kHeaderBytes - kEndFrame) / kMinPutFrame);
+}
+
 ScanResult scan_frames(std::string_view bytes, size_t base,
                        const std::function<void(const LogEntry&)>& visit) {
   ScanResult result;
@@ -166,31 +186,32 @@ ScanResult scan_frames(std::string_view bytes, size_t base,
   LogEntry entry;
   while (at < bytes.size()) {
     const size_t left = bytes.size() - at;
-    const std::string where = " at offset " + std::to_string(base + at);
+    // Built only for a message, not for every frame.
+    const auto where = [&] { return " at offset " + std::to_string(base + at); };
     if (left < kFrameHeaderBytes) {
       result.problem = "torn frame: " + std::to_string(left) + " bytes of an " +
-                       std::to_string(kFrameHeaderBytes) + "-byte frame header" + where;
+                       std::to_string(kFrameHeaderBytes) + "-byte frame header" + where();
       break;
     }
     Reader head{bytes.substr(at, kFrameHeaderBytes)};
     const auto length = head.get<uint32_t>();
     const auto crc = head.get<uint32_t>();
     if (length == 0 || length > kMaxPayload) {
-      result.problem = "bad frame length " + std::to_string(length) + where;
+      result.problem = "bad frame length " + std::to_string(length) + where();
       break;
     }
     if (left - kFrameHeaderBytes < length) {
       result.problem = "torn frame: " + std::to_string(left - kFrameHeaderBytes) + " of its " +
-                       std::to_string(length) + " payload bytes" + where;
+                       std::to_string(length) + " payload bytes" + where();
       break;
     }
     const std::string_view payload = bytes.substr(at + kFrameHeaderBytes, length);
     if (crc32c(payload) != crc) {
-      result.problem = "checksum mismatch" + where;
+      result.problem = "checksum mismatch" + where();
       break;
     }
     if (!decode(payload, entry)) {
-      result.problem = "undecodable frame (checksum intact)" + where;
+      result.problem = "undecodable frame (checksum intact)" + where();
       break;
     }
     visit(entry);

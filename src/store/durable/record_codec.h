@@ -48,6 +48,12 @@ void append_put(std::string& out, const KeyRecord& record);
 void append_erase(std::string& out, std::string_view key);
 void append_end(std::string& out, uint64_t count);
 
+// The count of the end frame `file` (a whole snapshot, header included) ends with, when its
+// last frame is an intact end frame; else 0. At most what the file's size can hold, so a
+// forged count cannot ask for more memory than the file took. A hint for sizing the table
+// before the scan, which still checks every frame and the count.
+uint64_t snapshot_key_count(std::string_view file);
+
 // What a scan of frames found. `valid_bytes` is the file offset where the intact frames end
 // (the header included): everything before it was visited, nothing after it was. `problem` is ""
 // when the scan reached the end of the bytes exactly, else what stopped it ("torn frame: 5 bytes of

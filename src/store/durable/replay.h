@@ -28,7 +28,8 @@ struct FileReplay {
   bool complete = false;
 };
 
-// Replays a whole snapshot file (header, puts, end frame).
+// Replays a whole snapshot file (header, puts, end frame), first sizing the table for the
+// keys its end frame counts (Store::reserve).
 FileReplay replay_snapshot(std::string_view file, TimePoint now, Store& table,
                            ReplayCounts& counts);
 // Replays a whole log segment (header, puts and erases).
