@@ -35,7 +35,8 @@
 #                restart (fails past 60 s). The bound per key is the crash bound of
 #                docs/design.md: the limit plus what the dead owner admitted in its last
 #                replication intervals, taken here as the key's attempt rate x 2 delta (20 ms),
-#                rounded up; a restarted node fetches its ranges first (no second budget)
+#                rounded up, plus 1 for the hand-off back to the restarted node (which
+#                fetches its ranges before deciding: no second budget)
 # Client traffic is never dropped unless --loss-scope all (then loss hits every packet a node
 # receives, clients' too).
 # Report (scripts/netlab/report.py): per scenario and door, attempts/s and its ratio to the clean

@@ -13,7 +13,8 @@ native door's `drl bench --ledger` JSON and ledger, the RESP door's resp.json, e
 
 The bound per key: the limit; (sides) x limit for a partition; for a kill, the crash bound of
 docs/design.md, the limit plus the key's admission rate x 2 delta (delta = 10 ms, the
-replication interval), the rate taken as the door's attempts per second over its keys.
+replication interval; the rate taken as the door's attempts per second over its keys, rounded
+up), plus 1 for the hand-off back to the restarted node ("Restart and join").
 
 Exit 0: no scenario admitted beyond a limit and every scenario ran; 1: some key was
 over-admitted or a node crashed; 2: a scenario's load or cluster failed to run."""
@@ -124,9 +125,11 @@ def main():
             bound = r["limit"] * meta.get("bound_factor", 1)
             kill = load_json(os.path.join(d, "kill.json"), {})
             if kill:
-                # The crash bound: what the dead owner admitted after its last replica batch.
+                # The crash bound: what the dead owner admitted after its last replica batch
+                # (the key's rate x 2 delta, as the simulator's test allows), and one more for
+                # the hand-off back to the restarted node (design.md, "Restart and join").
                 per_key_rate = rate / max(1, meta.get("keys", len(r["per_key"])))
-                bound = r["limit"] + math.ceil(per_key_rate * 2 * DELTA_S)
+                bound = r["limit"] + math.ceil(per_key_rate * 2 * DELTA_S) + 1
             over = {k: n - bound for k, n in r["per_key"].items() if n > bound}
             if over:
                 status = max(status, 1)
