@@ -447,7 +447,9 @@ void ClusterDecider::watch_link_loss() {
   for (const auto& [id, link] : links_) {
     uint32_t fresh = link.main->take_new_retransmits();
     if (link.checks) fresh += link.checks->take_new_retransmits();
-    if (fresh > 0) {
+    // A link that cannot even connect (a cut, after the unacked timeout broke it) loses
+    // everything: it counts as lossy too, or its forwards would wait tau for their relay.
+    if (fresh > 0 || !link.main->connected()) {
       node_->note_link_loss(id, clock_.now());
       lossy_until_[id] = now + kLossyHold;
     }
