@@ -32,6 +32,9 @@ constexpr auto kLossyHold = std::chrono::seconds(1);
 // The check lane carries checks once it has been connected this long: a peer whose listener
 // does not know the lane (an older build) closes it at once.
 constexpr auto kLaneSettle = std::chrono::milliseconds(300);
+// Checks to a peer keep to the main lane this long after a hand-off message to it (longer
+// than a hand-off takes, and than the main lane may stall before it breaks: 2 s).
+constexpr auto kHandoffInOrder = std::chrono::seconds(3);
 
 }  // namespace
 
@@ -383,6 +386,13 @@ void ClusterDecider::send(const std::string& to, const cluster::PeerMessage& mes
   }
   const bool checks = std::holds_alternative<cluster::CheckBatch>(message) ||
                       std::holds_alternative<cluster::AnswerBatch>(message);
+  if (std::holds_alternative<cluster::HandoffChunk>(message) ||
+      std::holds_alternative<cluster::HandoffRequest>(message)) {
+    // A hand-off relies on order: the checks this node sends the new owner after the last
+    // chunk must reach it after that chunk, or it sends them back to be decided here, past
+    // the state it was handed. So checks to this peer keep to the main lane for a while.
+    in_order_until_[to] = std::chrono::steady_clock::now() + kHandoffInOrder;
+  }
   net::PeerLink& link = checks ? lane_for_checks(to, it->second) : *it->second.main;
   link.send(cluster::encode_peer_message(message));
 }
@@ -391,11 +401,15 @@ net::PeerLink& ClusterDecider::lane_for_checks(const std::string& to, PeerLinks&
   // The check lane once it has stayed up (an older peer closes it at once); on a link that
   // lost packets lately, whichever lane is not recovering a lost segment, so a check does not
   // wait behind one.
+  const auto now = std::chrono::steady_clock::now();
+  if (auto in_order = in_order_until_.find(to); in_order != in_order_until_.end()) {
+    if (in_order->second > now) return *links.main;
+    in_order_until_.erase(in_order);
+  }
   if (!links.checks->settled(kLaneSettle)) {
     links.checks->open();
     return *links.main;
   }
-  const auto now = std::chrono::steady_clock::now();
   if (!link_is_lossy(to, now) || !links.checks->recovering()) return *links.checks;
   return links.main->recovering() ? *links.checks : *links.main;
 }

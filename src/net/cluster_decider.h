@@ -176,6 +176,8 @@ class ClusterDecider final : public service::CheckDecider {
   std::map<std::string, std::string> addresses_;  // member id -> address, from views and hellos
   std::chrono::steady_clock::time_point next_loss_watch_{};
   std::map<std::string, std::chrono::steady_clock::time_point> lossy_until_;
+  // Peers whose checks keep to the main lane until then (a hand-off with them is under way).
+  std::map<std::string, std::chrono::steady_clock::time_point> in_order_until_;
   std::unordered_map<uint64_t, Slot> slots_;
   uint64_t next_token_ = 1;
   bool work_pending_ = false;  // submitted or received since the last tick
