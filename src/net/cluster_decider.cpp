@@ -274,18 +274,20 @@ void ClusterDecider::render_metrics(service::PrometheusText& t) {
   ClusterSnapshot c;
   if (!snapshot(c, std::chrono::seconds(1))) return;
   const cluster::ClusterStats& s = c.stats;
-  t.help("drl_cluster_checks_total", "counter",
-         "Cluster routing, by kind: forwarded (attempts sent to another node), "
-         "decided_as_owner, decided_off_owner (previous owner during a hand-off, 2 hops), "
-         "failovers (pending checks sent to a new decider after a view change), retries "
-         "(attempts sent again after the retry timeout), hedges (first attempts also sent through a "
-         "relay because the link to the decider lost packets lately), answered_again (repeated attempts "
-         "answered from memory, not decided again), "
-         "degraded, refused_relays (no view or hand-off pending here), held_for_view (client "
-         "checks held for the first view), expired_relays (forwards that came after their "
-         "deadline, not decided), late_answers (answers to checks another attempt already "
-         "answered), expired_checks (checks given up at their deadline, the client's or a "
-         "relay's).");
+  t.help(
+      "drl_cluster_checks_total", "counter",
+      "Cluster routing, by kind: forwarded (attempts sent to another node), "
+      "decided_as_owner, decided_off_owner (previous owner during a hand-off, 2 hops), "
+      "failovers (pending checks sent to a new decider after a view change), retries "
+      "(attempts sent again after the retry timeout), hedges (first attempts also sent through a "
+      "relay because the link to the decider lost packets lately), answered_again (repeated "
+      "attempts "
+      "answered from memory, not decided again), "
+      "degraded, refused_relays (no view or hand-off pending here), held_for_view (client "
+      "checks held for the first view), expired_relays (forwards that came after their "
+      "deadline, not decided), late_answers (answers to checks another attempt already "
+      "answered), expired_checks (checks given up at their deadline, the client's or a "
+      "relay's).");
   const std::pair<const char*, uint64_t> rows[] = {
       {"forwarded", s.forwarded},
       {"decided_as_owner", s.decided_as_owner},

@@ -230,17 +230,17 @@ void PeerLink::write_more() {
   const size_t frames = pending_frames_;
   pending_frames_ = 0;
   const uint64_t gen = generation_;
-  asio::async_write(socket_, asio::buffer(inflight_),
-                    [self = shared_from_this(), gen, frames, probe_only](std::error_code ec,
-                                                                         size_t) {
-                      self->writing_ = false;
-                      self->inflight_.clear();
-                      if (gen != self->generation_) return;
-                      if (ec) return self->fail(ec);
-                      self->stats_.frames_sent.fetch_add(frames, std::memory_order_relaxed);
-                      self->write_more();
-                      if (!self->writing_ && !probe_only) self->arm_probe();
-                    });
+  asio::async_write(
+      socket_, asio::buffer(inflight_),
+      [self = shared_from_this(), gen, frames, probe_only](std::error_code ec, size_t) {
+        self->writing_ = false;
+        self->inflight_.clear();
+        if (gen != self->generation_) return;
+        if (ec) return self->fail(ec);
+        self->stats_.frames_sent.fetch_add(frames, std::memory_order_relaxed);
+        self->write_more();
+        if (!self->writing_ && !probe_only) self->arm_probe();
+      });
 }
 
 // The peer never writes on this connection; a completed read means it closed (or broke

@@ -147,7 +147,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   asio::ip::tcp::socket socket_;
   asio::steady_timer retry_timer_;
   std::chrono::milliseconds backoff_;
-  uint64_t generation_ = 0;  // bumped per connection; stale handlers compare it
+  uint64_t generation_ = 0;              // bumped per connection; stale handlers compare it
   uint64_t retransmits_generation_ = 0;  // the connection retransmits_seen_ was read from
   uint32_t retransmits_seen_ = 0;
   std::string pending_, inflight_;

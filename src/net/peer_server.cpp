@@ -178,8 +178,8 @@ void PeerServer::accept(asio::ip::tcp::socket socket, PeerLane lane) {
 
 void PeerServer::replace_older(const Session& newer) {
   // A peer keeps one link per lane to this node: a new connection from it on a lane means it
-  // gave the old one up (broken by its unacked timeout after a cut, or a restart). The old one may never see a
-  // FIN, so close it here rather than hold its buffer until keep-alive notices.
+  // gave the old one up (broken by its unacked timeout after a cut, or a restart). The old one may
+  // never see a FIN, so close it here rather than hold its buffer until keep-alive notices.
   std::vector<std::shared_ptr<Session>> older;
   for (const auto& s : sessions_) {
     if (s.get() != &newer && s->from() == newer.from() && s->lane() == newer.lane()) {
