@@ -29,12 +29,21 @@
 #                while apart (docs/design.md): the bound per key is (sides) x limit, not limit
 #   flap:A-B     the link between nA and nB (both ways) down 3 s, up 3 s, for the whole run;
 #                the bound per key stays the limit (the others relay probes: nobody dies)
+#   kill:I       node nI is SIGKILLed a third into the run and restarted (same --id, same
+#                address, empty store) at two thirds; reports the seconds until every other
+#                node declared it dead and until all agree on one ring again after the
+#                restart (fails past 60 s). The bound per key is the crash bound of
+#                docs/design.md: the limit plus what the dead owner admitted in its last
+#                replication intervals, taken here as the key's attempt rate x 2 delta (20 ms),
+#                rounded up, plus 1 for the hand-off back to the restarted node (which
+#                fetches its ranges before deciding: no second budget)
 # Client traffic is never dropped unless --loss-scope all (then loss hits every packet a node
 # receives, clients' too).
 # Report (scripts/netlab/report.py): per scenario and door, attempts/s and its ratio to the clean
 # run, p99, errors, admissions, admissions beyond the bound, keys over it; fail-overs and
 # forwards of the cluster; members each node saw alive at the end; nodes that crashed; the time
-# to agree again after a heal.
+# to agree again after a heal; for a kill, the seconds until the node was declared dead and
+# until the ring agreed again after its restart.
 # Exit 0: no key admitted beyond its bound and no crash; 1: over-admission or a crash; 2: the run
 # failed (a heal not agreed within 60 s included); 77: the lab cannot run here (not root, no network namespaces, no iptables), saying why.
 # Everything it created (namespaces, with their veths and iptables rules, and every process in
@@ -215,8 +224,9 @@ poll_until() {
   done
 }
 
-start_node() {  # start_node I DIR
+start_node() {  # start_node I DIR [LOG]
   local i=$1 addr; addr=$(node_addr "$1")
+  local log=${3:-$2/n$1.log}
   local args=(node --listen 0.0.0.0:7000 --advertise "$addr:7000" --id "n$i"
               --resp "$addr:6379" --join dns+drl-peers:7000 "${node_args[@]}")
   local clock=()  # skew:I:OFF shifts this node's wall clock only
@@ -225,7 +235,7 @@ start_node() {  # start_node I DIR
     clock=(env LD_PRELOAD="$faketime_lib" FAKETIME="$skew_offset" FAKETIME_DONT_FAKE_MONOTONIC=1
            ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
   fi
-  ip netns exec "$tag-n$i" "${clock[@]}" "$drl" "${args[@]}" >"$2/n$i.log" 2>&1 &
+  ip netns exec "$tag-n$i" "${clock[@]}" "$drl" "${args[@]}" >"$log" 2>&1 &
   node_pids[i]=$!
 }
 
@@ -318,6 +328,46 @@ partition_run() {
   fi
 }
 
+# others_declared_dead N I DIR: every node but nI lists nI as neither alive nor suspect.
+others_declared_dead() {
+  local j files=()
+  for ((j = 1; j <= $1; j++)); do
+    ((j == $2)) && continue
+    status_to "$j" "$3/dead-n$j.json" || return 1
+    files+=("$3/dead-n$j.json")
+  done
+  "$python" "$here/declared_dead.py" "n$2" "${files[@]}"
+}
+
+# kill_run N FAULT DIR: SIGKILLs nI a third into the run and restarts it at two thirds; writes
+# DIR/kill.json with the seconds from the kill until every other node declared nI dead, and
+# from the restart until every node saw every node alive on one ring again.
+kill_run() {
+  local n=$1 i=${2#kill:} dir=$3 began=$SECONDS
+  sleep $((duration / 3))
+  local victim=${node_pids[i]}
+  kill -KILL "$victim" 2>/dev/null || true
+  wait "$victim" 2>/dev/null || true
+  local killed; killed=$(date +%s.%N)
+  echo "netlab: $(date +%T) killed n$i"
+  local dead=null
+  if poll_until 30 others_declared_dead "$n" "$i" "$dir"; then
+    dead=$(awk -v a="$killed" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+    echo "netlab: n$i declared dead by every other node $dead s after the kill"
+  fi
+  local rest=$((2 * duration / 3 - (SECONDS - began)))
+  ((rest <= 0)) || sleep "$rest"
+  start_node "$i" "$dir" "$dir/n$i-restarted.log"
+  local restarted; restarted=$(date +%s.%N)
+  echo "netlab: $(date +%T) restarted n$i"
+  local agreed=null
+  if poll_until 60 formed "$n" "$dir"; then
+    agreed=$(awk -v a="$restarted" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+    echo "netlab: one ring again $agreed s after the restart"
+  fi
+  printf '{"dead_s":%s,"agreed_s":%s}\n' "$dead" "$agreed" >"$dir/kill.json"
+}
+
 # flap_run A-B STOP: the link between nA and nB down 3 s, up 3 s, until the file STOP exists
 # (then left up).
 flap_run() {
@@ -378,6 +428,9 @@ expand_scenarios() {
              BASH_REMATCH[2] <= n)) || {
           echo "netlab: bad scenario $s for $n nodes (flap:A-B, 1 <= A != B <= $n)" >&2; return 2; }
         echo "$s" ;;
+      kill:*) [[ $s =~ ^kill:([0-9]+)$ ]] && ((BASH_REMATCH[1] >= 1 && BASH_REMATCH[1] <= n)) || {
+          echo "netlab: bad scenario $s for $n nodes (kill:I, 1 <= I <= $n)" >&2; return 2; }
+        echo "$s" ;;
       skew:*) [[ $s =~ ^skew:([0-9]+):[+-][0-9]+(\.[0-9]+)?$ ]] &&
              ((BASH_REMATCH[1] >= 1 && BASH_REMATCH[1] <= n)) || {
           echo "netlab: bad scenario $s for $n nodes (skew:I:OFF, e.g. skew:2:+0.3)" >&2; return 2; }
@@ -427,6 +480,7 @@ run_scenario() {  # run_scenario N FAULT
     local resp=$!
     case $fault in
       partition:*) partition_run "$n" "$fault" "$dir" ;;
+      kill:*) kill_run "$n" "$fault" "$dir" ;;
       flap:*) driver_stop=$dir/flap.stop; flap_run "$fault" "$driver_stop" & driver_pid=$! ;;
     esac
     wait "$native" || true
@@ -449,8 +503,11 @@ run_scenario() {  # run_scenario N FAULT
   if [ -f "$dir/heal.json" ] && grep -q null "$dir/heal.json" && [ -z "$failure" ]; then
     failure="the nodes did not agree again within 60 s of the heal"
   fi
-  printf '{"order":%d,"nodes":%d,"scenario":"%s","duration_s":%d,"limit":%d,"bound_factor":%d,"loss_scope":"%s","rto_min_ms":"%s",%s"crashed":[%s]}\n' \
-    "$order" "$n" "$fault" "$duration" "$burst" "$bound_factor" "$loss_scope" "${rto_min:-kernel}" \
+  if [ -f "$dir/kill.json" ] && grep -q null "$dir/kill.json" && [ -z "$failure" ]; then
+    failure="the killed node was not declared dead within 30 s, or the ring did not agree again within 60 s of its restart"
+  fi
+  printf '{"order":%d,"nodes":%d,"scenario":"%s","duration_s":%d,"limit":%d,"keys":%d,"bound_factor":%d,"loss_scope":"%s","rto_min_ms":"%s",%s"crashed":[%s]}\n' \
+    "$order" "$n" "$fault" "$duration" "$burst" "$keys" "$bound_factor" "$loss_scope" "${rto_min:-kernel}" \
     "${failure:+\"failure\":\"$failure\",}" \
     "$(for c in "${crashed[@]}"; do printf '"%s",' "$c"; done | sed 's/,$//')" >"$dir/meta.json"
   [ -z "$failure" ] || echo "netlab: FAILED: $failure (logs in $dir)" >&2

@@ -7,14 +7,24 @@ native door's `drl bench --ledger` JSON and ledger, the RESP door's resp.json, e
 
   attempts/s (and the ratio to the clean scenario of the same size, same run), p99 latency,
   client-visible errors, admissions, admissions beyond the limit, keys over their limit (and the
-  most one key admitted), and over the cluster: fail-overs / forwards, members seen alive.
+  most one key admitted), and over the cluster: fail-overs / forwards, members seen alive;
+  for a partition the seconds until one ring again after the heal; for a kill the seconds until
+  the others declared the node dead, and until one ring again after its restart.
+
+The bound per key: the limit; (sides) x limit for a partition; for a kill, the crash bound of
+docs/design.md, the limit plus the key's admission rate x 2 delta (delta = 10 ms, the
+replication interval; the rate taken as the door's attempts per second over its keys, rounded
+up), plus 1 for the hand-off back to the restarted node ("Restart and join").
 
 Exit 0: no scenario admitted beyond a limit and every scenario ran; 1: some key was
 over-admitted or a node crashed; 2: a scenario's load or cluster failed to run."""
 import glob
 import json
+import math
 import os
 import sys
+
+DELTA_S = 0.010  # the replication interval (docs/design.md, "Replication")
 
 
 def load_json(path, default=None):
@@ -63,6 +73,8 @@ def label(scenario):
     if scenario.startswith("flap:"):
         a, b = scenario[5:].split("-")
         return f"flap n{a}-n{b}"
+    if scenario.startswith("kill:"):
+        return f"kill n{scenario[5:]}"
     if scenario.startswith("cut:"):
         a, b = scenario[4:].split(">")
         return f"cut n{a}->n{b}"
@@ -111,6 +123,13 @@ def main():
                 clean_rate[(nodes, door)] = rate
             # The design's bound: the limit, or (sides) x limit while a partition splits the ring.
             bound = r["limit"] * meta.get("bound_factor", 1)
+            kill = load_json(os.path.join(d, "kill.json"), {})
+            if kill:
+                # The crash bound: what the dead owner admitted after its last replica batch
+                # (the key's rate x 2 delta, as the simulator's test allows), and one more for
+                # the hand-off back to the restarted node (design.md, "Restart and join").
+                per_key_rate = rate / max(1, meta.get("keys", len(r["per_key"])))
+                bound = r["limit"] + math.ceil(per_key_rate * 2 * DELTA_S) + 1
             over = {k: n - bound for k, n in r["per_key"].items() if n > bound}
             if over:
                 status = max(status, 1)
@@ -118,12 +137,14 @@ def main():
                 rate=rate, p99_ms=r["p99_us"] / 1000, errors=r["errors"], allowed=r["allowed"],
                 over=sum(over.values()), keys_over=len(over),
                 max_key=max(r["per_key"].values(), default=0), limit=r["limit"], bound=bound,
-                heal=load_json(os.path.join(d, "heal.json"), {}).get("heal_s"),
+                heal=load_json(os.path.join(d, "heal.json"), {}).get("heal_s",
+                                                                     kill.get("agreed_s")),
+                dead=kill.get("dead_s"),
                 counters=f"{fo} / {fw}", alive=f"{alive_min}/{nodes}" if answered else "-",
                 crashed=",".join(crashed) or "-"), None))
     head = ("nodes", "scenario", "door", "attempts/s", "x clean", "p99 ms", "errors", "admitted",
             "over bound", "keys over", "max/key", "failovers / forwards", "alive", "crashed",
-            "agreed after heal")
+            "declared dead", "agreed again")
     out = [head]
     for nodes, name, door, r, why in rows:
         if r is None:
@@ -136,6 +157,7 @@ def main():
                     f"{r['max_key']} for {r['limit']}" +
                     (f" (bound {r['bound']})" if r["bound"] != r["limit"] else ""),
                     r["counters"], r["alive"], r["crashed"],
+                    "-" if r["dead"] is None else f"{r['dead']:.1f} s",
                     "-" if r["heal"] is None else f"{r['heal']:.1f} s"))
     widths = [max(len(row[i]) for row in out if not row[3].startswith("FAILED") or i < 3)
               for i in range(len(head))]

@@ -55,6 +55,7 @@ Handler register_node(CLI::App& app) {
     bool rls_charge_each = false;
     size_t threads = 0, max_memory = 0, max_connections = 16384, replicas = 3;
     uint64_t failover_timeout_ms = 200, first_view_wait_ms = 500, peer_rto_min_ms = 10;
+    uint64_t hedge_window_ms = 1000;
     uint32_t max_frame = 1u << 20;
     uint64_t idle_timeout_ms = 300'000;
     uint64_t frame_timeout_ms = 5'000;
@@ -186,6 +187,13 @@ Handler register_node(CLI::App& app) {
                   "kernel's")
       ->check(CLI::Range(0, 200))
       ->capture_default_str();
+  cmd->add_option("--hedge-window-ms", a->hedge_window_ms,
+                  "After TCP retransmitted a segment on the link to a peer, checks forwarded to "
+                  "that peer also leave through another member at once, for this long: "
+                  "whichever copy arrives first is decided, the other is answered from memory. "
+                  "More peer traffic on lossy links only, for a shorter wait. 0 = never")
+      ->check(CLI::Range(0, 60'000))
+      ->capture_default_str();
   cmd->add_option("--first-view-wait-ms", a->first_view_wait_ms,
                   "A joining node holds its clients' checks this long for its first cluster "
                   "view, then decides them by their degrade mode")
@@ -229,6 +237,7 @@ Handler register_node(CLI::App& app) {
     o.failover_timeout = std::chrono::milliseconds(a->failover_timeout_ms);
     o.peer_rto_min = std::chrono::milliseconds(a->peer_rto_min_ms);
     o.first_view_wait = std::chrono::milliseconds(a->first_view_wait_ms);
+    o.hedge_window = std::chrono::milliseconds(a->hedge_window_ms);
     auto listen = parse_host_port(a->listen, PortZero::kAllowed);
     if (!listen) {
       std::fprintf(stderr, "drl node: --listen: %s\n", listen.status().message().c_str());

@@ -35,6 +35,11 @@ struct ClusterOptions {
   // same decider, alternately through another member (a relay) and directly -- until the
   // check's deadline. It never moves the check to another decider: only a view change does.
   Nanos failover_timeout = 50 * kMillisecond;
+  // A hedge: after the shell reports a lost packet on the link to a peer
+  // (note_link_loss), every forward to that peer leaves both directly and through a relay at
+  // once, for this long after the latest report. The answer memory decides the two copies
+  // once. 0: never.
+  Nanos hedge_window = 1 * kSecond;
   // A check without a client deadline, and a forward without a budget, is given up after
   // this (the node's sessions always give one: --default-timeout-ms).
   Nanos check_timeout = 2 * kSecond;
@@ -78,6 +83,7 @@ struct ClusterStats {
   uint64_t forwarded = 0;          // checks sent to another node (all attempts)
   uint64_t failovers = 0;       // pending checks sent to a new decider: the ring changed under them
   uint64_t retries = 0;         // attempts sent again after tau without an answer
+  uint64_t hedges = 0;          // first attempts also sent through a relay (a lossy link)
   uint64_t answered_again = 0;  // repeated attempts answered from memory, not decided again
   uint64_t degraded = 0;
   uint64_t replica_records_sent = 0;
@@ -118,6 +124,9 @@ class ClusterNode {
   void set_policy_lookup(PolicyLookup lookup) { policy_lookup_ = std::move(lookup); }
   void submit(ClientCheck check, TimePoint now);
   void receive(const std::string& from, PeerMessage message, TimePoint now);
+  // The shell saw the link to `peer` lose a packet (a TCP retransmission): forwards to it
+  // are hedged through a relay for hedge_window from `now`.
+  void note_link_loss(const std::string& peer, TimePoint now);
   // Flushes due batches, fails over timed-out forwards, replicates every
   // replication_interval, expires store keys. Call at least every flush_delay.
   void tick(TimePoint now);
@@ -193,6 +202,7 @@ class ClusterNode {
   void attempt(uint64_t id, TimePoint now);
   void give_up(uint64_t id, TimePoint now);
   const std::string* relay_for(uint64_t hash, const std::string& decider, uint32_t turn);
+  bool link_is_lossy(const std::string& peer, TimePoint now);
   void reroute_pending(TimePoint now);
   void reroute_if_changed(TimePoint now);
   void remember(CheckKey key, const CheckAnswer& answer, TimePoint now);
@@ -270,6 +280,7 @@ class ClusterNode {
   };
   std::vector<Held> held_;  // client checks waiting for the first view, oldest first
   std::map<std::string, OutBatch> out_checks_;
+  std::map<std::string, TimePoint> lossy_until_;  // peers whose forwards are hedged, until
   std::map<std::string, AnswerBatch> out_answers_;
 
   TimePoint next_expiry_ = 0;

@@ -150,6 +150,12 @@ void ClusterNode::attempt(uint64_t id, TimePoint now) {
   if (may_relay && p.attempts % 2 == 1) {
     if (const std::string* relay = relay_for(p.hash, where.id, p.attempts / 2)) to = relay;
   }
+  // A first attempt to a decider whose link lost packets lately leaves through a relay
+  // too: whichever copy arrives first is decided, the other answered from memory.
+  const std::string* hedge = nullptr;
+  if (may_relay && p.attempts == 0 && link_is_lossy(where.id, now)) {
+    hedge = relay_for(p.hash, where.id, 0);
+  }
   if (p.attempts > 0) ++stats_.retries;
   ++p.attempts;
   ForwardedCheck out = p.check;
@@ -158,6 +164,11 @@ void ClusterNode::attempt(uint64_t id, TimePoint now) {
   out.must_decide = where.must_decide;
   out.budget = p.check.deadline - now;
   out.deadline = 0;
+  if (hedge != nullptr) {
+    ++stats_.hedges;
+    ++stats_.forwarded;
+    enqueue_forward(*hedge, out, now);
+  }
   // Backing off (tau, tau, 2 tau, 4 tau, then 8 tau): a link that delays one attempt
   // delays the next on it too, and every retry is more traffic for a struggling network.
   const uint32_t doublings = std::min<uint32_t>(p.attempts > 1 ? p.attempts - 2 : 0, 3);
@@ -165,6 +176,20 @@ void ClusterNode::attempt(uint64_t id, TimePoint now) {
   deadlines_.emplace(p.retry_at, id);
   ++stats_.forwarded;
   enqueue_forward(*to, std::move(out), now);
+}
+
+void ClusterNode::note_link_loss(const std::string& peer, TimePoint now) {
+  if (options_.hedge_window <= 0 || peer == self_.id) return;
+  TimePoint& until = lossy_until_[peer];
+  until = std::max(until, now + options_.hedge_window);
+}
+
+bool ClusterNode::link_is_lossy(const std::string& peer, TimePoint now) {
+  auto it = lossy_until_.find(peer);
+  if (it == lossy_until_.end()) return false;
+  if (it->second > now) return true;
+  lossy_until_.erase(it);
+  return false;
 }
 
 void ClusterNode::give_up(uint64_t id, TimePoint now) {

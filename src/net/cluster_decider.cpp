@@ -25,6 +25,16 @@ namespace {
 constexpr auto kIdleTick = std::chrono::milliseconds(5);
 // With forwards in flight: fail-over deadlines are tens of milliseconds.
 constexpr auto kInFlightTick = std::chrono::milliseconds(1);
+// How often the peer links' retransmission counts are read (one getsockopt per link).
+constexpr auto kLossWatchInterval = std::chrono::milliseconds(20);
+// A link that retransmitted gets loss probes (PeerLinkOptions::probe_payload) this long after.
+constexpr auto kLossyHold = std::chrono::seconds(1);
+// The check lane carries checks once it has been connected this long: a peer whose listener
+// does not know the lane (an older build) closes it at once.
+constexpr auto kLaneSettle = std::chrono::milliseconds(300);
+// Checks to a peer keep to the main lane this long after a hand-off message to it (longer
+// than a hand-off takes, and than the main lane may stall before it breaks: 2 s).
+constexpr auto kHandoffInOrder = std::chrono::seconds(3);
 
 }  // namespace
 
@@ -50,7 +60,13 @@ ClusterDecider::ClusterDecider(store::Backend& store, const service::PolicyBook&
       cluster_options_(cluster_options),
       peer_options_(std::move(peer_options)),
       work_(io_.get_executor()),
-      timer_(io_) {}
+      timer_(io_) {
+  // A loss probe is an empty answer batch: every node, older ones included, reads it as
+  // nothing to do.
+  if (peer_options_.probe_payload.empty()) {
+    peer_options_.probe_payload = cluster::encode_peer_message(cluster::AnswerBatch{});
+  }
+}
 
 ClusterDecider::~ClusterDecider() { stop(); }
 
@@ -91,7 +107,10 @@ void ClusterDecider::stop() {
   if (!thread_.joinable()) return;
   asio::post(io_, [this] {
     timer_.cancel();
-    for (auto& [id, link] : links_) link->close();
+    for (auto& [id, link] : links_) {
+      link.main->close();
+      if (link.checks) link.checks->close();
+    }
     links_.clear();
     if (server_) server_->stop();
     work_.reset();
@@ -242,10 +261,11 @@ void ClusterDecider::set_view(std::vector<ring::Member> alive) {
     // Links to members that left the view stop reconnecting; a member that comes back
     // (possibly restarted) gets a fresh link.
     for (auto it = links_.begin(); it != links_.end();) {
-      if (ids.count(it->first) && it->second->address() == addresses_[it->first]) {
+      if (ids.count(it->first) && it->second.main->address() == addresses_[it->first]) {
         ++it;
       } else {
-        it->second->close();
+        it->second.main->close();
+        if (it->second.checks) it->second.checks->close();
         it = links_.erase(it);
       }
     }
@@ -262,23 +282,27 @@ void ClusterDecider::render_metrics(service::PrometheusText& t) {
   ClusterSnapshot c;
   if (!snapshot(c, std::chrono::seconds(1))) return;
   const cluster::ClusterStats& s = c.stats;
-  t.help("drl_cluster_checks_total", "counter",
-         "Cluster routing, by kind: forwarded (attempts sent to another node), "
-         "decided_as_owner, decided_off_owner (previous owner during a hand-off, 2 hops), "
-         "failovers (pending checks sent to a new decider after a view change), retries "
-         "(attempts sent again after the retry timeout), answered_again (repeated attempts "
-         "answered from memory, not decided again), "
-         "degraded, refused_relays (no view or hand-off pending here), held_for_view (client "
-         "checks held for the first view), expired_relays (forwards that came after their "
-         "deadline, not decided), late_answers (answers to checks another attempt already "
-         "answered), expired_checks (checks given up at their deadline, the client's or a "
-         "relay's).");
+  t.help(
+      "drl_cluster_checks_total", "counter",
+      "Cluster routing, by kind: forwarded (attempts sent to another node), "
+      "decided_as_owner, decided_off_owner (previous owner during a hand-off, 2 hops), "
+      "failovers (pending checks sent to a new decider after a view change), retries "
+      "(attempts sent again after the retry timeout), hedges (first attempts also sent through a "
+      "relay because the link to the decider lost packets lately), answered_again (repeated "
+      "attempts "
+      "answered from memory, not decided again), "
+      "degraded, refused_relays (no view or hand-off pending here), held_for_view (client "
+      "checks held for the first view), expired_relays (forwards that came after their "
+      "deadline, not decided), late_answers (answers to checks another attempt already "
+      "answered), expired_checks (checks given up at their deadline, the client's or a "
+      "relay's).");
   const std::pair<const char*, uint64_t> rows[] = {
       {"forwarded", s.forwarded},
       {"decided_as_owner", s.decided_as_owner},
       {"decided_off_owner", s.decided_off_owner},
       {"failovers", s.failovers},
       {"retries", s.retries},
+      {"hedges", s.hedges},
       {"answered_again", s.answered_again},
       {"degraded", s.degraded},
       {"refused_relays", s.refused_relays},
@@ -290,11 +314,11 @@ void ClusterDecider::render_metrics(service::PrometheusText& t) {
   for (const auto& [kind, n] : rows) t.sample("drl_cluster_checks_total", {{"kind", kind}}, n);
 }
 
-void ClusterDecider::accept_peer(asio::ip::tcp::socket socket) {
+void ClusterDecider::accept_peer(asio::ip::tcp::socket socket, net::PeerLane lane) {
   auto moved = net::rehome_socket(std::move(socket), io_);
   if (!moved) return;
-  asio::post(io_, [this, sock = std::make_shared<asio::ip::tcp::socket>(std::move(*moved))] {
-    server_->accept(std::move(*sock));
+  asio::post(io_, [this, lane, sock = std::make_shared<asio::ip::tcp::socket>(std::move(*moved))] {
+    server_->accept(std::move(*sock), lane);
   });
 }
 
@@ -363,13 +387,49 @@ void ClusterDecider::send(const std::string& to, const cluster::PeerMessage& mes
   auto it = links_.find(to);
   if (it == links_.end()) {
     auto addr = addresses_.find(to);
-    if (addr == addresses_.end()) return;  // unknown member: the forward fails over
-    it = links_
-             .emplace(to, std::make_shared<net::PeerLink>(io_, hello_, addr->second, peer_options_,
-                                                          peer_stats_))
-             .first;
+    if (addr == addresses_.end()) return;  // unknown member: the forward is retried
+    PeerLinks made;
+    made.main = std::make_shared<net::PeerLink>(io_, hello_, addr->second, peer_options_,
+                                                peer_stats_, net::PeerLane::kMain);
+    made.checks = std::make_shared<net::PeerLink>(io_, hello_, addr->second, peer_options_,
+                                                  peer_stats_, net::PeerLane::kChecks);
+    made.checks->open();
+    it = links_.emplace(to, std::move(made)).first;
   }
-  it->second->send(cluster::encode_peer_message(message));
+  const bool checks = std::holds_alternative<cluster::CheckBatch>(message) ||
+                      std::holds_alternative<cluster::AnswerBatch>(message);
+  if (std::holds_alternative<cluster::HandoffChunk>(message) ||
+      std::holds_alternative<cluster::HandoffRequest>(message)) {
+    // A hand-off relies on order: the checks this node sends the new owner after the last
+    // chunk must reach it after that chunk, or it sends them back to be decided here, past
+    // the state it was handed. So checks to this peer keep to the main lane for a while.
+    in_order_until_[to] = std::chrono::steady_clock::now() + kHandoffInOrder;
+  }
+  net::PeerLink& link = checks ? lane_for_checks(to, it->second) : *it->second.main;
+  link.send(cluster::encode_peer_message(message));
+}
+
+net::PeerLink& ClusterDecider::lane_for_checks(const std::string& to, PeerLinks& links) {
+  // The check lane once it has stayed up (an older peer closes it at once); on a link that
+  // lost packets lately, whichever lane is not recovering a lost segment, so a check does not
+  // wait behind one.
+  const auto now = std::chrono::steady_clock::now();
+  if (auto in_order = in_order_until_.find(to); in_order != in_order_until_.end()) {
+    if (in_order->second > now) return *links.main;
+    in_order_until_.erase(in_order);
+  }
+  if (!links.checks->settled(kLaneSettle)) {
+    links.checks->open();
+    return *links.main;
+  }
+  if (!link_is_lossy(to, now) || !links.checks->recovering()) return *links.checks;
+  return links.main->recovering() ? *links.checks : *links.main;
+}
+
+bool ClusterDecider::link_is_lossy(const std::string& to,
+                                   std::chrono::steady_clock::time_point now) {
+  auto it = lossy_until_.find(to);
+  return it != lossy_until_.end() && it->second > now;
 }
 
 void ClusterDecider::schedule() {
@@ -399,10 +459,31 @@ void ClusterDecider::arm(std::chrono::steady_clock::duration delay) {
 void ClusterDecider::on_timer() {
   timer_armed_ = false;
   work_pending_ = false;
+  watch_link_loss();
   node_->tick(clock_.now());
   policy_spread_->tick(clock_.now());
   drain();
   schedule();
+}
+
+void ClusterDecider::watch_link_loss() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_loss_watch_) return;
+  next_loss_watch_ = now + kLossWatchInterval;
+  for (const auto& [id, link] : links_) {
+    uint32_t fresh = link.main->take_new_retransmits();
+    if (link.checks) fresh += link.checks->take_new_retransmits();
+    // A link that cannot even connect (a cut, after the unacked timeout broke it) loses
+    // everything: it counts as lossy too, or its forwards would wait tau for their relay.
+    if (fresh > 0 || !link.main->connected()) {
+      node_->note_link_loss(id, clock_.now());
+      lossy_until_[id] = now + kLossyHold;
+    }
+    const bool lossy = link_is_lossy(id, now);
+    if (!lossy) lossy_until_.erase(id);
+    link.main->set_lossy(lossy);
+    if (link.checks) link.checks->set_lossy(lossy);
+  }
 }
 
 }  // namespace drl::net

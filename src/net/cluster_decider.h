@@ -86,7 +86,7 @@ class ClusterDecider final : public service::CheckDecider {
   // The alive members (self included), as membership sees them.
   void set_view(std::vector<ring::Member> alive);
   // A connection whose "DRLP" magic was consumed; the socket may belong to any io_context.
-  void accept_peer(asio::ip::tcp::socket socket);
+  void accept_peer(asio::ip::tcp::socket socket, net::PeerLane lane = net::PeerLane::kMain);
   // Waits up to `wait` for the cluster thread to fill `out`; false on timeout.
   bool snapshot(ClusterSnapshot& out, std::chrono::milliseconds wait);
   const net::PeerStats& peer_stats() const { return peer_stats_; }
@@ -95,6 +95,10 @@ class ClusterDecider final : public service::CheckDecider {
   void render_metrics(service::PrometheusText& t);
 
  private:
+  // The two connections to a peer (net/peer_link.h, lanes), made on first use.
+  struct PeerLinks {
+    std::shared_ptr<net::PeerLink> main, checks;
+  };
   struct Batch;
   struct Slot {
     std::shared_ptr<Batch> batch;
@@ -129,9 +133,14 @@ class ClusterDecider final : public service::CheckDecider {
   void drain_policies();
   void complete(const cluster::CheckResult& result);
   void send(const std::string& to, const cluster::PeerMessage& message);
+  // The lane a check batch or answer batch to `to` leaves on (net/peer_link.h).
+  net::PeerLink& lane_for_checks(const std::string& to, PeerLinks& links);
+  bool link_is_lossy(const std::string& to, std::chrono::steady_clock::time_point now);
   void schedule();
   void arm(std::chrono::steady_clock::duration delay);
   void on_timer();
+  // Tells the ClusterNode about links whose TCP retransmitted since the last look.
+  void watch_link_loss();
 
   store::Backend& store_;
   const service::PolicyBook& policies_;
@@ -168,8 +177,12 @@ class ClusterDecider final : public service::CheckDecider {
   bool inbox_posted_ = false;  // guarded by inbox_mu_: a take_inbox() is posted
   std::string hello_;          // id '\0' address, the first frame of every link
   std::optional<net::PeerServer> server_;
-  std::map<std::string, std::shared_ptr<net::PeerLink>> links_;
+  std::map<std::string, PeerLinks> links_;        // the two connections to each peer, by id
   std::map<std::string, std::string> addresses_;  // member id -> address, from views and hellos
+  std::chrono::steady_clock::time_point next_loss_watch_{};
+  std::map<std::string, std::chrono::steady_clock::time_point> lossy_until_;
+  // Peers whose checks keep to the main lane until then (a hand-off with them is under way).
+  std::map<std::string, std::chrono::steady_clock::time_point> in_order_until_;
   std::unordered_map<uint64_t, Slot> slots_;
   uint64_t next_token_ = 1;
   bool work_pending_ = false;  // submitted or received since the last tick

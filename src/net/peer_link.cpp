@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <asio/read.hpp>
 #include <asio/write.hpp>
@@ -44,15 +45,17 @@ bool open_peer_frame(std::span<char> body, const membership::Sealer* sealer,
 }
 
 PeerLink::PeerLink(asio::io_context& io, std::string self_id, std::string address,
-                   const PeerLinkOptions& options, PeerStats& stats)
+                   const PeerLinkOptions& options, PeerStats& stats, PeerLane lane)
     : io_(io),
       self_id_(std::move(self_id)),
       address_(std::move(address)),
+      lane_(lane),
       options_(options),
       stats_(stats),
       socket_(io),
       retry_timer_(io),
-      backoff_(options.backoff_min) {}
+      backoff_(options.backoff_min),
+      probe_timer_(io) {}
 
 void PeerLink::send(std::string_view payload) {
   if (state_ == State::kClosed) return;
@@ -85,12 +88,88 @@ void PeerLink::enqueue(std::string_view payload) {
   if (state_ == State::kConnected) write_more();
 }
 
+namespace {
+
+bool read_tcp_info(const asio::ip::tcp::socket& socket, tcp_info& info) {
+  socklen_t len = sizeof(info);
+  return ::getsockopt(const_cast<asio::ip::tcp::socket&>(socket).native_handle(), IPPROTO_TCP,
+                      TCP_INFO, &info, &len) == 0;
+}
+
+}  // namespace
+
+uint32_t PeerLink::retransmits() const {
+  tcp_info info{};
+  if (state_ != State::kConnected || !read_tcp_info(socket_, info)) return 0;
+  return info.tcpi_total_retrans;
+}
+
+uint32_t PeerLink::take_new_retransmits() {
+  const uint32_t count = retransmits();
+  if (retransmits_generation_ != generation_) {
+    retransmits_generation_ = generation_;
+    retransmits_seen_ = 0;
+  }
+  const uint32_t fresh = count > retransmits_seen_ ? count - retransmits_seen_ : 0;
+  retransmits_seen_ = std::max(retransmits_seen_, count);
+  return fresh;
+}
+
+void PeerLink::open() {
+  if (state_ == State::kIdle) connect();
+}
+
+uint32_t PeerLink::unacked_segments() const {
+  tcp_info info{};
+  if (state_ != State::kConnected || !read_tcp_info(socket_, info)) return 0;
+  return info.tcpi_unacked;
+}
+
+bool PeerLink::settled(std::chrono::steady_clock::duration for_at_least) const {
+  return state_ == State::kConnected &&
+         std::chrono::steady_clock::now() - connected_at_ >= for_at_least;
+}
+
+bool PeerLink::recovering() const {
+  tcp_info info{};
+  if (state_ != State::kConnected || !read_tcp_info(socket_, info)) return false;
+  return info.tcpi_ca_state >= TCP_CA_Recovery;
+}
+
+void PeerLink::set_lossy(bool lossy) {
+  lossy_ = lossy;
+  if (!lossy_) probe_timer_.cancel();
+}
+
+void PeerLink::arm_probe() {
+  if (!lossy_ || options_.probe_payload.empty() || options_.probe_delay.count() <= 0 ||
+      state_ != State::kConnected) {
+    return;
+  }
+  // Restarting the timer cancels the wait for an earlier write: each write gets its probe.
+  probe_timer_.expires_after(options_.probe_delay);
+  probe_timer_.async_wait([self = shared_from_this(), seq = write_seq_](std::error_code ec) {
+    if (!ec) self->on_probe_timer(seq);
+  });
+}
+
+void PeerLink::on_probe_timer(uint64_t write_seq) {
+  // Only when nothing was written since: a later write is itself the segment that reveals a
+  // gap. The probe's own write does not arm another one (no probe chains on a quiet link).
+  if (write_seq != write_seq_ || writing_ || state_ != State::kConnected) return;
+  if (unacked_segments() == 0) return;
+  stats_.loss_probes.fetch_add(1, std::memory_order_relaxed);
+  probe_inflight_ = true;
+  enqueue(options_.probe_payload);
+}
+
 void PeerLink::close() {
   state_ = State::kClosed;
   ++generation_;
   std::error_code ignored;
   socket_.close(ignored);
   retry_timer_.cancel();
+  probe_timer_.cancel();
   pending_.clear();
   pending_frames_ = 0;
 }
@@ -129,12 +208,13 @@ void PeerLink::connect() {
 
 void PeerLink::on_connected() {
   state_ = State::kConnected;
+  connected_at_ = std::chrono::steady_clock::now();
   backoff_ = options_.backoff_min;
   stats_.connects.fetch_add(1, std::memory_order_relaxed);
   tune_peer_socket(socket_, options_.rto_min);
   // Magic and hello go before anything queued while disconnected.
   pending_.insert(0, seal_peer_frame(self_id_, options_.sealer.get()));
-  pending_.insert(0, "DRLP");
+  pending_.insert(0, lane_ == PeerLane::kChecks ? "DRLL" : "DRLP");
   ++pending_frames_;
   watch_close();
   write_more();
@@ -143,20 +223,24 @@ void PeerLink::on_connected() {
 void PeerLink::write_more() {
   if (writing_ || pending_.empty() || state_ != State::kConnected) return;
   writing_ = true;
+  ++write_seq_;
+  const bool probe_only = std::exchange(probe_inflight_, false) && pending_frames_ == 1;
   inflight_.swap(pending_);
   pending_.clear();
   const size_t frames = pending_frames_;
   pending_frames_ = 0;
   const uint64_t gen = generation_;
-  asio::async_write(socket_, asio::buffer(inflight_),
-                    [self = shared_from_this(), gen, frames](std::error_code ec, size_t) {
-                      self->writing_ = false;
-                      self->inflight_.clear();
-                      if (gen != self->generation_) return;
-                      if (ec) return self->fail(ec);
-                      self->stats_.frames_sent.fetch_add(frames, std::memory_order_relaxed);
-                      self->write_more();
-                    });
+  asio::async_write(
+      socket_, asio::buffer(inflight_),
+      [self = shared_from_this(), gen, frames, probe_only](std::error_code ec, size_t) {
+        self->writing_ = false;
+        self->inflight_.clear();
+        if (gen != self->generation_) return;
+        if (ec) return self->fail(ec);
+        self->stats_.frames_sent.fetch_add(frames, std::memory_order_relaxed);
+        self->write_more();
+        if (!self->writing_ && !probe_only) self->arm_probe();
+      });
 }
 
 // The peer never writes on this connection; a completed read means it closed (or broke

@@ -23,8 +23,8 @@ constexpr int kKeepIdleSeconds = 5, kKeepIntervalSeconds = 2, kKeepCount = 5;
 
 class PeerServer::Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(PeerServer& server, asio::ip::tcp::socket socket)
-      : server_(server), socket_(std::move(socket)) {}
+  Session(PeerServer& server, asio::ip::tcp::socket socket, PeerLane lane)
+      : server_(server), socket_(std::move(socket)), lane_(lane) {}
 
   void start() {
     tune_peer_socket(socket_, server_.options_.rto_min);
@@ -38,6 +38,7 @@ class PeerServer::Session : public std::enable_shared_from_this<Session> {
     read_more();
   }
   const std::string& from() const { return from_; }
+  PeerLane lane() const { return lane_; }
   void close() {
     std::error_code ignored;
     socket_.close(ignored);
@@ -136,6 +137,7 @@ class PeerServer::Session : public std::enable_shared_from_this<Session> {
 
   PeerServer& server_;
   asio::ip::tcp::socket socket_;
+  PeerLane lane_;
   std::vector<uint8_t> buf_;
   size_t end_ = 0;
   std::string from_;
@@ -167,20 +169,22 @@ PeerServer::PeerServer(const PeerLinkOptions& options, PeerStats& stats, Handler
 
 PeerServer::~PeerServer() { stop(); }
 
-void PeerServer::accept(asio::ip::tcp::socket socket) {
+void PeerServer::accept(asio::ip::tcp::socket socket, PeerLane lane) {
   if (stopped_) return;
-  auto session = std::make_shared<Session>(*this, std::move(socket));
+  auto session = std::make_shared<Session>(*this, std::move(socket), lane);
   sessions_.insert(session);
   session->start();
 }
 
 void PeerServer::replace_older(const Session& newer) {
-  // A peer keeps one link to this node: a new connection from it means it gave the old one
-  // up (broken by its unacked timeout after a cut, or a restart). The old one may never see a
-  // FIN, so close it here rather than hold its buffer until keep-alive notices.
+  // A peer keeps one link per lane to this node: a new connection from it on a lane means it
+  // gave the old one up (broken by its unacked timeout after a cut, or a restart). The old one may
+  // never see a FIN, so close it here rather than hold its buffer until keep-alive notices.
   std::vector<std::shared_ptr<Session>> older;
   for (const auto& s : sessions_) {
-    if (s.get() != &newer && s->from() == newer.from()) older.push_back(s);
+    if (s.get() != &newer && s->from() == newer.from() && s->lane() == newer.lane()) {
+      older.push_back(s);
+    }
   }
   for (const auto& s : older) {
     s->close();

@@ -38,8 +38,9 @@ class PeerServer {
   PeerServer(const PeerLinkOptions& options, PeerStats& stats, Handler handler,
              HelloHandler on_hello = {});
   ~PeerServer();
-  // `socket` must belong to the io_context this server runs on.
-  void accept(asio::ip::tcp::socket socket);
+  // `socket` must belong to the io_context this server runs on; `lane`: which of the
+  // sender's two connections it is (its magic).
+  void accept(asio::ip::tcp::socket socket, PeerLane lane = PeerLane::kMain);
   void stop();
   // Open incoming peer connections (for tests and status).
   size_t sessions() const;

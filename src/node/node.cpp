@@ -236,6 +236,7 @@ int Node::Impl::run() {
   co.replicas = options.replicas;
   co.failover_timeout = static_cast<Nanos>(options.failover_timeout.count()) * kMillisecond;
   co.first_view_wait = static_cast<Nanos>(options.first_view_wait.count()) * kMillisecond;
+  co.hedge_window = static_cast<Nanos>(options.hedge_window.count()) * kMillisecond;
   co.sweep_store = false;  // expire_tick() sweeps it, once (the cluster thread would again)
   net::PeerLinkOptions po;
   po.sealer = sealer;
@@ -402,8 +403,12 @@ void Node::Impl::wait_signal() {
 }
 
 std::string Node::Impl::start_cluster(uint16_t port) {
-  listener->register_magic(service::kPeerMagic,
-                           [this](asio::ip::tcp::socket s) { cluster->accept_peer(std::move(s)); });
+  listener->register_magic(service::kPeerMagic, [this](asio::ip::tcp::socket s) {
+    cluster->accept_peer(std::move(s), net::PeerLane::kMain);
+  });
+  listener->register_magic(service::kPeerCheckLaneMagic, [this](asio::ip::tcp::socket s) {
+    cluster->accept_peer(std::move(s), net::PeerLane::kChecks);
+  });
   listener->register_magic(service::kGossipMagic, [this](asio::ip::tcp::socket s) {
     // Gossip runs on the control thread: move the connection there.
     auto moved = net::rehome_socket(std::move(s), control);

@@ -59,6 +59,9 @@ struct NodeOptions {
   // checks for its first view (cluster::ClusterOptions).
   std::chrono::milliseconds failover_timeout{200};
   std::chrono::milliseconds first_view_wait{500};
+  // After a TCP retransmission on the link to a peer, forwards to it are also sent through a
+  // relay for this long (cluster::ClusterOptions::hedge_window; 0 = never).
+  std::chrono::milliseconds hedge_window{1000};
   // TCP's minimum retransmission timeout (and delayed-ACK maximum) on peer connections
   // (net/peer_socket.h; 0 = the kernel's).
   std::chrono::microseconds peer_rto_min{10000};

@@ -21,6 +21,8 @@ inline constexpr uint32_t magic_of(const char (&s)[5]) {
 }
 inline constexpr uint32_t kGossipMagic = magic_of("DRLG");
 inline constexpr uint32_t kPeerMagic = magic_of("DRLP");
+// A node's second connection to a peer, for checks and their answers (net/peer_link.h, lanes).
+inline constexpr uint32_t kPeerCheckLaneMagic = magic_of("DRLL");
 
 inline uint32_t read_be32(const uint8_t* p) {
   return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]);

@@ -450,6 +450,63 @@ TEST(ClusterNodeTest, ARetryGoesThroughAnotherMemberOfTheList) {
   EXPECT_EQ(nodes["b"]->stats().answered_again, 1u);
 }
 
+// A link that lost packets lately (the shell saw TCP retransmit on it): a forward over it also
+// leaves through a relay at once, the owner decides whichever copy comes first and answers
+// the other from memory, and the client gets one answer. On other links: one copy.
+TEST(ClusterNodeTest, AForwardOnALossyLinkIsHedgedThroughARelayAndDecidedOnce) {
+  const std::vector<ring::Member> members{member("a"), member("b"), member("c")};
+  store::Store sa, sb, sc;
+  std::map<std::string, std::unique_ptr<ClusterNode>> nodes;
+  nodes["a"] = std::make_unique<ClusterNode>(member("a"), sa);
+  nodes["b"] = std::make_unique<ClusterNode>(member("b"), sb);
+  nodes["c"] = std::make_unique<ClusterNode>(member("c"), sc);
+  for (auto& [id, n] : nodes) n->set_view(members, kT0);
+  // Ticks every 100 us for 5 ms from `start`; counts the check batches `a` sends, by peer.
+  std::map<std::string, int> batches_from_a;
+  auto pump = [&](TimePoint start) {
+    for (TimePoint now = start; now < start + 5 * kMillisecond; now += 100 * kMicrosecond) {
+      for (auto& [id, n] : nodes) {
+        n->tick(now);
+        for (auto& out : n->take_outgoing()) {
+          if (id == "a" && std::holds_alternative<CheckBatch>(out.message)) {
+            ++batches_from_a[out.to];
+          }
+          nodes[out.to]->receive(id, std::move(out.message), now);
+        }
+      }
+    }
+  };
+  pump(kT0);  // the founders' hand-off
+  batches_from_a.clear();
+  const std::string key = key_owned_by(members, "b");
+  ClusterNode& a = *nodes["a"];
+  a.submit(check(1, key), kT0 + 10 * kMillisecond);
+  pump(kT0 + 10 * kMillisecond);
+  EXPECT_EQ(batches_from_a["b"], 1);
+  EXPECT_EQ(batches_from_a["c"], 0) << "a clean link got a hedge";
+  ASSERT_EQ(a.take_results().size(), 1u);
+
+  a.note_link_loss("b", kT0 + 20 * kMillisecond);
+  a.submit(check(2, key), kT0 + 20 * kMillisecond);
+  pump(kT0 + 20 * kMillisecond);
+  EXPECT_EQ(batches_from_a["b"], 2);
+  EXPECT_EQ(batches_from_a["c"], 1) << "no hedge through the relay";
+  auto results = a.take_results();
+  ASSERT_EQ(results.size(), 1u) << "one client check, one answer";
+  EXPECT_EQ(results[0].decision.remaining, 8u) << "the two copies were decided twice";
+  EXPECT_EQ(a.stats().hedges, 1u);
+  EXPECT_EQ(nodes["b"]->stats().decided_as_owner, 2u);
+  EXPECT_EQ(nodes["b"]->stats().answered_again, 1u);
+  EXPECT_EQ(a.stats().late_answers, 1u);
+
+  // The hedge window passes: one copy again.
+  const TimePoint later = kT0 + 20 * kMillisecond + ClusterOptions{}.hedge_window;
+  a.submit(check(3, key), later);
+  pump(later);
+  EXPECT_EQ(batches_from_a["c"], 1);
+  EXPECT_EQ(a.take_results().size(), 1u);
+}
+
 TEST_F(TwoNodes, InvalidLimitIsAnErrorValue) {
   limits::Limit bad = fixed(10);
   bad.window = 0;

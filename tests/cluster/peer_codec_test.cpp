@@ -104,6 +104,15 @@ TEST(PeerCodecTest, AnswerBatchRoundTrips) {
   EXPECT_EQ(d.error, a.error);
 }
 
+// The peer links' loss probe (net/peer_link.h) is an empty answer batch: it must decode, as
+// an answer batch with nothing in it, or a probe would close the connection it probes.
+TEST(PeerCodecTest, AnEmptyAnswerBatchRoundTrips) {
+  PeerMessage out;
+  ASSERT_EQ(decode_peer_message(encode_peer_message(AnswerBatch{}), out), "");
+  ASSERT_TRUE(std::holds_alternative<AnswerBatch>(out));
+  EXPECT_TRUE(std::get<AnswerBatch>(out).answers.empty());
+}
+
 TEST(PeerCodecTest, ReplicationAndHandoffRoundTrip) {
   PeerMessage out;
   ASSERT_EQ(decode_peer_message(encode_peer_message(ReplicaBatch{{record()}}), out), "");

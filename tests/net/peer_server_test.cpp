@@ -35,12 +35,13 @@ struct Fixture {
                     }};
 
   // A client socket whose server side is handed to the PeerServer; sends `hello` first.
-  std::unique_ptr<asio::ip::tcp::socket> connect(const std::string& hello) {
+  std::unique_ptr<asio::ip::tcp::socket> connect(const std::string& hello,
+                                                 PeerLane lane = PeerLane::kMain) {
     auto client = std::make_unique<asio::ip::tcp::socket>(io);
     client->connect(acceptor.local_endpoint());
     asio::ip::tcp::socket accepted(io);
     acceptor.accept(accepted);
-    server.accept(std::move(accepted));
+    server.accept(std::move(accepted), lane);
     asio::write(*client, asio::buffer(seal_peer_frame(hello, options.sealer.get())));
     return client;
   }
@@ -77,6 +78,27 @@ TEST(PeerServer, APeerThatConnectsAgainReplacesItsOlderConnection) {
   f.send(*other, "three");
   ASSERT_TRUE(f.run_until([&] { return f.received.size() == 3; }));
   EXPECT_EQ(f.server.sessions(), 2u);
+  f.server.stop();
+}
+
+// A peer's check lane is a second connection beside its main one, not a replacement of it;
+// a new connection on a lane replaces only that lane's older one.
+TEST(PeerServer, APeersTwoLanesAreKeptSideBySide) {
+  Fixture f;
+  auto main = f.connect(hello("n2", "127.0.0.1:7001"), PeerLane::kMain);
+  auto checks = f.connect(hello("n2", "127.0.0.1:7001"), PeerLane::kChecks);
+  f.send(*main, "replicas");
+  f.send(*checks, "checks");
+  ASSERT_TRUE(f.run_until([&] { return f.received.size() == 2; }));
+  EXPECT_EQ(f.server.sessions(), 2u) << "one lane replaced the other";
+  EXPECT_EQ(f.stats.replaced_connections.load(), 0u);
+
+  auto checks_again = f.connect(hello("n2", "127.0.0.1:7001"), PeerLane::kChecks);
+  f.send(*checks_again, "checks again");
+  f.send(*main, "replicas again");
+  ASSERT_TRUE(f.run_until([&] { return f.received.size() == 4; }));
+  EXPECT_EQ(f.server.sessions(), 2u);
+  EXPECT_EQ(f.stats.replaced_connections.load(), 1u);
   f.server.stop();
 }
 
