@@ -6,6 +6,7 @@
 // from another CA cannot link to them. Certificates come from a throwaway CA made per test.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <chrono>
 #include <set>
 
@@ -164,6 +165,48 @@ TEST(Tls, NodeRefusesToStartWithFilesItCannotUse) {
     EXPECT_EQ(r.exit_code, 2) << r.out;
     EXPECT_NE(r.out.find(c.says), std::string::npos) << r.out;
   }
+}
+
+// The subject of the certificate the node at `port` presents to a new connection.
+std::string presented_subject(uint16_t port, const std::string& ca) {
+  return testing::shell("openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
+                        " -CAfile " + ca +
+                        " </dev/null 2>/dev/null | openssl x509 -noout -subject 2>/dev/null");
+}
+
+TEST(Tls, SighupReloadsTheCertificateForNewConnectionsAndKeepsOpenOnes) {
+  TestPki pki;
+  ASSERT_EQ(pki.error(), "");
+  const auto first = pki.issue("first"), renewed = pki.issue("renewed");
+  const IssuedCert live{pki.dir() + "/live.pem", pki.dir() + "/live.key"};
+  const auto install = [&](const IssuedCert& c) {
+    testing::shell("cp " + c.cert + " " + live.cert + " && cp " + c.key + " " + live.key);
+  };
+  install(first);
+  NodeProcess node(tls_flags(pki, live));
+  ASSERT_NE(node.port(), 0) << node.error();
+  ASSERT_NE(presented_subject(node.port(), pki.ca()).find("CN = first"), std::string::npos);
+  Client open_before(tls_client(node.address(), pki.ca()));
+  ASSERT_EQ(open_before.check(per_hour("reload:k", 10)).code, ResultCode::kOk);
+
+  install(renewed);
+  node.signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return node.log().find("tls_reloaded") != std::string::npos; }))
+      << node.log();
+  EXPECT_NE(presented_subject(node.port(), pki.ca()).find("CN = renewed"), std::string::npos);
+  // The connection made before the reload still answers.
+  const auto r = open_before.check(per_hour("reload:k", 10));
+  EXPECT_EQ(r.code, ResultCode::kOk) << r.message;
+  EXPECT_EQ(r.remaining, 8u);
+
+  // A broken file is refused at reload: new connections keep the certificate in force.
+  testing::shell("echo garbage > " + live.cert);
+  node.signal(SIGHUP);
+  ASSERT_TRUE(
+      eventually([&] { return node.log().find("tls_reload_refused") != std::string::npos; }))
+      << node.log();
+  EXPECT_NE(presented_subject(node.port(), pki.ca()).find("CN = renewed"), std::string::npos);
+  EXPECT_TRUE(node.alive());
 }
 
 // Every node of `nodes` sees `count` members alive, asked over TLS.
