@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "cluster/view_publisher.h"
 #include "common/clock.h"
 #include "common/hex.h"
 #include "doors/http_server.h"
@@ -59,9 +60,6 @@ constexpr size_t kExpireBudget = 20000;
 constexpr auto kJoinWait = std::chrono::seconds(5);
 // Time given to the leave announcement before the process exits.
 constexpr auto kLeaveGrace = std::chrono::milliseconds(300);
-// Membership events are coalesced this long into one view (longer for the first view).
-constexpr auto kViewSettle = std::chrono::milliseconds(5);
-constexpr auto kFirstViewSettle = std::chrono::milliseconds(20);
 // How often the node samples its ring, hand-off and overload state for the log (ClusterWatch).
 constexpr auto kWatchEvery = std::chrono::seconds(1);
 
@@ -128,9 +126,9 @@ struct Node::Impl {
   void log_client_tokens(std::string_view what);
   void fill_status(wire::StatusResponse& s);
   std::string start_cluster(uint16_t port);
-  void publish_view(bool force);
+  // Hands a changed view (from `views`) to the ring the doors read and to the cluster.
+  void install_view(std::optional<cluster::PublishedView> view);
   void watch_tick();
-  bool joined() const;                 // sees another member alive (control thread)
   uint64_t decisions_counted() const;  // allowed + denied in `metrics`
   // Checks decided here. While solo every decision is local (counted in `metrics` where it
   // is made); after, the cluster counts what this node decided, for its clients or forwarded
@@ -175,13 +173,11 @@ struct Node::Impl {
   std::atomic<uint64_t> decided_while_solo{0};
   std::optional<service::SoloDecider> solo;  // in front of `cluster`: local while never clustered
   std::optional<net::GossipTransport> gossip;
-  std::map<std::string, membership::Member> members;  // control thread only
-  std::vector<ring::Member> published_view;           // control thread only
+  std::optional<cluster::ViewPublisher> views;  // control thread only
   asio::steady_timer view_timer{control};
   asio::steady_timer watch_timer{control};
   service::ClusterWatch watch;          // control thread only
   std::optional<SeedWatch> seed_watch;  // control thread only
-  bool view_publish_queued = false;     // control thread only
   std::optional<net::Listener> listener;
   std::optional<net::RespListener> resp_listener;
   std::optional<doors::HttpServer> metrics_server;  // --metrics
@@ -325,7 +321,7 @@ int Node::Impl::run() {
       return 2;
     }
     grpc_address = options.grpc_host + ":" + std::to_string(rls_door->port());
-    if (!published_view.empty()) rls_door->joined();
+    if (views && views->published()) rls_door->joined();
   }
   if (!options.metrics_host.empty()) {
     if (auto err = start_http(metrics_server, options.metrics_host, options.metrics_port, false);
@@ -435,17 +431,14 @@ std::string Node::Impl::start_cluster(uint16_t port) {
   go.bind_host = options.host;  // gossip binds to, and sends from, the listen address
   if (options.enable_test_hooks) go.faults = &peer_faults;
   gossip.emplace(control, port, self, go);
+  views.emplace(ring::Member{options.id, advertised_address}, !options.seeds.empty());
   gossip->set_listener([this](const membership::MembershipEvent& e) {
-    members[e.member.info.id] = e.member;
     log_membership_event(e);
-    // A join's push/pull reports the members one event at a time: publish once they are
-    // all in, so a joining node never takes a partial cluster for the whole.
-    if (view_publish_queued) return;
-    view_publish_queued = true;
-    view_timer.expires_after(published_view.empty() ? kFirstViewSettle : kViewSettle);
+    const auto settle = views->observe(e.member);
+    if (!settle) return;
+    view_timer.expires_after(std::chrono::nanoseconds(*settle));
     view_timer.async_wait([this](std::error_code ec) {
-      view_publish_queued = false;
-      if (!ec) publish_view(false);
+      if (!ec) install_view(views->settle_timer_fired());
     });
   });
   cluster->start(ring::Member{options.id, advertised_address}, std::move(start_policies),
@@ -457,41 +450,27 @@ std::string Node::Impl::start_cluster(uint16_t port) {
     auto seeds = parse_seeds(options.seeds);
     if (!seeds) return "--join: " + seeds.status().message();
     seed_watch.emplace(
-        control, std::move(*seeds), advertised_address,
-        [this] {
-          std::set<std::string> live;
-          for (const auto& [id, m] : members) {
-            if (id != options.id && m.live()) live.insert(m.info.address);
-          }
-          return live;
-        },
+        control, std::move(*seeds), advertised_address, [this] { return views->live_addresses(); },
         [this](std::vector<std::string> found) { gossip->set_seeds(std::move(found)); });
     join = seed_watch->resolve_now();
   }
   if (auto err = gossip->start(std::move(join)); !err.empty()) return err;
-  publish_view(false);
+  install_view(views->publish(false));
   if (!options.seeds.empty()) {
     join_timer.expires_after(kJoinWait);
     join_timer.async_wait([this](std::error_code ec) {
       if (ec) return;
-      if (!joined()) {
+      if (!views->joined()) {
         log_event(spdlog::level::warn, "join_timeout", {{"seconds", "5"}},
                   "no seed answered in 5 s; serving as a one-node cluster until one does "
                   "(gossip keeps trying the seeds)");
       }
-      publish_view(true);
+      install_view(views->publish(true));
     });
     seed_watch->start();
   }
   watch_tick();
   return "";
-}
-
-bool Node::Impl::joined() const {
-  for (const auto& [id, m] : members) {
-    if (id != options.id && m.live()) return true;
-  }
-  return false;
 }
 
 void Node::Impl::watch_tick() {
@@ -500,7 +479,7 @@ void Node::Impl::watch_tick() {
   net::ClusterSnapshot c;
   // Never long: the cluster thread answers within microseconds unless it is stuck, and the
   // control thread (gossip) must not wait behind it.
-  if (!published_view.empty() && cluster->snapshot(c, std::chrono::milliseconds(100))) {
+  if (views && views->published() && cluster->snapshot(c, std::chrono::milliseconds(100))) {
     sample.cluster_answered = true;
     sample.epoch = c.status.epoch;
     sample.members = c.status.members;
@@ -517,29 +496,16 @@ void Node::Impl::watch_tick() {
   });
 }
 
-void Node::Impl::publish_view(bool force) {
-  std::vector<ring::Member> alive{ring::Member{options.id, advertised_address}};
-  for (const auto& [id, m] : members) {
-    if (id != options.id && m.live()) alive.push_back(ring::Member{id, m.info.address});
-  }
-  // Before its first view a joining node waits to see the cluster it joins.
-  if (published_view.empty() && !options.seeds.empty() && alive.size() == 1 && !force) return;
-  std::sort(alive.begin(), alive.end(),
-            [](const ring::Member& a, const ring::Member& b) { return a.id < b.id; });
-  if (alive == published_view) return;
-  published_view = alive;
+void Node::Impl::install_view(std::optional<cluster::PublishedView> view) {
+  if (!view) return;
   if (rls_door) rls_door->joined();
   // The cluster thread alone decides from now on (local decisions in progress finish first).
-  if (alive.size() > 1 && solo->solo()) {
+  if (view->alive.size() > 1 && solo->solo()) {
     solo->leave_solo();
     decided_while_solo.store(decisions_counted(), std::memory_order_relaxed);
   }
-  std::map<std::string, std::string> states;
-  for (const auto& [id, m] : members) {
-    if (m.live()) states[id] = std::string(membership::to_string(m.state));
-  }
-  published_ring.publish(alive, vnodes, std::move(states));
-  cluster->set_view(std::move(alive));
+  published_ring.publish(view->alive, vnodes, std::move(view->states));
+  cluster->set_view(std::move(view->alive));
 }
 
 void Node::Impl::log_client_tokens(std::string_view what) {
@@ -681,8 +647,8 @@ void Node::Impl::fill_status(wire::StatusResponse& s) {
 
 std::string Node::Impl::not_ready() {
   if (draining) return "draining (stopping)";
-  if (published_view.empty()) return "no cluster view yet (joining)";
-  if (!options.seeds.empty() && !joined()) return "not joined: no seed answered";
+  if (!views || !views->published()) return "no cluster view yet (joining)";
+  if (!options.seeds.empty() && !views->joined()) return "not joined: no seed answered";
   net::ClusterSnapshot c;
   if (!cluster->snapshot(c, std::chrono::milliseconds(100))) return "cluster thread not answering";
   if (c.status.handoff_pending) return "hand-off pending (fetching the ranges it takes over)";

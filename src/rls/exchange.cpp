@@ -53,7 +53,8 @@ void RlsExchange::decide(const RateLimitRequest& request, int64_t deadline,
     std::vector<limits::Decision> decisions;
     decisions.reserve(outcomes.size());
     for (const service::CheckOutcome& o : outcomes) {
-      if (o.code != service::CheckCode::kOk) {
+      // MEMORY_FULL is decided (by the degrade rule); answer() marks it in the metadata.
+      if (o.code != service::CheckCode::kOk && o.code != service::CheckCode::kMemoryFull) {
         q.done(RlsExchangeError{false, o.code, o.message});
         return;
       }

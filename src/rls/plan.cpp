@@ -5,6 +5,7 @@
 #include <set>
 
 #include "rls/match.h"
+#include "service/check_decider.h"
 
 namespace drl::rls {
 namespace {
@@ -51,6 +52,20 @@ void add_header(RateLimitResponse& out, const char* key, uint64_t value) {
   auto* header = out.add_response_headers_to_add();
   header->set_key(key);
   header->set_value(std::to_string(value));
+}
+
+// Memory pressure has no code in Envoy's protocol: the decisions follow the degrade rule and
+// the response says, in its dynamic metadata, how many descriptors were not tracked or had
+// been reset by an eviction (docs/envoy.md, "Memory pressure").
+void add_memory_metadata(RateLimitResponse& out, int untracked, int reset_by_eviction) {
+  if (untracked == 0 && reset_by_eviction == 0) return;
+  auto& fields = *out.mutable_dynamic_metadata()->mutable_fields();
+  if (untracked > 0) {
+    fields["drl_memory_full"].set_string_value(service::kMemoryFullMessage);
+    fields["drl_untracked_descriptors"].set_number_value(untracked);
+  }
+  if (reset_by_eviction > 0)
+    fields["drl_reset_by_eviction_descriptors"].set_number_value(reset_by_eviction);
 }
 
 }  // namespace
@@ -166,6 +181,8 @@ void answer(const RlsPlan& plan, std::span<const limits::Decision> decisions, Ti
   size_t next = 0;
   int closest = -1;  // the status closest to its limit, for the RateLimit headers
   uint32_t closest_remaining = kMaxUint32;
+  int untracked = 0;
+  int reset_by_eviction = 0;
   for (const PlannedDescriptor& d : plan.descriptors) {
     auto& status = *out.add_statuses();
     status.set_code(RateLimitResponse::OK);
@@ -186,6 +203,8 @@ void answer(const RlsPlan& plan, std::span<const limits::Decision> decisions, Ti
         const limits::Decision& decision =
             next < decisions.size() ? decisions[next] : limits::Decision{};
         ++next;
+        untracked += decision.untracked ? 1 : 0;
+        reset_by_eviction += decision.reset_by_eviction ? 1 : 0;
         if (decision.allowed && !decision.shadow_denied) {
           status.set_limit_remaining(
               static_cast<uint32_t>(std::min<uint64_t>(decision.remaining, kMaxUint32)));
@@ -210,6 +229,7 @@ void answer(const RlsPlan& plan, std::span<const limits::Decision> decisions, Ti
     }
   }
   out.set_overall_code(over ? RateLimitResponse::OVER_LIMIT : RateLimitResponse::OK);
+  add_memory_metadata(out, untracked, reset_by_eviction);
   if (options.response_headers && closest >= 0) {
     const auto& status = out.statuses(closest);
     add_header(out, "RateLimit-Limit", status.current_limit().requests_per_unit());

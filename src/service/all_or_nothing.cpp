@@ -26,7 +26,8 @@ bool charged(const CheckCall& call, const CheckOutcome& o) {
 
 bool group_refused(std::span<const CheckOutcome> outcomes) {
   for (const CheckOutcome& o : outcomes) {
-    if (o.code != CheckCode::kOk || !o.decision.allowed) return true;
+    const bool decided = o.code == CheckCode::kOk || o.code == CheckCode::kMemoryFull;
+    if (!decided || !o.decision.allowed) return true;
   }
   return false;
 }

@@ -32,7 +32,8 @@ void decide_all_or_nothing(CheckDecider& decider, const Clock& clock,
                            std::span<const CheckCall> calls, CheckCompletion done);
 
 // True when a group decided as `outcomes` must be refunded: a check was denied (not in shadow
-// mode) or not decided.
+// mode) or not decided. A MEMORY_FULL check is decided (by its policy's degrade mode): it
+// refuses the group only when denied.
 bool group_refused(std::span<const CheckOutcome> outcomes);
 
 }  // namespace drl::service

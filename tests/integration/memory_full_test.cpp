@@ -1,7 +1,8 @@
 // Issue 25 in real processes: one node with a small --max-memory, keys limited to 1 per hour,
 // ten runs of distinct keys spent past the budget, then the first run's keys asked again
 // within the hour. --on-memory-full refuse re-admits none of them and answers new keys
-// MEMORY_FULL in every door (native, C++ client, RESP), decided by the policy's degrade mode;
+// MEMORY_FULL in every door (native, C++ client, RESP, HTTP /v1/check, Envoy's RLS through
+// /json, which shares the gRPC door's exchange), decided by the policy's degrade mode;
 // --on-memory-full evict re-admits evicted keys but flags every such reset, and counts it.
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
@@ -16,6 +17,7 @@
 
 #include "drl/client.h"
 #include "integration/support/abuse_support.h"
+#include "integration/support/cluster_support.h"
 #include "integration/support/node_process.h"
 
 namespace drl::testing {
@@ -39,6 +41,12 @@ const char kPolicies[] =
     "    limit: 1\n"
     "    window: 1h\n"
     "    on_memory_full: evict\n";
+
+const char kRlsConfig[] =
+    "domain: shop\n"
+    "descriptors:\n"
+    "  - key: user\n"
+    "    rate_limit: {unit: hour, requests_per_unit: 1}\n";
 
 std::string key(int run, int i) {
   return "customer-" + std::to_string(run) + "-" + std::to_string(i);
@@ -83,14 +91,18 @@ class MemoryNode {
  public:
   explicit MemoryNode(const std::string& mode)
       : policies_(kPolicies),
+        rls_config_(kRlsConfig),
         resp_port_file_(std::string(::testing::TempDir()) + "drl-memory-resp-" +
-                        std::to_string(::getpid()) + "-" + mode) {
+                        std::to_string(::getpid()) + "-" + mode),
+        http_port_file_(resp_port_file_ + "-http") {
     node_ = std::make_unique<NodeProcess>(std::vector<std::string>{
         "--max-memory", kBudget, "--on-memory-full", mode, "--policies", policies_.path(),
         "--metrics", "127.0.0.1:0", "--resp", "127.0.0.1:0", "--resp-port-file", resp_port_file_,
         // A loaded test host must not make the node shed the fill (this is not an overload
         // test): a long queue target, and the client below retries what is shed anyway.
-        "--queue-target-ms", "1000"});
+        "--queue-target-ms", "1000", "--http", "127.0.0.1:0", "--http-port-file", http_port_file_,
+        "--grpc", "127.0.0.1:0", "--rls-config", rls_config_.path()});
+    http_port_ = read_port_file(http_port_file_);
     std::ifstream f(resp_port_file_);
     unsigned p = 0;
     if (f >> p) resp_port_ = static_cast<uint16_t>(p);
@@ -101,10 +113,14 @@ class MemoryNode {
     o.overload_retries = 50;
     client_ = std::make_unique<Client>(o);
   }
-  ~MemoryNode() { std::remove(resp_port_file_.c_str()); }
+  ~MemoryNode() {
+    std::remove(resp_port_file_.c_str());
+    std::remove(http_port_file_.c_str());
+  }
   NodeProcess& node() { return *node_; }
   Client& client() { return *client_; }
   uint16_t resp_port() const { return resp_port_; }
+  uint16_t http_port() const { return http_port_; }
   double metric(std::string_view series) const { return scrape_metric(metrics_, series); }
 
   // Spends every run's keys once; returns the checks answered MEMORY_FULL.
@@ -119,10 +135,13 @@ class MemoryNode {
 
  private:
   TempFile policies_;
+  TempFile rls_config_;
   std::string resp_port_file_;
+  std::string http_port_file_;
   std::unique_ptr<NodeProcess> node_;
   std::unique_ptr<Client> client_;
   uint16_t resp_port_ = 0;
+  uint16_t http_port_ = 0;
   uint16_t metrics_ = 0;
 };
 
@@ -187,6 +206,20 @@ TEST(MemoryFull, RefuseReadmitsNoSpentKeyAndAnswersNewKeysMemoryFullInEveryDoor)
   EXPECT_EQ(throttle.rfind("MEMFULL memory full: key not tracked (denied", 0), 0u) << throttle;
   EXPECT_EQ(resp_error(n.resp_port(), {"DRL.CHECK", "hourly_open", "resp-other-key"}),
             "MEMORY_FULL");
+  // HTTP: /v1/check answers the code and message; Envoy's protocol has no code for it, so
+  // /json (the gRPC door's exchange) decides by the degrade rule (inline limit: local, denied)
+  // and names it in the dynamic metadata.
+  ASSERT_NE(n.http_port(), 0);
+  const std::string v1 = http_body(http_request(
+      n.http_port(), "POST", "/v1/check", R"({"checks":[{"key":"http-new","policy":"hourly"}]})"));
+  EXPECT_NE(v1.find(R"("code":"MEMORY_FULL")"), std::string::npos) << v1;
+  EXPECT_NE(v1.find("memory full: key not tracked"), std::string::npos) << v1;
+  const std::string rls = http_request(
+      n.http_port(), "POST", "/json",
+      R"({"domain":"shop","descriptors":[{"entries":[{"key":"user","value":"rls-new"}]}]})");
+  EXPECT_EQ(http_status(rls), 429) << rls;
+  EXPECT_NE(rls.find(R"("drl_memory_full":"memory full: key not tracked")"), std::string::npos)
+      << rls;
 
   // Counted: by policy on the metrics page, and in the node's status.
   EXPECT_GE(n.metric(R"(drl_memory_full_checks_total{policy="hourly",event="untracked"})"),

@@ -240,6 +240,34 @@ TEST(RlsPlan, OneStatusPerDescriptorInOrderAndHeaders) {
   EXPECT_EQ(h.call(request("shop", {{{"user", "v"}}})).response_headers_to_add_size(), 0);
 }
 
+// Envoy's protocol has no code for memory pressure: a descriptor the owner's full store did not
+// track is decided by the degrade rule (denied: OVER_LIMIT; allowed: OK) and the response's
+// dynamic metadata says how many were untracked or reset by an eviction.
+TEST(RlsPlan, MemoryPressureIsDecidedAndNamedInTheDynamicMetadata) {
+  Harness h;
+  const RlsPlan plan =
+      plan_request(h.config_.get(), request("shop", {{{"user", "a"}}, {{"tb", "b"}}}));
+  ASSERT_EQ(plan.checks, 2u);
+  std::vector<limits::Decision> decisions(2);
+  decisions[0].allowed = false;  // untracked, the inline limit's degrade mode (local) denies
+  decisions[0].untracked = true;
+  decisions[1].allowed = true;
+  decisions[1].remaining = 9;
+  decisions[1].reset_by_eviction = true;
+  RateLimitResponse r;
+  answer(plan, decisions, h.now, {}, r);
+  EXPECT_EQ(r.overall_code(), RateLimitResponse::OVER_LIMIT);
+  EXPECT_EQ(r.statuses(0).code(), RateLimitResponse::OVER_LIMIT);
+  EXPECT_EQ(r.statuses(1).code(), RateLimitResponse::OK);
+  const auto& fields = r.dynamic_metadata().fields();
+  ASSERT_TRUE(fields.contains("drl_memory_full"));
+  EXPECT_EQ(fields.at("drl_memory_full").string_value(), "memory full: key not tracked");
+  EXPECT_EQ(fields.at("drl_untracked_descriptors").number_value(), 1);
+  EXPECT_EQ(fields.at("drl_reset_by_eviction_descriptors").number_value(), 1);
+  // Without memory pressure there is no metadata.
+  EXPECT_FALSE(h.call(request("shop", {{{"user", "c"}}})).has_dynamic_metadata());
+}
+
 TEST(RlsPlan, InvalidRequestsAreRefusedWithAReason) {
   Harness h;
   EXPECT_EQ(h.error(request("", {{{"user", "a"}}})), "rate limit domain must not be empty");

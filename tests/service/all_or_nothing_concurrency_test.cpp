@@ -80,6 +80,22 @@ TEST(AllOrNothing, ARefusedGroupLeavesNothingCharged) {
   EXPECT_EQ(decider.count("b"), 1u);
 }
 
+// MEMORY_FULL is decided by its policy's degrade mode: allowed (open), it passes the group (the
+// others stay charged); denied (closed, local), it refuses the group; an error refuses it.
+TEST(AllOrNothing, AMemoryFullCheckRefusesTheGroupOnlyWhenDenied) {
+  std::vector<CheckOutcome> outcomes(2);
+  outcomes[0].decision.allowed = true;
+  outcomes[1].code = CheckCode::kMemoryFull;
+  outcomes[1].decision.untracked = true;
+  outcomes[1].decision.allowed = true;
+  EXPECT_FALSE(group_refused(outcomes));
+  outcomes[1].decision.allowed = false;
+  EXPECT_TRUE(group_refused(outcomes));
+  outcomes[1].code = CheckCode::kUnavailable;
+  outcomes[1].decision.allowed = true;
+  EXPECT_TRUE(group_refused(outcomes));
+}
+
 TEST(AllOrNothing, ConcurrentGroupsChargeExactlyThePassedOnes) {
   MapDecider decider;
   FakeClock clock;

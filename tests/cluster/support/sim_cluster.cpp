@@ -86,7 +86,14 @@ std::vector<ring::Member> SimCluster::view_for(size_t i) const {
   return view;
 }
 
+void SimCluster::give_view(size_t i, std::vector<ring::Member> view) {
+  if (!slots_[i].node || stalled_.contains(i)) return;
+  slots_[i].node->set_view(std::move(view), local_now(i));
+  drain(i);
+}
+
 void SimCluster::schedule_views() {
+  if (options_.external_views) return;
   for (size_t i = 0; i < slots_.size(); ++i) {
     if (!slots_[i].node || stalled_.contains(i)) continue;
     views_[{now_ + options_.view_lag, seq_++}] = {i, view_for(i)};
@@ -108,6 +115,7 @@ void SimCluster::crash(size_t i) {
 void SimCluster::restart(size_t i) {
   start_node(i);
   schedule_views();
+  if (options_.external_views) return;  // its view comes from its view publisher
   if (options_.joiner_view_lag > 0) {
     for (auto it = views_.begin(); it != views_.end();) {
       it = it->second.first == i ? views_.erase(it) : std::next(it);

@@ -45,6 +45,10 @@ struct SimOptions {
   // ClusterNode; the others are submitted. Ownership is read at the time of the check, so an
   // inline decision never straddles a view change (the shell's exclusion).
   bool inline_owned = false;
+  // Membership is not the oracle: after the first views (everyone knows everyone), a node's
+  // view changes only through give_view(), for a test that runs real SWIM and the view
+  // publisher beside the cluster (tests/cluster/view_publisher_sim_test.cpp).
+  bool external_views = false;
   // Store options by node index (a restart keeps them); others: 4 shards, unbounded.
   std::map<size_t, store::StoreOptions> stores;
 };
@@ -88,6 +92,10 @@ class SimCluster {
   void partition(std::vector<std::set<size_t>> groups);
   void heal();
   void set_view_lag(Nanos lag) { options_.view_lag = lag; }
+  // SimOptions::external_views: node i's view is `view` from now on (ignored while it is down
+  // or stalled).
+  void give_view(size_t i, std::vector<ring::Member> view);
+  const ring::Member& member(size_t i) const { return slots_[i].member; }
   // A starved but alive node: messages to it arrive `extra` later than the link delay
   // (0 restores it). Its membership view does not change: it is not dead.
   void slow(size_t i, Nanos extra) { slow_[i] = extra; }
