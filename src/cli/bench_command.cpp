@@ -2,12 +2,12 @@
 #include <cstdio>
 #include <memory>
 
-#include "cli/client_tls_args.h"
 #include "cli/bench_http.h"
 #include "cli/bench_ledger.h"
 #include "cli/bench_load.h"
 #include "cli/bench_rls.h"
 #include "cli/bench_smart.h"
+#include "cli/client_tls_args.h"
 #include "cli/commands.h"
 #include "cli/default_address.h"
 #include "cli/limit_args.h"

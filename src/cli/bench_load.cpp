@@ -95,15 +95,14 @@ class BenchConnection : public std::enable_shared_from_this<BenchConnection> {
           if (!self->tls_) return self->begin();
           self->stream_.start_tls(self->tls_);
           self->stream_.verify_host_name(host);
-          self->stream_.async_handshake(asio::ssl::stream_base::client,
-                                        [self, failed](std::error_code e) {
-                                          if (e) {
-                                            failed("TLS handshake failed: " +
-                                                   tls::describe_handshake_error(e));
-                                            return;
-                                          }
-                                          self->begin();
-                                        });
+          self->stream_.async_handshake(
+              asio::ssl::stream_base::client, [self, failed](std::error_code e) {
+                if (e) {
+                  failed("TLS handshake failed: " + tls::describe_handshake_error(e));
+                  return;
+                }
+                self->begin();
+              });
         });
   }
 
@@ -264,10 +263,9 @@ BenchResult run_bench(const BenchConfig& config,
       result.failure = "'" + server.host + "' is not an IP address";
       return result;
     }
-    auto conn = std::make_shared<BenchConnection>(*contexts[t], config,
-                                                  RequestBodies(config, c, distinct), counts[t],
-                                                  latency[t], shed_latency[t], stop, error_sample,
-                                                  tls);
+    auto conn = std::make_shared<BenchConnection>(
+        *contexts[t], config, RequestBodies(config, c, distinct), counts[t], latency[t],
+        shed_latency[t], stop, error_sample, tls);
     conn->start(asio::ip::tcp::endpoint(address, server.port), server.host, [&](std::string why) {
       std::lock_guard lock(failure_mutex);
       if (failure.empty()) failure = why;

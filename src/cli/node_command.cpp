@@ -36,7 +36,8 @@ Handler register_node(CLI::App& app) {
       "  address NAME resolves to, e.g. a headless Service)\n"
       "Then: drl check --server 127.0.0.1:7000 user:42 --limit 10 --window 1s\n"
       "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads --client-tokens-file,\n"
-      "--cluster-key-file, the --tls-* files and --policies: a policy file changed since it was read is pushed to the "
+      "--cluster-key-file, the --tls-* files and --policies: a policy file changed since it was "
+      "read is pushed to the "
       "whole\n"
       "cluster as its next policy set, as `drl policy push FILE` would (a bad file is\n"
       "refused and the set in force stays). The --policies file is what the node starts\n"
@@ -249,7 +250,8 @@ Handler register_node(CLI::App& app) {
       return 2;
     }
     if (!o.tls.enabled() && (!a->tls_ca.empty() || a->tls_client_auth)) {
-      std::fprintf(stderr, "drl node: --tls-ca and --tls-client-auth need --tls-cert and --tls-key\n");
+      std::fprintf(stderr,
+                   "drl node: --tls-ca and --tls-client-auth need --tls-cert and --tls-key\n");
       return 2;
     }
     o.replicas = a->replicas;

@@ -7,12 +7,12 @@
 #include <set>
 #include <thread>
 
+#include "cli/client_tls_args.h"
 #include "cli/cluster_view.h"
 #include "cli/commands.h"
 #include "cli/default_address.h"
 #include "cli/limit_args.h"
 #include "common/hex.h"
-#include "cli/client_tls_args.h"
 #include "drl/client.h"
 #include "service/client_auth.h"
 

@@ -136,9 +136,9 @@ Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>()) {
   }
   impl_->endpoints = nodes;
   impl_->retry_links.resize(nodes.size());
-  impl_->link =
-      std::make_shared<client::NodeLink>(impl_->io, std::move(nodes), options.connect_timeout,
-                                         options.request_timeout, options.max_frame_bytes, impl_->tls);
+  impl_->link = std::make_shared<client::NodeLink>(impl_->io, std::move(nodes),
+                                                   options.connect_timeout, options.request_timeout,
+                                                   options.max_frame_bytes, impl_->tls);
   if (options.route_to_owner) {
     impl_->router = std::make_shared<client::OwnerRouter>(
         impl_->io, impl_->link,
@@ -146,9 +146,10 @@ Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>()) {
                                    .request_timeout = options.request_timeout,
                                    .max_frame_bytes = options.max_frame_bytes,
                                    .refresh_every = options.ring_refresh,
-                                   .prepare = [token = options.auth_token](wire::Request& r) {
-                                     if (!token.empty()) r.set_auth_token(token);
-                                   },
+                                   .prepare =
+                                       [token = options.auth_token](wire::Request& r) {
+                                         if (!token.empty()) r.set_auth_token(token);
+                                       },
                                    .tls = impl_->tls});
   }
   impl_->thread = std::thread([io = &impl_->io] { io->run(); });

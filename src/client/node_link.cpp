@@ -81,39 +81,37 @@ void NodeLink::connect(size_t attempts_left) {
     if (e || gen != self->generation_ || self->state_ != State::kConnecting) return;
     self->stream_.close();  // completes the connect (or handshake) with operation_aborted
   });
-  stream_.socket().async_connect(
-      asio::ip::tcp::endpoint(address, node.port),
-      [self = shared_from_this(), gen, next, node](std::error_code e) {
-        if (gen != self->generation_) return;
-        if (e) {
-          self->connect_timer_.cancel();
-          self->last_failure_ = node.text + ": " + e.message();
-          next();
-          return;
-        }
-        if (self->tls_) return self->start_tls(node, gen, next);
-        self->connect_timer_.cancel();
-        self->on_connected();
-      });
+  stream_.socket().async_connect(asio::ip::tcp::endpoint(address, node.port),
+                                 [self = shared_from_this(), gen, next, node](std::error_code e) {
+                                   if (gen != self->generation_) return;
+                                   if (e) {
+                                     self->connect_timer_.cancel();
+                                     self->last_failure_ = node.text + ": " + e.message();
+                                     next();
+                                     return;
+                                   }
+                                   if (self->tls_) return self->start_tls(node, gen, next);
+                                   self->connect_timer_.cancel();
+                                   self->on_connected();
+                                 });
 }
 
 void NodeLink::start_tls(const Endpoint& node, uint64_t gen, std::function<void()> next) {
   stream_.start_tls(tls_);
   stream_.verify_host_name(node.host);
-  stream_.async_handshake(asio::ssl::stream_base::client,
-                          [self = shared_from_this(), gen, next, text = node.text](
-                              std::error_code e) {
-                            if (gen != self->generation_) return;
-                            self->connect_timer_.cancel();
-                            if (e) {
-                              self->last_failure_ = "TLS handshake with " + text + " failed: " +
-                                                    tls::describe_handshake_error(e);
-                              self->stream_.close();
-                              next();
-                              return;
-                            }
-                            self->on_connected();
-                          });
+  stream_.async_handshake(asio::ssl::stream_base::client, [self = shared_from_this(), gen, next,
+                                                           text = node.text](std::error_code e) {
+    if (gen != self->generation_) return;
+    self->connect_timer_.cancel();
+    if (e) {
+      self->last_failure_ =
+          "TLS handshake with " + text + " failed: " + tls::describe_handshake_error(e);
+      self->stream_.close();
+      next();
+      return;
+    }
+    self->on_connected();
+  });
 }
 
 void NodeLink::on_connected() {
@@ -178,7 +176,7 @@ void NodeLink::read_more() {
         if (ec) {
           self->fail_all(ec == asio::error::eof || ec == asio::ssl::error::stream_truncated
                              ? std::string("the node closed the connection")
-                                                : "connection lost: " + ec.message());
+                             : "connection lost: " + ec.message());
           return;
         }
         self->in_len_ += n;

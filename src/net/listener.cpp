@@ -138,9 +138,9 @@ void Listener::classify(asio::ip::tcp::socket socket, size_t worker) {
                  });
       return;
     }
-    auto session = std::make_shared<ClientSession>(pool_.context(worker),
-                                                   tls::Stream(std::move(p.socket)), p.word,
-                                                   options_.session, services_, stats_.shard(worker));
+    auto session =
+        std::make_shared<ClientSession>(pool_.context(worker), tls::Stream(std::move(p.socket)),
+                                        p.word, options_.session, services_, stats_.shard(worker));
     session->start();
   });
 }

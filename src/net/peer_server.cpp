@@ -46,18 +46,17 @@ class PeerServer::Session : public std::enable_shared_from_this<Session> {
     handshake_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
       if (!ec) self->stream_.close();
     });
-    stream_.async_handshake(asio::ssl::stream_base::server,
-                            [self = shared_from_this()](std::error_code ec) {
-                              self->handshake_timer_.cancel();
-                              if (ec) return self->refuse(tls::describe_handshake_error(ec));
-                              // A peer proves it is one with a certificate of the cluster's
-                              // CA (a client need not send one unless --tls-client-auth).
-                              if (SSL_get0_peer_certificate(self->stream_.native_tls()) ==
-                                  nullptr) {
-                                return self->refuse("it sent no certificate");
-                              }
-                              self->read_more();
-                            });
+    stream_.async_handshake(
+        asio::ssl::stream_base::server, [self = shared_from_this()](std::error_code ec) {
+          self->handshake_timer_.cancel();
+          if (ec) return self->refuse(tls::describe_handshake_error(ec));
+          // A peer proves it is one with a certificate of the cluster's
+          // CA (a client need not send one unless --tls-client-auth).
+          if (SSL_get0_peer_certificate(self->stream_.native_tls()) == nullptr) {
+            return self->refuse("it sent no certificate");
+          }
+          self->read_more();
+        });
   }
   const std::string& from() const { return from_; }
   void close() { stream_.close(); }

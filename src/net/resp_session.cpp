@@ -26,9 +26,8 @@ std::string address_text(const asio::ip::tcp::endpoint& e) {
 
 }  // namespace
 
-RespSession::RespSession(asio::io_context& io, tls::Stream stream,
-                         const RespSessionLimits& limits, const RespServices& services,
-                         service::ServerStatsShard& stats)
+RespSession::RespSession(asio::io_context& io, tls::Stream stream, const RespSessionLimits& limits,
+                         const RespServices& services, service::ServerStatsShard& stats)
     : io_(io),
       stream_(std::move(stream)),
       idle_timer_(stream_.get_executor()),
@@ -42,8 +41,10 @@ RespSession::RespSession(asio::io_context& io, tls::Stream stream,
   std::error_code ec;
   stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
   conn_.id = next_connection_id.fetch_add(1, std::memory_order_relaxed);
-  if (const auto remote = stream_.socket().remote_endpoint(ec); !ec) conn_.address = address_text(remote);
-  if (const auto local = stream_.socket().local_endpoint(ec); !ec) conn_.local = address_text(local);
+  if (const auto remote = stream_.socket().remote_endpoint(ec); !ec)
+    conn_.address = address_text(remote);
+  if (const auto local = stream_.socket().local_endpoint(ec); !ec)
+    conn_.local = address_text(local);
 }
 
 RespSession::~RespSession() { stats_.add(stats_.connections_closed); }

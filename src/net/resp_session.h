@@ -19,12 +19,12 @@
 #include "net/client_session.h"
 #include "net/frame_watchdog.h"
 #include "net/write_queue.h"
-#include "tls/stream.h"
 #include "service/check_decider.h"
 #include "service/client_auth.h"
 #include "service/resp_commands.h"
 #include "service/resp_parser.h"
 #include "service/server_stats.h"
+#include "tls/stream.h"
 
 namespace drl::net {
 

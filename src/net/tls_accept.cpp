@@ -21,8 +21,8 @@ void TlsRefusalLog::refused(const asio::ip::tcp::socket& socket, std::string_vie
   }
   std::error_code ec;
   const auto remote = socket.remote_endpoint(ec);
-  const std::string from = ec ? std::string("?") : remote.address().to_string() + ":" +
-                                                       std::to_string(remote.port());
+  const std::string from =
+      ec ? std::string("?") : remote.address().to_string() + ":" + std::to_string(remote.port());
   const uint64_t more = unlogged_.exchange(0, std::memory_order_relaxed);
   spdlog::warn("tls_refused {}: connection from {} refused: {}{}", door_, from, reason,
                more > 0 ? " (and " + std::to_string(more) + " more since the last warning)" : "");
@@ -53,19 +53,18 @@ void accept_tls(asio::ip::tcp::socket socket, std::shared_ptr<tls::Context> cont
       if (!ec) h->stream.close();  // the handshake then fails
     });
   }
-  h->stream.async_handshake(asio::ssl::stream_base::server,
-                            asio::buffer(h->first.data(), h->first_len),
-                            [h, &refusals, ready = std::move(ready)](std::error_code ec) {
-                              h->timer.cancel();
-                              if (ec) {
-                                h->stats.error(service::ServerError::kTlsRefused);
-                                refusals.refused(h->stream.socket(),
-                                                 tls::describe_handshake_error(ec));
-                                h->stream.close();
-                                return;
-                              }
-                              ready(std::move(h->stream));
-                            });
+  h->stream.async_handshake(
+      asio::ssl::stream_base::server, asio::buffer(h->first.data(), h->first_len),
+      [h, &refusals, ready = std::move(ready)](std::error_code ec) {
+        h->timer.cancel();
+        if (ec) {
+          h->stats.error(service::ServerError::kTlsRefused);
+          refusals.refused(h->stream.socket(), tls::describe_handshake_error(ec));
+          h->stream.close();
+          return;
+        }
+        ready(std::move(h->stream));
+      });
 }
 
 }  // namespace drl::net

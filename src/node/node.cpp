@@ -226,10 +226,11 @@ int Node::Impl::run() {
       return 2;
     }
     tls_contexts = std::move(*contexts);
-    spdlog::info("TLS on the client, RESP, HTTP and gRPC doors and the peer links (mutual): "
-                 "certificate {}, CA {}{}",
-                 options.tls.cert, options.tls.ca,
-                 options.tls.require_client_cert ? ", client certificates required" : "");
+    spdlog::info(
+        "TLS on the client, RESP, HTTP and gRPC doors and the peer links (mutual): "
+        "certificate {}, CA {}{}",
+        options.tls.cert, options.tls.ca,
+        options.tls.require_client_cert ? ", client certificates required" : "");
   }
   net::ListenerOptions lo;
   lo.tls = tls_contexts.get();

@@ -69,11 +69,9 @@ class Stream {
   template <typename Done>
   void async_handshake(asio::ssl::stream_base::handshake_type type, asio::const_buffer initial,
                        Done&& done) {
-    tls_->async_handshake(
-        type, initial,
-        [keep = tls_, done = std::forward<Done>(done)](std::error_code ec, size_t) mutable {
-          done(ec);
-        });
+    tls_->async_handshake(type, initial,
+                          [keep = tls_, done = std::forward<Done>(done)](
+                              std::error_code ec, size_t) mutable { done(ec); });
   }
   template <typename Done>
   void async_handshake(asio::ssl::stream_base::handshake_type type, Done&& done) {

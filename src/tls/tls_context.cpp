@@ -98,7 +98,8 @@ Result<std::shared_ptr<Context>> load_server_context(const TlsFiles& files) {
     SSL_CTX_set_client_CA_list((*ctx)->native_handle(), SSL_load_client_CA_file(files.ca.c_str()));
     std::error_code ec;
     (*ctx)->set_verify_mode(
-        Context::verify_peer | (files.require_client_cert ? Context::verify_fail_if_no_peer_cert : 0),
+        Context::verify_peer |
+            (files.require_client_cert ? Context::verify_fail_if_no_peer_cert : 0),
         ec);
     if (ec) return invalid("TLS: " + ec.message());
   }

@@ -6,8 +6,8 @@
 // from another CA cannot link to them. Certificates come from a throwaway CA made per test.
 #include <gtest/gtest.h>
 
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <set>
 
 #include "drl/client.h"
@@ -86,8 +86,8 @@ TEST(Tls, ClientsCheckOverTlsAndPlaintextIsRefused) {
   std::string error;
   ASSERT_TRUE(client.status(status, error)) << error;
   EXPECT_TRUE(node.alive());
-  const auto metrics = testing::run_drl({"status", "--server", node.address(), "--tls-ca",
-                                         pki.ca(), "--json"});
+  const auto metrics =
+      testing::run_drl({"status", "--server", node.address(), "--tls-ca", pki.ca(), "--json"});
   EXPECT_EQ(metrics.exit_code, 0) << metrics.out;
 }
 
@@ -202,9 +202,9 @@ TEST(Tls, SighupReloadsTheCertificateForNewConnectionsAndKeepsOpenOnes) {
   // A broken file is refused at reload: new connections keep the certificate in force.
   testing::shell("echo garbage > " + live.cert);
   node.signal(SIGHUP);
-  ASSERT_TRUE(
-      eventually([&] { return node.log().find("tls_reload_refused") != std::string::npos; }))
-      << node.log();
+  ASSERT_TRUE(eventually([&] {
+    return node.log().find("tls_reload_refused") != std::string::npos;
+  })) << node.log();
   EXPECT_NE(presented_subject(node.port(), pki.ca()).find("CN = renewed"), std::string::npos);
   EXPECT_TRUE(node.alive());
 }
@@ -229,8 +229,8 @@ TEST(Tls, ThreeNodesForwardOverMutualTlsAndRefuseAnotherCa) {
   ASSERT_EQ(other.error(), "");
   auto flags = [&](const std::string& id, const IssuedCert& cert, const std::string& ca,
                    const std::string& join) {
-    std::vector<std::string> f = {"--id", id, "--tls-cert", cert.cert, "--tls-key", cert.key,
-                                  "--tls-ca", ca};
+    std::vector<std::string> f = {"--id",      id,       "--tls-cert", cert.cert,
+                                  "--tls-key", cert.key, "--tls-ca",   ca};
     if (!join.empty()) f.insert(f.end(), {"--join", join});
     return f;
   };
@@ -240,8 +240,11 @@ TEST(Tls, ThreeNodesForwardOverMutualTlsAndRefuseAnotherCa) {
   NodeProcess n3(flags("n3", pki.issue("n3"), pki.ca(), n1.address()));
   ASSERT_NE(n2.port(), 0) << n2.error();
   ASSERT_NE(n3.port(), 0) << n3.error();
-  ASSERT_TRUE(eventually([&] { return all_see({&n1, &n2, &n3}, 3, pki.ca()); },
-                         std::chrono::seconds(30)));
+  ASSERT_TRUE(eventually(
+      [&] {
+        return all_see({&n1, &n2, &n3}, 3, pki.ca());
+      },
+      std::chrono::seconds(30)));
 
   // Through n1, keys owned by every node: the others' are forwarded over the peer links and
   // answered; through n2 the same keys are denied (one decider per key, exact).
