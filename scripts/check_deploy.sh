@@ -45,6 +45,11 @@ chart=deploy/helm/drl
 "$helm" template edge "$chart" --set ipv6=true,replicaCount=1,storage.durable=false \
   --set resp.enabled=false,grpc.enabled=false,policies=,rlsConfig= \
   --set 'node.extraArgs={--on-memory-full=evict}' >"$work/minimal.yaml"
+"$helm" template drl "$chart" --set tls.enabled=true,tls.clientAuth=true >"$work/tls.yaml"
+grep -q -- '--tls-cert=/etc/drl/tls/tls.crt' "$work/tls.yaml" || {
+  echo "check_deploy: tls.enabled=true renders no --tls-cert" >&2
+  exit 1
+}
 grep -q 'kind: ServiceMonitor' "$work/monitored.yaml" || {
   echo "check_deploy: serviceMonitor.enabled=true renders no ServiceMonitor" >&2
   exit 1
@@ -54,7 +59,7 @@ grep -q 'kind: ServiceMonitor' "$work/monitored.yaml" || {
 "$drl" node --help >"$work/help"
 manifests=$(printf '%s,' deploy/kubernetes/*.yaml)
 sets=("manifests=${manifests%,}" "default=$work/default.yaml"
-  "monitored=$work/monitored.yaml" "minimal=$work/minimal.yaml")
+  "monitored=$work/monitored.yaml" "minimal=$work/minimal.yaml" "tls=$work/tls.yaml")
 mkdir "$work/config"
 node scripts/deploy_check/validate.mjs --help-file "$work/help" --extract-config "$work/config" \
   "${sets[@]}"

@@ -81,6 +81,16 @@ struct NodeStatus {
            held_for_view = 0, expired_relays = 0;
 };
 
+// TLS to nodes started with --tls-cert (docs/operations.md, "TLS").
+struct ClientTls {
+  bool enabled = false;
+  // The CA bundle (PEM) the nodes' certificates chain to; empty: the system's CA store. A
+  // node's certificate must also name the host of its address (DNS name or IP address).
+  std::string ca_file;
+  // This client's certificate and key (PEM), for nodes with --tls-client-auth; both or none.
+  std::string cert_file, key_file;
+};
+
 struct ClientOptions {
   std::vector<std::string> nodes;  // "host:port", tried in turn
   std::chrono::milliseconds connect_timeout{2000};
@@ -105,6 +115,8 @@ struct ClientOptions {
   // either way: routing only saves the forwarding hop.
   bool route_to_owner = false;
   std::chrono::milliseconds ring_refresh{1000};
+  // Plain TCP unless tls.enabled. create() refuses unreadable or mismatched files.
+  ClientTls tls{};
 };
 
 // How a batch is decided.

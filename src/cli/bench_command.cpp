@@ -7,6 +7,7 @@
 #include "cli/bench_load.h"
 #include "cli/bench_rls.h"
 #include "cli/bench_smart.h"
+#include "cli/client_tls_args.h"
 #include "cli/commands.h"
 #include "cli/default_address.h"
 #include "cli/limit_args.h"
@@ -199,6 +200,7 @@ Handler register_bench(CLI::App& app) {
     double rate = 0;
     uint32_t timeout_ms = 0;
     std::string token_file;
+    ClientTlsArgs tls;
     bool json = false;
     bool poisson = false;
     bool coalesce = false;
@@ -238,6 +240,7 @@ Handler register_bench(CLI::App& app) {
   cmd->add_flag("--json", a->json, "Print the result as one JSON line");
   cmd->add_option("--token-file", a->token_file,
                   "File holding the client token, for nodes with --client-tokens-file");
+  add_client_tls_options(cmd, a->tls);
   cmd->add_flag("--poisson", a->poisson,
                 "Open loop: Poisson arrivals (seeded by --seed) instead of evenly spaced");
   cmd->add_flag("--coalesce", a->coalesce,
@@ -333,6 +336,11 @@ Handler register_bench(CLI::App& app) {
         std::fprintf(stderr, "drl bench: --token-file: %s\n", err.c_str());
         return 2;
       }
+    }
+    config.tls = client_tls_from(a->tls);
+    if (config.tls.enabled && a->protocol != "native") {
+      std::fprintf(stderr, "drl bench: --tls-* flags are for --protocol native only\n");
+      return 2;
     }
     if (a->protocol == "http") {
       if (a->floor || a->smart || !a->ledger.empty() || a->rate > 0) {

@@ -16,6 +16,7 @@
 #include "cli/bench_open_loop.h"
 #include "cli/latency_histogram.h"
 #include "common/host_port.h"
+#include "drl/client.h"
 #include "drl/client.pb.h"
 
 namespace drl::cli {
@@ -34,6 +35,7 @@ struct BenchConfig {
   double rate = 0;          // requests per second over all connections; 0 = closed loop
   uint32_t timeout_ms = 0;  // Request.timeout_ms; 0 = the node's default
   std::string auth_token;   // Request.auth_token (--token-file); empty = none
+  ClientTls tls;            // --tls-ca/--tls-cert/--tls-key: closed loop, --smart and --ledger
   bool poisson = false;     // open loop: Poisson arrivals (seeded) instead of evenly spaced
   // Open loop: the requests due at one timer tick leave together on one connection (the
   // next one each tick), as a pipelining client library sends what is queued; otherwise

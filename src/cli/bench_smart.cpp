@@ -43,6 +43,7 @@ BenchResult run_smart_bench(
   for (size_t i = 0; i < config.connections; ++i) {
     auto w = std::make_unique<Worker>();
     ClientOptions o;
+    o.tls = config.tls;
     for (size_t k = 0; k < config.servers.size(); ++k) {
       const HostPort& s = config.servers[(i + k) % config.servers.size()];
       o.nodes.push_back(s.host + ":" + std::to_string(s.port));

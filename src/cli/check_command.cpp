@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "cli/client_tls_args.h"
 #include "cli/commands.h"
 #include "cli/default_address.h"
 #include "cli/limit_args.h"
@@ -26,6 +27,7 @@ Handler register_check(CLI::App& app) {
   struct Args {
     std::string server = kDefaultAddress, key, policy, window, algorithm = "token_bucket";
     std::string token_file;
+    ClientTlsArgs tls;
     uint64_t limit = 0, burst = 0, cost = 1;
     bool json = false, reset = false, refund = false, drain = false, shadow = false;
   };
@@ -33,6 +35,7 @@ Handler register_check(CLI::App& app) {
   cmd->add_option("--server", a->server, "Node to ask, HOST:PORT")->capture_default_str();
   cmd->add_option("--token-file", a->token_file,
                   "File holding the client token, for nodes with --client-tokens-file");
+  add_client_tls_options(cmd, a->tls);
   cmd->add_option("key", a->key, "The key to check (user id, API key, IP, ...)")->required();
   auto* policy = cmd->add_option("--policy", a->policy, "A policy of the node's policy file");
   auto* limit = cmd->add_option("--limit", a->limit, "Inline limit: admissions per window");
@@ -90,6 +93,7 @@ Handler register_check(CLI::App& app) {
       return 2;
     }
     ClientOptions options{.nodes = {a->server}};
+    options.tls = client_tls_from(a->tls);
     if (!a->token_file.empty()) {
       if (auto err = service::read_client_token_file(a->token_file, options.auth_token);
           !err.empty()) {

@@ -36,7 +36,8 @@ Handler register_node(CLI::App& app) {
       "  address NAME resolves to, e.g. a headless Service)\n"
       "Then: drl check --server 127.0.0.1:7000 user:42 --limit 10 --window 1s\n"
       "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads --client-tokens-file,\n"
-      "--cluster-key-file and --policies: a policy file changed since it was read is pushed to the "
+      "--cluster-key-file, the --tls-* files and --policies: a policy file changed since it was "
+      "read is pushed to the "
       "whole\n"
       "cluster as its next policy set, as `drl policy push FILE` would (a bad file is\n"
       "refused and the set in force stays). The --policies file is what the node starts\n"
@@ -60,6 +61,8 @@ Handler register_node(CLI::App& app) {
     uint64_t idle_timeout_ms = 300'000;
     uint64_t frame_timeout_ms = 5'000;
     std::string client_tokens_file;
+    std::string tls_cert, tls_key, tls_ca;
+    bool tls_client_auth = false;
     std::string on_memory_full = "refuse";
     uint64_t default_timeout_ms = 1000, queue_target_ms = 5, test_decide_delay_us = 0;
     uint32_t max_in_flight = 4096;
@@ -168,6 +171,18 @@ Handler register_node(CLI::App& app) {
                   "Key ring encrypting and authenticating gossip and peer traffic: one key per "
                   "line as 64 hex digits (`openssl rand -hex 32`), the first sends, all are "
                   "accepted; re-read on SIGHUP, to rotate keys (docs/operations.md)");
+  cmd->add_option("--tls-cert", a->tls_cert,
+                  "TLS: this node's certificate chain (PEM). Turns TLS on for the client port, "
+                  "--resp, --http, --grpc and the links between nodes (mutual: every node "
+                  "presents its certificate and verifies the other's against --tls-ca); "
+                  "re-read on SIGHUP (docs/operations.md, TLS)");
+  cmd->add_option("--tls-key", a->tls_key, "TLS: the private key (PEM) of --tls-cert");
+  cmd->add_option("--tls-ca", a->tls_ca,
+                  "TLS: the CA bundle (PEM) that signs the cluster's node certificates (and "
+                  "client certificates); required with --tls-cert");
+  cmd->add_flag("--tls-client-auth", a->tls_client_auth,
+                "TLS: refuse clients that present no certificate signed by --tls-ca (mutual "
+                "TLS from clients; nodes always present theirs)");
   cmd->add_option("--replicas", a->replicas, "Nodes holding each key, owner included")
       ->check(CLI::Range(1, 16))
       ->capture_default_str();
@@ -232,6 +247,21 @@ Handler register_node(CLI::App& app) {
       }
       o.key_ring = std::move(*ring);
       o.cluster_key_file = a->cluster_key_file;
+    }
+    o.tls.cert = a->tls_cert;
+    o.tls.key = a->tls_key;
+    o.tls.ca = a->tls_ca;
+    o.tls.require_client_cert = a->tls_client_auth;
+    if (o.tls.enabled() && (a->tls_cert.empty() || a->tls_key.empty() || a->tls_ca.empty())) {
+      std::fprintf(stderr,
+                   "drl node: TLS needs --tls-cert, --tls-key and --tls-ca together (the CA "
+                   "that signs every node's certificate: nodes verify each other with it)\n");
+      return 2;
+    }
+    if (!o.tls.enabled() && (!a->tls_ca.empty() || a->tls_client_auth)) {
+      std::fprintf(stderr,
+                   "drl node: --tls-ca and --tls-client-auth need --tls-cert and --tls-key\n");
+      return 2;
     }
     o.replicas = a->replicas;
     o.failover_timeout = std::chrono::milliseconds(a->failover_timeout_ms);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <sstream>
 
+#include "cli/client_tls_args.h"
 #include "cli/commands.h"
 #include "cli/default_address.h"
 #include "cli/limit_args.h"
@@ -20,6 +21,7 @@ namespace {
 struct Args {
   std::string server = kDefaultAddress;
   std::string token_file;
+  ClientTlsArgs tls;
   std::string file;
   std::string rls_file;  // push --rls
   bool json = false, yaml = false, rls = false;
@@ -29,6 +31,7 @@ void add_common(CLI::App* cmd, Args& a) {
   cmd->add_option("--server", a.server, "Node to ask, HOST:PORT")->capture_default_str();
   cmd->add_option("--token-file", a.token_file,
                   "File holding the client token, for nodes with --client-tokens-file");
+  add_client_tls_options(cmd, a.tls);
   cmd->add_flag("--json", a.json, "Print one JSON object");
 }
 
@@ -95,6 +98,7 @@ int run(const Args& a, bool push) {
   options.connect_timeout = std::chrono::seconds(2);
   options.request_timeout = std::chrono::seconds(10);
   options.max_frame_bytes = 16u << 20;
+  options.tls = client_tls_from(a.tls);
   if (!a.token_file.empty()) {
     if (auto err = service::read_client_token_file(a.token_file, options.auth_token);
         !err.empty()) {

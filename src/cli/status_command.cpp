@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "cli/client_tls_args.h"
 #include "cli/cluster_view.h"
 #include "cli/commands.h"
 #include "cli/default_address.h"
@@ -19,13 +20,13 @@ namespace drl::cli {
 namespace {
 
 // Asks `server` for its status through the client library; "" on success, else what failed.
-std::string fetch_status(const std::string& server, const std::string& token, NodeStatus& out) {
-  ClientOptions options;
+// `access`: the token and TLS settings (its other fields are set here).
+std::string fetch_status(const std::string& server, const ClientOptions& access, NodeStatus& out) {
+  ClientOptions options = access;
   options.nodes = {server};
   options.connect_timeout = std::chrono::seconds(2);
   options.request_timeout = std::chrono::seconds(5);
   options.max_frame_bytes = 16u << 20;
-  options.auth_token = token;
   auto client = Client::create(std::move(options));
   if (!client) return "--server: " + client.status().message();
   std::string error;
@@ -47,7 +48,7 @@ std::string members_json(const NodeStatus& s) {
 using Statuses = std::map<std::string, NodeStatus>;
 
 // Asks `start`, then every live member any answer names (by its address), once each.
-Statuses ask_everyone(const std::string& start, const std::string& token) {
+Statuses ask_everyone(const std::string& start, const ClientOptions& access) {
   Statuses out;
   std::deque<std::string> to_ask{start};
   std::set<std::string> asked;
@@ -56,7 +57,7 @@ Statuses ask_everyone(const std::string& start, const std::string& token) {
     to_ask.pop_front();
     if (!asked.insert(address).second) continue;
     NodeStatus s;
-    if (!fetch_status(address, token, s).empty()) continue;
+    if (!fetch_status(address, access, s).empty()) continue;
     for (const auto& m : s.members) {
       if ((m.state == "alive" || m.state == "suspect") && !out.count(m.id)) {
         to_ask.push_back(m.address);
@@ -68,24 +69,24 @@ Statuses ask_everyone(const std::string& start, const std::string& token) {
 }
 
 // Asks the nodes of `known` again, at their addresses.
-Statuses ask_again(const Statuses& known, const std::string& token) {
+Statuses ask_again(const Statuses& known, const ClientOptions& access) {
   Statuses out;
   for (const auto& [id, before] : known) {
     NodeStatus s;
-    if (fetch_status(before.listen, token, s).empty()) out[id] = std::move(s);
+    if (fetch_status(before.listen, access, s).empty()) out[id] = std::move(s);
   }
   return out;
 }
 
-int print_cluster(const std::string& server, const std::string& token, bool json) {
-  const Statuses first = ask_everyone(server, token);
+int print_cluster(const std::string& server, const ClientOptions& access, bool json) {
+  const Statuses first = ask_everyone(server, access);
   if (first.empty()) {
     std::fprintf(stderr, "drl status: %s does not answer\n", server.c_str());
     return 2;
   }
   // Two looks a second apart give each node's checks per second.
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  const ClusterView view = build_cluster_view(first, ask_again(first, token));
+  const ClusterView view = build_cluster_view(first, ask_again(first, access));
   auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
   if (json) {
     std::string out = "{\"members\":[";
@@ -163,26 +164,30 @@ Handler register_status(CLI::App& app) {
   struct Args {
     std::string server = kDefaultAddress;
     std::string token_file;
+    ClientTlsArgs tls;
     bool json = false, cluster = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--server", a->server, "Node to ask, HOST:PORT")->capture_default_str();
   cmd->add_option("--token-file", a->token_file,
                   "File holding the client token, for nodes with --client-tokens-file");
+  add_client_tls_options(cmd, a->tls);
   cmd->add_flag("--json", a->json, "Print one JSON object");
   cmd->add_flag("--cluster", a->cluster,
                 "Every member's status and whether they agree on the ring and policy set");
   return [a] {
     NodeStatus s;
-    std::string token;
+    ClientOptions access;
+    access.tls = client_tls_from(a->tls);
     if (!a->token_file.empty()) {
-      if (auto err = service::read_client_token_file(a->token_file, token); !err.empty()) {
+      if (auto err = service::read_client_token_file(a->token_file, access.auth_token);
+          !err.empty()) {
         std::fprintf(stderr, "drl status: --token-file: %s\n", err.c_str());
         return 2;
       }
     }
-    if (a->cluster) return print_cluster(a->server, token, a->json);
-    if (auto error = fetch_status(a->server, token, s); !error.empty()) {
+    if (a->cluster) return print_cluster(a->server, access, a->json);
+    if (auto error = fetch_status(a->server, access, s); !error.empty()) {
       std::fprintf(stderr, "drl status: %s\n", error.c_str());
       return 2;
     }

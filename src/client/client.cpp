@@ -63,6 +63,14 @@ std::vector<CheckResult> failed(size_t n, ResultCode code, std::string_view mess
   return out;
 }
 
+tls::TlsFiles tls_files(const ClientTls& t) {
+  tls::TlsFiles f;
+  f.ca = t.ca_file;
+  f.cert = t.cert_file;
+  f.key = t.key_file;
+  return f;
+}
+
 }  // namespace
 
 struct Client::Impl {
@@ -90,7 +98,10 @@ struct Client::Impl {
   std::vector<std::shared_ptr<client::NodeLink>> retry_links;  // by node index; may be null
   std::shared_ptr<client::NodeLink> link;
   std::shared_ptr<client::OwnerRouter> router;  // with route_to_owner; falls back to `link`
-  std::string bad_node;                         // a node text that did not parse
+  // Why every request fails at once: a node text that did not parse, TLS files that did not
+  // load; empty: none.
+  std::string refusal;
+  std::shared_ptr<tls::Context> tls;  // the client side's; null: plain
   std::thread thread;
 };
 
@@ -100,6 +111,11 @@ Result<std::unique_ptr<Client>> Client::create(ClientOptions options) {
   }
   for (const auto& n : options.nodes) {
     if (auto parsed = parse_host_port(n); !parsed) return parsed.status();
+  }
+  if (options.tls.enabled) {
+    if (auto context = tls::load_client_context(tls_files(options.tls)); !context) {
+      return context.status();
+    }
   }
   return std::make_unique<Client>(std::move(options));
 }
@@ -111,15 +127,23 @@ Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>()) {
   for (const auto& n : options.nodes) {
     if (auto e = client::parse_endpoint(n)) {
       nodes.push_back(std::move(*e));
-    } else if (impl_->bad_node.empty()) {
-      impl_->bad_node = n;
+    } else if (impl_->refusal.empty()) {
+      impl_->refusal = "'" + n + "' is not HOST:PORT";
+    }
+  }
+  if (options.tls.enabled) {
+    auto context = tls::load_client_context(tls_files(options.tls));
+    if (context) {
+      impl_->tls = std::move(*context);
+    } else if (impl_->refusal.empty()) {
+      impl_->refusal = context.status().message();
     }
   }
   impl_->endpoints = nodes;
   impl_->retry_links.resize(nodes.size());
-  impl_->link =
-      std::make_shared<client::NodeLink>(impl_->io, std::move(nodes), options.connect_timeout,
-                                         options.request_timeout, options.max_frame_bytes);
+  impl_->link = std::make_shared<client::NodeLink>(impl_->io, std::move(nodes),
+                                                   options.connect_timeout, options.request_timeout,
+                                                   options.max_frame_bytes, impl_->tls);
   if (options.route_to_owner) {
     impl_->router = std::make_shared<client::OwnerRouter>(
         impl_->io, impl_->link,
@@ -127,9 +151,11 @@ Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>()) {
                                    .request_timeout = options.request_timeout,
                                    .max_frame_bytes = options.max_frame_bytes,
                                    .refresh_every = options.ring_refresh,
-                                   .prepare = [token = options.auth_token](wire::Request& r) {
-                                     if (!token.empty()) r.set_auth_token(token);
-                                   }});
+                                   .prepare =
+                                       [token = options.auth_token](wire::Request& r) {
+                                         if (!token.empty()) r.set_auth_token(token);
+                                       },
+                                   .tls = impl_->tls});
   }
   impl_->thread = std::thread([io = &impl_->io] { io->run(); });
 }
@@ -152,9 +178,8 @@ Client::~Client() {
 
 void Client::check_async(const std::vector<CheckSpec>& batch, BatchCallback done,
                          const BatchOptions& options) {
-  if (!impl_->bad_node.empty()) {
-    done(failed(batch.size(), ResultCode::kUnavailable,
-                "'" + impl_->bad_node + "' is not HOST:PORT"));
+  if (!impl_->refusal.empty()) {
+    done(failed(batch.size(), ResultCode::kUnavailable, impl_->refusal));
     return;
   }
   auto request = std::make_shared<wire::Request>();
@@ -175,7 +200,7 @@ client::NodeLink& Client::Impl::retry_link(size_t i) {
   if (!retry_links[i]) {
     retry_links[i] = std::make_shared<client::NodeLink>(
         io, std::vector<client::Endpoint>{endpoints[i]}, options.connect_timeout,
-        options.request_timeout, options.max_frame_bytes);
+        options.request_timeout, options.max_frame_bytes, tls);
   }
   return *retry_links[i];
 }
@@ -367,8 +392,8 @@ bool Client::set_peer_faults(const std::vector<PeerFault>& faults, uint32_t& in_
 bool Client::Impl::exchange(wire::Request request,
                             const std::function<bool(const wire::Response&)>& take,
                             std::string& error) {
-  if (!bad_node.empty()) {
-    error = "'" + bad_node + "' is not HOST:PORT";
+  if (!refusal.empty()) {
+    error = refusal;
     return false;
   }
   if (!options.auth_token.empty()) request.set_auth_token(options.auth_token);

@@ -1,5 +1,7 @@
 #include "client/node_link.h"
 
+#include <asio/ssl/error.hpp>
+
 #include <asio/connect.hpp>
 #include <asio/write.hpp>
 #include <cstring>
@@ -17,13 +19,15 @@ Result<Endpoint> parse_endpoint(const std::string& text) {
 
 NodeLink::NodeLink(asio::io_context& io, std::vector<Endpoint> nodes,
                    std::chrono::milliseconds connect_timeout,
-                   std::chrono::milliseconds request_timeout, uint32_t max_frame_bytes)
+                   std::chrono::milliseconds request_timeout, uint32_t max_frame_bytes,
+                   std::shared_ptr<tls::Context> tls)
     : io_(io),
       nodes_(std::move(nodes)),
       connect_timeout_(connect_timeout),
       request_timeout_(request_timeout),
       max_frame_bytes_(max_frame_bytes),
-      socket_(io),
+      tls_(std::move(tls)),
+      stream_(io),
       connect_timer_(io),
       sweep_timer_(io) {
   in_.resize(64 * 1024);
@@ -53,7 +57,8 @@ void NodeLink::connect(size_t attempts_left) {
     return;
   }
   if (attempts_left == 0) {
-    fail_all("cannot reach any node");
+    fail_all(last_failure_.empty() ? "cannot reach any node"
+                                   : "cannot reach any node (" + last_failure_ + ")");
     return;
   }
   state_ = State::kConnecting;
@@ -70,37 +75,57 @@ void NodeLink::connect(size_t attempts_left) {
     next();
     return;
   }
-  socket_ = asio::ip::tcp::socket(io_);
+  stream_.reset_plain();
   connect_timer_.expires_after(connect_timeout_);
   connect_timer_.async_wait([self = shared_from_this(), gen](std::error_code e) {
     if (e || gen != self->generation_ || self->state_ != State::kConnecting) return;
-    std::error_code ignore;
-    self->socket_.close(ignore);  // completes the connect with operation_aborted
+    self->stream_.close();  // completes the connect (or handshake) with operation_aborted
   });
-  socket_.async_connect(asio::ip::tcp::endpoint(address, node.port),
-                        [self = shared_from_this(), gen, next](std::error_code e) {
-                          if (gen != self->generation_) return;
-                          self->connect_timer_.cancel();
-                          if (e) {
-                            next();
-                            return;
-                          }
-                          self->on_connected();
-                        });
+  stream_.socket().async_connect(asio::ip::tcp::endpoint(address, node.port),
+                                 [self = shared_from_this(), gen, next, node](std::error_code e) {
+                                   if (gen != self->generation_) return;
+                                   if (e) {
+                                     self->connect_timer_.cancel();
+                                     self->last_failure_ = node.text + ": " + e.message();
+                                     next();
+                                     return;
+                                   }
+                                   if (self->tls_) return self->start_tls(node, gen, next);
+                                   self->connect_timer_.cancel();
+                                   self->on_connected();
+                                 });
+}
+
+void NodeLink::start_tls(const Endpoint& node, uint64_t gen, std::function<void()> next) {
+  stream_.start_tls(tls_);
+  stream_.verify_host_name(node.host);
+  stream_.async_handshake(asio::ssl::stream_base::client, [self = shared_from_this(), gen, next,
+                                                           text = node.text](std::error_code e) {
+    if (gen != self->generation_) return;
+    self->connect_timer_.cancel();
+    if (e) {
+      self->last_failure_ =
+          "TLS handshake with " + text + " failed: " + tls::describe_handshake_error(e);
+      self->stream_.close();
+      next();
+      return;
+    }
+    self->on_connected();
+  });
 }
 
 void NodeLink::on_connected() {
   state_ = State::kConnected;
+  last_failure_.clear();
   std::error_code ec;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
   in_len_ = 0;
   read_more();
   flush();
 }
 
 void NodeLink::fail_all(std::string_view why) {
-  std::error_code ec;
-  socket_.close(ec);
+  stream_.close();
   state_ = State::kIdle;
   ++generation_;
   out_pending_.clear();
@@ -125,7 +150,7 @@ void NodeLink::flush() {
   std::swap(out_pending_, out_inflight_);
   out_pending_.clear();
   writing_ = true;
-  asio::async_write(socket_, asio::buffer(out_inflight_),
+  asio::async_write(stream_, asio::buffer(out_inflight_),
                     [self = shared_from_this(), gen = generation_](std::error_code ec, size_t) {
                       if (gen != self->generation_) return;
                       self->writing_ = false;
@@ -143,14 +168,15 @@ void NodeLink::read_more() {
   const size_t max_total = service::kFrameHeaderBytes + max_frame_bytes_;
   if (in_len_ == in_.size()) in_.resize(std::min(in_.size() * 2, max_total));
   reading_ = true;
-  socket_.async_read_some(
+  stream_.async_read_some(
       asio::buffer(in_.data() + in_len_, in_.size() - in_len_),
       [self = shared_from_this(), gen = generation_](std::error_code ec, size_t n) {
         if (gen != self->generation_) return;
         self->reading_ = false;
         if (ec) {
-          self->fail_all(ec == asio::error::eof ? std::string("the node closed the connection")
-                                                : "connection lost: " + ec.message());
+          self->fail_all(ec == asio::error::eof || ec == asio::ssl::error::stream_truncated
+                             ? std::string("the node closed the connection")
+                             : "connection lost: " + ec.message());
           return;
         }
         self->in_len_ += n;

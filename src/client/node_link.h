@@ -18,6 +18,7 @@
 
 #include "drl/client.pb.h"
 #include "drl/status.h"
+#include "tls/stream.h"
 
 namespace drl::client {
 
@@ -36,9 +37,11 @@ Result<Endpoint> parse_endpoint(const std::string& text);
 
 class NodeLink : public std::enable_shared_from_this<NodeLink> {
  public:
+  // `tls`: the client context every connection runs TLS with (the server's certificate must
+  // name the node's host); null: plain.
   NodeLink(asio::io_context& io, std::vector<Endpoint> nodes,
            std::chrono::milliseconds connect_timeout, std::chrono::milliseconds request_timeout,
-           uint32_t max_frame_bytes);
+           uint32_t max_frame_bytes, std::shared_ptr<tls::Context> tls = nullptr);
   // On the io thread. `request.id` is overwritten.
   void send(wire::Request& request, ResponseHandler handler);
   // On the io thread: fails everything pending and closes.
@@ -58,6 +61,7 @@ class NodeLink : public std::enable_shared_from_this<NodeLink> {
   };
   void connect(size_t attempts_left);
   void on_connected();
+  void start_tls(const Endpoint& node, uint64_t gen, std::function<void()> next);
   void fail_all(std::string_view why);
   void read_more();
   void process_input();
@@ -70,7 +74,9 @@ class NodeLink : public std::enable_shared_from_this<NodeLink> {
   std::chrono::milliseconds connect_timeout_, request_timeout_;
   uint32_t max_frame_bytes_;
   State state_ = State::kIdle;
-  asio::ip::tcp::socket socket_;
+  std::shared_ptr<tls::Context> tls_;
+  tls::Stream stream_;
+  std::string last_failure_;  // why the last connection attempt failed, for "cannot reach"
   asio::steady_timer connect_timer_;
   asio::steady_timer sweep_timer_;
   bool sweeping_ = false;

@@ -237,7 +237,7 @@ std::shared_ptr<NodeLink> OwnerRouter::link_for(const std::string& id) {
   if (!endpoint) return nullptr;
   auto link =
       std::make_shared<NodeLink>(io_, std::vector<Endpoint>{*endpoint}, options_.connect_timeout,
-                                 options_.request_timeout, options_.max_frame_bytes);
+                                 options_.request_timeout, options_.max_frame_bytes, options_.tls);
   links_.emplace(id, OwnerLink{endpoint->text, link});
   return link;
 }

@@ -39,6 +39,7 @@ struct OwnerRouterOptions {
   std::chrono::milliseconds refresh_every{1000};
   // Fills the fields every request needs (e.g. an auth token) into a status request.
   std::function<void(wire::Request&)> prepare;
+  std::shared_ptr<tls::Context> tls;  // links to owners run TLS with it; null: plain
 };
 
 struct OwnerRouterStats {

@@ -3,6 +3,7 @@
 #include <asio/bind_executor.hpp>
 #include <asio/post.hpp>
 #include <asio/read.hpp>
+#include <asio/ssl/error.hpp>
 #include <asio/write.hpp>
 #include <cstring>
 
@@ -28,25 +29,25 @@ google::protobuf::ArenaOptions arena_options(char* block) {
 
 }  // namespace
 
-ClientSession::ClientSession(asio::io_context& io, asio::ip::tcp::socket socket,
+ClientSession::ClientSession(asio::io_context& io, tls::Stream stream,
                              std::span<const uint8_t> prefix, const SessionLimits& limits,
                              const SessionServices& services, service::ServerStatsShard& stats)
     : io_(io),
-      socket_(std::move(socket)),
-      idle_timer_(socket_.get_executor()),
+      stream_(std::move(stream)),
+      idle_timer_(stream_.get_executor()),
       limits_(limits),
       services_(services),
       stats_(stats),
-      watchdog_(socket_.get_executor(), limits.frame_timeout, *this),
+      watchdog_(stream_.get_executor(), limits.frame_timeout, *this),
       arena_block_(new char[kArenaBlock]),
       arena_(arena_options(arena_block_.get())) {
   in_.resize(kInitialReadBuffer);
-  std::memcpy(in_.data(), prefix.data(), prefix.size());
+  if (!prefix.empty()) std::memcpy(in_.data(), prefix.data(), prefix.size());
   in_len_ = prefix.size();
   stats_.add(stats_.connections_accepted);
   std::error_code ec;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-  enable_receive_dates(socket_);
+  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+  if (!stream_.is_tls()) enable_receive_dates(stream_.socket());
 }
 
 ClientSession::~ClientSession() { stats_.add(stats_.connections_closed); }
@@ -77,9 +78,27 @@ void ClientSession::read_more() {
   const size_t space = in_.size() - in_len_;
   // The read fills in_ past in_len_; until it completes, in_ is neither moved nor resized
   // (compact_input() waits for it), though frames before in_len_ may be handled meanwhile.
+  if (stream_.is_tls()) return read_tls({in_.data() + in_len_, space});
   async_receive_dated(
-      socket_, {in_.data() + in_len_, space},
+      stream_.socket(), {in_.data() + in_len_, space},
       [self = shared_from_this(), space](const DatedReceive& r) { self->on_received(r, space); });
+}
+
+void ClientSession::read_tls(std::span<uint8_t> buffer) {
+  stream_.async_read_some(
+      asio::buffer(buffer.data(), buffer.size()),
+      [self = shared_from_this(), space = buffer.size()](std::error_code ec, size_t n) {
+        DatedReceive r;
+        r.read_at = std::chrono::steady_clock::now();
+        r.bytes = n;
+        // A client that closes without TLS's close_notify has ended its input all the same.
+        if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+          r.eof = n == 0;
+        } else if (ec) {
+          r.error = ec;
+        }
+        self->on_received(r, space);
+      });
 }
 
 void ClientSession::on_received(const DatedReceive& r, size_t space) {
@@ -396,7 +415,7 @@ void ClientSession::flush() {
     }
     return;
   }
-  out_.write_next(socket_, [self = shared_from_this()](std::error_code ec) {
+  out_.write_next(stream_, [self = shared_from_this()](std::error_code ec) {
     if (ec) {
       if (ec != asio::error::operation_aborted) {
         self->stats_.error(service::ServerError::kIo);
@@ -429,9 +448,7 @@ void ClientSession::arm_idle_timer() {
 void ClientSession::shut() {
   if (closed_) return;
   closed_ = true;
-  std::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  stream_.close();
   idle_timer_.cancel();
   watchdog_.cancel();
 }

@@ -24,6 +24,7 @@
 #include "service/client_auth.h"
 #include "service/request_gate.h"
 #include "service/server_stats.h"
+#include "tls/stream.h"
 
 namespace drl::net {
 
@@ -70,9 +71,9 @@ struct SessionServices {
 class ClientSession : public std::enable_shared_from_this<ClientSession>,
                       private FrameWatchdog::Session {
  public:
-  // `prefix` holds bytes already read from the socket (the listener's first word).
-  // `io` is the context that owns `socket`.
-  ClientSession(asio::io_context& io, asio::ip::tcp::socket socket, std::span<const uint8_t> prefix,
+  // `prefix` holds bytes already read from the stream (the listener's first word).
+  // `io` is the context that owns `stream`; a TLS stream has finished its handshake.
+  ClientSession(asio::io_context& io, tls::Stream stream, std::span<const uint8_t> prefix,
                 const SessionLimits& limits, const SessionServices& services,
                 service::ServerStatsShard& stats);
   ~ClientSession();
@@ -81,6 +82,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
  private:
   void read_more();
   void on_received(const DatedReceive& r, size_t space);
+  void read_tls(std::span<uint8_t> buffer);
   void process_input();
   // The date of the read that completed the frame ending at `end`; `superseded` is set when
   // a later read has brought more bytes since.
@@ -104,7 +106,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
   bool can_read() const;
 
   asio::io_context& io_;
-  asio::ip::tcp::socket socket_;
+  // Plain reads are dated by the kernel (dated_receive.h); TLS reads by when they were made.
+  tls::Stream stream_;
   asio::steady_timer idle_timer_;
   const SessionLimits& limits_;
   const SessionServices& services_;

@@ -11,6 +11,10 @@
 namespace drl::net {
 namespace {
 
+// The first byte of a TLS handshake record (a ClientHello). As a frame length's first byte it
+// would announce over 350 MiB, far above any frame limit.
+constexpr uint8_t kTlsHandshakeRecord = 0x16;
+
 // A connection whose first word (a frame length or a magic) has not fully arrived. It counts
 // as a client connection for --max-connections until then.
 struct PendingConnection : std::enable_shared_from_this<PendingConnection> {
@@ -116,9 +120,27 @@ void Listener::classify(asio::ip::tcp::socket socket, size_t worker) {
       it->second(std::move(p.socket));
       return;
     }
+    if (options_.tls != nullptr) {
+      if (p.word[0] != kTlsHandshakeRecord) {
+        stats_.shard(worker).error(service::ServerError::kTlsRefused);
+        tls_refusals_.refused(p.socket, "it sent plaintext; this port speaks TLS only");
+        std::error_code ignore;
+        p.socket.close(ignore);
+        return;
+      }
+      accept_tls(std::move(p.socket), options_.tls->server(), p.word,
+                 options_.session.frame_timeout, stats_.shard(worker), tls_refusals_,
+                 [this, worker](tls::Stream stream) {
+                   std::make_shared<ClientSession>(pool_.context(worker), std::move(stream),
+                                                   std::span<const uint8_t>(), options_.session,
+                                                   services_, stats_.shard(worker))
+                       ->start();
+                 });
+      return;
+    }
     auto session =
-        std::make_shared<ClientSession>(pool_.context(worker), std::move(p.socket), p.word,
-                                        options_.session, services_, stats_.shard(worker));
+        std::make_shared<ClientSession>(pool_.context(worker), tls::Stream(std::move(p.socket)),
+                                        p.word, options_.session, services_, stats_.shard(worker));
     session->start();
   });
 }

@@ -7,6 +7,8 @@
 #include <asio/read.hpp>
 #include <asio/write.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include "common/host_port.h"
 #include "net/peer_socket.h"
 #include "net/source_address.h"
@@ -52,7 +54,7 @@ PeerLink::PeerLink(asio::io_context& io, std::string self_id, std::string addres
       lane_(lane),
       options_(options),
       stats_(stats),
-      socket_(io),
+      stream_(io),
       retry_timer_(io),
       backoff_(options.backoff_min),
       probe_timer_(io) {}
@@ -100,7 +102,7 @@ bool read_tcp_info(const asio::ip::tcp::socket& socket, tcp_info& info) {
 
 uint32_t PeerLink::retransmits() const {
   tcp_info info{};
-  if (state_ != State::kConnected || !read_tcp_info(socket_, info)) return 0;
+  if (state_ != State::kConnected || !read_tcp_info(stream_.socket(), info)) return 0;
   return info.tcpi_total_retrans;
 }
 
@@ -121,7 +123,7 @@ void PeerLink::open() {
 
 uint32_t PeerLink::unacked_segments() const {
   tcp_info info{};
-  if (state_ != State::kConnected || !read_tcp_info(socket_, info)) return 0;
+  if (state_ != State::kConnected || !read_tcp_info(stream_.socket(), info)) return 0;
   return info.tcpi_unacked;
 }
 
@@ -132,7 +134,7 @@ bool PeerLink::settled(std::chrono::steady_clock::duration for_at_least) const {
 
 bool PeerLink::recovering() const {
   tcp_info info{};
-  if (state_ != State::kConnected || !read_tcp_info(socket_, info)) return false;
+  if (state_ != State::kConnected || !read_tcp_info(stream_.socket(), info)) return false;
   return info.tcpi_ca_state >= TCP_CA_Recovery;
 }
 
@@ -166,8 +168,7 @@ void PeerLink::on_probe_timer(uint64_t write_seq) {
 void PeerLink::close() {
   state_ = State::kClosed;
   ++generation_;
-  std::error_code ignored;
-  socket_.close(ignored);
+  stream_.close();
   retry_timer_.cancel();
   probe_timer_.cancel();
   pending_.clear();
@@ -191,19 +192,51 @@ void PeerLink::connect() {
   if (ec) return fail(ec);
   // A numeric host resolves to one endpoint: connect to it from the node's own address.
   const asio::ip::tcp::endpoint peer = *endpoints.begin();
-  socket_ = asio::ip::tcp::socket(io_);
-  if (auto bind_ec = open_bound(socket_, peer, specific_source(options_.source_host))) {
+  stream_.reset_plain();
+  auto& socket = stream_.socket();
+  if (auto bind_ec = open_bound(socket, peer, specific_source(options_.source_host))) {
     return fail(bind_ec);
   }
   if (options_.unacked_timeout.count() > 0) {
     std::error_code ignored;  // without it the link still works, as on older kernels
-    socket_.set_option(UnackedTimeout(static_cast<int>(options_.unacked_timeout.count())), ignored);
+    socket.set_option(UnackedTimeout(static_cast<int>(options_.unacked_timeout.count())), ignored);
   }
-  socket_.async_connect(peer, [self = shared_from_this(), gen](std::error_code e) {
+  socket.async_connect(peer, [self = shared_from_this(), gen](std::error_code e) {
     if (gen != self->generation_) return;
     if (e) return self->fail(e);
+    tune_peer_socket(self->stream_.socket(), self->options_.rto_min);
+    if (self->options_.tls != nullptr) return self->start_tls();
     self->on_connected();
   });
+}
+
+void PeerLink::start_tls() {
+  const uint64_t gen = generation_;
+  asio::async_write(
+      stream_.socket(), asio::buffer(lane_magic(), 4),
+      [self = shared_from_this(), gen](std::error_code ec, size_t) {
+        if (gen != self->generation_) return;
+        if (ec) return self->fail(ec);
+        self->stream_.start_tls(self->options_.tls->client());
+        self->stream_.async_handshake(
+            asio::ssl::stream_base::client, [self, gen](std::error_code e) {
+              if (gen != self->generation_) return;
+              if (e) {
+                self->stats_.tls_failures.fetch_add(1, std::memory_order_relaxed);
+                if (!self->tls_warned_) {
+                  self->tls_warned_ = true;
+                  spdlog::warn("tls_refused peer link to {}: handshake failed: {} (retrying)",
+                               self->address_, tls::describe_handshake_error(e));
+                }
+                return self->fail(e);
+              }
+              if (self->tls_warned_) {
+                self->tls_warned_ = false;
+                spdlog::info("peer link to {}: TLS handshake succeeded", self->address_);
+              }
+              self->on_connected();
+            });
+      });
 }
 
 void PeerLink::on_connected() {
@@ -211,10 +244,9 @@ void PeerLink::on_connected() {
   connected_at_ = std::chrono::steady_clock::now();
   backoff_ = options_.backoff_min;
   stats_.connects.fetch_add(1, std::memory_order_relaxed);
-  tune_peer_socket(socket_, options_.rto_min);
-  // Magic and hello go before anything queued while disconnected.
+  // Magic (unless TLS has sent it) and hello go before anything queued while disconnected.
   pending_.insert(0, seal_peer_frame(self_id_, options_.sealer.get()));
-  pending_.insert(0, lane_ == PeerLane::kChecks ? "DRLL" : "DRLP");
+  if (!stream_.is_tls()) pending_.insert(0, lane_magic());
   ++pending_frames_;
   watch_close();
   write_more();
@@ -231,7 +263,7 @@ void PeerLink::write_more() {
   pending_frames_ = 0;
   const uint64_t gen = generation_;
   asio::async_write(
-      socket_, asio::buffer(inflight_),
+      stream_, asio::buffer(inflight_),
       [self = shared_from_this(), gen, frames, probe_only](std::error_code ec, size_t) {
         self->writing_ = false;
         self->inflight_.clear();
@@ -247,7 +279,7 @@ void PeerLink::write_more() {
 // protocol), either way the link starts over.
 void PeerLink::watch_close() {
   const uint64_t gen = generation_;
-  socket_.async_read_some(asio::buffer(&probe_byte_, 1),
+  stream_.async_read_some(asio::buffer(&probe_byte_, 1),
                           [self = shared_from_this(), gen](std::error_code ec, size_t) {
                             if (gen != self->generation_) return;
                             self->fail(ec ? ec : asio::error::connection_reset);
@@ -262,8 +294,7 @@ void PeerLink::fail(const std::error_code&) {
     stats_.connect_failures.fetch_add(1, std::memory_order_relaxed);
   }
   ++generation_;
-  std::error_code ignored;
-  socket_.close(ignored);
+  stream_.close();
   // What was being written may be lost; forwards time out and fail over, replicas are
   // resent as state, so nothing needs replaying here.
   state_ = State::kWaiting;

@@ -9,7 +9,10 @@
 // not know "DRLL" (an older build) closes such connections at once: the sender then keeps to
 // the main lane (PeerLink::settled).
 //
-// Wire: the connecting side writes the magic ("DRLP" or "DRLL"), then frames. A frame is a 4-byte
+// Wire: the connecting side writes the magic ("DRLP" or "DRLL"), then (with TLS,
+// PeerLinkOptions::tls) runs a TLS handshake as the client, both sides presenting their node
+// certificate and verifying the other's against the cluster's CA (mutual TLS; no host name is
+// checked: the CA is the cluster's identity), then frames, inside TLS when it is on. A frame is a 4-byte
 // big-endian length and a body; the body is the payload, or with a cluster key ring the payload
 // sealed by membership::Sealer (a 24-byte nonce, the encrypted payload, a 16-byte tag). The first
 // frame is a hello whose payload is the sender's member id (then '\0' and its address); every later
@@ -34,6 +37,8 @@
 
 #include "membership/sealer.h"
 #include "service/peer_fault_filter.h"
+#include "tls/stream.h"
+#include "tls/tls_context.h"
 
 namespace drl::net {
 
@@ -71,6 +76,9 @@ struct PeerLinkOptions {
   // Not owned; outlives every link and the server. Links match it by address, the server
   // by the sender's id and address.
   const service::PeerFaultFilter* faults = nullptr;
+  // Mutual TLS on every link, with the node's current contexts (not owned; outlives every
+  // link and the server); null: plain.
+  const tls::NodeContexts* tls = nullptr;
 };
 
 struct PeerStats {
@@ -86,6 +94,8 @@ struct PeerStats {
   // Incoming connections closed because the same peer connected again (it gave them up).
   std::atomic<uint64_t> replaced_connections{0};
   std::atomic<uint64_t> loss_probes{0};  // probe frames written (PeerLinkOptions::probe_payload)
+  // TLS handshakes that failed, either side (a certificate from another CA, none, ...).
+  std::atomic<uint64_t> tls_failures{0};
 };
 
 // A whole frame (length word included) carrying `payload`, sealed when `sealer` is set.
@@ -130,6 +140,8 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   void enqueue(std::string_view payload);
   void connect();
   void on_connected();
+  void start_tls();  // after the magic: the client handshake, then on_connected()
+  const char* lane_magic() const { return lane_ == PeerLane::kChecks ? "DRLL" : "DRLP"; }
   void write_more();
   void watch_close();
   void fail(const std::error_code& ec);
@@ -144,7 +156,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   const PeerLinkOptions& options_;
   PeerStats& stats_;
   State state_ = State::kIdle;
-  asio::ip::tcp::socket socket_;
+  tls::Stream stream_;
   asio::steady_timer retry_timer_;
   std::chrono::milliseconds backoff_;
   uint64_t generation_ = 0;              // bumped per connection; stale handlers compare it
@@ -158,6 +170,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   bool lossy_ = false;
   bool probe_inflight_ = false;  // the write in progress carries only a probe
   uint64_t write_seq_ = 0;       // writes started; a probe is due only if none since arming
+  bool tls_warned_ = false;      // a failed handshake was logged; the next success says so
 };
 
 }  // namespace drl::net

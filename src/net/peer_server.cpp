@@ -18,36 +18,61 @@ using KeepIdle = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPIDLE>
 using KeepInterval = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPINTVL>;
 using KeepCount = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_KEEPCNT>;
 constexpr int kKeepIdleSeconds = 5, kKeepIntervalSeconds = 2, kKeepCount = 5;
+constexpr std::chrono::seconds kHandshakeTimeout{5};
 
 }  // namespace
 
 class PeerServer::Session : public std::enable_shared_from_this<Session> {
  public:
   Session(PeerServer& server, asio::ip::tcp::socket socket, PeerLane lane)
-      : server_(server), socket_(std::move(socket)), lane_(lane) {}
+      : server_(server),
+        stream_(server.options_.tls != nullptr
+                    ? tls::Stream(std::move(socket), server.options_.tls->server())
+                    : tls::Stream(std::move(socket))),
+        handshake_timer_(stream_.get_executor()),
+        lane_(lane) {}
 
   void start() {
-    tune_peer_socket(socket_, server_.options_.rto_min);
+    auto& socket = stream_.socket();
+    tune_peer_socket(socket, server_.options_.rto_min);
     std::error_code ignored;
     // A peer that vanishes without a FIN (a cut link, a dead host) leaves this side reading a
     // silent connection forever: keep-alive probes find it dead within about 15 s.
-    socket_.set_option(asio::socket_base::keep_alive(true), ignored);
-    socket_.set_option(KeepIdle(kKeepIdleSeconds), ignored);
-    socket_.set_option(KeepInterval(kKeepIntervalSeconds), ignored);
-    socket_.set_option(KeepCount(kKeepCount), ignored);
-    read_more();
+    socket.set_option(asio::socket_base::keep_alive(true), ignored);
+    socket.set_option(KeepIdle(kKeepIdleSeconds), ignored);
+    socket.set_option(KeepInterval(kKeepIntervalSeconds), ignored);
+    socket.set_option(KeepCount(kKeepCount), ignored);
+    if (!stream_.is_tls()) return read_more();
+    handshake_timer_.expires_after(kHandshakeTimeout);
+    handshake_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+      if (!ec) self->stream_.close();
+    });
+    stream_.async_handshake(
+        asio::ssl::stream_base::server, [self = shared_from_this()](std::error_code ec) {
+          self->handshake_timer_.cancel();
+          if (ec) return self->refuse(tls::describe_handshake_error(ec));
+          // A peer proves it is one with a certificate of the cluster's
+          // CA (a client need not send one unless --tls-client-auth).
+          if (SSL_get0_peer_certificate(self->stream_.native_tls()) == nullptr) {
+            return self->refuse("it sent no certificate");
+          }
+          self->read_more();
+        });
   }
   const std::string& from() const { return from_; }
   PeerLane lane() const { return lane_; }
-  void close() {
-    std::error_code ignored;
-    socket_.close(ignored);
-  }
+  void close() { stream_.close(); }
 
  private:
+  void refuse(const std::string& why) {
+    server_.stats_.tls_failures.fetch_add(1, std::memory_order_relaxed);
+    server_.refusals_.refused(stream_.socket(), why);
+    finish();
+  }
+
   void read_more() {
     if (buf_.size() - end_ < 65536) buf_.resize(std::max(buf_.size() * 2, end_ + 65536));
-    socket_.async_read_some(asio::buffer(buf_.data() + end_, buf_.size() - end_),
+    stream_.async_read_some(asio::buffer(buf_.data() + end_, buf_.size() - end_),
                             [self = shared_from_this()](std::error_code ec, size_t n) {
                               if (ec) return self->finish();
                               self->end_ += n;
@@ -126,7 +151,7 @@ class PeerServer::Session : public std::enable_shared_from_this<Session> {
 
   // Test hooks: hands `payload` to the handler after `delay` (same delay, so in order).
   void hold(std::string payload, std::chrono::milliseconds delay) {
-    auto timer = std::make_shared<asio::steady_timer>(socket_.get_executor(), delay);
+    auto timer = std::make_shared<asio::steady_timer>(stream_.get_executor(), delay);
     timer->async_wait([self = shared_from_this(), timer, p = std::move(payload)](std::error_code) {
       if (self->server_.stopped_) return;
       if (!self->server_.handler_(self->from_, p)) {
@@ -136,7 +161,8 @@ class PeerServer::Session : public std::enable_shared_from_this<Session> {
   }
 
   PeerServer& server_;
-  asio::ip::tcp::socket socket_;
+  tls::Stream stream_;
+  asio::steady_timer handshake_timer_;
   PeerLane lane_;
   std::vector<uint8_t> buf_;
   size_t end_ = 0;

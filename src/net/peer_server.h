@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "net/peer_link.h"
+#include "net/tls_accept.h"
 
 namespace drl::net {
 
@@ -53,6 +54,7 @@ class PeerServer {
   Handler handler_;
   HelloHandler on_hello_;
   std::set<std::shared_ptr<Session>> sessions_;
+  TlsRefusalLog refusals_{"peer port"};
   bool stopped_ = false;
 };
 

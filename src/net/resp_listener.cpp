@@ -12,10 +12,21 @@ RespListener::RespListener(IoPool& pool, RespListenerOptions options, RespServic
       stats_(stats),
       acceptor_(pool, options.max_connections, stats,
                 [this](asio::ip::tcp::socket socket, size_t worker) {
-                  std::make_shared<RespSession>(pool_.context(worker), std::move(socket),
-                                                options_.session, services_, stats_.shard(worker))
-                      ->start();
+                  if (options_.tls == nullptr) {
+                    return start_session(tls::Stream(std::move(socket)), worker);
+                  }
+                  accept_tls(std::move(socket), options_.tls->server(), {},
+                             options_.session.frame_timeout, stats_.shard(worker), tls_refusals_,
+                             [this, worker](tls::Stream stream) {
+                               start_session(std::move(stream), worker);
+                             });
                 }) {}
+
+void RespListener::start_session(tls::Stream stream, size_t worker) {
+  std::make_shared<RespSession>(pool_.context(worker), std::move(stream), options_.session,
+                                services_, stats_.shard(worker))
+      ->start();
+}
 
 RespListener::~RespListener() { stop(); }
 

@@ -9,6 +9,7 @@
 #include "net/acceptor.h"
 #include "net/io_pool.h"
 #include "net/resp_session.h"
+#include "net/tls_accept.h"
 #include "service/server_stats.h"
 
 namespace drl::net {
@@ -16,6 +17,9 @@ namespace drl::net {
 struct RespListenerOptions {
   RespSessionLimits session;
   size_t max_connections = 16384;  // all client connections (native + RESP) of the node
+  // Every connection must speak TLS with the current server context (not owned; outlives
+  // the listener); null: plain RESP.
+  const tls::NodeContexts* tls = nullptr;
 };
 
 class RespListener {
@@ -35,10 +39,12 @@ class RespListener {
   void stop();
 
  private:
+  void start_session(tls::Stream stream, size_t worker);
   IoPool& pool_;
   RespListenerOptions options_;
   RespServices services_;
   service::ServerStats& stats_;
+  TlsRefusalLog tls_refusals_{"RESP port"};
   Acceptor acceptor_;  // last: its handler uses the members above
 };
 

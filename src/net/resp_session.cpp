@@ -1,5 +1,7 @@
 #include "net/resp_session.h"
 
+#include <asio/ssl/error.hpp>
+
 #include <asio/post.hpp>
 #include <asio/write.hpp>
 #include <atomic>
@@ -24,24 +26,25 @@ std::string address_text(const asio::ip::tcp::endpoint& e) {
 
 }  // namespace
 
-RespSession::RespSession(asio::io_context& io, asio::ip::tcp::socket socket,
-                         const RespSessionLimits& limits, const RespServices& services,
-                         service::ServerStatsShard& stats)
+RespSession::RespSession(asio::io_context& io, tls::Stream stream, const RespSessionLimits& limits,
+                         const RespServices& services, service::ServerStatsShard& stats)
     : io_(io),
-      socket_(std::move(socket)),
-      idle_timer_(socket_.get_executor()),
+      stream_(std::move(stream)),
+      idle_timer_(stream_.get_executor()),
       limits_(limits),
       services_(services),
       stats_(stats),
       authenticated_(services.auth == nullptr),
-      watchdog_(socket_.get_executor(), limits.frame_timeout, *this) {
+      watchdog_(stream_.get_executor(), limits.frame_timeout, *this) {
   in_.resize(std::min(kInitialReadBuffer, limits_.max_input_bytes));
   stats_.add(stats_.connections_accepted);
   std::error_code ec;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
   conn_.id = next_connection_id.fetch_add(1, std::memory_order_relaxed);
-  if (const auto remote = socket_.remote_endpoint(ec); !ec) conn_.address = address_text(remote);
-  if (const auto local = socket_.local_endpoint(ec); !ec) conn_.local = address_text(local);
+  if (const auto remote = stream_.socket().remote_endpoint(ec); !ec)
+    conn_.address = address_text(remote);
+  if (const auto local = stream_.socket().local_endpoint(ec); !ec)
+    conn_.local = address_text(local);
 }
 
 RespSession::~RespSession() { stats_.add(stats_.connections_closed); }
@@ -70,11 +73,12 @@ void RespSession::read_more() {
     in_.resize(std::min(in_.size() * 2, limits_.max_input_bytes));
   }
   reading_ = true;
-  socket_.async_read_some(asio::buffer(in_.data() + in_len_, in_.size() - in_len_),
+  stream_.async_read_some(asio::buffer(in_.data() + in_len_, in_.size() - in_len_),
                           [self = shared_from_this()](std::error_code ec, size_t n) {
                             self->reading_ = false;
                             if (ec) {
-                              if (ec != asio::error::eof && ec != asio::error::operation_aborted) {
+                              if (ec != asio::error::eof && ec != asio::error::operation_aborted &&
+                                  ec != asio::ssl::error::stream_truncated) {
                                 self->stats_.error(service::ServerError::kIo);
                               }
                               self->shut();
@@ -232,7 +236,7 @@ void RespSession::flush() {
     if (closing_ && !waiting_) shut();
     return;
   }
-  out_.write_next(socket_, [self = shared_from_this()](std::error_code ec) {
+  out_.write_next(stream_, [self = shared_from_this()](std::error_code ec) {
     if (ec) {
       if (ec != asio::error::operation_aborted) {
         self->stats_.error(service::ServerError::kIo);
@@ -264,9 +268,7 @@ void RespSession::arm_idle_timer() {
 void RespSession::shut() {
   if (closed_) return;
   closed_ = true;
-  std::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  stream_.close();
   idle_timer_.cancel();
   watchdog_.cancel();
 }

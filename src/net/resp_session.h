@@ -24,6 +24,7 @@
 #include "service/resp_commands.h"
 #include "service/resp_parser.h"
 #include "service/server_stats.h"
+#include "tls/stream.h"
 
 namespace drl::net {
 
@@ -57,7 +58,8 @@ struct RespServices {
 class RespSession : public std::enable_shared_from_this<RespSession>,
                     private FrameWatchdog::Session {
  public:
-  RespSession(asio::io_context& io, asio::ip::tcp::socket socket, const RespSessionLimits& limits,
+  // A TLS `stream` has finished its handshake.
+  RespSession(asio::io_context& io, tls::Stream stream, const RespSessionLimits& limits,
               const RespServices& services, service::ServerStatsShard& stats);
   ~RespSession();
   void start();
@@ -85,7 +87,7 @@ class RespSession : public std::enable_shared_from_this<RespSession>,
   TimePoint now() const;
 
   asio::io_context& io_;
-  asio::ip::tcp::socket socket_;
+  tls::Stream stream_;
   asio::steady_timer idle_timer_;
   const RespSessionLimits& limits_;
   const RespServices& services_;

@@ -122,6 +122,7 @@ struct Node::Impl {
   void expire_tick();
   void reload_client_tokens();
   void reload_key_ring();
+  void reload_tls();
   void log_client_tokens(std::string_view what);
   void fill_status(wire::StatusResponse& s);
   std::string start_cluster(uint16_t port);
@@ -152,6 +153,8 @@ struct Node::Impl {
   // Seals gossip and peer traffic under --cluster-key-file's ring (null: plain); the nonce
   // prefix is random per process (membership/sealer.h).
   std::shared_ptr<membership::Sealer> sealer = make_sealer(options.key_ring);
+  // The node's TLS contexts (--tls-*), shared by every door and the peer links; null: plain.
+  std::shared_ptr<tls::NodeContexts> tls_contexts;
   net::IoPool pool;
   service::ServerStats stats;
   asio::io_context control{1};
@@ -222,7 +225,21 @@ int Node::Impl::run() {
     spdlog::error("cannot open the {} storage: {}", options.storage.kind, err);
     return 2;
   }
+  if (options.tls.enabled()) {
+    auto contexts = tls::NodeContexts::load(options.tls);
+    if (!contexts) {
+      spdlog::error("cannot start TLS: {}", contexts.status().message());
+      return 2;
+    }
+    tls_contexts = std::move(*contexts);
+    spdlog::info(
+        "TLS on the client, RESP, HTTP and gRPC doors and the peer links (mutual): "
+        "certificate {}, CA {}{}",
+        options.tls.cert, options.tls.ca,
+        options.tls.require_client_cert ? ", client certificates required" : "");
+  }
   net::ListenerOptions lo;
+  lo.tls = tls_contexts.get();
   lo.max_connections = options.max_connections;
   lo.session.max_frame_bytes = options.max_frame_bytes;
   lo.session.idle_timeout = options.idle_timeout;
@@ -242,6 +259,7 @@ int Node::Impl::run() {
   po.sealer = sealer;
   po.source_host = options.host;  // peer traffic leaves from the listen address
   po.rto_min = options.peer_rto_min;
+  po.tls = tls_contexts.get();
   if (po.rto_min.count() > 0 && !net::kernel_takes_rto_min()) {
     spdlog::warn(
         "--peer-rto-min-ms: this kernel has no TCP_RTO_MIN_US (Linux 6.15 and later): peer links "
@@ -286,6 +304,7 @@ int Node::Impl::run() {
   if (!options.resp_host.empty()) {
     net::RespListenerOptions ro;
     ro.max_connections = options.max_connections;
+    ro.tls = tls_contexts.get();
     ro.session.idle_timeout = options.idle_timeout;
     ro.session.frame_timeout = options.frame_timeout;
     ro.session.default_timeout = options.overload.default_timeout;
@@ -381,6 +400,7 @@ void Node::Impl::wait_signal() {
     if (signo == SIGHUP) {
       reload_client_tokens();
       reload_key_ring();
+      reload_tls();
       if (!options.rls_config_path.empty()) {
         reload_rls_file(*cluster, options.rls_config_path, rls_file_hash);
       }
@@ -528,6 +548,19 @@ void Node::Impl::reload_key_ring() {
              {"primary", membership::key_fingerprint(ring->primary())}},
             "SIGHUP: cluster key ring " + describe_key_ring(*ring));
   sealer->set_ring(std::move(*ring));
+}
+
+void Node::Impl::reload_tls() {
+  if (!tls_contexts) return;  // started without TLS: turning it on needs a restart
+  if (Status s = tls_contexts->reload(); !s.is_ok()) {
+    log_event(spdlog::level::err, "tls_reload_refused", {{"reason", s.message()}},
+              "SIGHUP: refused the TLS files: " + s.message() +
+                  "; new connections keep the certificate loaded before");
+    return;
+  }
+  log_event(spdlog::level::info, "tls_reloaded", {{"cert", options.tls.cert}},
+            "SIGHUP: reloaded the TLS certificate " + options.tls.cert + ", key and CA " +
+                options.tls.ca + ": new connections use them, open ones keep theirs");
 }
 
 void Node::Impl::reload_client_tokens() {

@@ -15,6 +15,7 @@
 #include "membership/cluster_key.h"
 #include "node/storage/storage.h"
 #include "service/admission.h"
+#include "tls/tls_context.h"
 
 namespace drl::node {
 
@@ -54,6 +55,9 @@ struct NodeOptions {
   std::vector<std::string> seeds;
   std::optional<membership::KeyRing> key_ring;
   std::string cluster_key_file;
+  // TLS on the client port, the RESP port and the peer links (mutual), and the HTTP and gRPC
+  // doors, with these files (tls/tls_context.h); reloaded on SIGHUP. Not enabled(): plain.
+  tls::TlsFiles tls;
   size_t replicas = 3;
   // Fail-over timeout (tau) of a forwarded check, and how long a joiner holds its clients'
   // checks for its first view (cluster::ClusterOptions).

@@ -22,6 +22,8 @@ std::string_view server_error_name(ServerError e) {
       return "frame_timeout";
     case ServerError::kUnauthenticated:
       return "unauthenticated";
+    case ServerError::kTlsRefused:
+      return "tls_refused";
     case ServerError::kCount:
       break;
   }

@@ -20,6 +20,7 @@ enum class ServerError : uint8_t {
   kConnectionLimit,  // refused at accept: too many connections
   kFrameTimeout,     // a frame (or RESP command) begun but not completed in time (slowloris)
   kUnauthenticated,  // missing or unknown client token (--client-tokens-file)
+  kTlsRefused,       // a TLS port: plaintext, or a handshake that failed (certificate, protocol)
   kCount,
 };
 std::string_view server_error_name(ServerError e);

@@ -1,0 +1,287 @@
+// TLS on a real node (docs/operations.md, "TLS"): clients check over TLS through the client
+// library, the CLI and redis-cli; plaintext on a TLS port, a client without a certificate
+// under --tls-client-auth and a certificate from another CA are refused (counted, logged)
+// and the node stays up; a node refuses to start with files it cannot use, naming them; three
+// TLS nodes forward checks to each other over mutual TLS, and a node whose certificate comes
+// from another CA cannot link to them. Certificates come from a throwaway CA made per test.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <set>
+
+#include "drl/client.h"
+#include "integration/support/cluster_support.h"
+#include "integration/support/node_process.h"
+#include "integration/support/test_pki.h"
+
+namespace drl {
+namespace {
+
+using testing::eventually;
+using testing::IssuedCert;
+using testing::NodeProcess;
+using testing::TestPki;
+
+std::vector<std::string> tls_flags(const TestPki& pki, const IssuedCert& cert) {
+  return {"--tls-cert", cert.cert, "--tls-key", cert.key, "--tls-ca", pki.ca()};
+}
+
+ClientOptions tls_client(const std::string& address, const std::string& ca,
+                         const IssuedCert& cert = {}) {
+  ClientOptions o;
+  o.nodes = {address};
+  o.connect_timeout = std::chrono::seconds(5);
+  o.request_timeout = std::chrono::seconds(10);
+  o.tls.enabled = true;
+  o.tls.ca_file = ca;
+  o.tls.cert_file = cert.cert;
+  o.tls.key_file = cert.key;
+  return o;
+}
+
+CheckSpec per_hour(const std::string& key, uint64_t limit) {
+  CheckSpec s;
+  s.key = key;
+  s.limit = InlineLimit{Algorithm::kFixedWindow, limit, std::chrono::hours(1), 0};
+  return s;
+}
+
+TEST(Tls, ClientsCheckOverTlsAndPlaintextIsRefused) {
+  TestPki pki;
+  ASSERT_EQ(pki.error(), "");
+  const auto cert = pki.issue("n1");
+  NodeProcess node(tls_flags(pki, cert));
+  ASSERT_NE(node.port(), 0) << node.error();
+
+  Client client(tls_client(node.address(), pki.ca()));
+  for (int i = 0; i < 3; ++i) {
+    const auto r = client.check(per_hour("tls:user", 2));
+    ASSERT_EQ(r.code, ResultCode::kOk) << r.message;
+    EXPECT_EQ(r.allowed, i < 2);
+  }
+
+  // The CLI, over TLS; and the same command without --tls-ca gets no answer.
+  const auto cli = testing::run_drl({"check", "--server", node.address(), "--tls-ca", pki.ca(),
+                                     "tls:cli", "--limit", "1", "--window", "1h"});
+  EXPECT_EQ(cli.exit_code, 0) << cli.out;
+  const auto plain = testing::run_drl_with_errors(
+      {"check", "--server", node.address(), "tls:cli", "--limit", "1", "--window", "1h"});
+  EXPECT_EQ(plain.exit_code, 2) << plain.out;
+  ASSERT_TRUE(eventually([&] { return node.log().find("tls_refused") != std::string::npos; }))
+      << node.log();
+  EXPECT_NE(node.log().find("plaintext"), std::string::npos) << node.log();
+
+  // A client that trusts another CA refuses the node's certificate, and says why.
+  TestPki other("other CA");
+  ASSERT_EQ(other.error(), "");
+  Client stranger(tls_client(node.address(), other.ca()));
+  const auto refused = stranger.check(per_hour("tls:user", 2));
+  EXPECT_EQ(refused.code, ResultCode::kUnavailable);
+  EXPECT_NE(refused.message.find("certificate verify failed"), std::string::npos)
+      << refused.message;
+
+  // The node is still up, and counted the refusals.
+  NodeStatus status;
+  std::string error;
+  ASSERT_TRUE(client.status(status, error)) << error;
+  EXPECT_TRUE(node.alive());
+  const auto metrics =
+      testing::run_drl({"status", "--server", node.address(), "--tls-ca", pki.ca(), "--json"});
+  EXPECT_EQ(metrics.exit_code, 0) << metrics.out;
+}
+
+TEST(Tls, ClientAuthRefusesClientsWithoutACertificateOfTheCa) {
+  TestPki pki, other("other CA");
+  ASSERT_EQ(pki.error(), "");
+  ASSERT_EQ(other.error(), "");
+  const auto server = pki.issue("n1"), client_cert = pki.issue("client");
+  const auto foreign = other.issue("intruder");
+  auto flags = tls_flags(pki, server);
+  flags.push_back("--tls-client-auth");
+  NodeProcess node(flags);
+  ASSERT_NE(node.port(), 0) << node.error();
+
+  Client anonymous(tls_client(node.address(), pki.ca()));
+  EXPECT_EQ(anonymous.check(per_hour("auth:k", 5)).code, ResultCode::kUnavailable);
+  Client intruder(tls_client(node.address(), pki.ca(), foreign));
+  EXPECT_EQ(intruder.check(per_hour("auth:k", 5)).code, ResultCode::kUnavailable);
+  Client known(tls_client(node.address(), pki.ca(), client_cert));
+  const auto r = known.check(per_hour("auth:k", 5));
+  EXPECT_EQ(r.code, ResultCode::kOk) << r.message;
+  EXPECT_TRUE(r.allowed);
+  EXPECT_EQ(r.remaining, 4u);  // the refused clients charged nothing
+  EXPECT_TRUE(node.alive());
+}
+
+TEST(Tls, RespSpeaksTlsToRedisCli) {
+  if (testing::shell("command -v redis-cli").empty()) GTEST_SKIP() << "no redis-cli";
+  TestPki pki;
+  ASSERT_EQ(pki.error(), "");
+  const auto cert = pki.issue("n1");
+  const std::string port_file = pki.dir() + "/resp.port";
+  auto flags = tls_flags(pki, cert);
+  flags.insert(flags.end(), {"--resp", "127.0.0.1:0", "--resp-port-file", port_file});
+  NodeProcess node(flags);
+  ASSERT_NE(node.port(), 0) << node.error();
+  const uint16_t port = testing::read_port_file(port_file);
+  ASSERT_NE(port, 0);
+  const std::string at = " -h 127.0.0.1 -p " + std::to_string(port);
+  int status = 0;
+  const std::string reply = testing::shell("redis-cli --tls --cacert " + pki.ca() + at +
+                                               " CL.THROTTLE tls:resp 1 1 3600 2>&1 | tr '\\n' ' '",
+                                           &status);
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(reply.substr(0, 4), "0 2 ") << reply;
+  const std::string plain =
+      testing::shell("redis-cli" + at + " CL.THROTTLE tls:resp 1 1 3600 2>&1 | tr '\\n' ' '");
+  EXPECT_EQ(plain.find("0 2"), std::string::npos) << plain;
+  EXPECT_TRUE(node.alive());
+}
+
+TEST(Tls, NodeRefusesToStartWithFilesItCannotUse) {
+  TestPki pki;
+  ASSERT_EQ(pki.error(), "");
+  const auto a = pki.issue("a"), b = pki.issue("b");
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{"--tls-cert", a.cert, "--tls-key", pki.dir() + "/missing.key", "--tls-ca", pki.ca()},
+       "--tls-key " + pki.dir() + "/missing.key: No such file"},
+      {{"--tls-cert", a.cert, "--tls-key", b.key, "--tls-ca", pki.ca()},
+       "does not match the certificate in --tls-cert " + a.cert},
+      {{"--tls-cert", a.key, "--tls-key", a.key, "--tls-ca", pki.ca()},
+       "--tls-cert " + a.key + ": not a PEM certificate"},
+      {{"--tls-cert", a.cert, "--tls-key", a.key, "--tls-ca", pki.dir() + "/none.pem"},
+       "--tls-ca " + pki.dir() + "/none.pem: No such file"},
+      {{"--tls-cert", a.cert, "--tls-key", a.key}, "--tls-ca"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = {"node", "--listen", "127.0.0.1:0"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    const auto r = testing::run_drl_with_errors(args);
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    EXPECT_NE(r.out.find(c.says), std::string::npos) << r.out;
+  }
+}
+
+// The subject of the certificate the node at `port` presents to a new connection.
+std::string presented_subject(uint16_t port, const std::string& ca) {
+  return testing::shell("openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
+                        " -CAfile " + ca +
+                        " </dev/null 2>/dev/null | openssl x509 -noout -subject 2>/dev/null");
+}
+
+TEST(Tls, SighupReloadsTheCertificateForNewConnectionsAndKeepsOpenOnes) {
+  TestPki pki;
+  ASSERT_EQ(pki.error(), "");
+  const auto first = pki.issue("first"), renewed = pki.issue("renewed");
+  const IssuedCert live{pki.dir() + "/live.pem", pki.dir() + "/live.key"};
+  const auto install = [&](const IssuedCert& c) {
+    testing::shell("cp " + c.cert + " " + live.cert + " && cp " + c.key + " " + live.key);
+  };
+  install(first);
+  NodeProcess node(tls_flags(pki, live));
+  ASSERT_NE(node.port(), 0) << node.error();
+  ASSERT_NE(presented_subject(node.port(), pki.ca()).find("CN = first"), std::string::npos);
+  Client open_before(tls_client(node.address(), pki.ca()));
+  ASSERT_EQ(open_before.check(per_hour("reload:k", 10)).code, ResultCode::kOk);
+
+  install(renewed);
+  node.signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return node.log().find("tls_reloaded") != std::string::npos; }))
+      << node.log();
+  EXPECT_NE(presented_subject(node.port(), pki.ca()).find("CN = renewed"), std::string::npos);
+  // The connection made before the reload still answers.
+  const auto r = open_before.check(per_hour("reload:k", 10));
+  EXPECT_EQ(r.code, ResultCode::kOk) << r.message;
+  EXPECT_EQ(r.remaining, 8u);
+
+  // A broken file is refused at reload: new connections keep the certificate in force.
+  testing::shell("echo garbage > " + live.cert);
+  node.signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] {
+    return node.log().find("tls_reload_refused") != std::string::npos;
+  })) << node.log();
+  EXPECT_NE(presented_subject(node.port(), pki.ca()).find("CN = renewed"), std::string::npos);
+  EXPECT_TRUE(node.alive());
+}
+
+// Every node of `nodes` sees `count` members alive, asked over TLS.
+bool all_see(const std::vector<const NodeProcess*>& nodes, size_t count, const std::string& ca) {
+  for (const auto* n : nodes) {
+    Client c(tls_client(n->address(), ca));
+    NodeStatus s;
+    std::string error;
+    if (!c.status(s, error)) return false;
+    size_t alive = 0;
+    for (const auto& m : s.members) alive += m.state == "alive";
+    if (alive != count) return false;
+  }
+  return true;
+}
+
+TEST(Tls, ThreeNodesForwardOverMutualTlsAndRefuseAnotherCa) {
+  TestPki pki, other("other CA");
+  ASSERT_EQ(pki.error(), "");
+  ASSERT_EQ(other.error(), "");
+  auto flags = [&](const std::string& id, const IssuedCert& cert, const std::string& ca,
+                   const std::string& join) {
+    std::vector<std::string> f = {"--id",      id,       "--tls-cert", cert.cert,
+                                  "--tls-key", cert.key, "--tls-ca",   ca};
+    if (!join.empty()) f.insert(f.end(), {"--join", join});
+    return f;
+  };
+  NodeProcess n1(flags("n1", pki.issue("n1"), pki.ca(), ""));
+  ASSERT_NE(n1.port(), 0) << n1.error();
+  NodeProcess n2(flags("n2", pki.issue("n2"), pki.ca(), n1.address()));
+  NodeProcess n3(flags("n3", pki.issue("n3"), pki.ca(), n1.address()));
+  ASSERT_NE(n2.port(), 0) << n2.error();
+  ASSERT_NE(n3.port(), 0) << n3.error();
+  ASSERT_TRUE(eventually(
+      [&] {
+        return all_see({&n1, &n2, &n3}, 3, pki.ca());
+      },
+      std::chrono::seconds(30)));
+
+  // Through n1, keys owned by every node: the others' are forwarded over the peer links and
+  // answered; through n2 the same keys are denied (one decider per key, exact).
+  Client via_n1(tls_client(n1.address(), pki.ca()));
+  Client via_n2(tls_client(n2.address(), pki.ca()));
+  std::set<std::string> deciders;
+  for (int i = 0; i < 30; ++i) {
+    const std::string key = "tls:cluster:" + std::to_string(i);
+    const auto first = via_n1.check(per_hour(key, 1));
+    ASSERT_EQ(first.code, ResultCode::kOk) << first.message;
+    EXPECT_TRUE(first.allowed) << key;
+    deciders.insert(first.decided_by);
+    const auto second = via_n2.check(per_hour(key, 1));
+    ASSERT_EQ(second.code, ResultCode::kOk) << second.message;
+    EXPECT_FALSE(second.allowed) << key << " admitted twice";
+  }
+  EXPECT_EQ(deciders, (std::set<std::string>{"n1", "n2", "n3"}));
+
+  // A node with a certificate of another CA joins the gossip (no cluster key here) but no
+  // node takes its peer links, nor it theirs: refused, logged, and nobody crashes.
+  NodeProcess intruder(flags("intruder", other.issue("intruder"), other.ca(), n1.address()));
+  ASSERT_NE(intruder.port(), 0) << intruder.error();
+  auto intruder_options = tls_client(intruder.address(), other.ca());
+  intruder_options.request_timeout = std::chrono::milliseconds(500);  // its forwards fail
+  Client via_intruder(intruder_options);
+  const auto refused_somewhere = [&] {
+    for (int i = 0; i < 3; ++i) (void)via_intruder.check(per_hour("tls:x:" + std::to_string(i), 5));
+    for (const auto* n : {&n1, &n2, &n3}) {
+      if (n->log().find("tls_refused peer port") != std::string::npos) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(eventually(refused_somewhere, std::chrono::seconds(30)))
+      << n1.log() << intruder.log();
+  EXPECT_NE(intruder.log().find("tls_refused peer link"), std::string::npos) << intruder.log();
+  EXPECT_TRUE(n1.alive() && n2.alive() && n3.alive() && intruder.alive());
+}
+
+}  // namespace
+}  // namespace drl
