@@ -12,12 +12,12 @@
 // Wire: the connecting side writes the magic ("DRLP" or "DRLL"), then (with TLS,
 // PeerLinkOptions::tls) runs a TLS handshake as the client, both sides presenting their node
 // certificate and verifying the other's against the cluster's CA (mutual TLS; no host name is
-// checked: the CA is the cluster's identity), then frames, inside TLS when it is on. A frame is a 4-byte
-// big-endian length and a body; the body is the payload, or with a cluster key ring the payload
-// sealed by membership::Sealer (a 24-byte nonce, the encrypted payload, a 16-byte tag). The first
-// frame is a hello whose payload is the sender's member id (then '\0' and its address); every later
-// frame is one message. Each connection carries traffic one way: a node answers over its own link
-// to the sender.
+// checked: the CA is the cluster's identity), then frames, inside TLS when it is on. A frame is a
+// 4-byte big-endian length and a body; the body is the payload, or with a cluster key ring the
+// payload sealed by membership::Sealer (a 24-byte nonce, the encrypted payload, a 16-byte tag). The
+// first frame is a hello whose payload is the sender's member id (then '\0' and its address); every
+// later frame is one message. Each connection carries traffic one way: a node answers over its own
+// link to the sender.
 //
 // Threads: a PeerLink and the PeerServer (peer_server.h) live on one io_context that a single
 // thread runs; every method is called on that thread. PeerStats counters are atomics that

@@ -9,9 +9,9 @@
 #include <mutex>
 #include <string>
 
-#include "net/client_session.h"
 #include "service/admission.h"
 #include "service/policy_book.h"
+#include "service/request_gate.h"
 
 namespace drl::service {
 
