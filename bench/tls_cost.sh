@@ -9,7 +9,8 @@
 # busy host the node sheds, and a shed answer costs CPU too). Prints one line per run and the median TLS/plain ratio of CPU per
 # check and of throughput over the rounds; the rounds alternate, so a busy machine slows both.
 # Usage: bench/tls_cost.sh. Env: DRL (default build/bin/drl), ROUNDS (5), DURATION (5s),
-# PIPELINE (16), BATCH (1).
+# PIPELINE (16), BATCH (1), CONNECTIONS (50; fewer keeps the node from shedding, so both
+# sides decide every check).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 drl=${DRL:-$root/build/bin/drl}
@@ -17,6 +18,7 @@ rounds=${ROUNDS:-5}
 dur=${DURATION:-5s}
 pipeline=${PIPELINE:-16}
 batch=${BATCH:-1}
+connections=${CONNECTIONS:-50}
 work=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done; wait 2>/dev/null; rm -rf $work' EXIT
@@ -60,7 +62,7 @@ run() { # side -> "checks_per_sec cpu_s_per_million_checks"
   [ "$1" = tls ] && tls=(--tls-ca "$work/ca.pem")
   local before after out
   before=$(cpu_ticks "${!pid}")
-  out=$("$drl" bench --servers "127.0.0.1:${!port}" --connections 50 --pipeline "$pipeline" \
+  out=$("$drl" bench --servers "127.0.0.1:${!port}" --connections "$connections" --pipeline "$pipeline" \
     --batch "$batch" --keys 1000000 --duration "$dur" --json "${tls[@]}" 2>/dev/null | tail -n1)
   after=$(cpu_ticks "${!pid}")
   python3 -c '
@@ -71,7 +73,7 @@ print("%.0f %.3f %d" % (r["checks_per_sec"], cpu / checks * 1e6 if checks else f
 ' "$out" "$before" "$after" "$ticks"
 }
 
-echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); pipeline $pipeline, batch $batch, $dur per run"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); $connections connections, pipeline $pipeline, batch $batch, $dur per run"
 for r in $(seq "$rounds"); do
   for side in plain tls; do
     echo "round $r $side $(run $side)"

@@ -1,8 +1,25 @@
 #include "tls/stream.h"
 
 #include <asio/ssl/error.hpp>
+#include <climits>
 
 namespace drl::tls {
+
+size_t read_received_records(SSL* ssl, char* at, size_t room) {
+  size_t got = 0;
+  while (got < room) {
+    ERR_clear_error();
+    const int n = SSL_read(ssl, at + got, static_cast<int>(std::min<size_t>(room - got, INT_MAX)));
+    if (n <= 0) {
+      // Nothing more received (SSL_ERROR_WANT_READ), or an error or a close: asio's next
+      // SSL_read meets the same state and reports it.
+      ERR_clear_error();
+      break;
+    }
+    got += static_cast<size_t>(n);
+  }
+  return got;
+}
 
 std::string describe_handshake_error(const std::error_code& ec) {
   if (ec == asio::ssl::error::stream_truncated || ec == asio::error::eof) {

@@ -13,11 +13,19 @@
 #include <memory>
 #include <string>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 #include "tls/tls_context.h"
 
 namespace drl::tls {
+
+// Decrypts into [at, at + room) the records `ssl` has already received, without touching the
+// socket: OpenSSL hands out one record per SSL_read, and asio's engine feeds it from its own
+// buffer, so after an asio read further whole records may wait there. Stops at the first
+// record not fully received (or an error or close, which the next asio read reports).
+// Returns the bytes written.
+size_t read_received_records(SSL* ssl, char* at, size_t room);
 
 class Stream {
  public:
@@ -79,11 +87,22 @@ class Stream {
                                     std::error_code ec) mutable { done(ec); });
   }
 
+  // With TLS, a read into one buffer also takes every further record already received
+  // (read_received_records), so a peer's many small records are served by one read.
   template <typename Buffers, typename Handler>
   void async_read_some(const Buffers& buffers, Handler&& handler) {
     if (tls_) {
-      tls_->async_read_some(buffers, [keep = tls_, h = std::forward<Handler>(handler)](
-                                         std::error_code ec, size_t n) mutable { h(ec, n); });
+      tls_->async_read_some(buffers, [keep = tls_, buffers, h = std::forward<Handler>(handler)](
+                                         std::error_code ec, size_t n) mutable {
+        if constexpr (std::is_convertible_v<const Buffers&, asio::mutable_buffer>) {
+          const asio::mutable_buffer b = buffers;
+          if (!ec && n < b.size()) {
+            n += read_received_records(keep->native_handle(), static_cast<char*>(b.data()) + n,
+                                       b.size() - n);
+          }
+        }
+        h(ec, n);
+      });
     } else {
       plain_.async_read_some(buffers, std::forward<Handler>(handler));
     }

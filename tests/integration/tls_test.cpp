@@ -6,6 +6,12 @@
 // from another CA cannot link to them. Certificates come from a throwaway CA made per test.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <csignal>
 #include <set>
@@ -136,6 +142,77 @@ TEST(Tls, RespSpeaksTlsToRedisCli) {
   const std::string plain =
       testing::shell("redis-cli" + at + " CL.THROTTLE tls:resp 1 1 3600 2>&1 | tr '\\n' ' '");
   EXPECT_EQ(plain.find("0 2"), std::string::npos) << plain;
+  EXPECT_TRUE(node.alive());
+}
+
+// Writes each command as its own TLS record (one SSL_write each, all before reading), then reads
+// until `count` RESP arrays arrived; returns what was read, or "" on a failure.
+std::string resp_over_tls_one_record_each(uint16_t port, const std::string& ca,
+                                          const std::string& command, int count) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const timeval patience{10, 0};  // a lost answer fails the test instead of hanging it
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string in;
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL* ssl = nullptr;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0 &&
+      SSL_CTX_load_verify_locations(ctx, ca.c_str(), nullptr) == 1) {
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    ssl = SSL_new(ctx);
+    SSL_set_fd(ssl, fd);
+    bool ok = SSL_connect(ssl) == 1;
+    for (int i = 0; ok && i < count; ++i) {
+      ok = SSL_write(ssl, command.data(), static_cast<int>(command.size())) > 0;
+    }
+    size_t arrays = 0;
+    char buf[16384];
+    while (ok && arrays < static_cast<size_t>(count)) {
+      const int n = SSL_read(ssl, buf, sizeof buf);
+      if (n <= 0) break;
+      in.append(buf, static_cast<size_t>(n));
+      arrays = 0;
+      for (size_t at = in.find("*5\r\n"); at != std::string::npos; at = in.find("*5\r\n", at + 1)) {
+        ++arrays;
+      }
+    }
+    if (arrays != static_cast<size_t>(count)) in.clear();
+  }
+  if (ssl != nullptr) SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  ::close(fd);
+  return in;
+}
+
+// A client that writes many small records before reading (here 300 CL.THROTTLE commands, one
+// TLS record each) gets every answer, in order: the node takes all records it has received in
+// one read (tls::read_received_records), and none is lost, doubled or reordered.
+TEST(Tls, ManySmallRecordsAreAllAnsweredInOrder) {
+  TestPki pki;
+  ASSERT_EQ(pki.error(), "");
+  const auto cert = pki.issue("n1");
+  const std::string port_file = pki.dir() + "/resp.port";
+  auto flags = tls_flags(pki, cert);
+  flags.insert(flags.end(), {"--resp", "127.0.0.1:0", "--resp-port-file", port_file});
+  NodeProcess node(flags);
+  ASSERT_NE(node.port(), 0) << node.error();
+  const uint16_t port = testing::read_port_file(port_file);
+  ASSERT_NE(port, 0);
+  // Burst 100 (max_burst 99), 100 per hour: the first 100 are allowed, the rest denied.
+  const std::string command =
+      "*5\r\n$11\r\nCL.THROTTLE\r\n$7\r\ntls:rec\r\n$2\r\n99\r\n$3\r\n100\r\n$4\r\n3600\r\n";
+  const int count = 300;
+  const std::string in = resp_over_tls_one_record_each(port, pki.ca(), command, count);
+  ASSERT_FALSE(in.empty()) << "not every command was answered";
+  std::vector<char> verdicts;  // '0' allowed, '1' denied, in answer order
+  for (size_t at = in.find("*5\r\n:"); at != std::string::npos; at = in.find("*5\r\n:", at + 1)) {
+    verdicts.push_back(in[at + 5]);
+  }
+  ASSERT_EQ(verdicts.size(), static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) EXPECT_EQ(verdicts[i], i < 100 ? '0' : '1') << "answer " << i;
   EXPECT_TRUE(node.alive());
 }
 
