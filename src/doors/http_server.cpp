@@ -11,6 +11,7 @@
 #include "rls/json_exchange.h"
 #include "service/all_or_nothing.h"
 #include "service/http_check.h"
+#include "tls/tls_context.h"
 
 namespace drl::doors {
 namespace {
@@ -172,7 +173,17 @@ HttpServer::~HttpServer() { stop(); }
 
 std::string HttpServer::start() {
   handler_ = std::make_unique<Handler>(options_, services_, stopping_);
-  server_ = std::make_unique<httplib::Server>();
+  if (options_.tls != nullptr) {
+    const tls::NodeContexts* contexts = options_.tls;
+    auto https = std::make_unique<httplib::SSLServer>([contexts](SSL_CTX& ctx) {
+      tls::follow_server_contexts(ctx, *contexts);
+      return true;
+    });
+    if (!https->is_valid()) return "cannot serve HTTPS: " + tls::last_openssl_error("no context");
+    server_ = std::move(https);
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
   httplib::Server& s = *server_;
   const size_t threads = std::max<size_t>(1, options_.threads);
   s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };

@@ -33,6 +33,10 @@ namespace httplib {
 class Server;
 }
 
+namespace drl::tls {
+class NodeContexts;
+}
+
 namespace drl::doors {
 
 struct HttpServerOptions {
@@ -44,6 +48,9 @@ struct HttpServerOptions {
   std::chrono::seconds keep_alive_timeout{5};
   std::chrono::milliseconds default_timeout{1000};  // a check request without timeout_ms
   std::chrono::milliseconds max_timeout{60'000};
+  // Non-null: HTTPS with the node's certificate in force at each handshake (a SIGHUP reload
+  // serves new connections); must outlive the server. Null: plain HTTP.
+  const tls::NodeContexts* tls = nullptr;
 };
 
 struct HttpServices {

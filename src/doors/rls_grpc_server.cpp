@@ -2,6 +2,9 @@
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 
 #include <algorithm>
 #include <optional>
@@ -67,6 +70,27 @@ class RlsGrpcServer::Handler final : public RateLimitService::CallbackService {
   const RlsGrpcServices& services_;
 };
 
+namespace {
+
+std::shared_ptr<grpc::ServerCredentials> credentials(const tls::TlsFiles& files) {
+  if (!files.enabled()) return grpc::InsecureServerCredentials();
+  using grpc::experimental::FileWatcherCertificateProvider;
+  auto provider = files.ca.empty() ? std::make_shared<FileWatcherCertificateProvider>(
+                                         files.key, files.cert, kTlsRefreshSeconds)
+                                   : std::make_shared<FileWatcherCertificateProvider>(
+                                         files.key, files.cert, files.ca, kTlsRefreshSeconds);
+  grpc::experimental::TlsServerCredentialsOptions o(provider);
+  o.watch_identity_key_cert_pairs();
+  if (!files.ca.empty()) o.watch_root_certs();
+  o.set_cert_request_type(files.require_client_cert
+                              ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                          : files.ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                             : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  return grpc::experimental::TlsServerCredentials(o);
+}
+
+}  // namespace
+
 RlsGrpcServer::RlsGrpcServer(RlsGrpcOptions options, RlsGrpcServices services)
     : options_(std::move(options)), services_(std::move(services)) {}
 
@@ -80,7 +104,7 @@ std::string RlsGrpcServer::start() {
   const std::string address = options_.host.find(':') != std::string::npos
                                   ? "[" + options_.host + "]:" + std::to_string(options_.port)
                                   : options_.host + ":" + std::to_string(options_.port);
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound);
+  builder.AddListeningPort(address, credentials(options_.tls), &bound);
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
   builder.RegisterService(handler_.get());
   server_ = builder.BuildAndStart();

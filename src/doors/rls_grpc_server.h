@@ -29,6 +29,7 @@
 
 #include "common/clock.h"
 #include "rls/exchange.h"
+#include "tls/tls_context.h"
 
 namespace grpc {
 class Server;
@@ -44,7 +45,14 @@ struct RlsGrpcOptions {
   std::chrono::milliseconds default_timeout{1000};  // for calls without a deadline
   std::chrono::milliseconds max_timeout{60'000};
   int max_message_bytes = 1 << 20;
+  // cert set: TLS by gRPC's own stack, which reads these files and reads them again when they
+  // change (every kTlsRefreshSeconds); the client certificate asked for and verified against
+  // `ca` when sent, required with require_client_cert. Empty: plaintext.
+  tls::TlsFiles tls;
 };
+
+// How often the gRPC door looks at its TLS files for a new certificate.
+inline constexpr unsigned kTlsRefreshSeconds = 10;
 
 struct RlsGrpcServices {
   const rls::RlsExchange* exchange = nullptr;  // plans, decides and answers each call

@@ -724,6 +724,9 @@ std::string Node::Impl::start_http(std::optional<doors::HttpServer>& server,
     s.clock = &clock;
     s.node_id = options.id;
     s.rls = rls_door ? rls_door->exchange() : nullptr;  // started before the HTTP door
+    // The check door speaks TLS with the node's files; --metrics stays plain (Prometheus
+    // and the kubelet's probes).
+    o.tls = tls_contexts.get();
   }
   server.emplace(std::move(o), std::move(s));
   return server->start();

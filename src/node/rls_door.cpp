@@ -24,6 +24,7 @@ std::string RlsDoor::start() {
   o.port = options_.grpc_port;
   o.default_timeout = options_.overload.default_timeout;
   o.max_message_bytes = static_cast<int>(options_.max_frame_bytes);
+  o.tls = options_.tls;
   server_.emplace(std::move(o), doors::RlsGrpcServices{&*exchange_, &clock_});
   return server_->start();
 }

@@ -152,4 +152,37 @@ std::shared_ptr<Context> NodeContexts::client() const {
   return client_;
 }
 
+namespace {
+
+// SSL_CTX_set_cert_cb's callback: the handshake takes the certificate, key, chain and CA of the
+// node's server context in force now.
+int use_current_server_context(SSL* ssl, void* contexts) {
+  const std::shared_ptr<Context> current = static_cast<const NodeContexts*>(contexts)->server();
+  SSL_CTX* from = current->native_handle();
+  X509* cert = SSL_CTX_get0_certificate(from);
+  EVP_PKEY* key = SSL_CTX_get0_privatekey(from);
+  STACK_OF(X509)* chain = nullptr;
+  SSL_CTX_get0_chain_certs(from, &chain);
+  if (cert == nullptr || key == nullptr || SSL_use_certificate(ssl, cert) != 1 ||
+      SSL_use_PrivateKey(ssl, key) != 1 || SSL_set1_chain(ssl, chain) != 1 ||
+      SSL_set1_verify_cert_store(ssl, SSL_CTX_get_cert_store(from)) != 1) {
+    return 0;
+  }
+  return 1;
+}
+
+}  // namespace
+
+void follow_server_contexts(SSL_CTX& ctx, const NodeContexts& contexts) {
+  SSL_CTX* from = contexts.server()->native_handle();
+  SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION);
+  SSL_CTX_set_session_id_context(&ctx, kSessionIdContext, sizeof kSessionIdContext - 1);
+  SSL_CTX_set_verify(&ctx, SSL_CTX_get_verify_mode(from), nullptr);
+  if (STACK_OF(X509_NAME)* names = SSL_CTX_get_client_CA_list(from)) {
+    SSL_CTX_set_client_CA_list(&ctx, SSL_dup_CA_list(names));
+  }
+  SSL_CTX_set_cert_cb(&ctx, use_current_server_context, const_cast<NodeContexts*>(&contexts));
+}
+
 }  // namespace drl::tls

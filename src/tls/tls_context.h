@@ -55,6 +55,12 @@ class NodeContexts {
   std::shared_ptr<Context> client_;  // guarded by mu_
 };
 
+// Makes `ctx` (an OpenSSL server context a third-party server owns, e.g. the HTTP door's) serve
+// what `contexts` holds at each handshake: the certificate, key, chain and CA in force, so a
+// SIGHUP reload reaches its new connections too. TLS 1.2 or later, the client certificate
+// asked for (and required) as in the node's server context. `contexts` must outlive `ctx`.
+void follow_server_contexts(SSL_CTX& ctx, const NodeContexts& contexts);
+
 // What OpenSSL's last error says, or `fallback`; clears OpenSSL's error queue.
 std::string last_openssl_error(const std::string& fallback);
 

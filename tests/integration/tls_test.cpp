@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
+#include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
@@ -17,6 +18,8 @@
 #include <set>
 
 #include "drl/client.h"
+#include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
+#include "integration/support/abuse_support.h"
 #include "integration/support/cluster_support.h"
 #include "integration/support/node_process.h"
 #include "integration/support/test_pki.h"
@@ -28,6 +31,9 @@ using testing::eventually;
 using testing::IssuedCert;
 using testing::NodeProcess;
 using testing::TestPki;
+
+// doors::kTlsRefreshSeconds (10 s) and room for a loaded machine.
+constexpr int kGrpcRefreshBound = 40;
 
 std::vector<std::string> tls_flags(const TestPki& pki, const IssuedCert& cert) {
   return {"--tls-cert", cert.cert, "--tls-key", cert.key, "--tls-ca", pki.ca()};
@@ -283,6 +289,104 @@ TEST(Tls, SighupReloadsTheCertificateForNewConnectionsAndKeepsOpenOnes) {
     return node.log().find("tls_reload_refused") != std::string::npos;
   })) << node.log();
   EXPECT_NE(presented_subject(node.port(), pki.ca()).find("CN = renewed"), std::string::npos);
+  EXPECT_TRUE(node.alive());
+}
+
+// The subject of the certificate a TLS server at `port` presents to a new connection offering
+// `alpn` (gRPC speaks h2).
+std::string presented_subject_alpn(uint16_t port, const std::string& ca, const std::string& alpn) {
+  return testing::shell("openssl s_client -alpn " + alpn +
+                        " -connect 127.0.0.1:" + std::to_string(port) + " -CAfile " + ca +
+                        " </dev/null 2>/dev/null | openssl x509 -noout -subject 2>/dev/null");
+}
+
+envoy::service::ratelimit::v3::RateLimitResponse rls_call(
+    const std::shared_ptr<grpc::ChannelCredentials>& credentials, uint16_t port,
+    grpc::Status& status) {
+  auto stub = envoy::service::ratelimit::v3::RateLimitService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), credentials));
+  envoy::service::ratelimit::v3::RateLimitRequest request;
+  request.set_domain("shop");
+  auto* entry = request.add_descriptors()->add_entries();
+  entry->set_key("user");
+  entry->set_value("tls");
+  envoy::service::ratelimit::v3::RateLimitResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  status = stub->ShouldRateLimit(&context, request, &response);
+  return response;
+}
+
+// The HTTP door (--http) and Envoy's gRPC door (--grpc) speak TLS with the node's files; plain
+// HTTP and an insecure channel get no answer; --metrics stays plain. The HTTPS door follows a
+// SIGHUP reload; the gRPC door notices the changed files itself (gRPC's file watcher).
+TEST(Tls, HttpAndGrpcDoorsServeTlsAndFollowANewCertificate) {
+  if (testing::shell("command -v curl").empty()) GTEST_SKIP() << "no curl";
+  TestPki pki;
+  ASSERT_EQ(pki.error(), "");
+  const auto first = pki.issue("first"), renewed = pki.issue("renewed");
+  const IssuedCert live{pki.dir() + "/live.pem", pki.dir() + "/live.key"};
+  const auto install = [&](const IssuedCert& c) {
+    testing::shell("cp " + c.cert + " " + live.cert + ".new && cp " + c.key + " " + live.key +
+                   ".new && mv " + live.key + ".new " + live.key + " && mv " + live.cert + ".new " +
+                   live.cert);
+  };
+  install(first);
+  testing::shell(
+      "printf 'domain: shop\\ndescriptors:\\n  - key: user\\n    rate_limit: {unit: "
+      "hour, requests_per_unit: 2}\\n' > " +
+      pki.dir() + "/rls.yaml");
+  const std::string http_file = pki.dir() + "/http.port", grpc_file = pki.dir() + "/grpc.port";
+  auto flags = tls_flags(pki, live);
+  flags.insert(flags.end(), {"--http", "127.0.0.1:0", "--http-port-file", http_file, "--grpc",
+                             "127.0.0.1:0", "--grpc-port-file", grpc_file, "--rls-config",
+                             pki.dir() + "/rls.yaml", "--metrics", "127.0.0.1:0"});
+  NodeProcess node(flags);
+  ASSERT_NE(node.port(), 0) << node.error();
+  const uint16_t http = testing::read_port_file(http_file);
+  const uint16_t grpc_port = testing::read_port_file(grpc_file);
+  const uint16_t metrics = testing::metrics_port(node);
+  ASSERT_NE(http, 0);
+  ASSERT_NE(grpc_port, 0);
+  ASSERT_NE(metrics, 0);
+
+  const std::string body =
+      R"('{"domain":"shop","descriptors":[{"entries":[{"key":"user","value":"h"}]}]}')";
+  const std::string https =
+      testing::shell("curl -s -m 5 --cacert " + pki.ca() +
+                     " https://127.0.0.1:" + std::to_string(http) + "/json -d " + body);
+  EXPECT_NE(https.find(R"("overallCode":"OK")"), std::string::npos) << https;
+  const std::string plain =
+      testing::shell("curl -s -m 5 http://127.0.0.1:" + std::to_string(http) + "/healthz");
+  EXPECT_EQ(plain.find("ok"), std::string::npos) << plain;
+  const std::string scrape =
+      testing::shell("curl -s -m 5 http://127.0.0.1:" + std::to_string(metrics) + "/metrics");
+  EXPECT_NE(scrape.find("drl_"), std::string::npos) << "--metrics stays plain";
+
+  grpc::SslCredentialsOptions trust;
+  trust.pem_root_certs = testing::shell("cat " + pki.ca());
+  grpc::Status status;
+  const auto answer = rls_call(grpc::SslCredentials(trust), grpc_port, status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(answer.overall_code(), envoy::service::ratelimit::v3::RateLimitResponse::OK);
+  (void)rls_call(grpc::InsecureChannelCredentials(), grpc_port, status);
+  EXPECT_FALSE(status.ok()) << "a plaintext channel is answered";
+
+  EXPECT_NE(presented_subject(http, pki.ca()).find("CN = first"), std::string::npos);
+  EXPECT_NE(presented_subject_alpn(grpc_port, pki.ca(), "h2").find("CN = first"),
+            std::string::npos);
+  install(renewed);
+  node.signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return node.log().find("tls_reloaded") != std::string::npos; }))
+      << node.log();
+  EXPECT_NE(presented_subject(http, pki.ca()).find("CN = renewed"), std::string::npos);
+  EXPECT_TRUE(eventually(
+      [&] {
+        return presented_subject_alpn(grpc_port, pki.ca(), "h2").find("CN = renewed") !=
+               std::string::npos;
+      },
+      std::chrono::seconds(kGrpcRefreshBound)))
+      << "the gRPC door kept the old certificate";
   EXPECT_TRUE(node.alive());
 }
 
