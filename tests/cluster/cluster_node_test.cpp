@@ -395,16 +395,25 @@ TEST_F(TwoNodes, OpenAndClosedPoliciesAnswerByTheirModeAtTheDeadline) {
   }
 }
 
+// Three ClusterNodes a, b and c over stores of their own, sharing one view at kT0.
+struct ThreeNodes {
+  const std::vector<ring::Member> members{member("a"), member("b"), member("c")};
+  store::Store stores[3];
+  std::map<std::string, std::unique_ptr<ClusterNode>> nodes;
+  ThreeNodes() {
+    for (size_t i = 0; i < members.size(); ++i) {
+      nodes[members[i].id] = std::make_unique<ClusterNode>(members[i], stores[i]);
+    }
+    for (auto& [id, n] : nodes) n->set_view(members, kT0);
+  }
+};
+
 // Three members: a retry goes round a link that fails, through the key's other replica, and
 // the owner knows it for the check it may already have decided.
 TEST(ClusterNodeTest, ARetryGoesThroughAnotherMemberOfTheList) {
-  const std::vector<ring::Member> members{member("a"), member("b"), member("c")};
-  store::Store sa, sb, sc;
-  std::map<std::string, std::unique_ptr<ClusterNode>> nodes;
-  nodes["a"] = std::make_unique<ClusterNode>(member("a"), sa);
-  nodes["b"] = std::make_unique<ClusterNode>(member("b"), sb);
-  nodes["c"] = std::make_unique<ClusterNode>(member("c"), sc);
-  for (auto& [id, n] : nodes) n->set_view(members, kT0);
+  ThreeNodes three;
+  const auto& members = three.members;
+  auto& nodes = three.nodes;
   // 5 ms of ticks every 100 us from `start`, delivering everything at once except what
   // `lost` says.
   auto pump = [&](TimePoint start, auto lost) {
@@ -454,13 +463,9 @@ TEST(ClusterNodeTest, ARetryGoesThroughAnotherMemberOfTheList) {
 // leaves through a relay at once, the owner decides whichever copy comes first and answers
 // the other from memory, and the client gets one answer. On other links: one copy.
 TEST(ClusterNodeTest, AForwardOnALossyLinkIsHedgedThroughARelayAndDecidedOnce) {
-  const std::vector<ring::Member> members{member("a"), member("b"), member("c")};
-  store::Store sa, sb, sc;
-  std::map<std::string, std::unique_ptr<ClusterNode>> nodes;
-  nodes["a"] = std::make_unique<ClusterNode>(member("a"), sa);
-  nodes["b"] = std::make_unique<ClusterNode>(member("b"), sb);
-  nodes["c"] = std::make_unique<ClusterNode>(member("c"), sc);
-  for (auto& [id, n] : nodes) n->set_view(members, kT0);
+  ThreeNodes three;
+  const auto& members = three.members;
+  auto& nodes = three.nodes;
   // Ticks every 100 us for 5 ms from `start`; counts the check batches `a` sends, by peer.
   std::map<std::string, int> batches_from_a;
   auto pump = [&](TimePoint start) {

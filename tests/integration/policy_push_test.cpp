@@ -34,18 +34,6 @@ uint64_t limit_through(const std::string& address, const std::string& key) {
   return r.code == ResultCode::kOk ? r.limit : 0;
 }
 
-// Every address holds policy set `version` (one hash among them).
-bool all_at(const std::vector<std::string>& addresses, uint64_t version) {
-  uint64_t hash = 0;
-  for (const auto& a : addresses) {
-    wire::StatusResponse s;
-    if (!testing::fetch_status(a, s) || s.policy_version() != version) return false;
-    if (hash != 0 && s.policy_hash() != hash) return false;
-    hash = s.policy_hash();
-  }
-  return true;
-}
-
 TEST(PolicyPush, OneSetReachesEveryNodeAndAJoinerAndABadSetIsRefused) {
   testing::TempFile file(policies(200));
   testing::TempFile pushed(policies(2));
@@ -59,7 +47,8 @@ TEST(PolicyPush, OneSetReachesEveryNodeAndAJoinerAndABadSetIsRefused) {
       {"policy", "push", pushed.path(), "--server", c.node(1).address()});
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("policy set version 1"), std::string::npos) << r.out;
-  ASSERT_TRUE(eventually([&] { return all_at(c.addresses(), 1); }, std::chrono::seconds(10)));
+  ASSERT_TRUE(eventually([&] { return testing::all_hold_policy_version(c.addresses(), 1); },
+                         std::chrono::seconds(10)));
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(limit_through(c.node(i).address(), "k"), 2u) << c.id(i);
   }
@@ -70,25 +59,27 @@ TEST(PolicyPush, OneSetReachesEveryNodeAndAJoinerAndABadSetIsRefused) {
   r = testing::run_drl_with_errors({"policy", "push", bad.path(), "--server", c.node(2).address()});
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("limit"), std::string::npos) << r.out;  // the node's reason
-  EXPECT_TRUE(all_at(c.addresses(), 1));
+  EXPECT_TRUE(testing::all_hold_policy_version(c.addresses(), 1));
   EXPECT_EQ(limit_through(c.node(2).address(), "k"), 2u);
 
   c.start(3);  // n4 joins with the old file (version 0)
   ASSERT_TRUE(c.error().empty()) << c.error();
-  ASSERT_TRUE(eventually([&] { return all_at(c.addresses(), 1); }, std::chrono::seconds(20)));
+  ASSERT_TRUE(eventually([&] { return testing::all_hold_policy_version(c.addresses(), 1); },
+                         std::chrono::seconds(20)));
   EXPECT_EQ(limit_through(c.node(3).address(), "k"), 2u);
 
   // SIGHUP of one node whose file changed: the next version, everywhere.
   file.write(policies(5));
   c.node(0).signal(SIGHUP);
-  ASSERT_TRUE(eventually([&] { return all_at(c.addresses(), 2); }, std::chrono::seconds(10)));
+  ASSERT_TRUE(eventually([&] { return testing::all_hold_policy_version(c.addresses(), 2); },
+                         std::chrono::seconds(10)));
   for (size_t i = 0; i < 4; ++i) {
     EXPECT_EQ(limit_through(c.node(i).address(), "k"), 5u) << c.id(i);
   }
   // Another node's SIGHUP of the same (shared) file pushes nothing new.
   c.node(2).signal(SIGHUP);
   ASSERT_TRUE(eventually([&] { return c.node(2).log().find("SIGHUP") != std::string::npos; }));
-  EXPECT_TRUE(all_at(c.addresses(), 2));
+  EXPECT_TRUE(testing::all_hold_policy_version(c.addresses(), 2));
 }
 
 TEST(PolicyPush, ACheckIsDecidedUnderItsOwnersSetWhicheverNodeItEntered) {

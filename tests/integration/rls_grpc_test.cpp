@@ -305,18 +305,6 @@ uint64_t user_limit(uint16_t port, const std::string& user) {
   return resp.statuses(0).current_limit().requests_per_unit();
 }
 
-// Every node holds policy set `version`, with one hash among them.
-bool all_at(const std::vector<std::string>& addresses, uint64_t version) {
-  uint64_t hash = 0;
-  for (const auto& a : addresses) {
-    wire::StatusResponse s;
-    if (!testing::fetch_status(a, s) || s.policy_version() != version) return false;
-    if (hash != 0 && s.policy_hash() != hash) return false;
-    hash = s.policy_hash();
-  }
-  return true;
-}
-
 // The RLS configuration is part of the cluster's policy set: pushed through one node it is
 // what every node's gRPC door answers by; a bad one is refused with the reason and changes
 // nothing anywhere.
@@ -334,7 +322,8 @@ TEST(RlsGrpc, APushedRlsConfigReachesEveryNodeAndABadOneIsRefused) {
   auto r = testing::run_drl_with_errors(
       {"policy", "push", "--rls", seven, "--server", cluster.addresses()[1]});
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  ASSERT_TRUE(eventually([&] { return all_at(cluster.addresses(), 1); }, std::chrono::seconds(10)));
+  ASSERT_TRUE(eventually([&] { return testing::all_hold_policy_version(cluster.addresses(), 1); },
+                         std::chrono::seconds(10)));
   for (size_t i = 0; i < ports.size(); ++i) {
     EXPECT_EQ(user_limit(ports[i], "b" + std::to_string(i)), 7u) << "node " << i;
   }
@@ -347,7 +336,7 @@ TEST(RlsGrpc, APushedRlsConfigReachesEveryNodeAndABadOneIsRefused) {
       {"policy", "push", "--rls", bad, "--server", cluster.addresses()[0]});
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("invalid rate limit unit 'eon'"), std::string::npos) << r.out;
-  EXPECT_TRUE(all_at(cluster.addresses(), 1));
+  EXPECT_TRUE(testing::all_hold_policy_version(cluster.addresses(), 1));
   for (size_t i = 0; i < ports.size(); ++i) {
     EXPECT_EQ(user_limit(ports[i], "c" + std::to_string(i)), 7u) << "node " << i;
   }

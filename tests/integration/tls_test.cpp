@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <memory>
 #include <set>
 
 #include "drl/client.h"
@@ -126,18 +127,29 @@ TEST(Tls, ClientAuthRefusesClientsWithoutACertificateOfTheCa) {
   EXPECT_TRUE(node.alive());
 }
 
+// A TLS node with a RESP port (resp_port 0 when it did not start; error() says why).
+struct RespTlsNode {
+  TestPki pki;
+  std::unique_ptr<NodeProcess> node;
+  uint16_t resp_port = 0;
+  RespTlsNode() {
+    if (!pki.error().empty()) return;
+    const std::string port_file = pki.dir() + "/resp.port";
+    auto flags = tls_flags(pki, pki.issue("n1"));
+    flags.insert(flags.end(), {"--resp", "127.0.0.1:0", "--resp-port-file", port_file});
+    node = std::make_unique<NodeProcess>(flags);
+    if (node->port() != 0) resp_port = testing::read_port_file(port_file);
+  }
+  std::string error() const { return node ? node->error() : pki.error(); }
+};
+
 TEST(Tls, RespSpeaksTlsToRedisCli) {
   if (testing::shell("command -v redis-cli").empty()) GTEST_SKIP() << "no redis-cli";
-  TestPki pki;
-  ASSERT_EQ(pki.error(), "");
-  const auto cert = pki.issue("n1");
-  const std::string port_file = pki.dir() + "/resp.port";
-  auto flags = tls_flags(pki, cert);
-  flags.insert(flags.end(), {"--resp", "127.0.0.1:0", "--resp-port-file", port_file});
-  NodeProcess node(flags);
-  ASSERT_NE(node.port(), 0) << node.error();
-  const uint16_t port = testing::read_port_file(port_file);
-  ASSERT_NE(port, 0);
+  RespTlsNode n;
+  ASSERT_NE(n.resp_port, 0) << n.error();
+  const TestPki& pki = n.pki;
+  NodeProcess& node = *n.node;
+  const uint16_t port = n.resp_port;
   const std::string at = " -h 127.0.0.1 -p " + std::to_string(port);
   int status = 0;
   const std::string reply = testing::shell("redis-cli --tls --cacert " + pki.ca() + at +
@@ -197,16 +209,11 @@ std::string resp_over_tls_one_record_each(uint16_t port, const std::string& ca,
 // TLS record each) gets every answer, in order: the node takes all records it has received in
 // one read (tls::read_received_records), and none is lost, doubled or reordered.
 TEST(Tls, ManySmallRecordsAreAllAnsweredInOrder) {
-  TestPki pki;
-  ASSERT_EQ(pki.error(), "");
-  const auto cert = pki.issue("n1");
-  const std::string port_file = pki.dir() + "/resp.port";
-  auto flags = tls_flags(pki, cert);
-  flags.insert(flags.end(), {"--resp", "127.0.0.1:0", "--resp-port-file", port_file});
-  NodeProcess node(flags);
-  ASSERT_NE(node.port(), 0) << node.error();
-  const uint16_t port = testing::read_port_file(port_file);
-  ASSERT_NE(port, 0);
+  RespTlsNode n;
+  ASSERT_NE(n.resp_port, 0) << n.error();
+  const TestPki& pki = n.pki;
+  NodeProcess& node = *n.node;
+  const uint16_t port = n.resp_port;
   // Burst 100 (max_burst 99), 100 per hour: the first 100 are allowed, the rest denied.
   const std::string command =
       "*5\r\n$11\r\nCL.THROTTLE\r\n$7\r\ntls:rec\r\n$2\r\n99\r\n$3\r\n100\r\n$4\r\n3600\r\n";

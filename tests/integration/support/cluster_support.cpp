@@ -63,6 +63,17 @@ bool fetch_status(const std::string& address, wire::StatusResponse& out, std::st
   return true;
 }
 
+bool all_hold_policy_version(const std::vector<std::string>& addresses, uint64_t version) {
+  uint64_t hash = 0;
+  for (const auto& a : addresses) {
+    wire::StatusResponse s;
+    if (!fetch_status(a, s) || s.policy_version() != version) return false;
+    if (hash != 0 && s.policy_hash() != hash) return false;
+    hash = s.policy_hash();
+  }
+  return true;
+}
+
 std::map<std::string, std::string> member_states(const std::string& address) {
   std::map<std::string, std::string> out;
   wire::StatusResponse s;

@@ -21,6 +21,9 @@ bool exchange(const std::string& address, wire::Request request, wire::Response&
 bool fetch_status(const std::string& address, wire::StatusResponse& out,
                   std::string* error = nullptr);
 
+// True when every node at `addresses` holds policy set `version`, with one hash among them.
+bool all_hold_policy_version(const std::vector<std::string>& addresses, uint64_t version);
+
 // True when every node at `addresses` answers with the same ring epoch and no hand-off
 // pending.
 bool same_ring(const std::vector<std::string>& addresses);
