@@ -34,11 +34,11 @@ ClientSession::ClientSession(asio::io_context& io, tls::Stream stream,
                              const SessionServices& services, service::ServerStatsShard& stats)
     : io_(io),
       stream_(std::move(stream)),
-      idle_timer_(stream_.get_executor()),
       limits_(limits),
       services_(services),
       stats_(stats),
       watchdog_(stream_.get_executor(), limits.frame_timeout, *this),
+      end_(stream_, watchdog_, stats, limits.idle_timeout),
       arena_block_(new char[kArenaBlock]),
       arena_(arena_options(arena_block_.get())) {
   in_.resize(kInitialReadBuffer);
@@ -57,12 +57,12 @@ void ClientSession::start() {
   read_at_ = last_activity_;
   arrived_at_ = last_activity_;
   if (in_len_ > 0) read_dates_.push_back({in_len_, last_activity_});
-  arm_idle_timer();
+  end_.arm_idle(shared_from_this());
   process_input();
 }
 
 bool ClientSession::can_read() const {
-  return !closing_ && !closed_ && !input_ended_ && outstanding_ < limits_.max_outstanding &&
+  return !closing_ && !end_.closed() && !input_ended_ && outstanding_ < limits_.max_outstanding &&
          out_.pending_bytes() < limits_.max_pending_output;
 }
 
@@ -103,10 +103,10 @@ void ClientSession::read_tls(std::span<uint8_t> buffer) {
 
 void ClientSession::on_received(const DatedReceive& r, size_t space) {
   reading_ = false;
-  if (closed_) return;
+  if (end_.closed()) return;
   if (r.error) {
     if (r.error != asio::error::operation_aborted) stats_.error(service::ServerError::kIo);
-    shut();
+    end_.shut();
     return;
   }
   if (r.eof) {
@@ -135,7 +135,7 @@ void ClientSession::process_input() {
   const auto turn_start = std::chrono::steady_clock::now();
   const size_t first = in_begin_;
   bool yielded = false;
-  while (!closing_ && !closed_ && outstanding_ < limits_.max_outstanding) {
+  while (!closing_ && !end_.closed() && outstanding_ < limits_.max_outstanding) {
     if (in_begin_ > first && limits_.turn_budget.count() > 0 &&
         std::chrono::steady_clock::now() - turn_start >= limits_.turn_budget) {
       // This turn is spent: the other connections of this thread go first, then the rest
@@ -166,7 +166,7 @@ void ClientSession::process_input() {
     turn_posted_ = true;
     asio::post(io_, [self = shared_from_this()] {
       self->turn_posted_ = false;
-      if (!self->closed_) self->process_input();
+      if (!self->end_.closed()) self->process_input();
     });
   }
   flush();
@@ -332,7 +332,7 @@ void ClientSession::handle_check(uint64_t id, std::chrono::steady_clock::time_po
                  self->on_outcomes(id, start, copy);
                  // Not only flush and read: requests already read may have waited for this slot
                  // (max_outstanding), and a client that pipelined past it may send nothing more.
-                 if (!self->closed_) self->process_input();
+                 if (!self->end_.closed()) self->process_input();
                });
   };
   if (request_->check().all_or_nothing()) {
@@ -347,7 +347,7 @@ void ClientSession::handle_check(uint64_t id, std::chrono::steady_clock::time_po
 void ClientSession::on_outcomes(uint64_t id, std::chrono::steady_clock::time_point start,
                                 std::span<const service::CheckOutcome> outcomes) {
   --outstanding_;
-  if (closed_) return;
+  if (end_.closed()) return;
   check_response_.Clear();
   check_response_.set_decided_by(services_.node_id);
   for (const auto& o : outcomes) service::encode_outcome(o, *check_response_.add_results());
@@ -407,11 +407,11 @@ void ClientSession::append_response(uint64_t id, int field,
 }
 
 void ClientSession::flush() {
-  if (out_.writing() || closed_) return;
+  if (out_.writing() || end_.closed()) return;
   if (out_.pending().empty()) {
     if (outstanding_ == 0 &&
         (closing_ || (input_ended_ && !turn_posted_ && !whole_frame_waiting()))) {
-      shut();
+      end_.shut();
     }
     return;
   }
@@ -420,37 +420,12 @@ void ClientSession::flush() {
       if (ec != asio::error::operation_aborted) {
         self->stats_.error(service::ServerError::kIo);
       }
-      self->shut();
+      self->end_.shut();
       return;
     }
     self->flush();
     self->read_more();
   });
-}
-
-void ClientSession::arm_idle_timer() {
-  if (limits_.idle_timeout.count() <= 0) return;
-  const auto deadline = last_activity_ + limits_.idle_timeout;
-  idle_timer_.expires_at(deadline);
-  idle_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
-    if (ec || self->closed_) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (now - self->last_activity_ >= self->limits_.idle_timeout && self->outstanding_ == 0 &&
-        !self->out_.writing()) {
-      self->stats_.error(service::ServerError::kIdleTimeout);
-      self->shut();
-      return;
-    }
-    self->arm_idle_timer();
-  });
-}
-
-void ClientSession::shut() {
-  if (closed_) return;
-  closed_ = true;
-  stream_.close();
-  idle_timer_.cancel();
-  watchdog_.cancel();
 }
 
 bool ClientSession::refuse_unauthenticated(uint64_t id) {
@@ -466,7 +441,7 @@ bool ClientSession::refuse_unauthenticated(uint64_t id) {
 
 void ClientSession::watchdog_expired() {
   stats_.error(service::ServerError::kFrameTimeout);
-  shut();
+  end_.shut();
 }
 
 }  // namespace drl::net

@@ -19,6 +19,7 @@
 #include "drl/client.pb.h"
 #include "net/dated_receive.h"
 #include "net/frame_watchdog.h"
+#include "net/session_end.h"
 #include "net/write_queue.h"
 #include "service/check_decider.h"
 #include "service/client_auth.h"
@@ -69,6 +70,7 @@ struct SessionServices {
 };
 
 class ClientSession : public std::enable_shared_from_this<ClientSession>,
+                      public SessionEnd::Session,
                       private FrameWatchdog::Session {
  public:
   // `prefix` holds bytes already read from the stream (the listener's first word).
@@ -96,19 +98,18 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
   void send_error(uint64_t id, wire::ErrorCode code, std::string_view message, bool closing);
   void append_response(uint64_t id, int field, const google::protobuf::MessageLite& body);
   void flush();
-  void arm_idle_timer();
-  bool watchdog_closed() const override { return closed_; }
+  std::chrono::steady_clock::time_point last_activity() const override { return last_activity_; }
+  bool in_flight() const override { return outstanding_ > 0 || out_.writing(); }
+  bool watchdog_closed() const override { return end_.closed(); }
   bool watchdog_has_input() const override { return in_len_ > in_begin_; }
   bool watchdog_reading() const override { return reading_; }
   void watchdog_expired() override;
   bool refuse_unauthenticated(uint64_t id);
-  void shut();
   bool can_read() const;
 
   asio::io_context& io_;
   // Plain reads are dated by the kernel (dated_receive.h); TLS reads by when they were made.
   tls::Stream stream_;
-  asio::steady_timer idle_timer_;
   const SessionLimits& limits_;
   const SessionServices& services_;
   service::ServerStatsShard& stats_;
@@ -119,7 +120,6 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
   WriteQueue out_;
   bool reading_ = false;
   bool closing_ = false;  // write what is queued, then close
-  bool closed_ = false;
   // The client shut its write side: read no more, answer every request already read
   // (forwarded ones included), then close.
   bool input_ended_ = false;
@@ -144,6 +144,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
   bool turn_posted_ = false;  // a continuation of process_input() waits behind other sessions
 
   FrameWatchdog watchdog_;  // a frame begun must be whole within frame_timeout
+  SessionEnd end_;          // shut() and the idle timer
 
   // Reused for every request, so steady-state traffic allocates nothing per check: each
   // request is parsed into an arena over a block the session owns, reset per frame.

@@ -30,12 +30,12 @@ RespSession::RespSession(asio::io_context& io, tls::Stream stream, const RespSes
                          const RespServices& services, service::ServerStatsShard& stats)
     : io_(io),
       stream_(std::move(stream)),
-      idle_timer_(stream_.get_executor()),
       limits_(limits),
       services_(services),
       stats_(stats),
       authenticated_(services.auth == nullptr),
-      watchdog_(stream_.get_executor(), limits.frame_timeout, *this) {
+      watchdog_(stream_.get_executor(), limits.frame_timeout, *this),
+      end_(stream_, watchdog_, stats, limits.idle_timeout) {
   in_.resize(std::min(kInitialReadBuffer, limits_.max_input_bytes));
   stats_.add(stats_.connections_accepted);
   std::error_code ec;
@@ -53,7 +53,7 @@ void RespSession::start() {
   last_activity_ = std::chrono::steady_clock::now();
   opened_ = last_activity_;
   read_at_ = last_activity_;
-  arm_idle_timer();
+  end_.arm_idle(shared_from_this());
   read_more();
 }
 
@@ -63,7 +63,8 @@ TimePoint RespSession::now() const {
 }
 
 bool RespSession::can_read() const {
-  return !closing_ && !closed_ && !waiting_ && out_.pending_bytes() < limits_.max_pending_output;
+  return !closing_ && !end_.closed() && !waiting_ &&
+         out_.pending_bytes() < limits_.max_pending_output;
 }
 
 void RespSession::read_more() {
@@ -81,7 +82,7 @@ void RespSession::read_more() {
                                   ec != asio::ssl::error::stream_truncated) {
                                 self->stats_.error(service::ServerError::kIo);
                               }
-                              self->shut();
+                              self->end_.shut();
                               return;
                             }
                             self->in_len_ += n;
@@ -94,7 +95,8 @@ void RespSession::read_more() {
 void RespSession::process_input() {
   size_t offset = 0;
   bool need_more = false;
-  while (!closing_ && !closed_ && !waiting_ && out_.pending_bytes() < limits_.max_pending_output) {
+  while (!closing_ && !end_.closed() && !waiting_ &&
+         out_.pending_bytes() < limits_.max_pending_output) {
     const std::string_view view(in_.data() + offset, in_len_ - offset);
     const auto r = service::parse_resp_command(view, args_, limits_.parser);
     if (r.status == service::RespParseStatus::kNeedMore) {
@@ -204,7 +206,7 @@ void RespSession::dispatch_batch() {
 void RespSession::on_outcomes(std::span<const service::CheckOutcome> outcomes) {
   waiting_ = false;
   const bool resumed = !deciding_;  // completed after decide() returned
-  if (!closed_) {
+  if (!end_.closed()) {
     // reset_after counts from the reply, not from the send: a decision made later (a
     // forward) would otherwise read a second more once rounded up.
     const TimePoint reply_now = now();
@@ -221,7 +223,7 @@ void RespSession::on_outcomes(std::span<const service::CheckOutcome> outcomes) {
   }
   calls_.clear();
   kinds_.clear();
-  if (resumed && !closed_) process_input();
+  if (resumed && !end_.closed()) process_input();
 }
 
 void RespSession::protocol_error(std::string_view why) {
@@ -231,9 +233,9 @@ void RespSession::protocol_error(std::string_view why) {
 }
 
 void RespSession::flush() {
-  if (out_.writing() || closed_) return;
+  if (out_.writing() || end_.closed()) return;
   if (out_.pending().empty()) {
-    if (closing_ && !waiting_) shut();
+    if (closing_ && !waiting_) end_.shut();
     return;
   }
   out_.write_next(stream_, [self = shared_from_this()](std::error_code ec) {
@@ -241,36 +243,12 @@ void RespSession::flush() {
       if (ec != asio::error::operation_aborted) {
         self->stats_.error(service::ServerError::kIo);
       }
-      self->shut();
+      self->end_.shut();
       return;
     }
     // Commands may wait in the buffer for output room.
     self->process_input();
   });
-}
-
-void RespSession::arm_idle_timer() {
-  if (limits_.idle_timeout.count() <= 0) return;
-  idle_timer_.expires_at(last_activity_ + limits_.idle_timeout);
-  idle_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
-    if (ec || self->closed_) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (now - self->last_activity_ >= self->limits_.idle_timeout && !self->waiting_ &&
-        !self->out_.writing()) {
-      self->stats_.error(service::ServerError::kIdleTimeout);
-      self->shut();
-      return;
-    }
-    self->arm_idle_timer();
-  });
-}
-
-void RespSession::shut() {
-  if (closed_) return;
-  closed_ = true;
-  stream_.close();
-  idle_timer_.cancel();
-  watchdog_.cancel();
 }
 
 bool RespSession::auth_command(std::span<const std::string_view> args) {
@@ -337,7 +315,7 @@ bool RespSession::auth_command(std::span<const std::string_view> args) {
 
 void RespSession::watchdog_expired() {
   stats_.error(service::ServerError::kFrameTimeout);
-  shut();
+  end_.shut();
 }
 
 }  // namespace drl::net

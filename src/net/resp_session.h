@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "net/client_session.h"
 #include "net/frame_watchdog.h"
+#include "net/session_end.h"
 #include "net/write_queue.h"
 #include "service/check_decider.h"
 #include "service/client_auth.h"
@@ -56,6 +57,7 @@ struct RespServices {
 };
 
 class RespSession : public std::enable_shared_from_this<RespSession>,
+                    public SessionEnd::Session,
                     private FrameWatchdog::Session {
  public:
   // A TLS `stream` has finished its handshake.
@@ -75,20 +77,19 @@ class RespSession : public std::enable_shared_from_this<RespSession>,
   void on_outcomes(std::span<const service::CheckOutcome> outcomes);
   void protocol_error(std::string_view why);
   void flush();
-  void arm_idle_timer();
+  std::chrono::steady_clock::time_point last_activity() const override { return last_activity_; }
+  bool in_flight() const override { return waiting_ || out_.writing(); }
   // AUTH, and refusal of everything else until it succeeded; false: not an AUTH matter.
   bool auth_command(std::span<const std::string_view> args);
-  bool watchdog_closed() const override { return closed_; }
+  bool watchdog_closed() const override { return end_.closed(); }
   bool watchdog_has_input() const override { return in_len_ > 0; }
   bool watchdog_reading() const override { return reading_; }
   void watchdog_expired() override;
-  void shut();
   bool can_read() const;
   TimePoint now() const;
 
   asio::io_context& io_;
   tls::Stream stream_;
-  asio::steady_timer idle_timer_;
   const RespSessionLimits& limits_;
   const RespServices& services_;
   service::ServerStatsShard& stats_;
@@ -97,13 +98,13 @@ class RespSession : public std::enable_shared_from_this<RespSession>,
   size_t in_len_ = 0;
   WriteQueue out_;
   bool reading_ = false;
-  bool closing_ = false;  // write what is queued, then close
-  bool closed_ = false;
+  bool closing_ = false;   // write what is queued, then close
   bool waiting_ = false;   // a batch is with the decider; replies after it must wait
   bool deciding_ = false;  // inside decider->decide() on this thread
 
   bool authenticated_ = false;  // set in the constructor when no token is required
   FrameWatchdog watchdog_;      // a command begun must be whole within frame_timeout
+  SessionEnd end_;              // shut() and the idle timer
   std::chrono::steady_clock::time_point opened_;
   std::chrono::steady_clock::time_point last_activity_;
   std::chrono::steady_clock::time_point batch_start_;
