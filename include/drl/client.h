@@ -106,6 +106,7 @@ struct ClientOptions {
   std::chrono::milliseconds overload_backoff{10};  // first wait when no retry-after is given
   // Sent with every request when the nodes require client tokens (--client-tokens-file);
   // empty = none. A node refusing it answers kRequestError and closes the connection.
+  // read_token_file() reads one from a file.
   std::string auth_token{};
   // Smart client: learn the cluster's members from a node's status, build the ring the nodes
   // build, and send each check (a batch is split per owner) straight to its key's owner, so
@@ -118,6 +119,11 @@ struct ClientOptions {
   // Plain TCP unless tls.enabled. create() refuses unreadable or mismatched files.
   ClientTls tls{};
 };
+
+// Reads a client token from a file (what `drl ... --token-file` reads): the first line that
+// is neither blank nor a `#` comment; when it reads `NAME TOKEN`, the token is its last
+// field. An error (kInvalidArgument) names the file.
+Result<std::string> read_token_file(const std::string& path);
 
 // How a batch is decided.
 struct BatchOptions {

@@ -11,8 +11,8 @@
 #include "cli/commands.h"
 #include "cli/default_address.h"
 #include "cli/limit_args.h"
+#include "cli/token_file_arg.h"
 #include "common/host_port.h"
-#include "service/client_auth.h"
 
 namespace drl::cli {
 
@@ -330,13 +330,7 @@ Handler register_bench(CLI::App& app) {
     config.coalesce = a->coalesce;
     config.floor = a->floor;
     config.timeout_ms = a->timeout_ms;
-    if (!a->token_file.empty()) {
-      if (auto err = service::read_client_token_file(a->token_file, config.auth_token);
-          !err.empty()) {
-        std::fprintf(stderr, "drl bench: --token-file: %s\n", err.c_str());
-        return 2;
-      }
-    }
+    if (!read_token_file_arg(a->token_file, "drl bench", config.auth_token)) return 2;
     config.tls = client_tls_from(a->tls);
     if (config.tls.enabled && a->protocol != "native") {
       std::fprintf(stderr, "drl bench: --tls-* flags are for --protocol native only\n");

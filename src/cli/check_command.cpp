@@ -9,8 +9,8 @@
 #include "cli/commands.h"
 #include "cli/default_address.h"
 #include "cli/limit_args.h"
+#include "cli/token_file_arg.h"
 #include "drl/client.h"
-#include "service/client_auth.h"
 
 namespace drl::cli {
 
@@ -94,13 +94,7 @@ Handler register_check(CLI::App& app) {
     }
     ClientOptions options{.nodes = {a->server}};
     options.tls = client_tls_from(a->tls);
-    if (!a->token_file.empty()) {
-      if (auto err = service::read_client_token_file(a->token_file, options.auth_token);
-          !err.empty()) {
-        std::fprintf(stderr, "drl check: --token-file: %s\n", err.c_str());
-        return 2;
-      }
-    }
+    if (!read_token_file_arg(a->token_file, "drl check", options.auth_token)) return 2;
     Client client(options);
     const CheckResult r = client.check(spec);
     // MEMORY_FULL is decided (by the policy's degrade mode): allowed or denied, not an error.

@@ -10,10 +10,10 @@
 #include "cli/commands.h"
 #include "cli/default_address.h"
 #include "cli/limit_args.h"
+#include "cli/token_file_arg.h"
 #include "common/hex.h"
 #include "drl/client.h"
 #include "rls/config.h"
-#include "service/client_auth.h"
 
 namespace drl::cli {
 namespace {
@@ -99,13 +99,7 @@ int run(const Args& a, bool push) {
   options.request_timeout = std::chrono::seconds(10);
   options.max_frame_bytes = 16u << 20;
   options.tls = client_tls_from(a.tls);
-  if (!a.token_file.empty()) {
-    if (auto err = service::read_client_token_file(a.token_file, options.auth_token);
-        !err.empty()) {
-      std::fprintf(stderr, "%s: --token-file: %s\n", what, err.c_str());
-      return 2;
-    }
-  }
+  if (!read_token_file_arg(a.token_file, what, options.auth_token)) return 2;
   auto client = Client::create(std::move(options));
   if (!client) {
     std::fprintf(stderr, "%s: --server: %s\n", what, client.status().message().c_str());

@@ -12,9 +12,9 @@
 #include "cli/commands.h"
 #include "cli/default_address.h"
 #include "cli/limit_args.h"
+#include "cli/token_file_arg.h"
 #include "common/hex.h"
 #include "drl/client.h"
-#include "service/client_auth.h"
 
 namespace drl::cli {
 namespace {
@@ -179,13 +179,7 @@ Handler register_status(CLI::App& app) {
     NodeStatus s;
     ClientOptions access;
     access.tls = client_tls_from(a->tls);
-    if (!a->token_file.empty()) {
-      if (auto err = service::read_client_token_file(a->token_file, access.auth_token);
-          !err.empty()) {
-        std::fprintf(stderr, "drl status: --token-file: %s\n", err.c_str());
-        return 2;
-      }
-    }
+    if (!read_token_file_arg(a->token_file, "drl status", access.auth_token)) return 2;
     if (a->cluster) return print_cluster(a->server, access, a->json);
     if (auto error = fetch_status(a->server, access, s); !error.empty()) {
       std::fprintf(stderr, "drl status: %s\n", error.c_str());

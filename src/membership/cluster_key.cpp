@@ -3,8 +3,9 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
+
+#include "common/config_lines.h"
 
 namespace drl::membership {
 namespace {
@@ -14,12 +15,6 @@ int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
 }
 
 Status line_error(size_t line, const std::string& what) {
@@ -33,41 +28,44 @@ bool is_hex_key(std::string_view s) {
          std::all_of(s.begin(), s.end(), [](char c) { return hex_value(c) >= 0; });
 }
 
+// Adds the key a line of the key ring holds (64 hex digits), or says what is wrong with it.
+Status add_key(KeyRing& ring, size_t line_no, std::string_view line) {
+  if (line.size() != 2 * kClusterKeyBytes) {
+    return line_error(line_no, "a key of " + std::to_string(line.size()) + " characters");
+  }
+  ClusterKey key;
+  for (size_t i = 0; i < kClusterKeyBytes; ++i) {
+    const int hi = hex_value(line[2 * i]);
+    const int lo = hex_value(line[2 * i + 1]);
+    if (hi < 0 || lo < 0) return line_error(line_no, "a non-hex character");
+    key[i] = static_cast<uint8_t>(hi * 16 + lo);
+  }
+  if (std::find(ring.keys.begin(), ring.keys.end(), key) != ring.keys.end()) {
+    return line_error(line_no, "the same key twice");
+  }
+  if (ring.keys.size() == kMaxRingKeys) {
+    return line_error(line_no, "more than " + std::to_string(kMaxRingKeys) + " keys");
+  }
+  ring.keys.push_back(key);
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<KeyRing> parse_key_ring(std::string_view contents) {
   KeyRing ring;
-  if (contents.size() == kClusterKeyBytes && !is_hex_key(trim(contents))) {
+  if (contents.size() == kClusterKeyBytes && !is_hex_key(config_lines::trim(contents))) {
     ClusterKey key;
     std::copy(contents.begin(), contents.end(), key.begin());
     ring.keys.push_back(key);
     return ring;
   }
-  size_t line_no = 0;
-  while (!contents.empty()) {
-    const size_t end = contents.find('\n');
-    const std::string_view line = trim(contents.substr(0, end));
-    contents.remove_prefix(end == std::string_view::npos ? contents.size() : end + 1);
-    ++line_no;
-    if (line.empty() || line.front() == '#') continue;
-    if (line.size() != 2 * kClusterKeyBytes) {
-      return line_error(line_no, "a key of " + std::to_string(line.size()) + " characters");
-    }
-    ClusterKey key;
-    for (size_t i = 0; i < kClusterKeyBytes; ++i) {
-      const int hi = hex_value(line[2 * i]);
-      const int lo = hex_value(line[2 * i + 1]);
-      if (hi < 0 || lo < 0) return line_error(line_no, "a non-hex character");
-      key[i] = static_cast<uint8_t>(hi * 16 + lo);
-    }
-    if (std::find(ring.keys.begin(), ring.keys.end(), key) != ring.keys.end()) {
-      return line_error(line_no, "the same key twice");
-    }
-    if (ring.keys.size() == kMaxRingKeys) {
-      return line_error(line_no, "more than " + std::to_string(kMaxRingKeys) + " keys");
-    }
-    ring.keys.push_back(key);
-  }
+  Status failed = Status::ok();
+  config_lines::for_each(contents, [&](size_t line_no, std::string_view line) -> std::string {
+    failed = add_key(ring, line_no, line);
+    return failed.is_ok() ? "" : "stop";
+  });
+  if (!failed.is_ok()) return failed;
   if (ring.keys.empty()) {
     return Status(ResultCode::kInvalidArgument,
                   "no key; expected one key per line as 64 hex digits (e.g. `openssl rand -hex "

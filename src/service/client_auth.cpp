@@ -6,30 +6,10 @@
 #include <set>
 #include <sstream>
 
+#include "common/config_lines.h"
+
 namespace drl::service {
 namespace {
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-// Splits a line into whitespace-separated fields.
-std::vector<std::string_view> fields_of(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t at = 0;
-  while (at < line.size()) {
-    while (at < line.size() && is_space(line[at])) ++at;
-    size_t end = at;
-    while (end < line.size() && !is_space(line[end])) ++end;
-    if (end > at) out.push_back(line.substr(at, end - at));
-    at = end;
-  }
-  return out;
-}
 
 bool valid_token(std::string_view t) {
   if (t.size() < kMinClientTokenBytes || t.size() > kMaxClientTokenBytes) return false;
@@ -49,23 +29,6 @@ bool valid_name(std::string_view n) {
   return true;
 }
 
-// Calls `line(number, text)` for every line that is neither blank nor a comment; stops at the
-// first non-empty answer and returns it.
-template <typename F>
-std::string for_each_line(std::string_view text, F line) {
-  size_t number = 0;
-  size_t at = 0;
-  while (at <= text.size()) {
-    const size_t nl = std::min(text.find('\n', at), text.size());
-    const std::string_view raw = trim(text.substr(at, nl - at));
-    ++number;
-    at = nl + 1;
-    if (raw.empty() || raw.front() == '#') continue;
-    if (auto err = line(number, raw); !err.empty()) return err;
-  }
-  return "";
-}
-
 }  // namespace
 
 ClientTokens::Digest ClientTokens::digest_of(std::string_view token) {
@@ -80,8 +43,8 @@ std::string ClientTokens::parse(std::string_view text, ClientTokens& out) {
   out.entries_.clear();
   std::set<Digest> digests;
   std::set<std::string> names;
-  auto err = for_each_line(text, [&](size_t number, std::string_view line) -> std::string {
-    const auto fields = fields_of(line);
+  auto err = config_lines::for_each(text, [&](size_t number, std::string_view line) -> std::string {
+    const auto fields = config_lines::fields(line);
     const std::string where = "line " + std::to_string(number);
     if (fields.size() > 2) {
       return where + ": expected 'TOKEN' or 'NAME TOKEN', found " + std::to_string(fields.size()) +
@@ -153,20 +116,6 @@ bool ClientAuth::verify(std::string_view token) const {
   if (i < 0) return false;
   tokens->count_accepted(static_cast<size_t>(i));
   return true;
-}
-
-std::string read_client_token_file(const std::string& path, std::string& token) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return "cannot read " + path;
-  std::stringstream contents;
-  contents << f.rdbuf();
-  token.clear();
-  for_each_line(contents.str(), [&](size_t, std::string_view line) -> std::string {
-    token = std::string(fields_of(line).back());
-    return "stop";
-  });
-  if (token.empty()) return path + " holds no token";
-  return "";
 }
 
 }  // namespace drl::service

@@ -76,9 +76,4 @@ class ClientAuth {
   std::atomic<std::shared_ptr<const ClientTokens>> current_{std::make_shared<ClientTokens>()};
 };
 
-// Reads a client's token from `path` (for `--token-file` of the CLI): the first line that is
-// neither blank nor a `#` comment; when it reads `NAME TOKEN`, the token is its last field.
-// Returns "" and sets `token`, else what is wrong.
-std::string read_client_token_file(const std::string& path, std::string& token);
-
 }  // namespace drl::service

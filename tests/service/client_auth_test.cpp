@@ -90,19 +90,5 @@ TEST(ClientAuth, VerifiesCountsAndKeepsCountersAcrossReload) {
   EXPECT_NE(auth.load("/nonexistent/drl-tokens"), "");
 }
 
-TEST(ClientTokenFile, ReadsTheFirstTokenLineAndItsLastField) {
-  TempFile file;
-  std::string token;
-  file.write("# my token\n\n  " + kAlice + "\n" + kBob + "\n");
-  ASSERT_EQ(read_client_token_file(file.path(), token), "");
-  EXPECT_EQ(token, kAlice);
-  file.write("bob " + kBob + "\n");
-  ASSERT_EQ(read_client_token_file(file.path(), token), "");
-  EXPECT_EQ(token, kBob);
-  file.write("# only a comment\n");
-  EXPECT_NE(read_client_token_file(file.path(), token), "");
-  EXPECT_NE(read_client_token_file("/nonexistent/drl-token", token), "");
-}
-
 }  // namespace
 }  // namespace drl::service
