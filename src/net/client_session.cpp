@@ -416,13 +416,7 @@ void ClientSession::flush() {
     return;
   }
   out_.write_next(stream_, [self = shared_from_this()](std::error_code ec) {
-    if (ec) {
-      if (ec != asio::error::operation_aborted) {
-        self->stats_.error(service::ServerError::kIo);
-      }
-      self->end_.shut();
-      return;
-    }
+    if (self->end_.write_failed(ec)) return;
     self->flush();
     self->read_more();
   });

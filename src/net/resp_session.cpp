@@ -239,13 +239,7 @@ void RespSession::flush() {
     return;
   }
   out_.write_next(stream_, [self = shared_from_this()](std::error_code ec) {
-    if (ec) {
-      if (ec != asio::error::operation_aborted) {
-        self->stats_.error(service::ServerError::kIo);
-      }
-      self->end_.shut();
-      return;
-    }
+    if (self->end_.write_failed(ec)) return;
     // Commands may wait in the buffer for output room.
     self->process_input();
   });

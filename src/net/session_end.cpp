@@ -18,6 +18,13 @@ void SessionEnd::shut() {
   watchdog_.cancel();
 }
 
+bool SessionEnd::write_failed(const std::error_code& ec) {
+  if (!ec) return false;
+  if (ec != asio::error::operation_aborted) stats_.error(service::ServerError::kIo);
+  shut();
+  return true;
+}
+
 void SessionEnd::arm_idle(std::shared_ptr<Session> session) {
   if (idle_timeout_.count() <= 0) return;
   idle_timer_.expires_at(session->last_activity() + idle_timeout_);

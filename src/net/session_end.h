@@ -33,6 +33,9 @@ class SessionEnd {
   bool closed() const { return closed_; }
   // Closes the stream and stops the timers; later calls do nothing.
   void shut();
+  // After a write: false when it succeeded; else counts an I/O error (unless the write was
+  // aborted by a close), shuts and returns true.
+  bool write_failed(const std::error_code& ec);
   // Arms the idle timer for idle_timeout after session->last_activity(); the session lives
   // until it fires. When it fires on a session still quiet and not in flight, it shuts it;
   // otherwise it arms again.
