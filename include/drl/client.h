@@ -100,7 +100,8 @@ struct ClientOptions {
   // times, after a random wait between the node's retry-after and twice the last wait
   // (exponential backoff with jitter, so shed clients do not return in step), each time to
   // another node of `nodes` picked at random (the same one, over the same connection, only
-  // when it is the only one), so the load a shed node refuses spreads over the others.
+  // when it is the only one; the next one of `nodes` when the one picked cannot be reached),
+  // so the load a shed node refuses spreads over the others.
   // 0 = never: the kOverloaded result is returned as is.
   uint32_t overload_retries = 2;
   std::chrono::milliseconds overload_backoff{10};  // first wait when no retry-after is given

@@ -81,7 +81,8 @@ struct Client::Impl {
   static constexpr size_t kAnyNode = SIZE_MAX;
   void send(std::shared_ptr<wire::Request> request, size_t n, uint32_t attempt,
             std::chrono::milliseconds last_wait, size_t target, Client::BatchCallback done);
-  // The link pinned to nodes[i], for retries (made on first use). I/O thread only.
+  // The link for retries to nodes[i] (made on first use): it connects to nodes[i], or to
+  // the next reachable node when nodes[i] cannot be reached. I/O thread only.
   client::NodeLink& retry_link(size_t i);
   size_t node_index(const std::string& text) const;
   // Blocking: sends `request` (with the client's token) on the usual link and hands the
@@ -198,9 +199,14 @@ void Client::check_async(const std::vector<CheckSpec>& batch, BatchCallback done
 
 client::NodeLink& Client::Impl::retry_link(size_t i) {
   if (!retry_links[i]) {
-    retry_links[i] = std::make_shared<client::NodeLink>(
-        io, std::vector<client::Endpoint>{endpoints[i]}, options.connect_timeout,
-        options.request_timeout, options.max_frame_bytes, tls);
+    // nodes[i] first, then the others in order: a retry whose node cannot be reached (it
+    // died) goes to the next one instead of failing.
+    std::vector<client::Endpoint> from_i(endpoints.begin() + static_cast<ptrdiff_t>(i),
+                                         endpoints.end());
+    from_i.insert(from_i.end(), endpoints.begin(), endpoints.begin() + static_cast<ptrdiff_t>(i));
+    retry_links[i] =
+        std::make_shared<client::NodeLink>(io, std::move(from_i), options.connect_timeout,
+                                           options.request_timeout, options.max_frame_bytes, tls);
   }
   return *retry_links[i];
 }

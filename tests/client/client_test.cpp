@@ -112,6 +112,77 @@ class ConversationServer {
   std::atomic<size_t> extra_connections_{0};
 };
 
+// Serves every connection it accepts (a thread each), answering each request with whatever
+// `answer` makes of it; `nth` counts the requests of all connections together.
+class ManyConnectionServer {
+ public:
+  using Answer = std::function<wire::Response(const wire::Request&, size_t nth)>;
+  explicit ManyConnectionServer(Answer answer)
+      : answer_(std::move(answer)), acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
+    thread_ = std::thread([this] {
+      for (;;) {
+        std::error_code ec;
+        auto s = std::make_shared<asio::ip::tcp::socket>(io_);
+        acceptor_.accept(*s, ec);
+        if (ec || stopping_) return;
+        ++connections_;
+        sockets_.push_back(s);
+        serving_.emplace_back([this, s] { serve(*s); });
+      }
+    });
+  }
+  ~ManyConnectionServer() {
+    std::error_code ec;
+    stopping_ = true;
+    asio::ip::tcp::socket wake(io_);  // a blocking accept does not see a close: connect
+    wake.connect(acceptor_.local_endpoint(), ec);
+    thread_.join();
+    acceptor_.close(ec);
+    for (auto& s : sockets_) s->shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    for (auto& t : serving_) t.join();
+  }
+  std::string address() const {
+    return "127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
+  }
+  size_t connections() const { return connections_; }
+
+ private:
+  void serve(asio::ip::tcp::socket& s) {
+    std::error_code ec;
+    for (;;) {
+      uint8_t header[4];
+      asio::read(s, asio::buffer(header), ec);
+      if (ec) return;
+      std::string body(service::read_be32(header), '\0');
+      asio::read(s, asio::buffer(body), ec);
+      if (ec) return;
+      wire::Request request;
+      request.ParseFromString(body);
+      std::string out;
+      service::append_frame(out, answer_(request, nth_++));
+      asio::write(s, asio::buffer(out), ec);
+      if (ec) return;
+    }
+  }
+
+  Answer answer_;
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+  std::vector<std::shared_ptr<asio::ip::tcp::socket>> sockets_;  // accept thread only
+  std::vector<std::thread> serving_;                             // accept thread only
+  std::atomic<size_t> connections_{0};
+  std::atomic<size_t> nth_{0};
+  std::atomic<bool> stopping_{false};
+};
+
+// An address nothing listens on (a port bound, then let go).
+std::string dead_address() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+  return "127.0.0.1:" + std::to_string(a.local_endpoint().port());
+}
+
 CheckSpec spec(std::string key) {
   CheckSpec s;
   s.key = std::move(key);
@@ -198,6 +269,32 @@ TEST(Client, RetryOnTheSameNodeReusesItsConnection) {
   EXPECT_EQ(r.code, ResultCode::kOk) << r.message;
   EXPECT_TRUE(r.allowed);
   EXPECT_EQ(server.extra_connections(), 0u);
+}
+
+// A retry after OVERLOADED goes to another node; when that node cannot be reached (it died),
+// it goes to the next one of the list instead of failing the check.
+TEST(Client, ARetryWhoseNodeIsDeadGoesToTheNextNode) {
+  ManyConnectionServer live([](const wire::Request& request, size_t nth) {
+    wire::Response r;
+    r.set_id(request.id());
+    auto* result = r.mutable_check()->add_results();
+    if (nth == 1) {
+      result->set_code(wire::OVERLOADED);
+      result->set_retry_after_ms(1);
+    } else {
+      result->set_allowed(true);
+    }
+    return r;
+  });
+  // Two nodes: the retry's "another node" is the dead one. The first check connects the
+  // client to the live node (the list's first); the second is shed there and retried.
+  Client client(
+      {.nodes = {live.address(), dead_address()}, .request_timeout = std::chrono::seconds(5)});
+  ASSERT_EQ(client.check(spec("a")).code, ResultCode::kOk);
+  const auto r = client.check(spec("b"));
+  EXPECT_EQ(r.code, ResultCode::kOk) << r.message;
+  EXPECT_TRUE(r.allowed);
+  EXPECT_EQ(live.connections(), 2u) << "the retry came back to the live node";
 }
 
 TEST(Client, BadAddressIsAnErrorNotACrash) {
