@@ -72,7 +72,7 @@ if [ "${DRL_SKIP_SANITIZERS:-0}" != 1 ]; then
   step "test suite under TSan"
   # The integration tests start the TSan build of drl too, so data races in the node's
   # threads fail the run as well. tests/tsan.supp silences only races inside Debian's
-  # uninstrumented gRPC and abseil (their locks are invisible to TSan).
+  # uninstrumented gRPC, abseil, cpp-httplib and OpenSSL (their locks are invisible to TSan).
   TSAN_OPTIONS="halt_on_error=1:suppressions=$root/tests/tsan.supp" run_ctest --test-dir build-tsan --output-on-failure \
     -j "$jobs" --timeout 900
 fi
