@@ -39,6 +39,7 @@ void ClusterNode::set_view(std::vector<ring::Member> alive, TimePoint now) {
   target_ = std::move(next);
   ++ownership_changes_;
   handoffs_.clear();
+  alternate_of_.clear();
   start_handoff(now);
   serve_deferred_requests();
   release_held(now, true);

@@ -55,7 +55,9 @@ struct ClusterOptions {
   // a lost batch of a key that stopped changing (a spent budget) still reaches its replicas.
   Nanos repair_interval = 200 * kMillisecond;
   size_t max_repair_records = 100'000;
-  Nanos handoff_timeout = 500 * kMillisecond;  // then take over from replica state
+  // A hand-off request without its last chunk after this is sent again (the ranges stay with
+  // their source meanwhile), and the first time also to the source's replicas.
+  Nanos handoff_timeout = 500 * kMillisecond;
   Nanos flush_delay = 50 * kMicrosecond;       // a forward batch waits at most this
   size_t max_batch = 64;                       // checks per CheckBatch
   size_t max_records_per_message = 512;        // records per ReplicaBatch / HandoffChunk
@@ -89,6 +91,7 @@ struct ClusterStats {
   uint64_t replica_records_sent = 0;
   uint64_t replica_records_installed = 0;
   uint64_t handoff_records_installed = 0;
+  uint64_t handoff_retries = 0;  // hand-off requests sent again (no last chunk in time)
   uint64_t rejected = 0;        // invalid checks (from clients or peers)
   uint64_t refused_relays = 0;  // relayed checks sent back: no view or hand-off pending here
   uint64_t held_for_view = 0;   // client checks held until the first view
@@ -194,6 +197,12 @@ class ClusterNode {
     std::string from;
     std::vector<ring::HashRange> ranges;
     TimePoint deadline = 0;
+    // Once `from` has not answered within handoff_timeout, the same ranges are also asked of
+    // the next live members of their previous preference lists (replicas of `from`'s state):
+    // their request ids, and whether each one's last chunk arrived. All arrived ends the
+    // hand-off too.
+    std::map<uint64_t, bool> alternates;
+    bool asked_alternates = false;
   };
 
   // routing.cpp
@@ -239,6 +248,7 @@ class ClusterNode {
   void serve_deferred_requests();
   void on_handoff_chunk(const HandoffChunk& chunk);
   void expire_handoffs(TimePoint now);
+  void ask_alternates(uint64_t id, Handoff& handoff);
   void finish_handoff_if_done();
   // Where checks for `hash` go while its hand-off is pending: the range's previous owner, or
   // the replica this node fetches the range from when that owner is gone; "" when this node
@@ -297,6 +307,7 @@ class ClusterNode {
   ring::Ring synced_ring_;
 
   std::map<uint64_t, Handoff> handoffs_;
+  std::map<uint64_t, uint64_t> alternate_of_;  // an alternate request's id -> its hand-off's
   uint64_t ownership_changes_ = 0;
   uint64_t rerouted_changes_ = 0;  // ownership_changes_ when pending checks were last rerouted
   // Requests from members this node's view does not hold yet: answering them now would let

@@ -1,6 +1,7 @@
 // Hand-off: a node that joins or returns takes over a range only once it holds the range's
 // current state, fetched from the range's previous owner. Until then checks for the range go
-// to that previous owner (routing.cpp). A previous owner that is no longer alive cannot be
+// to that previous owner (routing.cpp), and a request that got no last chunk within
+// handoff_timeout is sent again. A previous owner that is no longer alive cannot be
 // asked: a node that was one of its replicas takes over from the state it holds
 // (fail-over); any other asks the first of those replicas still alive, and sends the
 // range's checks there meanwhile.
@@ -34,7 +35,7 @@ void ClusterNode::start_handoff(TimePoint now) {
   for (auto& [from, ranges] : by_source) {
     const uint64_t id = next_id_++;
     outgoing_.push_back({from, HandoffRequest{id, ranges}});
-    handoffs_[id] = Handoff{from, std::move(ranges), now + options_.handoff_timeout};
+    handoffs_[id] = Handoff{from, std::move(ranges), now + options_.handoff_timeout, {}, false};
   }
   finish_handoff_if_done();
 }
@@ -42,6 +43,10 @@ void ClusterNode::start_handoff(TimePoint now) {
 void ClusterNode::on_handoff_request(const std::string& from, const HandoffRequest& request) {
   if (target_.contains(from)) return serve_handoff(from, request);
   // The requester's view is ahead of ours; until ours holds it, we still decide its ranges.
+  // A request asked again (the requester's handoff_timeout passed) is held once.
+  for (const auto& [waiting_from, waiting] : deferred_requests_) {
+    if (waiting_from == from && waiting.request_id == request.request_id) return;
+  }
   if (deferred_requests_.size() >= options_.max_deferred_handoffs) {
     deferred_requests_.erase(deferred_requests_.begin());
   }
@@ -83,20 +88,66 @@ void ClusterNode::on_handoff_chunk(const HandoffChunk& chunk) {
   for (const store::KeyRecord& record : chunk.records) {
     if (store_.install(record)) ++stats_.handoff_records_installed;
   }
-  if (chunk.last && handoffs_.erase(chunk.request_id) > 0) finish_handoff_if_done();
+  if (!chunk.last) return;
+  if (handoffs_.erase(chunk.request_id) > 0) return finish_handoff_if_done();
+  auto alt = alternate_of_.find(chunk.request_id);
+  if (alt == alternate_of_.end()) return;
+  auto it = handoffs_.find(alt->second);
+  alternate_of_.erase(alt);
+  if (it == handoffs_.end()) return;
+  it->second.alternates[chunk.request_id] = true;
+  for (const auto& [alt_id, done] : it->second.alternates) {
+    if (!done) return;
+  }
+  handoffs_.erase(it);
+  finish_handoff_if_done();
 }
 
 void ClusterNode::expire_handoffs(TimePoint now) {
-  bool expired = false;
-  for (auto it = handoffs_.begin(); it != handoffs_.end();) {
-    if (it->second.deadline <= now) {
-      it = handoffs_.erase(it);
-      expired = true;
-    } else {
-      ++it;
-    }
+  // No last chunk yet: ask again, and go on sending the ranges' checks to the source. Taking
+  // the ranges over now would decide them from what this node holds, which for a restarted
+  // node or a joiner is nothing at all: a fresh budget while the source, alive and in the
+  // view, still holds the count (and decides the checks this node sends it). A request or
+  // chunk lost on the way is recovered by the next attempt; chunks answer by request id and
+  // install by version, so a late or repeated one changes nothing. The first time, the ranges
+  // are also asked of the source's replicas (ask_alternates): a source whose messages to
+  // this node do not arrive (a one-way cut, a link waiting out a reconnect backoff) then
+  // costs the lag of a replica's state, not a fresh budget and not a hand-off that never
+  // ends. Otherwise only a view change ends a hand-off (set_view recomputes its sources).
+  for (auto& [id, handoff] : handoffs_) {
+    if (handoff.deadline > now) continue;
+    ++stats_.handoff_retries;
+    handoff.deadline = now + options_.handoff_timeout;
+    outgoing_.push_back({handoff.from, HandoffRequest{id, handoff.ranges}});
+    if (!handoff.asked_alternates) ask_alternates(id, handoff);
   }
-  if (expired) finish_handoff_if_done();
+}
+
+void ClusterNode::ask_alternates(uint64_t id, Handoff& handoff) {
+  handoff.asked_alternates = true;
+  // For each range, the first live member of its previous preference list other than the
+  // source and this node: it holds the source's replicated state of the range.
+  std::map<std::string, std::vector<ring::HashRange>> by_alternate;
+  std::vector<ring::MemberIndex> before;
+  for (const ring::HashRange& range : handoff.ranges) {
+    stable_.preference_list(range.hi, options_.replicas, before);
+    std::string alternate;
+    for (ring::MemberIndex m : before) {
+      const std::string& member = stable_.member(m).id;
+      if (member != handoff.from && member != self_.id && target_.contains(member)) {
+        alternate = member;
+        break;
+      }
+    }
+    if (alternate.empty()) return;  // a range nobody else holds: wait for the source alone
+    by_alternate[alternate].push_back(range);
+  }
+  for (auto& [to, ranges] : by_alternate) {
+    const uint64_t alt_id = next_id_++;
+    alternate_of_[alt_id] = id;
+    handoff.alternates[alt_id] = false;
+    outgoing_.push_back({to, HandoffRequest{alt_id, std::move(ranges)}});
+  }
 }
 
 std::string ClusterNode::handoff_target(uint64_t hash) const {

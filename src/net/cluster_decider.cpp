@@ -259,9 +259,14 @@ void ClusterDecider::set_view(std::vector<ring::Member> alive) {
       addresses_[m.id] = m.address;
     }
     // Links to members that left the view stop reconnecting; a member that comes back
-    // (possibly restarted) gets a fresh link.
+    // (possibly restarted) gets a fresh link. Also when a link to it was made while it was out
+    // of the view (an answer to one of its last relays, a replica batch shipped again): that
+    // link has been failing to connect since, its reconnect backed off to up to a second, and
+    // what it queued was meant for the node's previous life. Kept, it would hold the
+    // returning node's hand-off chunks that long.
     for (auto it = links_.begin(); it != links_.end();) {
-      if (ids.count(it->first) && it->second.main->address() == addresses_[it->first]) {
+      if (ids.count(it->first) && view_ids_.count(it->first) &&
+          it->second.main->address() == addresses_[it->first]) {
         ++it;
       } else {
         it->second.main->close();
@@ -269,6 +274,7 @@ void ClusterDecider::set_view(std::vector<ring::Member> alive) {
         it = links_.erase(it);
       }
     }
+    view_ids_ = ids;
     spdlog::info("cluster view: {} alive members", alive.size());
     policy_spread_->set_members(std::vector<std::string>(ids.begin(), ids.end()), clock_.now());
     change_ownership([&] { node_->set_view(std::move(alive), clock_.now()); });

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <map>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "cluster/support/sim_cluster.h"
@@ -40,8 +41,29 @@ TEST(InlineDecisionSimTest, OwnershipIsEmptyUntilTheViewSettles) {
   for (int i = 0; i < 50; ++i) {
     EXPECT_FALSE(node.ownership().decides(key_hash("k" + std::to_string(i))));
   }
-  // Once the hand-off gives up (handoff_timeout), the node owns its half of the ring inline.
+  // Its request unanswered past handoff_timeout, it asks again and still decides nothing.
+  uint64_t request_id = 0;
+  for (const Outgoing& out : node.take_outgoing()) {
+    if (const auto* request = std::get_if<HandoffRequest>(&out.message)) {
+      request_id = request->request_id;
+    }
+  }
+  ASSERT_NE(request_id, 0u);
   node.tick(kT0 + ClusterOptions{}.handoff_timeout + kMillisecond);
+  ASSERT_TRUE(node.handoff_pending());
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_FALSE(node.ownership().decides(key_hash("k" + std::to_string(i))));
+  }
+  size_t asked_again = 0;
+  for (const Outgoing& out : node.take_outgoing()) {
+    asked_again += std::holds_alternative<HandoffRequest>(out.message);
+  }
+  EXPECT_EQ(asked_again, 1u);
+  // Once the last chunk arrives, the node owns its half of the ring inline.
+  HandoffChunk last;
+  last.request_id = request_id;
+  last.last = true;
+  node.receive("b", last, kT0 + ClusterOptions{}.handoff_timeout + 2 * kMillisecond);
   ASSERT_FALSE(node.handoff_pending());
   size_t owned = 0;
   for (int i = 0; i < 200; ++i) {
