@@ -15,6 +15,7 @@ test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-14-dev
   redis-server redis-tools libhiredis-dev python3 python3-redis python3-protobuf python3-xxhash
+  python3-grpcio  # the network lab's gRPC door load (scripts/netlab/door_load.py)
   iproute2 iptables procps gnuplot-nox faketime
   prometheus  # promtool, for scripts/check_monitoring.sh (Debian ships it only with the server)
 )

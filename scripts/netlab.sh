@@ -5,15 +5,20 @@
 # changes): a bridge namespace holding br0, one namespace per node (n1..nN at 10.77.0.11..,
 # each on its own veth to the bridge) and a client namespace (10.77.0.100). The addresses exist
 # only inside these namespaces. Each node is `drl node --listen 0.0.0.0:7000 --advertise
-# ADDR:7000 --resp ADDR:6379 --join dns+drl-peers:7000`: every node finds the others by name,
+# ADDR:7000 --resp ADDR:6379 --http ADDR:8080 --grpc ADDR:8081 --rls-config FILE --join
+# dns+drl-peers:7000`: every node finds the others by name,
 # through a hosts file naming drl-peers once per node (/etc/netns/<namespace>/hosts, which
 # `ip netns exec` mounts over /etc/hosts; removed at exit). For each scenario the nodes start afresh (empty stores), the fault is set
 # in the nodes' own iptables (INPUT of each node namespace), and the client namespace loads
-# every node through both doors at once, on keys with a burst and no refill during the run:
+# every node through every door of --doors at once, each door on keys of its own, with a
+# burst and no refill during the run:
 #   native: `drl bench --ledger` (failing-over clients, keys ledger:0..K-1, fixed window of one
 #           hour, limit B: each key may admit B in the run);
-#   RESP:   scripts/netlab/resp_load.py, `CL.THROTTLE resp:<k> B-1 1 3600` (burst B, one
-#           token an hour).
+#   resp:   scripts/netlab/door_load.py, `CL.THROTTLE resp:<k> B-1 1 3600` (burst B, one
+#           token an hour);
+#   http:   door_load.py, POST /v1/check on http:<k>, a token bucket of B, one token an hour;
+#   grpc:   door_load.py, Envoy's ShouldRateLimit, domain netlab, descriptor (key, <k>), the
+#           nodes' --rls-config giving it B a day (needs python3-grpcio).
 # Faults (--scenarios, comma-separated):
 #   clean        no fault (the baseline the others are compared with, same run, same size)
 #   lossP        P% of the packets each node receives from each other node are dropped
@@ -58,21 +63,23 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 drl=${DRL_BIN:-$root/build/bin/drl}
-python=${PYTHON:-python3}
+# Debian's Python (its packages: python3-grpcio), not a python3 found earlier on PATH.
+python=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 here=$root/scripts/netlab
 
 nodes_list=3 scenarios=clean,loss10,loss30,cuts duration=60 connections=4 keys=100 burst=10
-timeout_ms=1000 loss_scope=peers rto_min="" work="" seed=1 node_args=()
+timeout_ms=1000 doors=native,resp,http,grpc loss_scope=peers rto_min="" work="" seed=1 node_args=()
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'; cat <<EOF
 Options:
   --nodes LIST         cluster sizes, e.g. 3 or 3,5 (default $nodes_list)
   --scenarios LIST     (default $scenarios)
   --duration S         seconds of load per scenario (default $duration)
   --quick              --duration 10
+  --doors LIST         the doors loaded, of native,resp,http,grpc (default $doors)
   --connections N      load connections per door (default $connections; at least one per node)
   --keys N             keys per door (default $keys)
   --burst N            admissions each key may make in the run (default $burst)
-  --timeout-ms MS      native checks' deadline (default $timeout_ms; RESP uses the node's)
+  --timeout-ms MS      native checks' deadline (default $timeout_ms; the other doors use the node's)
   --loss-scope S       peers (default) or all
   --rto-min MS         TCP's minimum retransmission timeout on the lab's routes, every
                        namespace (ip route ... rto_min; default: the kernel's, 200 ms)
@@ -87,6 +94,7 @@ while (($#)); do
     --scenarios) scenarios=$2; shift ;;
     --duration) duration=$2; shift ;;
     --quick) duration=10 ;;
+    --doors) doors=$2; shift ;;
     --connections) connections=$2; shift ;;
     --keys) keys=$2; shift ;;
     --burst) burst=$2; shift ;;
@@ -104,6 +112,9 @@ done
 case $loss_scope in peers|all) ;; *) echo "netlab: --loss-scope peers or all" >&2; exit 2 ;; esac
 [[ $duration =~ ^[0-9]+$ && $duration -ge 1 ]] || { echo "netlab: --duration: whole seconds" >&2; exit 2; }
 [[ -z $rto_min || $rto_min =~ ^[0-9]+$ ]] || { echo "netlab: --rto-min: whole milliseconds" >&2; exit 2; }
+for door in ${doors//,/ }; do
+  case $door in native|resp|http|grpc) ;; *) echo "netlab: --doors: native, resp, http, grpc" >&2; exit 2 ;; esac
+done
 
 skip() { echo "netlab: SKIPPED: $*" >&2; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces and iptables)"
@@ -111,6 +122,9 @@ for tool in ip iptables "$python"; do
   command -v "$tool" >/dev/null || skip "$tool not found (scripts/install-deps.sh installs it)"
 done
 [ -x "$drl" ] || { echo "netlab: no drl binary at $drl (build it, or set DRL_BIN)" >&2; exit 2; }
+if [[ ,$doors, == *,grpc,* ]] && ! "$python" -c 'import grpc' 2>/dev/null; then
+  skip "the grpc door's load needs python3-grpcio (scripts/install-deps.sh installs it; or --doors without grpc)"
+fi
 
 tag=drlnl$$
 lab_namespaces=()  # every namespace this run created, removed by cleanup
@@ -180,6 +194,7 @@ fi
 ip netns del "$tag-probe"; lab_namespaces=()
 
 node_addr() { echo "10.77.0.$((10 + $1))"; }
+door_port() { case $1 in native) echo 7000 ;; resp) echo 6379 ;; http) echo 8080 ;; grpc) echo 8081 ;; esac; }
 faketime_lib=${FAKETIME_LIB:-/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1}
 skew_node=0 skew_offset=""  # set per scenario by skew:I:OFF
 client_ns=$tag-c
@@ -228,7 +243,8 @@ start_node() {  # start_node I DIR [LOG]
   local i=$1 addr; addr=$(node_addr "$1")
   local log=${3:-$2/n$1.log}
   local args=(node --listen 0.0.0.0:7000 --advertise "$addr:7000" --id "n$i"
-              --resp "$addr:6379" --join dns+drl-peers:7000 "${node_args[@]}")
+              --resp "$addr:6379" --http "$addr:8080" --grpc "$addr:8081"
+              --rls-config "$work/rls.yaml" --join dns+drl-peers:7000 "${node_args[@]}")
   local clock=()  # skew:I:OFF shifts this node's wall clock only
   if ((i == skew_node)); then
     # An ASan build refuses a preloaded library ahead of its runtime unless told not to.
@@ -463,28 +479,29 @@ run_scenario() {  # run_scenario N FAULT
   fi
   if [ -z "$failure" ]; then
     set_fault "$n" "$fault"
-    local servers="" resp_servers="" conns=$connections
+    local servers="" conns=$connections door loads=()
     ((conns >= n)) || conns=$n  # every node gets clients of each door
-    for ((i = 1; i <= n; i++)); do
-      servers+="${servers:+,}$(node_addr "$i"):7000"
-      resp_servers+="${resp_servers:+,}$(node_addr "$i"):6379"
+    for door in ${doors//,/ }; do
+      servers=""
+      for ((i = 1; i <= n; i++)); do servers+="${servers:+,}$(node_addr "$i"):$(door_port "$door")"; done
+      if [ "$door" = native ]; then
+        in_client "$drl" bench --ledger "$dir/ledger.tsv" --servers "$servers" \
+          --connections "$conns" --keys "$keys" --algorithm fixed_window --limit "$burst" \
+          --window 1h --duration "${duration}s" --timeout-ms "$timeout_ms" --seed "$seed" --json \
+          >"$dir/native.json" 2>"$dir/native.err" &
+      else
+        in_client "$python" "$here/door_load.py" --door "$door" --servers "$servers" \
+          --connections "$conns" --keys "$keys" --burst "$burst" --duration "$duration" \
+          --timeout 3 --seed "$seed" --out "$dir/$door.json" 2>"$dir/$door.err" &
+      fi
+      loads+=($!)
     done
-    in_client "$drl" bench --ledger "$dir/ledger.tsv" --servers "$servers" \
-      --connections "$conns" --keys "$keys" --algorithm fixed_window --limit "$burst" \
-      --window 1h --duration "${duration}s" --timeout-ms "$timeout_ms" --seed "$seed" --json \
-      >"$dir/native.json" 2>"$dir/native.err" &
-    local native=$!
-    in_client "$python" "$here/resp_load.py" --servers "$resp_servers" \
-      --connections "$conns" --keys "$keys" --burst "$burst" --duration "$duration" \
-      --timeout 3 --seed "$seed" --out "$dir/resp.json" 2>"$dir/resp.err" &
-    local resp=$!
     case $fault in
       partition:*) partition_run "$n" "$fault" "$dir" ;;
       kill:*) kill_run "$n" "$fault" "$dir" ;;
       flap:*) driver_stop=$dir/flap.stop; flap_run "$fault" "$driver_stop" & driver_pid=$! ;;
     esac
-    wait "$native" || true
-    wait "$resp" || true
+    for pid in "${loads[@]}"; do wait "$pid" || true; done
     if ((driver_pid)); then
       touch "$driver_stop"
       wait "$driver_pid" 2>/dev/null || true
@@ -506,8 +523,8 @@ run_scenario() {  # run_scenario N FAULT
   if [ -f "$dir/kill.json" ] && grep -q null "$dir/kill.json" && [ -z "$failure" ]; then
     failure="the killed node was not declared dead within 30 s, or the ring did not agree again within 60 s of its restart"
   fi
-  printf '{"order":%d,"nodes":%d,"scenario":"%s","duration_s":%d,"limit":%d,"keys":%d,"bound_factor":%d,"loss_scope":"%s","rto_min_ms":"%s",%s"crashed":[%s]}\n' \
-    "$order" "$n" "$fault" "$duration" "$burst" "$keys" "$bound_factor" "$loss_scope" "${rto_min:-kernel}" \
+  printf '{"order":%d,"nodes":%d,"scenario":"%s","duration_s":%d,"limit":%d,"keys":%d,"bound_factor":%d,"loss_scope":"%s","rto_min_ms":"%s","doors":"%s",%s"crashed":[%s]}\n' \
+    "$order" "$n" "$fault" "$duration" "$burst" "$keys" "$bound_factor" "$loss_scope" "${rto_min:-kernel}" "$doors" \
     "${failure:+\"failure\":\"$failure\",}" \
     "$(for c in "${crashed[@]}"; do printf '"%s",' "$c"; done | sed 's/,$//')" >"$dir/meta.json"
   [ -z "$failure" ] || echo "netlab: FAILED: $failure (logs in $dir)" >&2
@@ -516,9 +533,12 @@ run_scenario() {  # run_scenario N FAULT
 if [ -z "$work" ]; then work=$(mktemp -d /tmp/drl-netlab.XXXXXX); fi
 mkdir -p "$work"
 rm -rf "$work"/[0-9]*n-[0-9]*  # a previous run's scenarios in a reused --dir
+# The grpc door's rule: B a day per descriptor value (a fixed window, as envoyproxy/ratelimit).
+printf 'domain: netlab\ndescriptors:\n  - key: key\n    rate_limit:\n      unit: day\n      requests_per_unit: %d\n' \
+  "$burst" >"$work/rls.yaml"
 rto_note=${rto_min:+; TCP rto_min $rto_min ms}
 echo "netlab: drl $drl; work dir $work; loss scope $loss_scope; $keys keys per door," \
-  "burst $burst, no refill; $connections connections per door (at least one per node)$rto_note"
+  "burst $burst, no refill; doors $doors; $connections connections per door (at least one per node)$rto_note"
 for n in ${nodes_list//,/ }; do
   [[ $n =~ ^[0-9]+$ && $n -ge 2 && $n -le 9 ]] || { echo "netlab: --nodes: 2..9" >&2; exit 2; }
   faults=$(expand_scenarios "$n") || exit 2

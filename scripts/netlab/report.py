@@ -2,7 +2,8 @@
 """Usage: report.py WORKDIR  (scripts/netlab.sh calls it at the end of a run)
 
 Reads every scenario directory of a lab run (WORKDIR/<nodes>n-<scenario>/: meta.json, the
-native door's `drl bench --ledger` JSON and ledger, the RESP door's resp.json, each node's
+native door's `drl bench --ledger` JSON and ledger, the other doors' <door>.json of
+scripts/netlab/door_load.py, each node's
 `drl status --json` after the load) and prints one row per scenario and door:
 
   attempts/s (and the ratio to the clean scenario of the same size, same run), p99 latency,
@@ -55,8 +56,8 @@ def native_door(d, limit):
                 errors=res["errors"], allowed=res["allowed"], per_key=per_key, limit=limit)
 
 
-def resp_door(d):
-    res = load_json(os.path.join(d, "resp.json"))
+def door_load_result(d, door):
+    res = load_json(os.path.join(d, door + ".json"))
     if res is None:
         return None
     return dict(attempts=res["attempts"], seconds=res["seconds"], p99_us=res["p99_us"],
@@ -113,7 +114,9 @@ def main():
             status = 2
             rows.append((nodes, name, "-", None, meta["failure"]))
             continue
-        for door, r in (("native", native_door(d, meta.get("limit", 10))), ("resp", resp_door(d))):
+        for door in meta.get("doors", "native,resp").split(","):
+            r = native_door(d, meta.get("limit", 10)) if door == "native" else \
+                door_load_result(d, door)
             if r is None:
                 status = 2
                 rows.append((nodes, name, door, None, "no result (see " + d + ")"))
