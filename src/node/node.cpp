@@ -763,7 +763,10 @@ std::string Node::Impl::render_metrics() {
     if (gossip) in.members = gossip->members();
     in.checks_received = ss.checks;
     net::ClusterSnapshot c;
-    if (cluster && cluster->snapshot(c, std::chrono::seconds(1))) in.status = c.status;
+    if (cluster && cluster->snapshot(c, std::chrono::seconds(1))) {
+      in.status = c.status;
+      in.handoff_retries = c.stats.handoff_retries;
+    }
     if (in.status || solo->solo()) in.checks_decided = decided_here(in.status ? &c : nullptr);
     service::render_cluster_metrics(t, in);
   }

@@ -45,6 +45,11 @@ void render_cluster_metrics(PrometheusText& t, const ClusterMetricsInput& in) {
   t.help("drl_handoff_in_progress", "gauge",
          "1 while this node fetches ranges it takes over from their previous owners.");
   t.sample("drl_handoff_in_progress", {}, uint64_t{s.handoff_pending ? 1u : 0u});
+  if (in.handoff_retries) {
+    t.help("drl_handoff_retries_total", "counter",
+           "Hand-off requests sent again: no last chunk from the previous owner in time.");
+    t.sample("drl_handoff_retries_total", {}, *in.handoff_retries);
+  }
   t.help("drl_forwards_in_flight", "gauge", "Forwarded checks awaiting an answer.");
   t.sample("drl_forwards_in_flight", {}, static_cast<uint64_t>(s.in_flight));
 }

@@ -19,6 +19,9 @@ struct ClusterMetricsInput {
   // Checks decided here, for its clients or for other nodes; none when unknown (the cluster
   // thread did not answer).
   std::optional<uint64_t> checks_decided;
+  // Hand-off requests this node sent again (no last chunk within handoff_timeout); none when
+  // the cluster thread did not answer.
+  std::optional<uint64_t> handoff_retries;
 };
 
 void render_cluster_metrics(PrometheusText& t, const ClusterMetricsInput& in);

@@ -24,7 +24,8 @@ TEST(MetricsProcess, MembersByStateRingAndHealth) {
        {"drl_build_info{version=\"", "process_cpu_seconds_total ", "process_resident_memory_bytes ",
         "process_open_fds ", "process_start_time_seconds ", "drl_ring_share ",
         "drl_ring_epoch_info{epoch=\"", "drl_replication_lag_seconds ", "drl_handoff_in_progress ",
-        "drl_checks_received_total ", "drl_checks_decided_here_total "}) {
+        "drl_handoff_retries_total ", "drl_checks_received_total ",
+        "drl_checks_decided_here_total "}) {
     EXPECT_NE(page.find(series), std::string::npos) << series << " missing from\n" << page;
   }
   EXPECT_EQ(testing::metric(page, "drl_members{state=\"alive\"}"), 3.0) << page;
