@@ -248,22 +248,28 @@ TEST(Client, ConnectionLostBeforeTheAnswerIsUnavailable) {
   EXPECT_FALSE(r.message.empty());
 }
 
-// With one node, a retry after OVERLOADED goes back over the connection already open: a second
-// connection would cost a node that is shedding load one more descriptor and, at its
-// --max-connections, be refused (seen as "connection reset" by the caller).
-TEST(Client, RetryOnTheSameNodeReusesItsConnection) {
-  ConversationServer server([](const wire::Request& request, size_t nth) {
+// A server's answers: OVERLOADED (retry after 1 ms) to its `shed`-th request (counted from
+// 0), allowed to every other.
+auto shed_the_nth(size_t shed) {
+  return [shed](const wire::Request& request, size_t nth) {
     wire::Response r;
     r.set_id(request.id());
     auto* result = r.mutable_check()->add_results();
-    if (nth == 0) {
+    if (nth == shed) {
       result->set_code(wire::OVERLOADED);
       result->set_retry_after_ms(1);
     } else {
       result->set_allowed(true);
     }
     return r;
-  });
+  };
+}
+
+// With one node, a retry after OVERLOADED goes back over the connection already open: a second
+// connection would cost a node that is shedding load one more descriptor and, at its
+// --max-connections, be refused (seen as "connection reset" by the caller).
+TEST(Client, RetryOnTheSameNodeReusesItsConnection) {
+  ConversationServer server(shed_the_nth(0));
   Client client({.nodes = {server.address()}, .request_timeout = std::chrono::seconds(2)});
   const auto r = client.check(spec("a"));
   EXPECT_EQ(r.code, ResultCode::kOk) << r.message;
@@ -274,18 +280,7 @@ TEST(Client, RetryOnTheSameNodeReusesItsConnection) {
 // A retry after OVERLOADED goes to another node; when that node cannot be reached (it died),
 // it goes to the next one of the list instead of failing the check.
 TEST(Client, ARetryWhoseNodeIsDeadGoesToTheNextNode) {
-  ManyConnectionServer live([](const wire::Request& request, size_t nth) {
-    wire::Response r;
-    r.set_id(request.id());
-    auto* result = r.mutable_check()->add_results();
-    if (nth == 1) {
-      result->set_code(wire::OVERLOADED);
-      result->set_retry_after_ms(1);
-    } else {
-      result->set_allowed(true);
-    }
-    return r;
-  });
+  ManyConnectionServer live(shed_the_nth(1));
   // Two nodes: the retry's "another node" is the dead one. The first check connects the
   // client to the live node (the list's first); the second is shed there and retried.
   Client client(
