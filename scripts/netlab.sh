@@ -479,7 +479,7 @@ run_scenario() {  # run_scenario N FAULT
   fi
   if [ -z "$failure" ]; then
     set_fault "$n" "$fault"
-    local servers="" conns=$connections door loads=()
+    local servers="" conns=$connections door pid loads=()
     ((conns >= n)) || conns=$n  # every node gets clients of each door
     for door in ${doors//,/ }; do
       servers=""
