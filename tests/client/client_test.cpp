@@ -19,6 +19,19 @@
 namespace drl {
 namespace {
 
+// Reads one request frame from `s`; false when the connection ended or failed.
+bool read_request(asio::ip::tcp::socket& s, wire::Request& request) {
+  std::error_code ec;
+  uint8_t header[4];
+  asio::read(s, asio::buffer(header), ec);
+  if (ec) return false;
+  std::string body(service::read_be32(header), '\0');
+  asio::read(s, asio::buffer(body), ec);
+  if (ec) return false;
+  request.ParseFromString(body);
+  return true;
+}
+
 // Accepts one connection, reads `expect` requests, then calls `script` with them; whatever
 // frames `script` appends to `out` are sent back, then the connection closes.
 class ScriptedServer {
@@ -33,13 +46,7 @@ class ScriptedServer {
       if (ec) return;
       std::vector<wire::Request> requests;
       while (requests.size() < expect) {
-        uint8_t header[4];
-        asio::read(s, asio::buffer(header), ec);
-        if (ec) return;
-        std::string body(service::read_be32(header), '\0');
-        asio::read(s, asio::buffer(body), ec);
-        if (ec) return;
-        requests.emplace_back().ParseFromString(body);
+        if (!read_request(s, requests.emplace_back())) return;
       }
       std::string out;
       script(requests, out);
@@ -76,14 +83,8 @@ class ConversationServer {
       if (ec) return;
       acceptor_.non_blocking(true, ec);
       for (size_t nth = 0;; ++nth) {
-        uint8_t header[4];
-        asio::read(s, asio::buffer(header), ec);
-        if (ec) return;
-        std::string body(service::read_be32(header), '\0');
-        asio::read(s, asio::buffer(body), ec);
-        if (ec) return;
         wire::Request request;
-        request.ParseFromString(body);
+        if (!read_request(s, request)) return;
         // A connection the client opened beside this one, by now, is in the accept queue.
         asio::ip::tcp::socket extra(io_);
         acceptor_.accept(extra, ec);
@@ -150,14 +151,8 @@ class ManyConnectionServer {
   void serve(asio::ip::tcp::socket& s) {
     std::error_code ec;
     for (;;) {
-      uint8_t header[4];
-      asio::read(s, asio::buffer(header), ec);
-      if (ec) return;
-      std::string body(service::read_be32(header), '\0');
-      asio::read(s, asio::buffer(body), ec);
-      if (ec) return;
       wire::Request request;
-      request.ParseFromString(body);
+      if (!read_request(s, request)) return;
       std::string out;
       service::append_frame(out, answer_(request, nth_++));
       asio::write(s, asio::buffer(out), ec);
