@@ -58,9 +58,9 @@ struct ClusterOptions {
   // A hand-off request without its last chunk after this is sent again (the ranges stay with
   // their source meanwhile), and the first time also to the source's replicas.
   Nanos handoff_timeout = 500 * kMillisecond;
-  Nanos flush_delay = 50 * kMicrosecond;       // a forward batch waits at most this
-  size_t max_batch = 64;                       // checks per CheckBatch
-  size_t max_records_per_message = 512;        // records per ReplicaBatch / HandoffChunk
+  Nanos flush_delay = 50 * kMicrosecond;  // a forward batch waits at most this
+  size_t max_batch = 64;                  // checks per CheckBatch
+  size_t max_records_per_message = 512;   // records per ReplicaBatch / HandoffChunk
   // A view with fewer alive members than this means "we are the minority side of a
   // partition": every check is decided by its degrade mode. 0 disables the guard.
   size_t min_view_size = 0;
@@ -92,12 +92,12 @@ struct ClusterStats {
   uint64_t replica_records_installed = 0;
   uint64_t handoff_records_installed = 0;
   uint64_t handoff_retries = 0;  // hand-off requests sent again (no last chunk in time)
-  uint64_t rejected = 0;        // invalid checks (from clients or peers)
-  uint64_t refused_relays = 0;  // relayed checks sent back: no view or hand-off pending here
-  uint64_t held_for_view = 0;   // client checks held until the first view
-  uint64_t expired_relays = 0;  // relayed checks not decided: they arrived after their deadline
-  uint64_t late_answers = 0;    // answers to checks already answered (another attempt's)
-  uint64_t expired_checks = 0;  // not tried further: their deadline (client's or relay's) passed
+  uint64_t rejected = 0;         // invalid checks (from clients or peers)
+  uint64_t refused_relays = 0;   // relayed checks sent back: no view or hand-off pending here
+  uint64_t held_for_view = 0;    // client checks held until the first view
+  uint64_t expired_relays = 0;   // relayed checks not decided: they arrived after their deadline
+  uint64_t late_answers = 0;     // answers to checks already answered (another attempt's)
+  uint64_t expired_checks = 0;   // not tried further: their deadline (client's or relay's) passed
 };
 
 // What `drl status` shows about this node's place in the cluster.

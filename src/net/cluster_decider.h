@@ -179,7 +179,7 @@ class ClusterDecider final : public service::CheckDecider {
   std::string hello_;          // id '\0' address, the first frame of every link
   std::optional<net::PeerServer> server_;
   std::map<std::string, PeerLinks> links_;        // the two connections to each peer, by id
-  std::set<std::string> view_ids_;                 // the members of the last view given
+  std::set<std::string> view_ids_;                // the members of the last view given
   std::map<std::string, std::string> addresses_;  // member id -> address, from views and hellos
   std::chrono::steady_clock::time_point next_loss_watch_{};
   std::map<std::string, std::chrono::steady_clock::time_point> lossy_until_;

@@ -109,12 +109,13 @@ TEST(KillRestart, FiveNodesStayWithinTheCrashBound) {
 TEST(KillRestart, LateHandoffChunksGiveTheRestartedNodeNoFreshBudget) {
   const uint64_t seed = seed_or(1511);
   for (size_t victim = 0; victim < 5; ++victim) {
-    const KillRun r = kill_and_restart(seed + victim, victim, 1200 * kMillisecond,
-                                       900 * kMillisecond);
-    std::printf("victim n%zu, slow links: worst %+lld per key, %zu keys beyond the bound, "
-                "%llu admissions from a fresh budget\n",
-                victim, static_cast<long long>(r.worst), r.keys_over,
-                static_cast<unsigned long long>(r.fresh));
+    const KillRun r =
+        kill_and_restart(seed + victim, victim, 1200 * kMillisecond, 900 * kMillisecond);
+    std::printf(
+        "victim n%zu, slow links: worst %+lld per key, %zu keys beyond the bound, "
+        "%llu admissions from a fresh budget\n",
+        victim, static_cast<long long>(r.worst), r.keys_over,
+        static_cast<unsigned long long>(r.fresh));
     EXPECT_EQ(r.keys_over, 0u) << "victim n" << victim;
     EXPECT_EQ(r.fresh, 0u) << "victim n" << victim;
   }

@@ -223,9 +223,7 @@ void SimCluster::drain(size_t i) {
     if (slow_link != slow_links_.end()) delay += slow_link->second;
     TimePoint& clock = link_clock_[{i, to}];
     clock = std::max(clock, now_ + delay);
-    if (slow_link != slow_links_.end() && slow_link->second > 0) {
-      slowed_until_ = std::max(slowed_until_, clock);
-    }
+    if (slow_link != slow_links_.end()) slowed_until_ = std::max(slowed_until_, clock);
     in_flight_[{clock, seq_++}] = Message{i, to, slots_[to].incarnation, std::move(out.message)};
   }
 }
@@ -352,11 +350,8 @@ void SimCluster::check_invariants() {
       if (o.result.decided_by != owner)
         problem << "decided by " << o.result.decided_by << ", owner " << owner;
       if (o.result.degraded) problem << "degraded in a stable view";
-      const bool clean_network =
-          options_.loss == 0 && options_.retransmit_loss == 0 && cuts_.empty() &&
-          o.asked_at > slowed_until_ &&
-          std::none_of(slow_links_.begin(), slow_links_.end(),
-                       [](const auto& link) { return link.second > 0; });
+      const bool clean_network = options_.loss == 0 && options_.retransmit_loss == 0 &&
+                                 cuts_.empty() && slow_links_.empty() && o.asked_at > slowed_until_;
       if (clean_network && o.result.hops > 1) problem << o.result.hops << " hops in a stable view";
     }
     if (!problem.str().empty()) {

@@ -101,7 +101,13 @@ class SimCluster {
   void slow(size_t i, Nanos extra) { slow_[i] = extra; }
   // One link slow: `from`'s messages to `to` arrive `extra` later (0 restores it), in order,
   // as on a peer connection that is reconnecting with backoff. Views do not change.
-  void slow_link(size_t from, size_t to, Nanos extra) { slow_links_[{from, to}] = extra; }
+  void slow_link(size_t from, size_t to, Nanos extra) {
+    if (extra > 0) {
+      slow_links_[{from, to}] = extra;
+    } else {
+      slow_links_.erase({from, to});
+    }
+  }
   // A one-way cut: `from`'s messages to `to` are lost, `to`'s to `from` still arrive.
   // Membership does not notice (indirect probes get through): views do not change.
   void cut(size_t from, size_t to) { cuts_.insert({from, to}); }
@@ -192,9 +198,9 @@ class SimCluster {
   std::map<std::pair<TimePoint, uint64_t>, Message> in_flight_;
   std::map<std::pair<size_t, size_t>, TimePoint> link_clock_;  // FIFO per link
   std::map<size_t, Nanos> slow_;                               // extra inbound delay per node
-  std::map<std::pair<size_t, size_t>, Nanos> slow_links_;      // extra delay per link
-  TimePoint slowed_until_ = 0;  // the last arrival of a message a slow link delayed
-  std::set<std::pair<size_t, size_t>> cuts_;                   // (from, to): lost
+  std::map<std::pair<size_t, size_t>, Nanos> slow_links_;      // extra delay per slow link
+  TimePoint slowed_until_ = 0;                // the last arrival of a message a slow link delayed
+  std::set<std::pair<size_t, size_t>> cuts_;  // (from, to): lost
   // Per link: the step (+1) of the segment being filled, and its retransmission delay.
   std::map<std::pair<size_t, size_t>, std::pair<uint64_t, Nanos>> segments_;
   std::map<size_t, std::pair<Nanos, double>> clocks_;  // offset, drift (ppm)
