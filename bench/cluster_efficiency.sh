@@ -2,7 +2,9 @@
 # What a check costs a cluster: the CPU time all drl nodes spend per million checks decided,
 # for one node, 3 nodes with the smart client (each check sent to its key's owner) and
 # 3 nodes with the clients spread over the nodes (2 of 3 checks forwarded), at the same
-# open-loop rate, so the ratios to one node say what a check costs on any number of machines
+# open-loop rate, each against one node driven by the same client (1-smart for 3-smart, the
+# plain bench for the others: on loopback a node's CPU includes waking its client's reader,
+# so one client shape must not be compared with another), so the ratios to one node say what a check costs on any number of machines
 # (checks per second on this one machine cannot: its cores are shared by every node and the
 # generator). CPU time is utime + stime of every node process from /proc/PID/stat, read just
 # before and just after the load; the generator is not counted. Each configuration starts
@@ -16,8 +18,10 @@
 #
 # Usage: bench/cluster_efficiency.sh [OUT_DIR]   (default bench/results-efficiency)
 # Env: ROUNDS (3), RATE, LOW_RATE, DURATION (seconds per run, 8), CONNECTIONS (16), THREADS
-#      (I/O threads per node, 1), KEYS, BUILD (build), CONFIGS (default "1 3-smart 3-spread"),
-#      (configurations: 1, 3-smart, 3-spread, and 3-spread-sealed: 3-spread with a cluster key,
+#      (I/O threads per node, 1), KEYS, BUILD (build), CONFIGS (default
+#      "1 1-smart 3-smart 3-spread"; configurations: 1 (one node, the plain bench), 1-smart (one
+#      node, the smart client: 3-smart's baseline), 3-smart, 3-spread, and 3-spread-sealed:
+#      3-spread with a cluster key,
 #      every gossip packet and peer frame sealed, to measure what the encryption costs),
 #      NODE_ARGS (extra arguments for every node, e.g. "--queue-target-ms 10000" on a host so
 #      busy that the nodes would shed load: shed checks are not decided, and a run that
@@ -39,10 +43,10 @@ duration=${DURATION:-8}
 connections=${CONNECTIONS:-16}
 threads=${THREADS:-1}
 keys=${KEYS:-1000000}
-configs=${CONFIGS:-"1 3-smart 3-spread"}
+configs=${CONFIGS:-"1 1-smart 3-smart 3-spread"}
 [ -x "$drl" ] || { echo "cluster_efficiency: $drl not found (scripts/build.sh)" >&2; exit 2; }
 for c in $configs; do
-  case $c in 1|3-smart|3-spread|3-spread-sealed) ;; *) echo "cluster_efficiency: unknown config $c" >&2; exit 2 ;; esac
+  case $c in 1|1-smart|3-smart|3-spread|3-spread-sealed) ;; *) echo "cluster_efficiency: unknown config $c" >&2; exit 2 ;; esac
 done
 mkdir -p "$out"
 work=$(mktemp -d)
@@ -108,11 +112,12 @@ run_one() {
   local config=$1 r=$2 round=$3 n=1 load=(--coalesce)
   config_args=()
   case $config in
+    1-smart) load=(--smart) ;;
     3-smart) n=3 load=(--smart) ;;
     3-spread) n=3 ;;
     3-spread-sealed) n=3 config_args=(--cluster-key-file "$work/cluster.key") ;;
   esac
-  ((r == low_rate)) && [ "$config" != 3-smart ] && load=()
+  ((r == low_rate)) && [ "${load[0]}" = --coalesce ] && load=()
   start_nodes "$n" || { stop_nodes; return 1; }
   local all; all=$(IFS=,; echo "${servers[*]}")
   local before after line
@@ -155,11 +160,14 @@ done
 python3 - "$out/results.tsv" >"$out/report.md" <<'EOF'
 import csv, statistics, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1]), delimiter="\t")]
-print("| rate | config | CPU-s per M checks (median, range) | x 1 node | p50 us | p99 us | checks (median) | distinct keys | valid runs | generator behind |")
+print("| rate | config | CPU-s per M checks (median, range) | x its baseline | p50 us | p99 us | checks (median) | distinct keys | valid runs | generator behind |")
 print("|---|---|---|---|---|---|---|---|---|---|")
+# Each configuration against one node driven by the same client: 3-smart against 1-smart
+# (or 1 when 1-smart was not run), the others against 1.
+BASELINE = {"1": "1", "1-smart": "1", "3-smart": "1-smart", "3-spread": "1", "3-spread-sealed": "1"}
 for rate in dict.fromkeys(r["rate"] for r in rows):
-    base = None
-    for config in ["1", "3-smart", "3-spread", "3-spread-sealed"]:
+    medians = {}
+    for config in ["1", "1-smart", "3-smart", "3-spread", "3-spread-sealed"]:
         runs = [r for r in rows if r["rate"] == rate and r["config"] == config]
         ok = [r for r in runs if r["valid"] == "ok"]
         if not runs:
@@ -168,11 +176,13 @@ for rate in dict.fromkeys(r["rate"] for r in rows):
             print(f"| {rate} | {config} | no valid run | | | | | | 0/{len(runs)} |")
             continue
         m = statistics.median(float(r["cpu_s_per_m"]) for r in ok)
+        medians[config] = m
         lo = min(float(r["cpu_s_per_m"]) for r in ok)
         hi = max(float(r["cpu_s_per_m"]) for r in ok)
-        if config == "1":
-            base = m
-        ratio = f"{m / base:.2f}x" if base else "-"
+        base_name = BASELINE.get(config)
+        if base_name == "1-smart" and base_name not in medians:
+            base_name = "1"
+        ratio = f"{m / medians[base_name]:.2f}x of {base_name}" if base_name in medians else "-"
         med = lambda f: statistics.median(float(r[f]) for r in ok)
         print(f"| {rate} | {config} | {m:.2f} ({lo:.2f}-{hi:.2f}) | {ratio} | {med('p50_us'):.0f} | "
               f"{med('p99_us'):.0f} | {med('checks'):.0f} | {med('distinct_keys'):.0f} | {len(ok)}/{len(runs)} | "

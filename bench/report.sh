@@ -298,9 +298,9 @@ else
   echo "(install gnuplot-nox for the PNG charts)"
 fi
 # The CPU a check costs a cluster (bench/cluster_efficiency.sh), its own table after the
-# others; EFFICIENCY=0 skips it (about 2 minutes a round).
+# others; EFFICIENCY=0 skips it (about 3 minutes a round).
 if [ "${EFFICIENCY:-1}" != 0 ]; then
-  echo "== CPU per check: 1 node, 3 nodes smart, 3 nodes spread (bench/cluster_efficiency.sh)"
+  echo "== CPU per check: 1 node (plain and smart client), 3 nodes smart, 3 nodes spread (bench/cluster_efficiency.sh)"
   if ROUNDS=$rounds BUILD=$build THREADS=$threads "$root/bench/cluster_efficiency.sh" \
       "$out/efficiency" >"$work/efficiency.log" 2>&1; then
     { echo; echo "CPU-seconds of all drl nodes per million checks, same open-loop rate:"; echo;
