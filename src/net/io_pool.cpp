@@ -6,7 +6,14 @@
 namespace drl::net {
 namespace {
 
-constexpr auto kProbeEvery = std::chrono::milliseconds(1);
+// The probe fires every millisecond while the loop lags, and every 10 ms while it keeps up:
+// an idle or lightly loaded thread is not woken a thousand times a second to learn that it
+// is on time (sessions date their input by the kernel's receive times first, and a late
+// slow probe switches to the fast period at once).
+constexpr auto kProbeLagging = std::chrono::milliseconds(1);
+constexpr auto kProbeOnTime = std::chrono::milliseconds(10);
+// Below this estimate the loop counts as on time.
+constexpr Nanos kLagging = 250 * kMicrosecond;
 
 // Written only by the probe of the pool thread that owns it, read by that thread's sessions.
 thread_local Nanos t_loop_lag = 0;
@@ -16,17 +23,18 @@ thread_local Nanos t_loop_lag = 0;
 // One thread's lag probe: lives on that thread's context, re-armed after each firing.
 struct IoPool::Probe {
   explicit Probe(asio::io_context& io) : timer(io) {}
-  void arm() {
-    timer.expires_after(kProbeEvery);
-    timer.async_wait([this](std::error_code ec) {
+  void arm(std::chrono::milliseconds every) {
+    timer.expires_after(every);
+    timer.async_wait([this, every](std::error_code ec) {
       if (ec) return;
       const Nanos late = std::chrono::duration_cast<std::chrono::nanoseconds>(
                              std::chrono::steady_clock::now() - timer.expiry())
                              .count();
-      // A new peak counts at once; an old one halves each probe, so the estimate follows a
-      // queue that drains within a few milliseconds.
-      t_loop_lag = std::max(std::max<Nanos>(late, 0), t_loop_lag / 2);
-      arm();
+      // A new peak counts at once; an old one halves each millisecond, so the estimate
+      // follows a queue that drains within a few milliseconds.
+      const auto halvings = std::min<int64_t>(every / kProbeLagging, 62);
+      t_loop_lag = std::max(std::max<Nanos>(late, 0), t_loop_lag >> halvings);
+      arm(t_loop_lag >= kLagging ? kProbeLagging : kProbeOnTime);
     });
   }
   asio::steady_timer timer;
@@ -53,7 +61,7 @@ void IoPool::start() {
   for (auto& c : contexts_) guards_.emplace_back(asio::make_work_guard(*c));
   for (size_t i = 0; i < contexts_.size(); ++i) {
     threads_.emplace_back([ctx = contexts_[i].get(), probe = probes_[i].get()] {
-      probe->arm();
+      probe->arm(kProbeOnTime);
       ctx->run();
     });
   }
