@@ -186,28 +186,29 @@ void OwnerRouter::finish_part(const std::shared_ptr<Merge>& merge) {
 void OwnerRouter::refresh() {
   refreshing_ = true;
   next_refresh_ = std::chrono::steady_clock::now() + options_.refresh_every;
+  // The ring request, not the status: the node answers it from its published ring without
+  // asking its cluster thread, and an unchanged ring costs a few bytes each way.
   wire::Request request;
-  request.mutable_status();
+  request.mutable_ring()->set_known_epoch(ring_.epoch());
   if (options_.prepare) options_.prepare(request);
   fallback_->send(
       request, [self = shared_from_this()](const wire::Response* response, std::string_view, bool) {
         self->refreshing_ = false;
-        if (response != nullptr && response->has_status()) self->apply_status(response->status());
+        if (response != nullptr && response->has_ring()) self->apply_ring(response->ring());
       });
 }
 
-void OwnerRouter::apply_status(const wire::StatusResponse& status) {
-  // The members the node routes by: alive or suspect (membership::Member::live()).
-  std::vector<ring::Member> live;
-  for (const auto& m : status.members()) {
-    if (m.state() == "alive" || m.state() == "suspect") live.push_back({m.id(), m.address()});
-  }
-  if (live.empty()) return;  // a node without membership: keep using the fallback
-  ring::Ring next(std::move(live));
-  if (next.epoch() != status.ring_epoch()) {
-    // The node has not published this membership as its view yet (or computes differently):
-    // routing by it is still right most of the time (nodes forward the rest); look again soon.
-    next_refresh_ = std::chrono::steady_clock::now() + options_.refresh_every / 10;
+void OwnerRouter::apply_ring(const wire::RingResponse& answer) {
+  // Epoch 0: the node has no view yet: keep what we have (or the fallback).
+  if (answer.epoch() == 0 || answer.unchanged() || answer.epoch() == ring_.epoch()) return;
+  std::vector<ring::Member> members;
+  for (const auto& m : answer.members()) members.push_back({m.id(), m.address()});
+  if (members.empty()) return;
+  ring::Ring next(std::move(members), answer.vnodes());
+  if (next.epoch() != answer.epoch()) {
+    // Computed differently than the node's (another build's ring): route nothing by it; the
+    // fallback forwards every check. Look again later.
+    return;
   }
   if (next.epoch() == ring_.epoch()) return;
   ++stats_.refreshes;

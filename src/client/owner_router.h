@@ -1,13 +1,13 @@
 // The smart client's routing (ClientOptions::route_to_owner): sends each check straight to
-// the node that owns its key, so the cluster does not forward it. The router learns the
-// members from a node's status, builds the same ring the nodes build (drl_ring, same members,
-// same vnodes: the epochs match), splits a request into one sub-request per owner, sends
+// the node that owns its key, so the cluster does not forward it. The router asks a node for
+// its ring (RingRequest with the epoch it holds; an unchanged ring costs a few bytes), builds
+// the same ring the nodes build (drl_ring, same members, same vnodes: the epochs match), splits a request into one sub-request per owner, sends
 // each on that owner's connection and merges the answers back into one response in the
 // original order. Routing is only an optimisation: any node answers any check (it forwards),
 // so when the ring is unknown or stale, or an owner's connection fails, checks go to the
 // fallback link (ClientOptions::nodes), and the view is refreshed.
 //
-// Refreshes: at most one status request in flight; one every `refresh_every`, and one at once
+// Refreshes: at most one ring request in flight; one every `refresh_every`, and one at once
 // when an owner's connection fails or an answer was decided by another node than the one the
 // router chose (a sign that the ring changed).
 //
@@ -37,7 +37,7 @@ struct OwnerRouterOptions {
   std::chrono::milliseconds request_timeout{5000};
   uint32_t max_frame_bytes = 1u << 20;
   std::chrono::milliseconds refresh_every{1000};
-  // Fills the fields every request needs (e.g. an auth token) into a status request.
+  // Fills the fields every request needs (e.g. an auth token) into a ring request.
   std::function<void(wire::Request&)> prepare;
   std::shared_ptr<tls::Context> tls;  // links to owners run TLS with it; null: plain
 };
@@ -77,7 +77,7 @@ class OwnerRouter : public std::enable_shared_from_this<OwnerRouter> {
             const std::string& chosen);
   void finish_part(const std::shared_ptr<Merge>& merge);
   void refresh();
-  void apply_status(const wire::StatusResponse& status);
+  void apply_ring(const wire::RingResponse& answer);
   std::shared_ptr<NodeLink> link_for(const std::string& id);
 
   asio::io_context& io_;

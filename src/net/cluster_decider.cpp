@@ -231,6 +231,10 @@ void ClusterDecider::take_inbox() {
       node_->submit(std::move(check), now);
     }
   }
+  // What the inbox held arrived together: its forwards leave now, one batch per owner,
+  // rather than after flush_delay (a timer and a wake-up more per batch, and at moderate
+  // rates the batch would hardly grow meanwhile; under load the inbox itself grows).
+  node_->flush(now);
   work_pending_ = true;
   drain();
   schedule();
@@ -439,8 +443,9 @@ bool ClusterDecider::link_is_lossy(const std::string& to,
 }
 
 void ClusterDecider::schedule() {
-  // Only a forward batch waiting for its flush needs the short timer; answers leave at once,
-  // and replication and fail-over run on the 1 ms / 5 ms ticks.
+  // Only a forward batch waiting for its flush (a relay or a retry: client checks leave when
+  // the inbox is taken) needs the short timer; answers leave at once, and replication and
+  // fail-over run on the 1 ms / 5 ms ticks.
   if (work_pending_ && node_->has_unflushed_forwards()) {
     arm(std::chrono::nanoseconds(cluster_options_.flush_delay));
   } else if (node_->in_flight() > 0) {
