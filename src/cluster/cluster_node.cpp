@@ -115,7 +115,7 @@ Ownership ClusterNode::ownership() const {
   return Ownership(self_.id, target_);
 }
 
-ClusterStatus ClusterNode::status(TimePoint now) const {
+ClusterStatus ClusterNode::status(TimePoint now, bool count_keys) const {
   ClusterStatus out;
   out.epoch = target_.epoch();
   out.members = target_.size();
@@ -123,7 +123,7 @@ ClusterStatus ClusterNode::status(TimePoint now) const {
   out.handoff_pending = handoff_pending();
   out.in_flight = pending_.size();
   out.replication_lag = last_replication_ == 0 ? 0 : now - last_replication_;
-  if (!target_.empty()) {
+  if (count_keys && !target_.empty()) {
     // One pass that copies nothing: this runs on the cluster thread for every status and
     // metrics scrape, and a walk that copied every record held that thread ~1 s at 1 M keys.
     uint64_t others = 0;

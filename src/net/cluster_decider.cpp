@@ -290,7 +290,7 @@ void ClusterDecider::set_view(std::vector<ring::Member> alive) {
 
 void ClusterDecider::render_metrics(service::PrometheusText& t) {
   ClusterSnapshot c;
-  if (!snapshot(c, std::chrono::seconds(1))) return;
+  if (!snapshot(c, std::chrono::seconds(1), /*count_keys=*/false)) return;
   const cluster::ClusterStats& s = c.stats;
   t.help(
       "drl_cluster_checks_total", "counter",
@@ -332,12 +332,13 @@ void ClusterDecider::accept_peer(asio::ip::tcp::socket socket, net::PeerLane lan
   });
 }
 
-bool ClusterDecider::snapshot(ClusterSnapshot& out, std::chrono::milliseconds wait) {
+bool ClusterDecider::snapshot(ClusterSnapshot& out, std::chrono::milliseconds wait,
+                              bool count_keys) {
   auto promise = std::make_shared<std::promise<ClusterSnapshot>>();
   auto future = promise->get_future();
-  asio::post(io_, [this, promise] {
+  asio::post(io_, [this, promise, count_keys] {
     ClusterSnapshot s;
-    s.status = node_->status(clock_.now());
+    s.status = node_->status(clock_.now(), count_keys);
     s.stats = node_->stats();
     s.stats.decided_as_owner += decided_inline_.load(std::memory_order_relaxed);
     promise->set_value(std::move(s));

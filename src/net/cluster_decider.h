@@ -88,8 +88,10 @@ class ClusterDecider final : public service::CheckDecider {
   void set_view(std::vector<ring::Member> alive);
   // A connection whose "DRLP" magic was consumed; the socket may belong to any io_context.
   void accept_peer(asio::ip::tcp::socket socket, net::PeerLane lane = net::PeerLane::kMain);
-  // Waits up to `wait` for the cluster thread to fill `out`; false on timeout.
-  bool snapshot(ClusterSnapshot& out, std::chrono::milliseconds wait);
+  // Waits up to `wait` for the cluster thread to fill `out`; false on timeout. Without
+  // `count_keys` the status's key counts (a pass over the store) are left 0: for pollers of
+  // the view, which must not cost the cluster thread O(keys) each time.
+  bool snapshot(ClusterSnapshot& out, std::chrono::milliseconds wait, bool count_keys = true);
   const net::PeerStats& peer_stats() const { return peer_stats_; }
   // Appends the cluster's counters (drl_cluster_checks_total by kind) to a metrics page.
   // Thread-safe (takes a snapshot); writes nothing if the cluster thread does not answer.

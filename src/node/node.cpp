@@ -497,7 +497,8 @@ void Node::Impl::watch_tick() {
   net::ClusterSnapshot c;
   // Never long: the cluster thread answers within microseconds unless it is stuck, and the
   // control thread (gossip) must not wait behind it.
-  if (views && views->published() && cluster->snapshot(c, std::chrono::milliseconds(100))) {
+  if (views && views->published() &&
+      cluster->snapshot(c, std::chrono::milliseconds(100), /*count_keys=*/false)) {
     sample.cluster_answered = true;
     sample.epoch = c.status.epoch;
     sample.members = c.status.members;
@@ -668,7 +669,9 @@ std::string Node::Impl::not_ready() {
   if (!views || !views->published()) return "no cluster view yet (joining)";
   if (!options.seeds.empty() && !views->joined()) return "not joined: no seed answered";
   net::ClusterSnapshot c;
-  if (!cluster->snapshot(c, std::chrono::milliseconds(100))) return "cluster thread not answering";
+  if (!cluster->snapshot(c, std::chrono::milliseconds(100), /*count_keys=*/false)) {
+    return "cluster thread not answering";
+  }
   if (c.status.handoff_pending) return "hand-off pending (fetching the ranges it takes over)";
   return "";
 }

@@ -536,6 +536,14 @@ TEST_F(TwoNodes, StatusCountsOwnedAndReplicaKeys) {
   EXPECT_EQ(sb.keys_as_replica, 1u);
   EXPECT_NEAR(sa.ring_share + sb.ring_share, 1.0, 1e-9);
   EXPECT_EQ(sa.epoch, sb.epoch);
+  // Without the key counts (a pass over the store, which pollers of the view skip): the
+  // view is the same and the counts are left 0.
+  const ClusterStatus view_only = a.status(kT0 + 3 * kMillisecond, /*count_keys=*/false);
+  EXPECT_EQ(view_only.keys_as_owner, 0u);
+  EXPECT_EQ(view_only.keys_as_replica, 0u);
+  EXPECT_EQ(view_only.epoch, sa.epoch);
+  EXPECT_EQ(view_only.members, sa.members);
+  EXPECT_EQ(view_only.ring_share, sa.ring_share);
 }
 
 TEST_F(TwoNodes, LateAndUnknownAnswersAreIgnored) {
