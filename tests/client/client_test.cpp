@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "drl/client.pb.h"
+#include "ring/ring.h"
 #include "service/frame.h"
 
 namespace drl {
@@ -294,6 +295,75 @@ TEST(Client, BadAddressIsAnErrorNotACrash) {
   std::string error;
   EXPECT_FALSE(client.status(s, error));
   EXPECT_FALSE(error.empty());
+}
+
+// The smart client learns the ring with a RingRequest that carries the epoch it holds (an
+// unchanged ring then costs a few bytes; a status request cost the node a pass over its
+// store), and routes checks by the ring it got: to the owner over a connection of its own.
+TEST(Client, TheSmartClientRefreshesItsRingWithTheEpochItHolds) {
+  std::mutex mu;
+  std::string address;              // the server's, once it listens; guarded by mu
+  std::vector<uint64_t> known;      // known_epoch of each ring request; guarded by mu
+  std::atomic<size_t> statuses{0};  // status requests seen
+  uint64_t epoch = 0;               // guarded by mu
+  ManyConnectionServer server([&](const wire::Request& request, size_t) {
+    wire::Response r;
+    r.set_id(request.id());
+    if (request.has_ring()) {
+      std::lock_guard lock(mu);
+      const ring::Ring ring({{"s", address}});
+      epoch = ring.epoch();
+      known.push_back(request.ring().known_epoch());
+      auto* out = r.mutable_ring();
+      out->set_epoch(ring.epoch());
+      out->set_replicas(1);
+      out->set_vnodes(ring.vnodes());
+      if (request.ring().known_epoch() == ring.epoch()) {
+        out->set_unchanged(true);
+      } else {
+        auto* m = out->add_members();
+        m->set_id("s");
+        m->set_address(address);
+        m->set_state("alive");
+      }
+    } else if (request.has_status()) {
+      ++statuses;
+      r.mutable_status();
+    } else {
+      for (int i = 0; i < request.check().checks_size(); ++i) {
+        auto* result = r.mutable_check()->add_results();
+        result->set_allowed(true);
+        result->set_decided_by("s");
+      }
+    }
+    return r;
+  });
+  {
+    std::lock_guard lock(mu);
+    address = server.address();
+  }
+  ClientOptions options;
+  options.nodes = {server.address()};
+  options.route_to_owner = true;
+  options.ring_refresh = std::chrono::milliseconds(5);
+  Client client(options);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  auto refreshed_with_epoch = [&] {
+    std::lock_guard lock(mu);
+    return epoch != 0 && std::count(known.begin(), known.end(), epoch) > 0;
+  };
+  for (int i = 0; std::chrono::steady_clock::now() < give_up; ++i) {
+    const auto r = client.check(spec("k" + std::to_string(i)));
+    ASSERT_EQ(r.code, ResultCode::kOk) << r.message;
+    if (refreshed_with_epoch() && server.connections() >= 2) break;
+  }
+  std::lock_guard lock(mu);
+  ASSERT_FALSE(known.empty());
+  EXPECT_EQ(known.front(), 0u) << "the first ring request holds no ring";
+  EXPECT_GT(std::count(known.begin(), known.end(), epoch), 0)
+      << "later ring requests carry the epoch the client holds";
+  EXPECT_GE(server.connections(), 2u) << "checks go to the owner over a connection of its own";
+  EXPECT_EQ(statuses.load(), 0u) << "the ring is not read from a status";
 }
 
 }  // namespace
