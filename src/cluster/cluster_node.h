@@ -147,6 +147,9 @@ class ClusterNode {
   const ring::Ring& routing_ring() const { return handoff_pending() ? stable_ : target_; }
   bool handoff_pending() const { return !handoffs_.empty(); }
   size_t in_flight() const { return pending_.size(); }
+  // When tick() next has replication to do (every replication_interval): a shell with nothing
+  // else to wait for need not tick before it.
+  TimePoint next_replication() const { return next_replication_; }
   // True while a forward batch waits for its flush (tick() after flush_delay sends it).
   bool has_unflushed_forwards() const;
   const ClusterStats& stats() const { return stats_; }
