@@ -57,12 +57,32 @@ std::string self_binary() {
   return ec ? std::string("drl") : p.string();
 }
 
+// The signals that stop the supervisor (on_stop).
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, sig);
+  return set;
+}
+
 pid_t spawn(const LocalNode& node) {
   const pid_t parent = getpid();
+  // Until the child has dropped the supervisor's handler, a stop signal sent to it would run
+  // that handler (in the child's copy of the supervisor) and be lost: the node would start
+  // and never stop. So the signals wait, blocked, over the fork.
+  const sigset_t stops = stop_signals();
+  sigset_t before;
+  sigprocmask(SIG_BLOCK, &stops, &before);
   pid_t pid = fork();
-  if (pid != 0) return pid;
-  // Child: own process group so a terminal's Ctrl-C reaches only the parent, which then
-  // stops the nodes in order; output goes to the node's log file.
+  if (pid != 0) {
+    sigprocmask(SIG_SETMASK, &before, nullptr);
+    return pid;
+  }
+  // Child: the default actions again, then a stop signal already sent ends it here.
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) signal(sig, SIG_DFL);
+  sigprocmask(SIG_SETMASK, &before, nullptr);
+  // Own process group so a terminal's Ctrl-C reaches only the parent, which then stops the
+  // nodes in order; output goes to the node's log file.
   setpgid(0, 0);
   // A node dies with its supervisor, even one killed by SIGKILL (which it cannot handle):
   // the kernel sends SIGTERM when the parent exits, and the node leaves the cluster. A
