@@ -111,10 +111,10 @@ struct ClientOptions {
   std::string auth_token{};
   // Smart client: ask a node for its ring (a RingRequest, docs/protocol.md "Routing to
   // owners"), build the ring the nodes build, and send each check (a batch is split per
-  // owner) straight to its key's owner, so no node forwards it. The first checks, and any whose owner cannot be reached, go to
-  // `nodes` (which forward); the view is read again every ring_refresh, and at once when an
-  // owner fails or a check was decided elsewhere (the ring changed). Results are the same
-  // either way: routing only saves the forwarding hop.
+  // owner) straight to its key's owner, so no node forwards it. The first checks, and any whose
+  // owner cannot be reached, go to `nodes` (which forward); the view is read again every
+  // ring_refresh, and at once when an owner fails or a check was decided elsewhere (the ring
+  // changed). Results are the same either way: routing only saves the forwarding hop.
   bool route_to_owner = false;
   std::chrono::milliseconds ring_refresh{1000};
   // Plain TCP unless tls.enabled. create() refuses unreadable or mismatched files.

@@ -1,11 +1,11 @@
 // The smart client's routing (ClientOptions::route_to_owner): sends each check straight to
 // the node that owns its key, so the cluster does not forward it. The router asks a node for
 // its ring (RingRequest with the epoch it holds; an unchanged ring costs a few bytes), builds
-// the same ring the nodes build (drl_ring, same members, same vnodes: the epochs match), splits a request into one sub-request per owner, sends
-// each on that owner's connection and merges the answers back into one response in the
-// original order. Routing is only an optimisation: any node answers any check (it forwards),
-// so when the ring is unknown or stale, or an owner's connection fails, checks go to the
-// fallback link (ClientOptions::nodes), and the view is refreshed.
+// the same ring the nodes build (drl_ring, same members, same vnodes: the epochs match), splits a
+// request into one sub-request per owner, sends each on that owner's connection and merges the
+// answers back into one response in the original order. Routing is only an optimisation: any node
+// answers any check (it forwards), so when the ring is unknown or stale, or an owner's connection
+// fails, checks go to the fallback link (ClientOptions::nodes), and the view is refreshed.
 //
 // Refreshes: at most one ring request in flight; one every `refresh_every`, and one at once
 // when an owner's connection fails or an answer was decided by another node than the one the

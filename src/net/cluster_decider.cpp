@@ -454,8 +454,8 @@ void ClusterDecider::schedule() {
   } else if (node_->in_flight() > 0) {
     arm(kInFlightTick);
   } else {
-    const auto due = std::chrono::nanoseconds(
-        std::max<Nanos>(node_->next_replication() - clock_.now(), 0));
+    const auto due =
+        std::chrono::nanoseconds(std::max<Nanos>(node_->next_replication() - clock_.now(), 0));
     arm(std::min<std::chrono::steady_clock::duration>(due, kIdleTick));
   }
 }
