@@ -4,9 +4,9 @@
 # 3 nodes with the clients spread over the nodes (2 of 3 checks forwarded), at the same
 # open-loop rate, each against one node driven by the same client (1-smart for 3-smart, the
 # plain bench for the others: on loopback a node's CPU includes waking its client's reader,
-# so one client shape must not be compared with another), so the ratios to one node say what a check costs on any number of machines
-# (checks per second on this one machine cannot: its cores are shared by every node and the
-# generator). CPU time is utime + stime of every node process from /proc/PID/stat, read just
+# so one client shape must not be compared with another), so the ratios to one node say
+# what a check costs on any number of machines (checks per second on this one machine
+# cannot: its cores are shared by every node and the generator). CPU time is utime + stime of every node process from /proc/PID/stat, read just
 # before and just after the load; the generator is not counted. Each configuration starts
 # afresh (empty stores, default 3 replicas); rounds run the configurations one after another
 # in a rotating order, and the table gives medians with their ranges.

@@ -210,7 +210,6 @@ void OwnerRouter::apply_ring(const wire::RingResponse& answer) {
     // fallback forwards every check. Look again later.
     return;
   }
-  if (next.epoch() == ring_.epoch()) return;
   ++stats_.refreshes;
   ring_ = std::move(next);
   // Out of the map first, closed after: closing fails the link's pending requests, whose
@@ -232,7 +231,8 @@ void OwnerRouter::apply_ring(const wire::RingResponse& answer) {
 std::shared_ptr<NodeLink> OwnerRouter::link_for(const std::string& id) {
   if (auto it = links_.find(id); it != links_.end()) return it->second.link;
   const auto index = ring_.index_of(id);
-  // Member addresses come from the nodes' own status; anything else is skipped.
+  // Member addresses come from the node's ring (its members' --advertise or --listen);
+  // anything else is skipped.
   if (!index) return nullptr;
   auto endpoint = parse_endpoint(ring_.member(*index).address);
   if (!endpoint) return nullptr;

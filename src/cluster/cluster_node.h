@@ -160,9 +160,9 @@ class ClusterNode {
   // Raised by every call that may change ownership(): a shell republishes its copy when this
   // differs from the value it published with.
   uint64_t ownership_changes() const { return ownership_changes_; }
-  // Scans the store to count keys: for status requests, not for the request path.
-  // What `drl status` shows. The key counts (keys_as_owner, keys_as_replica) are a pass over
-  // the store; without `count_keys` they are left 0 (for callers that poll the view).
+  // What `drl status` shows; for status requests, not for the request path. The key counts
+  // (keys_as_owner, keys_as_replica) are a pass over the store; without `count_keys` they
+  // are left 0 (for callers that poll the view).
   ClusterStatus status(TimePoint now, bool count_keys = true) const;
 
  private:
