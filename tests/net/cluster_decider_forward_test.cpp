@@ -84,13 +84,13 @@ TEST(ClusterDeciderForward, AForwardLeavesWithoutWaitingForTheFlushDelay) {
   call.limit = limit;
   // A key b owns, placed as the nodes place it (the store key of an inline limit).
   const ring::Ring ring({ma, mb});
-  std::string key, store_key;
-  for (int i = 0; key.empty(); ++i) {
-    call.key = "k" + std::to_string(i);
+  std::string key, store_key;  // call.key views `key`
+  for (int i = 0;; ++i) {
+    key = "k" + std::to_string(i);
+    call.key = key;
     service::store_key_for(call, store_key);
-    if (ring.member(ring.owner(key_hash(store_key))).id == "b") key = call.key;
+    if (ring.member(ring.owner(key_hash(store_key))).id == "b") break;
   }
-  call.key = key;
 
   std::atomic<bool> answered{false};
   service::CheckOutcome outcome;
