@@ -11,6 +11,8 @@
 #include "net/dated_receive.h"
 #include "net/io_pool.h"
 #include "service/all_or_nothing.h"
+#include "service/check_request_scan.h"
+#include "service/check_response_writer.h"
 #include "service/frame.h"
 #include "service/wire_convert.h"
 
@@ -212,6 +214,18 @@ std::chrono::steady_clock::time_point ClientSession::date_of_frame_ending_at(
 
 bool ClientSession::handle_frame(std::span<const uint8_t> payload) {
   const auto start = std::chrono::steady_clock::now();
+  // The common frame, a check request in the canonical encoding, is read straight into
+  // calls_; anything else goes through the generated classes (service/check_request_scan.h).
+  service::ScannedCheckRequest scanned;
+  if (service::scan_check_request({reinterpret_cast<const char*>(payload.data()), payload.size()},
+                                  scanned, calls_)) {
+    if (services_.auth != nullptr && !services_.auth->verify(scanned.auth_token)) {
+      return refuse_unauthenticated(scanned.id, scanned.auth_token);
+    }
+    stats_.add(stats_.requests);
+    handle_check({scanned.id, scanned.timeout_ms, scanned.all_or_nothing, scanned.checks}, start);
+    return true;
+  }
   arena_.Reset();
   request_ = google::protobuf::Arena::CreateMessage<wire::Request>(&arena_);
   if (!request_->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
@@ -220,14 +234,23 @@ bool ClientSession::handle_frame(std::span<const uint8_t> payload) {
     return false;
   }
   if (services_.auth != nullptr && !services_.auth->verify(request_->auth_token())) {
-    return refuse_unauthenticated(request_->id());
+    return refuse_unauthenticated(request_->id(), request_->auth_token());
   }
   stats_.add(stats_.requests);
   const uint64_t id = request_->id();
   switch (request_->body_case()) {
-    case wire::Request::kCheck:
-      handle_check(id, start);
+    case wire::Request::kCheck: {
+      const auto& checks = request_->check().checks();
+      // Beyond the limit nothing is decoded: handle_check refuses the request by its count.
+      if (static_cast<size_t>(checks.size()) <= service::kMaxChecksPerRequest) {
+        calls_.resize(checks.size());
+        for (int i = 0; i < checks.size(); ++i) service::decode_check(checks[i], calls_[i]);
+      }
+      handle_check({id, request_->timeout_ms(), request_->check().all_or_nothing(),
+                    static_cast<size_t>(checks.size())},
+                   start);
       break;
+    }
     case wire::Request::kStatus: {
       wire::StatusResponse status;
       if (services_.status) services_.status(status);
@@ -273,14 +296,15 @@ bool ClientSession::handle_frame(std::span<const uint8_t> payload) {
   return true;
 }
 
-void ClientSession::handle_check(uint64_t id, std::chrono::steady_clock::time_point start) {
-  const auto& checks = request_->check().checks();
-  if (checks.empty()) {
+void ClientSession::handle_check(const CheckHead& head,
+                                 std::chrono::steady_clock::time_point start) {
+  const uint64_t id = head.id;
+  if (head.checks == 0) {
     stats_.error(service::ServerError::kEmptyRequest);
     send_error(id, wire::EMPTY_REQUEST, "the check request holds no checks", false);
     return;
   }
-  if (static_cast<size_t>(checks.size()) > service::kMaxChecksPerRequest) {
+  if (head.checks > service::kMaxChecksPerRequest) {
     stats_.error(service::ServerError::kTooManyChecks);
     send_error(
         id, wire::TOO_MANY_CHECKS,
@@ -288,16 +312,13 @@ void ClientSession::handle_check(uint64_t id, std::chrono::steady_clock::time_po
         false);
     return;
   }
-  calls_.resize(checks.size());
-  for (int i = 0; i < checks.size(); ++i) service::decode_check(checks[i], calls_[i]);
   stats_.add(stats_.checks, calls_.size());
   // The deadline counts from when the frame's bytes arrived as far as the node can tell (the
   // read, or the read before it when that one left a backlog), not from when the client
   // sent them (docs/design.md, overload and deadlines).
-  const auto timeout =
-      request_->timeout_ms() == 0
-          ? limits_.default_timeout
-          : std::min(std::chrono::milliseconds(request_->timeout_ms()), limits_.max_timeout);
+  const auto timeout = head.timeout_ms == 0 ? limits_.default_timeout
+                                            : std::min(std::chrono::milliseconds(head.timeout_ms),
+                                                       limits_.max_timeout);
   // arrived_at_ already counts the thread's loop lag at the read (see read_more).
   const int64_t arrived = arrived_at_.time_since_epoch() / std::chrono::nanoseconds(1);
   const int64_t deadline =
@@ -335,7 +356,7 @@ void ClientSession::handle_check(uint64_t id, std::chrono::steady_clock::time_po
                  if (!self->end_.closed()) self->process_input();
                });
   };
-  if (request_->check().all_or_nothing()) {
+  if (head.all_or_nothing) {
     static const SystemClock system_clock;
     const Clock& clock = services_.clock != nullptr ? *services_.clock : system_clock;
     service::decide_all_or_nothing(*services_.decider, clock, calls_, std::move(done));
@@ -348,10 +369,10 @@ void ClientSession::on_outcomes(uint64_t id, std::chrono::steady_clock::time_poi
                                 std::span<const service::CheckOutcome> outcomes) {
   --outstanding_;
   if (end_.closed()) return;
-  check_response_.Clear();
-  check_response_.set_decided_by(services_.node_id);
-  for (const auto& o : outcomes) service::encode_outcome(o, *check_response_.add_results());
-  append_response(id, wire::Response::kCheckFieldNumber, check_response_);
+  const std::string_view node = services_.node_id;
+  append_envelope(id, wire::Response::kCheckFieldNumber,
+                  service::check_response_size(outcomes, node),
+                  [&](char* p) { service::write_check_response(p, outcomes, node); });
   stats_.observe_latency(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
           .count());
@@ -367,11 +388,18 @@ void ClientSession::send_error(uint64_t id, wire::ErrorCode code, std::string_vi
   if (closing) closing_ = true;
 }
 
-// Writes Response{id, <field> = body} by hand, so the reused body message is serialized in
-// place rather than moved into a fresh envelope.
 void ClientSession::append_response(uint64_t id, int field,
                                     const google::protobuf::MessageLite& body) {
-  const size_t body_size = body.ByteSizeLong();
+  append_envelope(id, field, body.ByteSizeLong(), [&body](char* p) {
+    body.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(p));
+  });
+}
+
+// Writes Response{id, <field> = body, ring_epoch} by hand, the body written in place by
+// `write_body` (body_size bytes) rather than moved into a fresh envelope.
+template <typename WriteBody>
+void ClientSession::append_envelope(uint64_t id, int field, size_t body_size,
+                                    WriteBody&& write_body) {
   const uint64_t epoch =
       services_.ring_epoch != nullptr ? services_.ring_epoch->load(std::memory_order_relaxed) : 0;
   using protowire::one_byte_tag;
@@ -399,7 +427,7 @@ void ClientSession::append_response(uint64_t id, int field,
   protowire::append_varint(out, body_size);
   const size_t body_at = out.size();
   out.resize(body_at + body_size);
-  body.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out.data() + body_at));
+  write_body(out.data() + body_at);
   if (epoch != 0) {
     protowire::append_tag(out, wire::Response::kRingEpochFieldNumber, protowire::kVarint);
     protowire::append_varint(out, epoch);
@@ -422,10 +450,10 @@ void ClientSession::flush() {
   });
 }
 
-bool ClientSession::refuse_unauthenticated(uint64_t id) {
+bool ClientSession::refuse_unauthenticated(uint64_t id, std::string_view token) {
   stats_.error(service::ServerError::kUnauthenticated);
   send_error(id, wire::UNAUTHENTICATED,
-             request_->auth_token().empty()
+             token.empty()
                  ? "this node requires a client token: set auth_token (drl --token-file FILE, "
                    "ClientOptions::auth_token)"
                  : "the auth_token is not one this node accepts",

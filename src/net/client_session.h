@@ -92,11 +92,22 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
   void compact_input();              // drops handled bytes from in_ unless a read is filling it
   bool whole_frame_waiting() const;  // in_ holds a frame not handled yet
   bool handle_frame(std::span<const uint8_t> payload);  // false: stop reading
-  void handle_check(uint64_t id, std::chrono::steady_clock::time_point start);
+  // A check request's fields beside its checks, which are in calls_ (decoded unless there
+  // are more than kMaxChecksPerRequest).
+  struct CheckHead {
+    uint64_t id = 0;
+    uint32_t timeout_ms = 0;
+    bool all_or_nothing = false;
+    size_t checks = 0;
+  };
+  void handle_check(const CheckHead& head, std::chrono::steady_clock::time_point start);
   void on_outcomes(uint64_t id, std::chrono::steady_clock::time_point start,
                    std::span<const service::CheckOutcome> outcomes);
   void send_error(uint64_t id, wire::ErrorCode code, std::string_view message, bool closing);
   void append_response(uint64_t id, int field, const google::protobuf::MessageLite& body);
+  // One frame: Response{id, <field> = a body of body_size bytes that write_body(char*) writes}.
+  template <typename WriteBody>
+  void append_envelope(uint64_t id, int field, size_t body_size, WriteBody&& write_body);
   void flush();
   std::chrono::steady_clock::time_point last_activity() const override { return last_activity_; }
   bool in_flight() const override { return outstanding_ > 0 || out_.writing(); }
@@ -104,7 +115,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
   bool watchdog_has_input() const override { return in_len_ > in_begin_; }
   bool watchdog_reading() const override { return reading_; }
   void watchdog_expired() override;
-  bool refuse_unauthenticated(uint64_t id);
+  bool refuse_unauthenticated(uint64_t id, std::string_view token);
   bool can_read() const;
 
   asio::io_context& io_;
@@ -151,7 +162,6 @@ class ClientSession : public std::enable_shared_from_this<ClientSession>,
   std::unique_ptr<char[]> arena_block_;
   google::protobuf::Arena arena_;
   wire::Request* request_ = nullptr;
-  wire::CheckResponse check_response_;
   std::vector<service::CheckCall> calls_;
   std::vector<service::CheckOutcome> shed_;
 };
