@@ -415,22 +415,26 @@ void ClientSession::append_envelope(uint64_t id, int field, size_t body_size,
   // Each tag is one byte: every field of Response is below 16 (asserted above).
   const size_t envelope = (id != 0 ? 1 + varint_size(id) : 0) + 1 + varint_size(body_size) +
                           body_size + (epoch != 0 ? 1 + varint_size(epoch) : 0);
+  // One resize, then every byte written in place (appending byte by byte cost more than the
+  // body's own writing).
   std::string& out = out_.pending();
   const size_t at = out.size();
-  out.resize(at + service::kFrameHeaderBytes);
-  service::write_be32(reinterpret_cast<uint8_t*>(out.data() + at), static_cast<uint32_t>(envelope));
+  out.resize(at + service::kFrameHeaderBytes + envelope);
+  char* p = out.data() + at;
+  service::write_be32(reinterpret_cast<uint8_t*>(p), static_cast<uint32_t>(envelope));
+  p += service::kFrameHeaderBytes;
   if (id != 0) {
-    protowire::append_tag(out, wire::Response::kIdFieldNumber, protowire::kVarint);
-    protowire::append_varint(out, id);
+    *p++ = static_cast<char>(protowire::tag_of(wire::Response::kIdFieldNumber, protowire::kVarint));
+    p = protowire::put_varint(p, id);
   }
-  protowire::append_tag(out, field, protowire::kLength);
-  protowire::append_varint(out, body_size);
-  const size_t body_at = out.size();
-  out.resize(body_at + body_size);
-  write_body(out.data() + body_at);
+  *p++ = static_cast<char>(protowire::tag_of(static_cast<uint32_t>(field), protowire::kLength));
+  p = protowire::put_varint(p, body_size);
+  write_body(p);
+  p += body_size;
   if (epoch != 0) {
-    protowire::append_tag(out, wire::Response::kRingEpochFieldNumber, protowire::kVarint);
-    protowire::append_varint(out, epoch);
+    *p++ = static_cast<char>(
+        protowire::tag_of(wire::Response::kRingEpochFieldNumber, protowire::kVarint));
+    protowire::put_varint(p, epoch);
   }
 }
 
