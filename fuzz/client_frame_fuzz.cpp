@@ -4,17 +4,21 @@
 //
 // Oracles: next_frame never consumes more than it was given and agrees with the length word;
 // a check the decoder accepts has a key of 1..4096 bytes, a cost <= 2^32-1 and a policy or
-// an inline limit; a parsed request re-encodes into one frame that parses back.
+// an inline limit; a parsed request re-encodes into one frame that parses back; what the
+// native door's scanner (check_request_scan.h) accepts, protobuf parses as a check request
+// with the same id, timeout, token and number of checks.
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "drl/client.pb.h"
 #include "fuzz_check.h"
 #include "limits/algorithm.h"
 #include "limits/limit.h"
 #include "service/check_decider.h"
+#include "service/check_request_scan.h"
 #include "service/check_validator.h"
 #include "service/frame.h"
 #include "service/wire_convert.h"
@@ -42,8 +46,23 @@ void decide_inline(const CheckCall& call) {
 }
 
 void handle_payload(std::span<const uint8_t> payload) {
+  drl::service::ScannedCheckRequest scanned;
+  std::vector<CheckCall> scanned_calls;
+  const bool scanned_ok = drl::service::scan_check_request(
+      {reinterpret_cast<const char*>(payload.data()), payload.size()}, scanned, scanned_calls);
   drl::wire::Request request;
-  if (!request.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return;
+  if (!request.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    DRL_FUZZ_CHECK(!scanned_ok);
+    return;
+  }
+  if (scanned_ok) {
+    DRL_FUZZ_CHECK(request.body_case() == drl::wire::Request::kCheck);
+    DRL_FUZZ_CHECK(scanned.id == request.id() && scanned.timeout_ms == request.timeout_ms());
+    DRL_FUZZ_CHECK(scanned.auth_token == request.auth_token());
+    DRL_FUZZ_CHECK(scanned.all_or_nothing == request.check().all_or_nothing());
+    DRL_FUZZ_CHECK(scanned.checks == static_cast<size_t>(request.check().checks_size()));
+    DRL_FUZZ_CHECK(scanned_calls.size() == scanned.checks);
+  }
   if (request.body_case() == drl::wire::Request::kCheck) {
     const auto& checks = request.check().checks();
     for (int i = 0; i < checks.size() && i < static_cast<int>(drl::service::kMaxChecksPerRequest);
