@@ -32,12 +32,10 @@ constexpr uint32_t kMaxMemoryFull = static_cast<uint32_t>(limits::MemoryFullMode
 // ---- Sizes: exactly what the writers below write. Every field number is < 16, so every
 // tag is one byte.
 
-size_t varint_field(uint64_t v) { return v == 0 ? 0 : 1 + varint_size(v); }
-size_t bool_field(bool b) { return b ? 2 : 0; }
-size_t bytes_field(std::string_view s) {
-  return s.empty() ? 0 : 1 + varint_size(s.size()) + s.size();
-}
-size_t message_field(size_t size) { return 1 + varint_size(size) + size; }
+using wire::bool_field;
+using wire::bytes_field;
+using wire::message_field;
+using wire::varint_field;
 uint64_t u64(int64_t v) { return static_cast<uint64_t>(v); }
 
 size_t limit_size(const limits::Limit& l) {
@@ -125,32 +123,9 @@ size_t body_size(const PeerMessage& message, std::vector<size_t>& sizes) {
 // ---- Writers: each takes the next free byte and returns the new one. The buffer was
 // sized by the functions above.
 
-class Writer {
+class Writer : public wire::FieldWriter {
  public:
-  explicit Writer(char* p) : p_(p) {}
-  char* end() const { return p_; }
-
-  void varint(uint32_t field, uint64_t v) {
-    if (v == 0) return;
-    tag(field, wire::kVarint);
-    p_ = wire::put_varint(p_, v);
-  }
-  void boolean(uint32_t field, bool b) {
-    if (!b) return;
-    tag(field, wire::kVarint);
-    *p_++ = 1;
-  }
-  void bytes(uint32_t field, std::string_view s) {
-    if (s.empty()) return;
-    header(field, s.size());
-    std::memcpy(p_, s.data(), s.size());
-    p_ += s.size();
-  }
-  // The tag and length of a length-delimited field whose payload the caller writes next.
-  void header(uint32_t field, size_t size) {
-    tag(field, wire::kLength);
-    p_ = wire::put_varint(p_, size);
-  }
+  using FieldWriter::FieldWriter;
 
   void limit(uint32_t field, const limits::Limit& l) {
     header(field, limit_size(l));
@@ -226,10 +201,6 @@ class Writer {
     varint(1, r.lo);
     varint(2, r.hi);
   }
-
- private:
-  void tag(uint32_t field, uint32_t type) { *p_++ = static_cast<char>(field << 3 | type); }
-  char* p_;
 };
 
 // ---- Decoding. Each parse_* reads one (sub-)message into a value that already holds what

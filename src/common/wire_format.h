@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -60,6 +61,49 @@ inline void append_double(std::string& out, uint32_t field, double value) {
   const auto bits = std::bit_cast<uint64_t>(value);
   for (int shift = 0; shift < 64; shift += 8) out.push_back(static_cast<char>(bits >> shift));
 }
+
+// One field's size and its writing, proto3 style: a field at its default (0, false, empty) is
+// not written. For fields below 16, whose tag is one byte (callers assert it with
+// one_byte_tag): a codec sizes a message with these, then writes it with a FieldWriter into a
+// buffer of exactly that size (the peer codec, the native door's check responses).
+inline size_t varint_field(uint64_t v) { return v == 0 ? 0 : 1 + varint_size(v); }
+inline size_t bool_field(bool b) { return b ? 2 : 0; }
+inline size_t bytes_field(std::string_view s) {
+  return s.empty() ? 0 : 1 + varint_size(s.size()) + s.size();
+}
+inline size_t message_field(size_t size) { return 1 + varint_size(size) + size; }
+
+class FieldWriter {
+ public:
+  explicit FieldWriter(char* p) : p_(p) {}
+  char* end() const { return p_; }
+
+  void varint(uint32_t field, uint64_t v) {
+    if (v == 0) return;
+    tag(field, kVarint);
+    p_ = put_varint(p_, v);
+  }
+  void boolean(uint32_t field, bool b) {
+    if (!b) return;
+    tag(field, kVarint);
+    *p_++ = 1;
+  }
+  void bytes(uint32_t field, std::string_view s) {
+    if (s.empty()) return;
+    header(field, s.size());
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+  // The tag and length of a length-delimited field whose payload the caller writes next.
+  void header(uint32_t field, size_t size) {
+    tag(field, kLength);
+    p_ = put_varint(p_, size);
+  }
+
+ protected:
+  void tag(uint32_t field, uint32_t type) { *p_++ = static_cast<char>(field << 3 | type); }
+  char* p_;
+};
 
 // One field as read: the varint value (kVarint), or the payload bytes (kLength).
 struct Field {

@@ -178,9 +178,7 @@ bool scan_check_request(std::string_view payload, ScannedCheckRequest& out,
     }
   }
   // A frame without the check field is another kind of request (or none): not ours.
-  if ((seen & (uint64_t{1} << kRequestCheck)) == 0) return false;
-  calls.resize(out.checks);
-  return true;
+  return (seen & (uint64_t{1} << kRequestCheck)) != 0;
 }
 
 }  // namespace drl::service
