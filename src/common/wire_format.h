@@ -1,7 +1,8 @@
 // Protobuf wire-format primitives, the one helper of every hand-written codec (the peer codec
-// cluster/peer_codec.cpp, the native responses net/client_session.cpp writes, the bench's
-// requests and response_scan, the store key): sizes and writers of varints and tags, and a
-// bounds-checked reader of fields. Write tags from the generated kXxxFieldNumber constants.
+// cluster/peer_codec.cpp, the native door's check requests and responses
+// service/check_request_scan.cpp and check_response_writer.cpp and its frame envelope
+// net/client_session.cpp, the bench's requests and response_scan, the store key): sizes and
+// writers of varints, tags and proto3 fields, and a bounds-checked reader of fields. Write tags from the generated kXxxFieldNumber constants.
 // Header-only, stateless apart from the reader's position; not thread-safe per Reader.
 #pragma once
 #include <algorithm>
